@@ -1,3 +1,32 @@
-"""econ: econometrics for village-based assistance (驻村帮扶) research."""
+"""econ: econometrics for village-based assistance (驻村帮扶) research.
+
+The public API, in the order data flows through it:
+
+- load and validate: :func:`read_panel`, :func:`read_survey`, :func:`write_panel`;
+- study variables: :func:`derive`;
+- simulated data with known truth: :data:`simulate`.
+"""
+
+from econ.data.dataset import SIMULATED_LABEL, Dataset, LoadReport
+from econ.data.derive import derive
+from econ.data.io import read_panel, read_survey, write_panel
+from econ.data.problems import Problem, ValidationError
+from econ.data.schema import PANEL, SCHEMA_VERSION, SURVEY
 
 __version__ = "0.1.0"
+
+__all__ = [
+    "PANEL",
+    "SCHEMA_VERSION",
+    "SIMULATED_LABEL",
+    "SURVEY",
+    "Dataset",
+    "LoadReport",
+    "Problem",
+    "ValidationError",
+    "__version__",
+    "derive",
+    "read_panel",
+    "read_survey",
+    "write_panel",
+]

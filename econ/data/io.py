@@ -1,0 +1,223 @@
+"""Read village panels and cadre surveys from the files researchers have, and write them back.
+
+Supported inputs: CSV/TSV (UTF-8, UTF-8 with BOM, GBK/GB18030, detected), Excel ``.xlsx``,
+Stata ``.dta``, a parquet file, a folder of parquet partitions, or a pandas DataFrame.
+"""
+
+from __future__ import annotations
+
+import io
+import json
+from collections.abc import Mapping
+from pathlib import Path
+from typing import Literal
+
+import pandas as pd
+import pyarrow as pa
+import pyarrow.parquet as pq
+
+from econ.data.dataset import Dataset, LoadReport
+from econ.data.schema import PANEL, SCHEMA_VERSION, SURVEY, TableSchema
+from econ.data.validation import YEAR_RANGE, validate
+
+Source = str | Path | pd.DataFrame
+#: Encodings tried, in order, when a CSV does not say: GB18030 is a superset of GBK and GB2312.
+CSV_ENCODINGS = ("utf-8", "gb18030")
+_MISSING = ["", "NA", "N/A", "NaN", "nan", "NULL", "null", "None", "."]
+_METADATA_KEY = b"econ"
+
+
+def read_panel(
+    source: Source,
+    *,
+    mapping: Mapping[str, str] | None = None,
+    value_mapping: Mapping[str, Mapping[str, str]] | None = None,
+    encoding: str | None = None,
+    sheet: str | int = 0,
+    year_range: tuple[int, int] = YEAR_RANGE,
+) -> Dataset:
+    """Load and validate a village-year panel.
+
+    Parameters
+    ----------
+    source
+        A path (``.csv``, ``.tsv``, ``.txt``, ``.xlsx``, ``.dta``, ``.parquet``, or a folder of
+        parquet files) or a DataFrame.
+    mapping
+        ``{your header: canonical name}`` for headers that the built-in English and Chinese
+        aliases do not cover, e.g. ``{"帮扶单位级别": "unit_level"}``.
+    value_mapping
+        ``{canonical column: {your value: canonical value}}``, e.g.
+        ``{"unit_level": {"区直": "county"}}``.
+    encoding
+        Text encoding of a CSV; by default UTF-8 (with or without BOM) and then GB18030/GBK are
+        tried.
+    sheet
+        Excel sheet name or position.
+    year_range
+        Inclusive range of plausible years; years outside it are reported as errors.
+
+    Returns
+    -------
+    Dataset
+        Canonical columns and dtypes, sorted by ``(village_id, year)``, with a
+        :class:`~econ.data.dataset.LoadReport` of every rename and recode.
+
+    Raises
+    ------
+    ValidationError
+        Listing every problem found (missing columns, unknown categories, non-numeric values,
+        duplicate village-years, years out of range, negative amounts, villages that change
+        township or county), each with its rows and values and how to fix it.
+    """
+    return _read(source, PANEL, mapping=mapping, value_mapping=value_mapping,
+                 encoding=encoding, sheet=sheet, year_range=year_range)
+
+
+def read_survey(
+    source: Source,
+    *,
+    mapping: Mapping[str, str] | None = None,
+    value_mapping: Mapping[str, Mapping[str, str]] | None = None,
+    encoding: str | None = None,
+    sheet: str | int = 0,
+) -> Dataset:
+    """Load and validate a cadre survey (one row per respondent, Likert items 1-5).
+
+    Parameters are as for :func:`read_panel`.
+    """
+    return _read(source, SURVEY, mapping=mapping, value_mapping=value_mapping,
+                 encoding=encoding, sheet=sheet, year_range=YEAR_RANGE)
+
+
+def _read(source: Source, schema: TableSchema, *, mapping, value_mapping, encoding, sheet,
+          year_range) -> Dataset:
+    frame, report, simulated = _load(source, encoding=encoding, sheet=sheet)
+    checked = validate(frame, schema, source=report.source, mapping=mapping,
+                       value_mapping=value_mapping, year_range=year_range)
+    report = LoadReport(report.source, report.format, report.encoding, checked.renamed,
+                        checked.recoded, checked.extra_columns)
+    return Dataset(checked.frame, schema, report, simulated)
+
+
+def _load(source: Source, *, encoding: str | None, sheet: str | int
+          ) -> tuple[pd.DataFrame, LoadReport, bool]:
+    if isinstance(source, pd.DataFrame):
+        return source, LoadReport("a DataFrame", "DataFrame"), False
+    path = Path(source)
+    if not path.exists():
+        raise FileNotFoundError(f"no file or folder at {str(path)!r}")
+    where = repr(str(path))
+    if path.is_dir():
+        table = pq.read_table(path)
+        return table.to_pandas(), LoadReport(where, "parquet folder"), _is_simulated(table)
+    suffix = path.suffix.lower()
+    if suffix in (".csv", ".tsv", ".txt"):
+        text, used = _decode(path.read_bytes(), encoding, where)
+        frame = pd.read_csv(io.StringIO(text), sep=None if suffix == ".txt" else
+                            ("\t" if suffix == ".tsv" else ","), dtype=str,
+                            keep_default_na=False, na_values=_MISSING, engine="python"
+                            if suffix == ".txt" else "c")
+        return frame, LoadReport(where, "csv", used), False
+    if suffix in (".xlsx", ".xlsm"):
+        frame = pd.read_excel(path, sheet_name=sheet, dtype=object)
+        return frame, LoadReport(where, "excel"), False
+    if suffix == ".dta":
+        return pd.read_stata(path, convert_missing=False), LoadReport(where, "stata"), False
+    if suffix in (".parquet", ".pq"):
+        table = pq.read_table(path)
+        return table.to_pandas(), LoadReport(where, "parquet"), _is_simulated(table)
+    raise ValueError(
+        f"cannot read {where}: unknown file type {suffix!r}. Use .csv, .tsv, .xlsx, .dta, "
+        f".parquet or a folder of parquet files, or load it with pandas and pass the DataFrame."
+    )
+
+
+def _decode(raw: bytes, encoding: str | None, where: str) -> tuple[str, str]:
+    if encoding is not None:
+        return raw.decode(encoding), encoding
+    if raw.startswith(b"\xef\xbb\xbf"):
+        return raw[3:].decode("utf-8"), "utf-8-sig"
+    for candidate in CSV_ENCODINGS:
+        try:
+            return raw.decode(candidate), candidate
+        except UnicodeDecodeError:
+            continue
+    raise ValueError(f"cannot decode {where} as {' or '.join(CSV_ENCODINGS)}; pass encoding=...")
+
+
+def _is_simulated(table: pa.Table) -> bool:
+    meta = table.schema.metadata or {}
+    if _METADATA_KEY not in meta:
+        return False
+    return bool(json.loads(meta[_METADATA_KEY]).get("simulated", False))
+
+
+Format = Literal["parquet", "csv", "excel", "stata"]
+_SUFFIX_FORMATS: dict[str, Format] = {".parquet": "parquet", ".pq": "parquet", ".csv": "csv",
+                                      ".xlsx": "excel", ".dta": "stata"}
+
+
+def write_panel(
+    data: Dataset | pd.DataFrame,
+    path: str | Path,
+    *,
+    encoding: str = "utf-8",
+    chinese_headers: bool = False,
+) -> Path:
+    """Write a validated panel or survey; the format follows the suffix.
+
+    Parquet (the native format) keeps dtypes exactly and records the schema version and whether
+    the data are simulated in the file's metadata under the key ``econ``. CSV, Excel and Stata
+    are for sharing; reading any of them back with :func:`read_panel` gives the same panel.
+
+    Parameters
+    ----------
+    data
+        A :class:`~econ.data.dataset.Dataset` (or a DataFrame already in canonical form).
+    path
+        Target file: ``.parquet``, ``.csv``, ``.xlsx`` or ``.dta``.
+    encoding
+        CSV text encoding (``"utf-8"``, ``"utf-8-sig"`` for Excel on Windows, ``"gbk"``).
+    chinese_headers
+        Write the schema's Chinese column names instead of the English ones.
+    """
+    dataset = data if isinstance(data, Dataset) else Dataset(data)
+    target = Path(path)
+    fmt = _SUFFIX_FORMATS.get(target.suffix.lower())
+    if fmt is None:
+        raise ValueError(f"cannot write {str(target)!r}: use one of "
+                         f"{', '.join(sorted(_SUFFIX_FORMATS))}")
+    frame = dataset.data
+    if chinese_headers:
+        names = {c.name: c.chinese for c in dataset.schema.columns}
+        frame = frame.rename(columns=names)
+    if fmt == "parquet":
+        table = pa.Table.from_pandas(frame, preserve_index=False)
+        info = {"schema_version": SCHEMA_VERSION, "table": dataset.schema.name,
+                "simulated": dataset.simulated}
+        meta = {**(table.schema.metadata or {}), _METADATA_KEY: json.dumps(info).encode()}
+        pq.write_table(table.replace_schema_metadata(meta), target)
+    elif fmt == "csv":
+        frame.to_csv(target, index=False, encoding=encoding)
+    elif fmt == "excel":
+        frame.to_excel(target, index=False)
+    else:
+        _stata_frame(frame).to_stata(target, write_index=False, version=118)
+    return target
+
+
+def _stata_frame(frame: pd.DataFrame) -> pd.DataFrame:
+    # Stata has no nullable boolean or integer types and no missing strings: booleans become
+    # 0/1 with '.', nullable integers become doubles with '.', missing strings become "".
+    out = {}
+    for name, column in frame.items():
+        if isinstance(column.dtype, pd.CategoricalDtype):
+            out[name] = column.astype(object).fillna("").astype(str)
+        elif pd.api.types.is_bool_dtype(column.dtype) or str(column.dtype) == "Int64":
+            out[name] = column.astype("float64")
+        elif pd.api.types.is_string_dtype(column.dtype):
+            out[name] = column.astype(object).fillna("").astype(str)
+        else:
+            out[name] = column
+    return pd.DataFrame(out)

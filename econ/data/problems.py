@@ -1,0 +1,78 @@
+"""Validation problems, collected so that one error lists everything wrong with a table."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+
+import numpy as np
+
+#: How many offending rows or values a message spells out before it gives only a count.
+SHOWN = 5
+
+
+@dataclass(frozen=True)
+class Problem:
+    """One thing wrong with an input table.
+
+    Attributes
+    ----------
+    kind
+        Short tag: ``"missing column"``, ``"unknown values"``, ``"non-numeric"``, ``"duplicate
+        rows"``, ``"out of range"``, ``"negative"``, ``"nesting"``, ``"missing values"``,
+        ``"mapping"``, ``"ambiguous column"``.
+    column
+        The canonical column concerned (or the input header for mapping problems).
+    message
+        What is wrong, naming rows (counted from 1, the first data row after the header) and
+        values, and what to do about it.
+    rows
+        Every offending row number (from 1), so a program can act on them.
+    """
+
+    kind: str
+    column: str
+    message: str
+    rows: tuple[int, ...] = ()
+
+    def __str__(self) -> str:
+        return f"[{self.kind}] {self.message}"
+
+
+class ValidationError(ValueError):
+    """Raised when an input table has one or more problems; ``problems`` holds all of them."""
+
+    def __init__(self, table: str, source: str, problems: Sequence[Problem]) -> None:
+        self.table = table
+        self.source = source
+        self.problems = tuple(problems)
+        lines = [f"{table} from {source} has {len(self.problems)} problem(s); nothing was loaded:"]
+        lines += [f"  {i}. {p}" for i, p in enumerate(self.problems, start=1)]
+        super().__init__("\n".join(lines))
+
+
+def describe_rows(positions: np.ndarray) -> str:
+    """'3 rows: 4, 9, 12' with at most ``SHOWN`` row numbers spelled out (from 1)."""
+    count = len(positions)
+    shown = ", ".join(str(int(p) + 1) for p in positions[:SHOWN])
+    more = f", ... ({count - SHOWN} more)" if count > SHOWN else ""
+    return f"{count} row{'s' if count != 1 else ''}: {shown}{more}"
+
+
+def row_numbers(positions: np.ndarray) -> tuple[int, ...]:
+    return tuple(int(p) + 1 for p in positions)
+
+
+def describe_values(values: Sequence[object], limit: int = SHOWN) -> str:
+    """Quoted values, at most ``limit`` of them, then a count of the rest."""
+    shown = ", ".join(repr(_plain(v)) for v in values[:limit])
+    more = f", ... ({len(values) - limit} more)" if len(values) > limit else ""
+    return shown + more
+
+
+def _plain(value: object) -> object:
+    if isinstance(value, np.generic):
+        return value.item()
+    if isinstance(value, tuple):
+        return tuple(_plain(v) for v in value)
+    return value

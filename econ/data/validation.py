@@ -1,0 +1,274 @@
+"""Check a raw table against a schema, collecting every problem before raising one error.
+
+Nothing is dropped or repaired silently: a table either comes back in canonical form, with a
+report of the headers renamed and the category spellings recoded, or the call raises
+:class:`~econ.data.problems.ValidationError` listing each problem with its rows and values.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass
+
+import numpy as np
+import pandas as pd
+
+from econ.data.coerce import coerce
+from econ.data.problems import (
+    Problem,
+    ValidationError,
+    describe_rows,
+    describe_values,
+    row_numbers,
+)
+from econ.data.schema import Column, TableSchema
+
+#: Default plausible range for ``year``; pass ``year_range`` to change it.
+YEAR_RANGE = (1949, 2100)
+
+
+@dataclass(frozen=True)
+class Checked:
+    """The canonical table and what was done to get there."""
+
+    frame: pd.DataFrame
+    renamed: Mapping[str, str]
+    recoded: Mapping[str, Mapping[str, str]]
+    extra_columns: tuple[str, ...]
+
+
+def validate(
+    frame: pd.DataFrame,
+    schema: TableSchema,
+    *,
+    source: str,
+    mapping: Mapping[str, str] | None = None,
+    value_mapping: Mapping[str, Mapping[str, str]] | None = None,
+    year_range: tuple[int, int] = YEAR_RANGE,
+) -> Checked:
+    """Rename, convert and check ``frame``; raise one error naming every problem.
+
+    Parameters
+    ----------
+    frame
+        The table as read (any dtypes; headers in English, Chinese or the user's own).
+    schema
+        :data:`~econ.data.schema.PANEL` or :data:`~econ.data.schema.SURVEY`.
+    source
+        How the table is named in messages (a path or ``"a DataFrame"``).
+    mapping
+        ``{your header: canonical name}`` for headers the schema's aliases do not cover.
+    value_mapping
+        ``{canonical column: {your value: canonical value}}`` for category spellings the schema
+        does not know.
+    year_range
+        Inclusive range of plausible years.
+    """
+    problems: list[Problem] = []
+    renamed = _canonical_headers(frame, schema, mapping or {}, problems)
+    table = frame.rename(columns=renamed)
+    if problems:
+        raise ValidationError(schema.name, source, problems)
+
+    for name in schema.required:
+        if name not in table.columns:
+            column = schema[name]
+            problems.append(Problem(
+                "missing column", name,
+                f"required column {name!r} ({column.chinese}) is missing. Columns found: "
+                f"{describe_values(list(frame.columns), limit=40)}. Accepted headers: "
+                f"{describe_values([name, column.chinese, *column.aliases])}. Rename your "
+                f"column or pass mapping={{'<your header>': {name!r}}}.",
+            ))
+
+    out: dict[str, pd.Series] = {}
+    recoded: dict[str, dict[str, str]] = {}
+    values_for = value_mapping or {}
+    for column in schema.columns:
+        if column.name not in table.columns:
+            continue
+        result = coerce(table[column.name], column, values_for.get(column.name, {}))
+        if len(result.bad_positions):
+            problems.append(_unreadable(column, result.bad_positions, result.bad_values,
+                                        result.reason))
+        if result.recoded:
+            recoded[column.name] = result.recoded
+        out[column.name] = result.values.reset_index(drop=True)
+        problems.extend(_value_checks(column, out[column.name], year_range))
+
+    extras = tuple(c for c in table.columns if c not in schema.names)
+    canonical = pd.DataFrame(out)
+    for name in extras:
+        canonical[name] = table[name].reset_index(drop=True)
+    problems.extend(_duplicate_keys(canonical, schema))
+    problems.extend(_nesting(canonical, schema))
+    if problems:
+        raise ValidationError(schema.name, source, problems)
+    canonical = canonical.sort_values(list(schema.key), kind="stable", ignore_index=True)
+    return Checked(canonical, renamed, recoded, extras)
+
+
+def _canonical_headers(
+    frame: pd.DataFrame, schema: TableSchema, mapping: Mapping[str, str], problems: list[Problem]
+) -> dict[str, str]:
+    aliases = schema.header_aliases()
+    for header, target in mapping.items():
+        if header not in frame.columns:
+            problems.append(Problem(
+                "mapping", str(header),
+                f"mapping names column {header!r}, which the input does not have. Columns "
+                f"found: {describe_values(list(frame.columns))}.",
+            ))
+        if target not in schema.names:
+            problems.append(Problem(
+                "mapping", str(target),
+                f"mapping target {target!r} is not a column of the {schema.name}. Canonical "
+                f"names: {', '.join(schema.names)}.",
+            ))
+    renamed: dict[str, str] = {}
+    for header in frame.columns:
+        text = str(header)
+        target = mapping.get(text) or aliases.get(text.strip().lower())
+        if target is not None and target != header:
+            renamed[header] = target
+    claimed: dict[str, list[str]] = {}
+    for header in frame.columns:
+        claimed.setdefault(renamed.get(header, str(header)), []).append(str(header))
+    for target, headers in claimed.items():
+        if len(headers) > 1:
+            problems.append(Problem(
+                "ambiguous column", target,
+                f"columns {describe_values(headers)} all mean {target!r}. Keep one, or pass "
+                f"mapping to send the others to different names.",
+            ))
+    return renamed
+
+
+def _unreadable(
+    column: Column, positions: np.ndarray, values: list[object], reason: str
+) -> Problem:
+    if column.kind == "category":
+        fix = (f"Allowed: {', '.join(column.categories)}; Chinese spellings such as "
+               f"{_example_spellings(column)} are also read. Correct the values or pass "
+               f"value_mapping={{{column.name!r}: {{{values[0]!r}: '<allowed value>'}}}}.")
+        kind = "unknown values"
+    else:
+        fix = ("Correct or blank these cells (blank means missing); remove thousands "
+               "separators and units.")
+        kind = "non-numeric" if column.kind in ("int", "float") else "unknown values"
+    return Problem(
+        kind, column.name,
+        f"column {column.name!r} ({column.chinese}): {len(values)} distinct value(s) "
+        f"{reason}: {describe_values(values)} ({describe_rows(positions)}). {fix}",
+        row_numbers(positions),
+    )
+
+
+def _example_spellings(column: Column) -> str:
+    first: dict[str, str] = {}
+    for spelling, value in column.value_aliases.items():
+        if not spelling.isascii():
+            first.setdefault(value, spelling)
+    return ", ".join(f"{first[v]}={v}" for v in column.categories if v in first)
+
+
+def _value_checks(column: Column, values: pd.Series, year_range: tuple[int, int]) -> list[Problem]:
+    found: list[Problem] = []
+    if column.required:
+        missing = np.flatnonzero(values.isna().to_numpy())
+        if len(missing):
+            found.append(Problem(
+                "missing values", column.name,
+                f"required column {column.name!r} ({column.chinese}) is empty in "
+                f"{describe_rows(missing)}. Fill these cells; rows cannot be placed without it.",
+                row_numbers(missing),
+            ))
+    if column.kind not in ("int", "float"):
+        return found
+    numbers = values.astype("float64").to_numpy()
+    if column.name == "year":
+        found += _outside(column, values, numbers, year_range, "year_range")
+    if column.bounds is not None:
+        found += _outside(column, values, numbers, column.bounds, "the declared scale")
+    if column.nonnegative:
+        negative = np.flatnonzero(numbers < 0)
+        if len(negative):
+            shown = list(pd.unique(values.iloc[negative]))
+            found.append(Problem(
+                "negative", column.name,
+                f"column {column.name!r} ({column.chinese}) must not be negative: "
+                f"{describe_values(shown)} ({describe_rows(negative)}). {column.description} "
+                f"Check the sign or the unit of these entries.",
+                row_numbers(negative),
+            ))
+    return found
+
+
+def _outside(column: Column, values: pd.Series, numbers: np.ndarray,
+             bounds: tuple[float, float], what: str) -> list[Problem]:
+    low, high = bounds
+    outside = np.flatnonzero((numbers < low) | (numbers > high))
+    if not len(outside):
+        return []
+    shown = list(pd.unique(values.iloc[outside]))
+    return [Problem(
+        "out of range", column.name,
+        f"column {column.name!r} ({column.chinese}) has values outside {what} "
+        f"[{low:g}, {high:g}]: {describe_values(shown)} ({describe_rows(outside)}). Correct them"
+        + (", or pass year_range=(first, last) if they are real." if what == "year_range" else "."),
+        row_numbers(outside),
+    )]
+
+
+def _codes(values: pd.Series) -> np.ndarray:
+    codes, _ = pd.factorize(values, use_na_sentinel=True)
+    return codes.astype(np.int64)
+
+
+def _duplicate_keys(frame: pd.DataFrame, schema: TableSchema) -> list[Problem]:
+    if not all(k in frame.columns for k in schema.key):
+        return []
+    combined = np.zeros(len(frame), dtype=np.int64)
+    for name in schema.key:
+        codes = _codes(frame[name])
+        combined = combined * (int(codes.max(initial=0)) + 2) + codes + 1
+    duplicated = pd.Series(combined).duplicated(keep=False).to_numpy()
+    positions = np.flatnonzero(duplicated)
+    if not len(positions):
+        return []
+    keys = frame.iloc[positions][list(schema.key)].drop_duplicates()
+    shown = [tuple(row) for row in keys.itertuples(index=False)]
+    label = ", ".join(schema.key)
+    return [Problem(
+        "duplicate rows", label,
+        f"{len(keys)} ({label}) key(s) appear more than once: {describe_values(shown)} "
+        f"({describe_rows(positions)}). Each {label} must be one row: remove the repeats or "
+        f"aggregate them before loading.",
+        row_numbers(positions),
+    )]
+
+
+def _nesting(frame: pd.DataFrame, schema: TableSchema) -> list[Problem]:
+    found: list[Problem] = []
+    for inner, outer in schema.nesting:
+        if inner not in frame.columns or outer not in frame.columns:
+            continue
+        inner_codes, outer_codes = _codes(frame[inner]), _codes(frame[outer])
+        present = (inner_codes >= 0) & (outer_codes >= 0)
+        pairs = pd.DataFrame({"i": inner_codes[present], "o": outer_codes[present]})
+        distinct = pairs.drop_duplicates()
+        moving = distinct["i"][distinct["i"].duplicated(keep=False)].unique()
+        if not len(moving):
+            continue
+        rows = np.flatnonzero(present & np.isin(inner_codes, moving))
+        example = frame.iloc[rows][[inner, outer]].drop_duplicates()
+        first = example[inner].iloc[0]
+        seen = list(example.loc[example[inner] == first, outer])
+        found.append(Problem(
+            "nesting", inner,
+            f"{len(moving)} {inner} value(s) change {outer}: for example {first!r} appears "
+            f"with {outer} {describe_values(seen)} ({describe_rows(rows)}). A {inner} must "
+            f"belong to one {outer}: correct the codes, or give a re-drawn unit a new code.",
+            row_numbers(rows),
+        ))
+    return found
