@@ -169,7 +169,9 @@ def write_panel(
 
     Parquet (the native format) keeps dtypes exactly and records the schema version and whether
     the data are simulated in the file's metadata under the key ``econ``. CSV, Excel and Stata
-    are for sharing; reading any of them back with :func:`read_panel` gives the same panel.
+    are for sharing; reading any of them back with :func:`read_panel` gives the same panel,
+    exactly for CSV and Stata; Excel keeps floating-point numbers to 16 significant digits
+    (openpyxl writes them with ``%.16g``; Excel itself shows 15).
 
     Parameters
     ----------
