@@ -104,7 +104,7 @@ def test_unreadable_inputs_have_clear_errors(tmp_path):
     with pytest.raises(FileNotFoundError, match="no file or folder"):
         econ.read_panel(tmp_path / "absent.csv")
     (tmp_path / "panel.sav").write_bytes(b"")
-    with pytest.raises(ValueError, match="unknown file type '.sav'"):
+    with pytest.raises(ValueError, match=r"unknown file type '\.sav'"):
         econ.read_panel(tmp_path / "panel.sav")
     (tmp_path / "bad.csv").write_bytes("村代码\n".encode("utf-16"))
     with pytest.raises(ValueError, match="cannot decode"):

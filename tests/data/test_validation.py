@@ -80,7 +80,7 @@ def test_fractional_counts_are_rejected(raw_panel):
 
 def test_duplicate_village_years_are_listed(raw_panel):
     frame = pd.concat([raw_panel, raw_panel.iloc[[1, 6]]], ignore_index=True)
-    error, found = _problems(frame)
+    _, found = _problems(frame)
     problem = found["duplicate rows"]
     assert problem.rows == (2, 7, 25, 26)
     assert "('0101', 2020)" in problem.message and "('0102', 2021)" in problem.message
@@ -138,7 +138,7 @@ def test_mapping_renames_user_headers_and_rejects_typos(raw_panel):
     frame = raw_panel.rename(columns={"unit_level": "帮扶单位级别"})
     panel = econ.read_panel(frame, mapping={"帮扶单位级别": "unit_level"})
     assert panel.report.renamed == {"帮扶单位级别": "unit_level"}
-    error, found = _problems(frame, mapping={"帮扶单位级别": "unit_levle", "nope": "year"})
+    error, _ = _problems(frame, mapping={"帮扶单位级别": "unit_levle", "nope": "year"})
     messages = " ".join(p.message for p in error.problems)
     assert "'unit_levle' is not a column" in messages and "'nope'" in messages
 
