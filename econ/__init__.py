@@ -4,6 +4,7 @@ The public API, in the order data flows through it:
 
 - load and validate: :func:`read_panel`, :func:`read_survey`, :func:`write_panel`;
 - study variables: :func:`derive`;
+- descriptive tables: :func:`describe_by`, :func:`count_by`, :class:`Table`;
 - simulated data with known truth: :data:`simulate`.
 """
 
@@ -12,6 +13,8 @@ from econ.data.derive import derive
 from econ.data.io import read_panel, read_survey, write_panel
 from econ.data.problems import Problem, ValidationError
 from econ.data.schema import PANEL, SCHEMA_VERSION, SURVEY
+from econ.estimation.descriptives import count_by, describe_by
+from econ.presentation.tables import Table
 
 __version__ = "0.1.0"
 
@@ -23,9 +26,12 @@ __all__ = [
     "Dataset",
     "LoadReport",
     "Problem",
+    "Table",
     "ValidationError",
     "__version__",
+    "count_by",
     "derive",
+    "describe_by",
     "read_panel",
     "read_survey",
     "write_panel",

@@ -1,0 +1,1 @@
+"""API: the replication pipeline and other entry points built on the layers below."""

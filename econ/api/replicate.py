@@ -1,0 +1,126 @@
+"""Run every replication script and record what produced the outputs.
+
+A replication script is a file ``replication/<step>.py`` (names starting with ``_`` are skipped)
+that defines ``main(*, panel: econ.Dataset, output: pathlib.Path) -> list[pathlib.Path]`` and
+imports only the public ``econ`` API, so it can also be run on its own.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import importlib.util
+import json
+import platform
+import time
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+from importlib import metadata
+from pathlib import Path
+
+from econ.data.io import read_panel
+
+DEFAULT_PANEL = Path("data") / "village_panel.parquet"
+SCRIPTS = Path("replication")
+OUTPUT = SCRIPTS / "output"
+_VERSIONED = ("econ", "numpy", "pandas", "pyarrow", "scipy", "statsmodels", "linearmodels")
+
+
+@dataclass(frozen=True)
+class StepRecord:
+    """One script's run: its outputs (with SHA-256) and how long it took."""
+
+    step: str
+    outputs: tuple[tuple[str, str], ...]
+    seconds: float
+
+
+def find_steps(scripts: Path) -> dict[str, Path]:
+    """``{step name: script path}`` for every replication script, in name order."""
+    if not scripts.is_dir():
+        raise FileNotFoundError(
+            f"no replication scripts at {str(scripts)!r}: run `econ replicate` from the "
+            f"project root or pass --root"
+        )
+    return {p.stem: p for p in sorted(scripts.glob("*.py")) if not p.stem.startswith("_")}
+
+
+def replicate(
+    *,
+    root: Path = Path("."),
+    panel_path: Path | None = None,
+    steps: Sequence[str] | None = None,
+    output: Path | None = None,
+    progress: Callable[[str], None] | None = None,
+) -> Path:
+    """Run the replication scripts on a panel and write a manifest; return the manifest path.
+
+    Parameters
+    ----------
+    root
+        Project root holding ``replication/`` and ``data/``.
+    panel_path
+        Input panel; the shipped simulated panel ``data/village_panel.parquet`` by default.
+    steps
+        Script names to run (default: all).
+    output
+        Output folder (default ``replication/output``).
+    progress
+        Called with a line of text as each step starts and ends.
+    """
+    available = find_steps(root / SCRIPTS)
+    chosen = list(available) if not steps else list(steps)
+    unknown = [s for s in chosen if s not in available]
+    if unknown:
+        raise ValueError(f"unknown replication step(s) {unknown}; available: {list(available)}")
+    source = panel_path or root / DEFAULT_PANEL
+    panel = read_panel(source)
+    out = output or root / OUTPUT
+    out.mkdir(parents=True, exist_ok=True)
+    say = progress or (lambda _line: None)
+    records = []
+    for i, name in enumerate(chosen, start=1):
+        say(f"[{i}/{len(chosen)}] {name} ...")
+        started = time.perf_counter()
+        written = _load_main(available[name])(panel=panel, output=out)
+        seconds = time.perf_counter() - started
+        records.append(StepRecord(name, tuple((p.relative_to(out).as_posix(), _sha256(p))
+                                              for p in written), round(seconds, 3)))
+        say(f"[{i}/{len(chosen)}] {name} done in {seconds:.1f}s ({len(written)} files)")
+    manifest = {
+        "input": {"path": str(source), "sha256": _input_digest(Path(source)),
+                  "simulated": panel.simulated, "rows": len(panel)},
+        "steps": [{"step": r.step, "seconds": r.seconds,
+                   "outputs": [{"file": f, "sha256": h} for f, h in r.outputs]}
+                  for r in records],
+        "versions": {"python": platform.python_version(),
+                     **{name: metadata.version(name) for name in _VERSIONED}},
+    }
+    path = out / "manifest.json"
+    path.write_text(json.dumps(manifest, indent=2, ensure_ascii=False) + "\n", encoding="utf-8")
+    return path
+
+
+def _load_main(script: Path) -> Callable[..., list[Path]]:
+    spec = importlib.util.spec_from_file_location(f"econ_replication_{script.stem}", script)
+    if spec is None or spec.loader is None:
+        raise ImportError(f"cannot import replication script {script}")
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    if not callable(getattr(module, "main", None)):
+        raise TypeError(f"replication script {script} defines no main(*, panel, output)")
+    return module.main
+
+
+def _sha256(path: Path) -> str:
+    return hashlib.sha256(path.read_bytes()).hexdigest()
+
+
+def _input_digest(path: Path) -> str:
+    """SHA-256 of a file, or of a folder's files (by relative path then content)."""
+    if path.is_file():
+        return _sha256(path)
+    digest = hashlib.sha256()
+    for part in sorted(p for p in path.rglob("*") if p.is_file()):
+        digest.update(part.relative_to(path).as_posix().encode())
+        digest.update(_sha256(part).encode())
+    return digest.hexdigest()

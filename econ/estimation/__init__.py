@@ -1,0 +1,1 @@
+"""Estimation: summaries and (later) regressions computed from validated data."""

@@ -1,0 +1,1 @@
+"""Presentation: tables and figures for papers and notebooks."""

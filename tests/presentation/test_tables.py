@@ -1,0 +1,36 @@
+"""Table rendering: stable text in each format, escaping, and the simulated-data note."""
+
+from __future__ import annotations
+
+import pandas as pd
+
+import econ
+
+
+def _table() -> econ.Table:
+    frame = pd.DataFrame({"group": ["A_1", "B & C"], "n": [1200, 3], "mean": [2.5, float("nan")],
+                          "flag": [True, False]})
+    return econ.Table.from_frame(frame, title="Means by 100% type", notes=["SIMULATED DATA"],
+                                 digits=2)
+
+
+def test_markdown_is_exact():
+    assert _table().to_markdown() == (
+        "**Means by 100% type**\n\n| group | n | mean | flag |\n| --- | --- | --- | --- |\n"
+        "| A_1 | 1,200 | 2.50 | yes |\n| B & C | 3 |  | no |\n\n*SIMULATED DATA*\n"
+    )
+
+
+def test_latex_is_escaped_booktabs_with_notes():
+    tex = _table().to_latex()
+    assert r"\caption{Means by 100\% type}" in tex
+    assert r"A\_1 & 1,200 & 2.50 & yes \\" in tex and r"B \& C & 3 &  & no \\" in tex
+    assert tex.index(r"\toprule") < tex.index(r"\midrule") < tex.index(r"\bottomrule")
+    assert r"\item SIMULATED DATA" in tex
+    assert tex.count(r"\begin{") == tex.count(r"\end{")
+
+
+def test_write_creates_each_format(tmp_path):
+    paths = _table().write(tmp_path / "t1")
+    assert [p.suffix for p in paths] == [".md", ".tex", ".csv"]
+    assert pd.read_csv(paths[2]).shape == (2, 4)
