@@ -55,11 +55,34 @@ def _bad(series: pd.Series, mask: np.ndarray, reason: str, values: pd.Series) ->
 
 
 def _coerce_id(series: pd.Series) -> Coerced:
-    codes, uniques = pd.factorize(series, use_na_sentinel=True)
-    text = [_id_text(v) for v in uniques]
-    canonical = pd.array([t if t else None for t in text], dtype="str")
-    values = pd.Series(canonical.take(codes, allow_fill=True), index=series.index, dtype="str")
-    return Coerced(values)
+    if isinstance(series.dtype, pd.CategoricalDtype):
+        codes, uniques = series.cat.codes.to_numpy(), series.cat.categories
+    else:
+        codes, uniques = pd.factorize(series, use_na_sentinel=True)
+    text = _ids_text(pd.Index(uniques))
+    if text.is_unique and text.is_monotonic_increasing and not (text == "").any():
+        if isinstance(series.dtype, pd.CategoricalDtype) and text.equals(uniques):
+            return Coerced(series)
+        return Coerced(_categorical(codes, text, series.index))
+    # Blank codes are missing; codes equal after trimming (" V1", "V1") are one village.
+    text = text.where(text != "", None)
+    merged, categories = pd.factorize(text, sort=True, use_na_sentinel=True)
+    new_codes = np.where(codes >= 0, merged[np.maximum(codes, 0)], -1)
+    return Coerced(_categorical(new_codes, pd.Index(categories, dtype="str"), series.index))
+
+
+def _categorical(codes: np.ndarray, categories: pd.Index, index: pd.Index) -> pd.Series:
+    dtype = pd.CategoricalDtype(categories.astype("str"))
+    return pd.Series(pd.Categorical.from_codes(codes, dtype=dtype), index=index)
+
+
+def _ids_text(uniques: pd.Index) -> pd.Index:
+    """Distinct raw codes as trimmed text, vectorised for the usual all-text or all-number case."""
+    if pd.api.types.is_string_dtype(uniques.dtype) and uniques.dtype != object:
+        return uniques.str.strip()
+    if pd.api.types.is_integer_dtype(uniques.dtype):
+        return uniques.astype("str")
+    return pd.Index([_id_text(v) for v in uniques], dtype="str")
 
 
 def _id_text(value: object) -> str:

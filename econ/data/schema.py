@@ -26,7 +26,8 @@ class Column:
     name
         Canonical English name.
     kind
-        ``"id"`` (string code, leading zeros kept), ``"int"`` (nullable integer), ``"float"``,
+        ``"id"`` (text code, leading zeros kept; stored as a categorical of strings with sorted
+        categories), ``"int"`` (nullable integer), ``"float"``,
         ``"bool"`` (nullable boolean) or ``"category"``.
     chinese
         The Chinese label used in tables and the codebook.
@@ -255,7 +256,9 @@ def pandas_dtype(column: Column) -> object:
     an integer column into floats or a boolean into ``True``.
     """
     if column.kind == "id":
-        return "str"
+        # Codes repeat once per year; a categorical stores each once, and its integer codes are
+        # what duplicate checks and fixed-effect absorption need anyway.
+        return pd.CategoricalDtype()
     if column.kind == "int":
         return "Int64"
     if column.kind == "float":

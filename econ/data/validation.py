@@ -97,14 +97,21 @@ def validate(
         problems.extend(_value_checks(column, out[column.name], year_range))
 
     extras = tuple(c for c in table.columns if c not in schema.names)
-    canonical = pd.DataFrame(out)
     for name in extras:
-        canonical[name] = table[name].reset_index(drop=True)
-    problems.extend(_duplicate_keys(canonical, schema))
-    problems.extend(_nesting(canonical, schema))
+        out[name] = table[name].reset_index(drop=True)
+    canonical = pd.DataFrame(out, copy=False)
+    coded = {name for pair in schema.nesting for name in pair} | set(schema.key)
+    codes = {name: _codes(canonical[name]) for name in coded if name in canonical.columns}
+    keyed = all(k in codes for k in schema.key)
+    combined, size = _combined_key(codes, schema.key) if keyed else (None, 0)
+    if combined is not None:
+        problems.extend(_duplicate_keys(canonical, schema, combined, size))
+    problems.extend(_nesting(canonical, schema, codes))
     if problems:
         raise ValidationError(schema.name, source, problems)
-    canonical = canonical.sort_values(list(schema.key), kind="stable", ignore_index=True)
+    if combined is not None and not bool(np.all(combined[1:] > combined[:-1])):
+        order = np.argsort(combined, kind="stable")
+        canonical = canonical.take(order).reset_index(drop=True)
     return Checked(canonical, renamed, recoded, extras)
 
 
@@ -220,19 +227,38 @@ def _outside(column: Column, values: pd.Series, numbers: np.ndarray,
     )]
 
 
-def _codes(values: pd.Series) -> np.ndarray:
-    codes, _ = pd.factorize(values, use_na_sentinel=True)
-    return codes.astype(np.int64)
+def _codes(values: pd.Series) -> tuple[np.ndarray, int]:
+    """Integer codes (-1 missing) and their count; ids are categorical, years small integers."""
+    if isinstance(values.dtype, pd.CategoricalDtype):
+        return values.cat.codes.to_numpy().astype(np.int64), len(values.cat.categories)
+    if pd.api.types.is_integer_dtype(values.dtype) and not values.hasnans and len(values):
+        numbers = values.to_numpy(dtype=np.int64)
+        low, high = int(numbers.min()), int(numbers.max())
+        if high - low < 1_000_000:
+            return numbers - low, high - low + 1
+    codes, uniques = pd.factorize(values, use_na_sentinel=True)
+    return codes.astype(np.int64), len(uniques)
 
 
-def _duplicate_keys(frame: pd.DataFrame, schema: TableSchema) -> list[Problem]:
-    if not all(k in frame.columns for k in schema.key):
-        return []
-    combined = np.zeros(len(frame), dtype=np.int64)
-    for name in schema.key:
-        codes = _codes(frame[name])
-        combined = combined * (int(codes.max(initial=0)) + 2) + codes + 1
-    duplicated = pd.Series(combined).duplicated(keep=False).to_numpy()
+Codes = dict[str, tuple[np.ndarray, int]]
+
+
+def _combined_key(codes_of: Codes, names: tuple[str, ...]) -> tuple[np.ndarray, int]:
+    """One int64 per row that orders rows as the key columns do (ids have sorted categories)."""
+    combined, size = np.zeros(len(codes_of[names[0]][0]), dtype=np.int64), 1
+    for name in names:
+        codes, count = codes_of[name]
+        combined, size = combined * (count + 1) + codes + 1, size * (count + 1)
+    return combined, size
+
+
+def _duplicate_keys(
+    frame: pd.DataFrame, schema: TableSchema, combined: np.ndarray, size: int
+) -> list[Problem]:
+    if size <= 4 * len(frame) + 1024:
+        duplicated = np.bincount(combined, minlength=size)[combined] > 1
+    else:
+        duplicated = pd.Series(combined).duplicated(keep=False).to_numpy()
     positions = np.flatnonzero(duplicated)
     if not len(positions):
         return []
@@ -248,27 +274,44 @@ def _duplicate_keys(frame: pd.DataFrame, schema: TableSchema) -> list[Problem]:
     )]
 
 
-def _nesting(frame: pd.DataFrame, schema: TableSchema) -> list[Problem]:
+def _nesting(frame: pd.DataFrame, schema: TableSchema, codes_of: Codes) -> list[Problem]:
     found: list[Problem] = []
     for inner, outer in schema.nesting:
-        if inner not in frame.columns or outer not in frame.columns:
+        if inner not in codes_of or outer not in codes_of:
             continue
-        inner_codes, outer_codes = _codes(frame[inner]), _codes(frame[outer])
+        (inner_codes, n_inner), (outer_codes, _) = codes_of[inner], codes_of[outer]
         present = (inner_codes >= 0) & (outer_codes >= 0)
-        pairs = pd.DataFrame({"i": inner_codes[present], "o": outer_codes[present]})
-        distinct = pairs.drop_duplicates()
-        moving = distinct["i"][distinct["i"].duplicated(keep=False)].unique()
+        moving = _varying(inner_codes[present], outer_codes[present], n_inner)
         if not len(moving):
             continue
         rows = np.flatnonzero(present & np.isin(inner_codes, moving))
         example = frame.iloc[rows][[inner, outer]].drop_duplicates()
-        first = example[inner].iloc[0]
-        seen = list(example.loc[example[inner] == first, outer])
+        first_id = example[inner].iloc[0]
+        seen = list(example.loc[example[inner] == first_id, outer])
         found.append(Problem(
             "nesting", inner,
-            f"{len(moving)} {inner} value(s) change {outer}: for example {first!r} appears "
+            f"{len(moving)} {inner} value(s) change {outer}: for example {first_id!r} appears "
             f"with {outer} {describe_values(seen)} ({describe_rows(rows)}). A {inner} must "
             f"belong to one {outer}: correct the codes, or give a re-drawn unit a new code.",
             row_numbers(rows),
         ))
     return found
+
+
+def _varying(groups: np.ndarray, values: np.ndarray, n_groups: int) -> np.ndarray:
+    """Groups whose value is not constant."""
+    same_group = groups[1:] == groups[:-1]
+    runs = len(groups) - int(np.count_nonzero(same_group))
+    count = np.bincount(groups, minlength=n_groups)
+    if runs == int(np.count_nonzero(count)):
+        # Each group's rows are contiguous (the usual sorted panel): compare neighbours.
+        return np.unique(groups[1:][same_group & (values[1:] != values[:-1])])
+    # Otherwise n * sum(v^2) - sum(v)^2 > 0, exact while n_g * sum_g(v^2) stays below 2^53.
+    count = count.astype(np.int64)
+    if len(values) and (float(count.max()) * float(values.max())) ** 2 * 2 < 2.0**53:
+        total = np.bincount(groups, weights=values, minlength=n_groups).astype(np.int64)
+        squares = np.bincount(groups, weights=values.astype(np.float64) ** 2,
+                              minlength=n_groups).astype(np.int64)
+        return np.flatnonzero(count * squares - total * total != 0)
+    pairs = pd.DataFrame({"g": groups, "v": values}).drop_duplicates()
+    return np.unique(pairs["g"][pairs["g"].duplicated()].to_numpy())

@@ -172,3 +172,29 @@ def test_nothing_is_dropped(raw_panel):
     expected = econ.read_panel(raw_panel).data
     pd.testing.assert_frame_equal(panel.data, expected)
     assert np.isclose(panel.data["assistance_funds"].sum(), raw_panel["assistance_funds"].sum())
+
+
+def test_nesting_found_in_shuffled_rows(raw_panel):
+    frame = raw_panel.copy()
+    frame.loc[frame["village_id"] == "0203", "county_id"] = ["C2", "C1", "C2", "C2"]
+    shuffled = frame.sample(frac=1.0, random_state=11).reset_index(drop=True)
+    error, _ = _problems(shuffled)
+    village = next(p for p in error.problems if p.column == "village_id")
+    assert "'0203'" in village.message and len(village.rows) == 4
+
+
+@pytest.mark.parametrize("layout", ["contiguous", "shuffled", "huge codes"])
+def test_varying_groups_match_a_groupby(layout):
+    from econ.data.validation import _varying
+
+    rng = np.random.default_rng(5)
+    groups = np.repeat(np.arange(300), 7)
+    values = groups // 10 * (10**9 if layout == "huge codes" else 1)
+    changed = rng.choice(len(groups), size=25, replace=False)
+    values[changed] += 1
+    if layout != "contiguous":
+        order = rng.permutation(len(groups))
+        groups, values = groups[order], values[order]
+    expected = pd.Series(values).groupby(groups).nunique()
+    got = _varying(groups, values, 300)
+    assert list(got) == list(expected.index[expected > 1])
