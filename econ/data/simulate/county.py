@@ -35,7 +35,8 @@ def simulate_county(params: SimulationParams, intercepts: Intercepts, *, entropy
     Returns
     -------
     frame
-        The county's rows in canonical columns and dtypes, sorted by village and year.
+        The county's rows in canonical columns, sorted by village and year; ids are plain
+        strings until :func:`~econ.data.simulate.panel.canonical` casts the assembled table.
     newly_posted
         Cadres newly in post at the rotation (``rotation_year``).
     """

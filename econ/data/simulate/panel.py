@@ -8,6 +8,7 @@ from dataclasses import dataclass
 import pandas as pd
 
 from econ.data.dataset import SIMULATED_LABEL
+from econ.data.schema import PANEL, TableSchema, pandas_dtype
 from econ.data.simulate.calibration import solve_intercepts
 from econ.data.simulate.county import simulate_county
 from econ.data.simulate.params import SimulationParams
@@ -49,6 +50,15 @@ def label_for(config: str, seed: int) -> str:
     return f"{SIMULATED_LABEL}; config {config!r}, seed {seed}"
 
 
+def canonical(frame: pd.DataFrame, schema: TableSchema = PANEL) -> pd.DataFrame:
+    """Cast every column to the schema's dtype.
+
+    Done once per assembled table rather than per county: categorical codes (ids) depend on the
+    whole table's set of values.
+    """
+    return frame.astype({column.name: pandas_dtype(column) for column in schema.columns})
+
+
 def county_blocks(params: SimulationParams, entropy: int, *, start: int = 0,
                   stop: int | None = None) -> Iterator[tuple[pd.DataFrame, int]]:
     """Yield ``(frame, newly_posted)`` for counties ``start`` to ``stop - 1``, one at a time."""
@@ -64,7 +74,7 @@ def build_panel(params: SimulationParams, *, config: str, entropy: int) -> Simul
     for frame, posted in county_blocks(params, entropy):
         frames.append(frame)
         newly_posted += posted
-    data = pd.concat(frames, ignore_index=True)
+    data = canonical(pd.concat(frames, ignore_index=True))
     truth = panel_truth(params, data, newly_posted=newly_posted)
     return SimulatedPanel(data=data, truth=truth, params=params, config=config, seed=entropy,
                           label=label_for(config, entropy))

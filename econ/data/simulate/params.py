@@ -120,7 +120,7 @@ class Dispatch:
 
     campaign_year: int = 2015
     early_team_share: float = 0.4
-    nonpoor_team_share_pre: float = 0.05
+    nonpoor_team_share_pre: float = 0.08
     reform_year: int = 2021
     rotation_year: int = 2023
     assisted_share_post: float = 0.55
@@ -134,7 +134,7 @@ class Dispatch:
     strength_shares: tuple[float, float, float] = (0.25, 0.45, 0.30)
     type_shares: tuple[float, float, float] = (0.60, 0.15, 0.25)
     team_sizes: tuple[float, ...] = (0.19, 0.12, 0.45, 0.18, 0.06)
-    allocation_endowment_pre: float = 1.0
+    allocation_endowment_pre: float = 0.7
     allocation_deep_pre: float = 0.8
     allocation_endowment_post: float = 1.5
     allocation_demonstration: float = 1.5

@@ -3,7 +3,10 @@
 Layout: ``part-00000.parquet``, ``part-00001.parquet``, ... in ``path``; each file holds whole
 counties in county order, so reading the files in name order (``econ.read_panel(path)`` or
 ``pyarrow.parquet.read_table(path)``) gives the single-shot panel row for row. Each file carries
-the same ``econ`` metadata as :func:`econ.write_panel`, marking the data as simulated.
+the same ``econ`` metadata as :func:`econ.write_panel`, marking the data as simulated. Id
+columns are cast per file, so when the schema stores ids as categoricals each file has its own
+categories; cast the concatenated table with ``schema.pandas_dtype`` to compare it with the
+single-shot panel.
 """
 
 from __future__ import annotations
@@ -15,7 +18,7 @@ import pandas as pd
 from econ.data.dataset import Dataset
 from econ.data.io import write_panel
 from econ.data.schema import PANEL
-from econ.data.simulate.panel import county_blocks
+from econ.data.simulate.panel import canonical, county_blocks
 from econ.data.simulate.params import SimulationParams
 
 
@@ -39,7 +42,7 @@ def write_partitions(params: SimulationParams, path: str | Path, *, entropy: int
 
     def flush() -> None:
         target = folder / f"part-{len(written):05d}.parquet"
-        chunk = pd.concat(pending, ignore_index=True)
+        chunk = canonical(pd.concat(pending, ignore_index=True))
         written.append(write_panel(Dataset(chunk, PANEL, simulated=True), target))
         pending.clear()
 

@@ -17,7 +17,7 @@ import pandas as pd
 from scipy.special import logit, ndtr
 
 from econ.data.schema import DIFFICULTIES, SURVEY, pandas_dtype
-from econ.data.simulate.panel import label_for
+from econ.data.simulate.panel import canonical, label_for
 
 SURVEY_LEVELS = ("county", "municipal", "provincial", "central")
 SURVEY_TYPES = ("government", "state_enterprise", "public_institution")
@@ -175,6 +175,6 @@ def build_survey(params: SurveyParams, n: int, *, entropy: int) -> SimulatedSurv
         latent = x @ truth.coefficients.loc[item.name].to_numpy() + errors[:, j]
         answer = 1 + (latent[:, None] > np.asarray(item.cutpoints)).sum(axis=1)
         frame[item.name] = pd.array(answer, dtype="Int64")
-    frame = frame[list(SURVEY.names)]
+    frame = canonical(frame[list(SURVEY.names)], SURVEY)
     return SimulatedSurvey(frame, truth, params, "cadre_survey", entropy,
                            label_for("cadre_survey", entropy))

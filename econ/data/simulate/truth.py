@@ -34,8 +34,9 @@ class PanelTruth:
         (village, year) fixed-effects regression of the noise-free outcome on ``team``,
         ``high_level``, ``strong``, ``high_level x post``, ``high_level x rich``, ``rich x post``,
         ``high_level x rich x post`` and demonstration cohort-by-event-time indicators, on this
-        panel's own design. It is about ``g`` times the gap in mean endowment between rich and
-        poor villages, not ``g``.
+        panel's own design; NaN when that design leaves it unidentified. It is roughly ``g``
+        times the gap in mean endowment between rich and poor high-level villages, not ``g``,
+        and varies from draw to draw with the realised design.
     level_effect
         ``b_L``, municipal-or-higher vs county or township unit (at endowment 0 after 2021; the
         level effect after 2021 at endowment ``E`` is ``level_effect + triple_difference * E``).
@@ -114,7 +115,8 @@ def pseudo_true(params: SimulationParams, design: Design, moderator: np.ndarray)
 
     ``moderator`` is the per-village variable interacted with level and post (``rich`` or
     endowment). Returns the coefficients on ``team, high_level, strong, high_level x post,
-    high_level x moderator, moderator x post, high_level x moderator x post``.
+    high_level x moderator, moderator x post, high_level x moderator x post``, or NaNs when the
+    design does not identify them (no high-level unit in a rich village before 2021).
     """
     years = np.asarray(params.structure.years)
     post = (years >= params.dispatch.reform_year).astype(float)
@@ -130,8 +132,10 @@ def pseudo_true(params: SimulationParams, design: Design, moderator: np.ndarray)
         for k in range(int(years[-1] - c) + 1):
             columns.append((cohort == c) & (event == k))
     x = _within(np.stack([np.broadcast_to(col, y.shape).astype(float) for col in columns], -1))
-    coef, *_ = np.linalg.lstsq(x.reshape(-1, x.shape[-1]), _within(y[..., None]).ravel(),
-                               rcond=None)
+    coef, _, rank, _ = np.linalg.lstsq(x.reshape(-1, x.shape[-1]),
+                                       _within(y[..., None]).ravel(), rcond=None)
+    if rank < x.shape[-1]:
+        return np.full(7, np.nan)
     return coef[:7]
 
 
