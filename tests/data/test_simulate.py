@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import importlib.util
 from dataclasses import replace
+from pathlib import Path
 
 import numpy as np
 import pandas as pd
@@ -11,6 +13,7 @@ import pytest
 import statsmodels.api as sm
 from statsmodels.miscmodels.ordinal_model import OrderedModel
 
+import econ
 from econ.data.schema import DIFFICULTIES, HIGH_LEVELS, PANEL, SURVEY, pandas_dtype
 from econ.data.simulate import PRESETS, SimulatedPanel, Structure, simulate
 from econ.data.simulate.panel import canonical
@@ -275,3 +278,18 @@ def test_ordered_logit_recovers_the_latent_model() -> None:
     cuts = fit.model.transform_threshold_params(fit.params)[1:-1]
     np.testing.assert_allclose(cuts, survey.truth.cutpoints.loc["resource_mobilisation"],
                                atol=0.15)
+
+
+# --- shipped data ---------------------------------------------------------------------------
+
+def test_shipped_files_are_regenerated_exactly_by_make_data(tmp_path) -> None:
+    root = Path(__file__).resolve().parents[2] / "data"
+    spec = importlib.util.spec_from_file_location("make_data", root / "make_data.py")
+    make_data = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(make_data)
+    fresh = make_data.main(tmp_path)
+    for new in fresh:
+        shipped = root / new.name
+        pd.testing.assert_frame_equal(pd.read_parquet(new), pd.read_parquet(shipped))
+    assert econ.read_panel(root / make_data.PANEL_FILE).simulated
+    assert econ.read_survey(root / make_data.SURVEY_FILE).simulated
