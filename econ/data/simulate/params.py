@@ -205,6 +205,34 @@ class Outcomes:
     An industry started before 2021 fails each year after 2021 with probability
     ``logistic(hazard_intercept + hazard_funds_cut * cut - hazard_endowment * E)``, where
     ``cut`` flags funds below ``funds_cut_ratio`` of the village's 2015-2020 mean.
+
+    Parameters
+    ----------
+    efficiency_intercept, efficiency_slope
+        Logit of the efficiency with which a village turns funds into income.
+    collective_base_log, collective_base_endowment, collective_base_sd
+        ``base_i = exp(collective_base_log + collective_base_endowment * E + sd * z)``.
+    collective_return, collective_scale, collective_noise_sd, collapse_loss
+        Return and scale of cumulative funds; mean-one lognormal noise; share of the
+        funds-built part lost once the industry has collapsed.
+    income_log_2013, income_growth, income_endowment, income_return, income_scale
+        Log income per capita: 2013 level, yearly growth, endowment slope, return and scale of
+        cumulative funds.
+    income_village_sd, income_noise_sd
+        Village and village-year noise of log income per capita.
+    industry_share_team, industry_share_other, industry_share_demonstration
+        Probability of an assisted industry: villages with a pre-2021 team (started 2015-2020),
+        other villages (2013-2020), designated villages without one (in the designation year).
+    hazard_pre, hazard_intercept, hazard_funds_cut, hazard_endowment, funds_cut_ratio
+        Yearly failure probability before 2021; the logit of failure from 2021.
+    projects_base, projects_return, projects_scale
+        Poisson mean of projects: ``base + return * log(1 + funds / scale)``.
+    infrastructure_share_pre, infrastructure_share_post, infrastructure_concentration
+        Mean share of funds spent on infrastructure (Beta distributed) before and from 2021.
+    relapse_log_rate, relapse_endowment, relapse_funds, relapse_collapse, relapse_post
+        Log of relapse households per 1,000 residents: intercept, slopes on ``E`` and
+        ``log(1 + funds)``, shifts for a collapsed industry and for the monitored post-2021
+        period.
     """
 
     efficiency_intercept: float = 0.5
