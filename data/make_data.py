@@ -13,9 +13,7 @@ from __future__ import annotations
 from pathlib import Path
 
 import econ
-from econ.data.dataset import Dataset
-from econ.data.schema import PANEL, SURVEY
-from econ.data.simulate import SimulatedPanel, SimulatedSurvey, simulate
+from econ import SimulatedPanel, SimulatedSurvey, simulate
 
 SEED = 20240501
 HERE = Path(__file__).resolve().parent
@@ -32,8 +30,8 @@ def main(folder: Path = HERE, *, seed: int = SEED) -> list[Path]:
     """Write both files into ``folder`` and return their paths."""
     panel, survey = build(seed)
     return [
-        econ.write_panel(Dataset(panel.data, PANEL, simulated=True), folder / PANEL_FILE),
-        econ.write_panel(Dataset(survey.data, SURVEY, simulated=True), folder / SURVEY_FILE),
+        econ.write_panel(panel.dataset, folder / PANEL_FILE),
+        econ.write_panel(survey.dataset, folder / SURVEY_FILE),
     ]
 
 

@@ -13,6 +13,7 @@ from econ.data.derive import derive
 from econ.data.io import read_panel, read_survey, write_panel
 from econ.data.problems import Problem, ValidationError
 from econ.data.schema import PANEL, SCHEMA_VERSION, SURVEY
+from econ.data.simulate import SimulatedPanel, SimulatedSurvey, SimulationParams, simulate
 from econ.estimation.descriptives import count_by, describe_by
 from econ.presentation.tables import Table
 
@@ -26,6 +27,9 @@ __all__ = [
     "Dataset",
     "LoadReport",
     "Problem",
+    "SimulatedPanel",
+    "SimulatedSurvey",
+    "SimulationParams",
     "Table",
     "ValidationError",
     "__version__",
@@ -34,5 +38,6 @@ __all__ = [
     "describe_by",
     "read_panel",
     "read_survey",
+    "simulate",
     "write_panel",
 ]

@@ -9,11 +9,15 @@ from __future__ import annotations
 import argparse
 import sys
 from collections.abc import Sequence
+from dataclasses import fields
 from pathlib import Path
 
+import pandas as pd
+
 from econ.api.replicate import DEFAULT_PANEL, replicate
-from econ.data.io import read_panel, read_survey
+from econ.data.io import read_panel, read_survey, write_panel
 from econ.data.problems import ValidationError
+from econ.data.simulate import PRESETS, simulate
 
 EXIT_OK, EXIT_INVALID, EXIT_USAGE = 0, 1, 2
 
@@ -46,7 +50,37 @@ def _parser() -> argparse.ArgumentParser:
     check.add_argument("file", type=Path)
     check.add_argument("--survey", action="store_true", help="FILE is a cadre survey")
     check.add_argument("--encoding", default=None, help="CSV encoding (default: detected)")
+
+    make = commands.add_parser(
+        "simulate", help="write a SIMULATED panel (or cadre survey) with known true effects",
+        description="Generate simulated study data (labelled as simulated in the file) and "
+                    "print its true effects. The national preset is written as a folder of "
+                    "parquet partitions.")
+    make.add_argument("output", type=Path,
+                      help="target file (.parquet, .csv, .xlsx, .dta) or, for national, folder")
+    make.add_argument("--config", choices=sorted(PRESETS), default="wp")
+    make.add_argument("--seed", type=int, default=20240501)
+    make.add_argument("--survey", action="store_true",
+                      help="write the cadre survey instead of the panel")
+    make.add_argument("--respondents", type=int, default=124, help="survey size (default 124)")
     return parser
+
+
+def _simulate(args: argparse.Namespace) -> None:
+    if args.config == "national" and not args.survey:
+        files = simulate.write_partitions(args.output, config="national", seed=args.seed)
+        print(f"SIMULATED national panel: wrote {len(files)} partitions to {args.output}")
+        return
+    made = (simulate.cadre_survey(args.respondents, seed=args.seed) if args.survey
+            else simulate(args.config, seed=args.seed))
+    args.output.parent.mkdir(parents=True, exist_ok=True)
+    written = write_panel(made.dataset, args.output)
+    print(f"{made.label}\nwrote {written}\ntrue values:")
+    for item in fields(made.truth):
+        value = getattr(made.truth, item.name)
+        text = value.to_string() if isinstance(value, pd.DataFrame) else value
+        print(f"  {item.name}:" + (f"\n{text}" if isinstance(value, pd.DataFrame) else
+                                   f" {text}"))
 
 
 def main(argv: Sequence[str] | None = None) -> int:
@@ -61,10 +95,12 @@ def main(argv: Sequence[str] | None = None) -> int:
         elif args.command == "validate":
             reader = read_survey if args.survey else read_panel
             print(repr(reader(args.file, encoding=args.encoding)))
+        elif args.command == "simulate":
+            _simulate(args)
     except ValidationError as error:
         print(error, file=sys.stderr)
         return EXIT_INVALID
-    except (FileNotFoundError, ValueError) as error:
+    except (FileNotFoundError, FileExistsError, ValueError) as error:
         print(f"econ {args.command}: {error}", file=sys.stderr)
         return EXIT_USAGE
     return EXIT_OK

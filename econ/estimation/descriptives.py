@@ -45,10 +45,10 @@ def describe_by(
         raise ValueError(f"describe_by: the panel has no column {absent}; available: "
                          f"{list(data.columns)}. Run econ.derive(panel) for derived variables.")
     names = [v for v in (variables or DEFAULT_VARIABLES) if v in data.columns]
-    groups = {c: data[c].astype(object).where(data[c].notna(), "(none)") for c in by}
+    groups = {c: _with_none(data[c]) for c in by}
     values = data[names].astype("float64")
     frame = pd.concat([pd.DataFrame(groups), values, data["village_id"]], axis=1)
-    grouped = frame.groupby(list(by), sort=True)
+    grouped = frame.groupby(list(by), sort=True, observed=True)
     table = pd.DataFrame({"village_years": grouped.size(),
                           "villages": grouped["village_id"].nunique()})
     total = {"village_years": len(frame), "villages": frame["village_id"].nunique()}
@@ -75,8 +75,14 @@ def count_by(panel: Dataset, *, rows: str = "year", columns: str = "unit_level")
     return table[order + rest].rename_axis(index=rows, columns=columns)
 
 
+def _with_none(series: pd.Series) -> pd.Series:
+    """Missing group values become the group "(none)", listed after the categories."""
+    if isinstance(series.dtype, pd.CategoricalDtype):
+        return series.cat.add_categories("(none)").fillna("(none)")
+    return series.astype(object).where(series.notna(), "(none)")
+
+
 def _category_order(series: pd.Series) -> list[object]:
     if isinstance(series.dtype, pd.CategoricalDtype):
-        return list(reversed(series.cat.categories)) if series.cat.ordered else list(
-            series.cat.categories)
+        return list(series.cat.categories)
     return sorted(series.dropna().unique())

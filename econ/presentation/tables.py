@@ -29,12 +29,20 @@ class Table:
 
     @classmethod
     def from_frame(cls, frame: pd.DataFrame, *, title: str, notes: Sequence[str] = (),
-                   digits: int = 3, index: bool = False) -> Table:
-        """Format ``frame``: integers as integers, other numbers to ``digits`` decimals."""
+                   digits: int = 3, index: bool = False, labels: Sequence[str] = ()) -> Table:
+        """Format ``frame``: counts with thousands separators, other numbers to ``digits``.
+
+        Columns in ``labels`` and, with ``index=True``, the index are printed as plain text
+        (a year is 2021, not 2,021).
+        """
+        plain = set(labels)
         if index:
+            plain |= {str(n) for n in frame.index.names}
             frame = frame.reset_index()
         header = tuple(str(c) for c in frame.columns)
-        rows = tuple(tuple(_cell(v, digits) for v in record)
+        is_label = [name in plain for name in header]
+        rows = tuple(tuple(str(v) if label else _cell(v, digits)
+                           for v, label in zip(record, is_label, strict=True))
                      for record in frame.itertuples(index=False, name=None))
         return cls(title, header, rows, tuple(notes))
 

@@ -6,6 +6,7 @@ import json
 import shutil
 from pathlib import Path
 
+import pandas as pd
 import pytest
 
 import econ
@@ -57,3 +58,14 @@ def test_cli_validate(project, raw_panel, capsys):
     assert main(["validate", str(project / "bad.csv")]) == 1
     assert "must not be negative" in capsys.readouterr().err
     assert main(["validate", str(project / "absent.csv")]) == 2
+
+
+def test_cli_simulate_writes_labelled_data(tmp_path, capsys):
+    assert main(["simulate", str(tmp_path / "wp.parquet"), "--seed", "3"]) == 0
+    out = capsys.readouterr().out
+    assert "SIMULATED" in out and "triple_difference: " in out
+    loaded = econ.read_panel(tmp_path / "wp.parquet")
+    assert loaded.simulated
+    pd.testing.assert_frame_equal(loaded.data, econ.simulate("wp", seed=3).data)
+    assert main(["simulate", str(tmp_path / "s.csv"), "--survey", "--respondents", "30"]) == 0
+    assert len(econ.read_survey(tmp_path / "s.csv")) == 30

@@ -35,8 +35,8 @@ def test_groups_with_missing_values_are_kept(derived):
 
 def test_count_by_levels(derived):
     table = econ.count_by(derived, rows="year", columns="unit_level")
-    assert list(table.columns[:5]) == ["central", "provincial", "municipal", "county",
-                                       "township"]
+    assert list(table.columns[:5]) == ["township", "county", "municipal", "provincial",
+                                       "central"]
     assert table.loc["All", "All"] == len(derived)
     assert table.loc[2019, "none"] == derived.data.query("year == 2019")["unit_level"].isna().sum()
 

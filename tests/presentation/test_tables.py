@@ -34,3 +34,11 @@ def test_write_creates_each_format(tmp_path):
     paths = _table().write(tmp_path / "t1")
     assert [p.suffix for p in paths] == [".md", ".tex", ".csv"]
     assert pd.read_csv(paths[2]).shape == (2, 4)
+
+
+def test_index_and_label_columns_print_plainly():
+    frame = pd.DataFrame({"year": [2013, 2021], "villages": [1200, 1300]}).set_index("year")
+    table = econ.Table.from_frame(frame, title="t", index=True)
+    assert table.rows == (("2013", "1,200"), ("2021", "1,300"))
+    again = econ.Table.from_frame(frame.reset_index(), title="t", labels=("year",))
+    assert again.rows == table.rows

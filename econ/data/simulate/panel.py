@@ -7,7 +7,7 @@ from dataclasses import dataclass
 
 import pandas as pd
 
-from econ.data.dataset import SIMULATED_LABEL
+from econ.data.dataset import SIMULATED_LABEL, Dataset, LoadReport
 from econ.data.schema import PANEL, TableSchema, pandas_dtype
 from econ.data.simulate.calibration import solve_intercepts
 from econ.data.simulate.county import simulate_county
@@ -43,6 +43,17 @@ class SimulatedPanel:
     config: str
     seed: int
     label: str
+
+    @property
+    def dataset(self) -> Dataset:
+        """The panel as a validated :class:`~econ.data.dataset.Dataset` flagged as simulated."""
+        return simulated_dataset(self.data, PANEL, self.config, self.seed)
+
+
+def simulated_dataset(data: pd.DataFrame, schema: TableSchema, config: str, seed: int) -> Dataset:
+    """Wrap simulated data so tables made from it carry the SIMULATED label."""
+    report = LoadReport(f"econ.simulate({config!r}, seed={seed})", "simulated")
+    return Dataset(data, schema, report, simulated=True)
 
 
 def label_for(config: str, seed: int) -> str:

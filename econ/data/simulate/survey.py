@@ -16,8 +16,9 @@ import numpy as np
 import pandas as pd
 from scipy.special import logit, ndtr
 
+from econ.data.dataset import Dataset
 from econ.data.schema import DIFFICULTIES, SURVEY, pandas_dtype
-from econ.data.simulate.panel import canonical, label_for
+from econ.data.simulate.panel import canonical, label_for, simulated_dataset
 
 SURVEY_LEVELS = ("county", "municipal", "provincial", "central")
 SURVEY_TYPES = ("government", "state_enterprise", "public_institution")
@@ -126,6 +127,11 @@ class SimulatedSurvey:
     config: str
     seed: int
     label: str
+
+    @property
+    def dataset(self) -> Dataset:
+        """The survey as a validated :class:`~econ.data.dataset.Dataset` flagged as simulated."""
+        return simulated_dataset(self.data, SURVEY, self.config, self.seed)
 
 
 def design_matrix(level: pd.Series, unit_type: pd.Series,
