@@ -105,7 +105,7 @@ def _coerce_number(series: pd.Series, *, integer: bool) -> Coerced:
         bad = (numbers.isna() & cleaned.notna()).to_numpy()
         if bad.any():
             return _bad(series, bad, "is not a number", numbers.astype("float64"))
-    if integer:
+    if integer and not pd.api.types.is_integer_dtype(numbers.dtype):
         as_float = numbers.astype("float64").to_numpy()
         fraction = np.isfinite(as_float) & (as_float != np.round(as_float))
         if fraction.any():

@@ -110,7 +110,8 @@ def _load(source: Source, *, encoding: str | None, sheet: str | int
     where = repr(str(path))
     if path.is_dir():
         table = pq.read_table(path)
-        return table.to_pandas(), LoadReport(where, "parquet folder"), _is_simulated(table)
+        simulated = _is_simulated(table)
+        return _to_pandas(table), LoadReport(where, "parquet folder"), simulated
     suffix = path.suffix.lower()
     if suffix in (".csv", ".tsv", ".txt"):
         text, used = _decode(path.read_bytes(), encoding, where)
@@ -126,11 +127,18 @@ def _load(source: Source, *, encoding: str | None, sheet: str | int
         return pd.read_stata(path, convert_missing=False), LoadReport(where, "stata"), False
     if suffix in (".parquet", ".pq"):
         table = pq.read_table(path)
-        return table.to_pandas(), LoadReport(where, "parquet"), _is_simulated(table)
+        simulated = _is_simulated(table)
+        return _to_pandas(table), LoadReport(where, "parquet"), simulated
     raise ValueError(
         f"cannot read {where}: unknown file type {suffix!r}. Use .csv, .tsv, .xlsx, .dta, "
         f".parquet or a folder of parquet files, or load it with pandas and pass the DataFrame."
     )
+
+
+def _to_pandas(table: pa.Table) -> pd.DataFrame:
+    # One block per column (no consolidation copy), and each Arrow column is released once
+    # converted, so a large panel is not held twice in memory.
+    return table.to_pandas(split_blocks=True, self_destruct=True)
 
 
 def _decode(raw: bytes, encoding: str | None, where: str) -> tuple[str, str]:

@@ -81,7 +81,8 @@ class TableSchema:
     name: str
     columns: tuple[Column, ...]
     key: tuple[str, ...]
-    #: (inner, outer) pairs: each ``inner`` id must map to one ``outer`` id in every row.
+    #: (inner, outer) pairs: each ``inner`` id must map to one ``outer`` id in every row. A pair
+    #: implied by two earlier clean pairs is not re-checked.
     nesting: tuple[tuple[str, str], ...] = ()
 
     def __getitem__(self, name: str) -> Column:
@@ -145,8 +146,8 @@ def _ids(name: str, chinese: str, description: str, *aliases: str, required: boo
 PANEL = TableSchema(
     name="village panel",
     key=("village_id", "year"),
-    nesting=(("village_id", "township_id"), ("village_id", "county_id"),
-             ("township_id", "county_id"), ("village_id", "city_id")),
+    nesting=(("village_id", "township_id"), ("township_id", "county_id"),
+             ("county_id", "city_id"), ("village_id", "county_id"), ("village_id", "city_id")),
     columns=(
         _ids("village_id", "村庄编码", "Village code (string; leading zeros kept).",
              "村代码", "村编码", "村庄代码", "行政村代码", "村庄id", "village", "village_code",

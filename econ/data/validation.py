@@ -190,9 +190,11 @@ def _value_checks(column: Column, values: pd.Series, year_range: tuple[int, int]
                 f"{describe_rows(missing)}. Fill these cells; rows cannot be placed without it.",
                 row_numbers(missing),
             ))
-    if column.kind not in ("int", "float"):
+    checked = column.name == "year" or column.bounds is not None or column.nonnegative
+    if column.kind not in ("int", "float") or not checked:
         return found
-    numbers = values.astype("float64").to_numpy()
+    numbers = (values.to_numpy() if values.dtype == np.float64
+               else values.to_numpy(dtype="float64", na_value=np.nan))
     if column.name == "year":
         found += _outside(column, values, numbers, year_range, "year_range")
     if column.bounds is not None:
@@ -229,13 +231,15 @@ def _outside(column: Column, values: pd.Series, numbers: np.ndarray,
 
 def _codes(values: pd.Series) -> tuple[np.ndarray, int]:
     """Integer codes (-1 missing) and their count; ids are categorical, years small integers."""
+    # Codes stay in their narrow integer dtypes: on a national panel an int64 copy of every
+    # key column would cost more memory than the checks themselves.
     if isinstance(values.dtype, pd.CategoricalDtype):
-        return values.cat.codes.to_numpy().astype(np.int64), len(values.cat.categories)
+        return np.asarray(values.array.codes), len(values.cat.categories)
     if pd.api.types.is_integer_dtype(values.dtype) and not values.hasnans and len(values):
         numbers = values.to_numpy(dtype=np.int64)
         low, high = int(numbers.min()), int(numbers.max())
         if high - low < 1_000_000:
-            return numbers - low, high - low + 1
+            return (numbers - low).astype(np.int32), high - low + 1
     codes, uniques = pd.factorize(values, use_na_sentinel=True)
     return codes.astype(np.int64), len(uniques)
 
@@ -276,13 +280,23 @@ def _duplicate_keys(
 
 def _nesting(frame: pd.DataFrame, schema: TableSchema, codes_of: Codes) -> list[Problem]:
     found: list[Problem] = []
+    clean: set[tuple[str, str]] = set()
     for inner, outer in schema.nesting:
         if inner not in codes_of or outer not in codes_of:
             continue
+        if any((inner, mid) in clean and (mid, outer) in clean for mid in codes_of):
+            # Implied by two clean links (village -> township -> county); checked only to name
+            # the culprit when a link is broken.
+            clean.add((inner, outer))
+            continue
         (inner_codes, n_inner), (outer_codes, _) = codes_of[inner], codes_of[outer]
         present = (inner_codes >= 0) & (outer_codes >= 0)
-        moving = _varying(inner_codes[present], outer_codes[present], n_inner)
+        if present.all():
+            moving = _varying(inner_codes, outer_codes, n_inner)
+        else:
+            moving = _varying(inner_codes[present], outer_codes[present], n_inner)
         if not len(moving):
+            clean.add((inner, outer))
             continue
         rows = np.flatnonzero(present & np.isin(inner_codes, moving))
         example = frame.iloc[rows][[inner, outer]].drop_duplicates()
@@ -300,14 +314,12 @@ def _nesting(frame: pd.DataFrame, schema: TableSchema, codes_of: Codes) -> list[
 
 def _varying(groups: np.ndarray, values: np.ndarray, n_groups: int) -> np.ndarray:
     """Groups whose value is not constant."""
-    same_group = groups[1:] == groups[:-1]
-    runs = len(groups) - int(np.count_nonzero(same_group))
-    count = np.bincount(groups, minlength=n_groups)
-    if runs == int(np.count_nonzero(count)):
-        # Each group's rows are contiguous (the usual sorted panel): compare neighbours.
+    if bool(np.all(groups[1:] >= groups[:-1])):
+        # Rows sorted by group (the usual panel): a group varies where neighbours differ.
+        same_group = groups[1:] == groups[:-1]
         return np.unique(groups[1:][same_group & (values[1:] != values[:-1])])
     # Otherwise n * sum(v^2) - sum(v)^2 > 0, exact while n_g * sum_g(v^2) stays below 2^53.
-    count = count.astype(np.int64)
+    count = np.bincount(groups, minlength=n_groups).astype(np.int64)
     if len(values) and (float(count.max()) * float(values.max())) ** 2 * 2 < 2.0**53:
         total = np.bincount(groups, weights=values, minlength=n_groups).astype(np.int64)
         squares = np.bincount(groups, weights=values.astype(np.float64) ** 2,
