@@ -13,6 +13,7 @@ from dataclasses import dataclass
 import numpy as np
 import pandas as pd
 
+from econ.data.codes import group_codes, varying_groups
 from econ.data.coerce import coerce
 from econ.data.problems import (
     Problem,
@@ -101,7 +102,7 @@ def validate(
         out[name] = table[name].reset_index(drop=True)
     canonical = pd.DataFrame(out, copy=False)
     coded = {name for pair in schema.nesting for name in pair} | set(schema.key)
-    codes = {name: _codes(canonical[name]) for name in coded if name in canonical.columns}
+    codes = {name: group_codes(canonical[name]) for name in coded if name in canonical.columns}
     keyed = all(k in codes for k in schema.key)
     combined, size = _combined_key(codes, schema.key) if keyed else (None, 0)
     if combined is not None:
@@ -229,21 +230,6 @@ def _outside(column: Column, values: pd.Series, numbers: np.ndarray,
     )]
 
 
-def _codes(values: pd.Series) -> tuple[np.ndarray, int]:
-    """Integer codes (-1 missing) and their count; ids are categorical, years small integers."""
-    # Codes stay in their narrow integer dtypes: on a national panel an int64 copy of every
-    # key column would cost more memory than the checks themselves.
-    if isinstance(values.dtype, pd.CategoricalDtype):
-        return np.asarray(values.array.codes), len(values.cat.categories)
-    if pd.api.types.is_integer_dtype(values.dtype) and not values.hasnans and len(values):
-        numbers = values.to_numpy(dtype=np.int64)
-        low, high = int(numbers.min()), int(numbers.max())
-        if high - low < 1_000_000:
-            return (numbers - low).astype(np.int32), high - low + 1
-    codes, uniques = pd.factorize(values, use_na_sentinel=True)
-    return codes.astype(np.int64), len(uniques)
-
-
 Codes = dict[str, tuple[np.ndarray, int]]
 
 
@@ -292,9 +278,9 @@ def _nesting(frame: pd.DataFrame, schema: TableSchema, codes_of: Codes) -> list[
         (inner_codes, n_inner), (outer_codes, _) = codes_of[inner], codes_of[outer]
         present = (inner_codes >= 0) & (outer_codes >= 0)
         if present.all():
-            moving = _varying(inner_codes, outer_codes, n_inner)
+            moving = varying_groups(inner_codes, outer_codes, n_inner)
         else:
-            moving = _varying(inner_codes[present], outer_codes[present], n_inner)
+            moving = varying_groups(inner_codes[present], outer_codes[present], n_inner)
         if not len(moving):
             clean.add((inner, outer))
             continue
@@ -310,20 +296,3 @@ def _nesting(frame: pd.DataFrame, schema: TableSchema, codes_of: Codes) -> list[
             row_numbers(rows),
         ))
     return found
-
-
-def _varying(groups: np.ndarray, values: np.ndarray, n_groups: int) -> np.ndarray:
-    """Groups whose value is not constant."""
-    if bool(np.all(groups[1:] >= groups[:-1])):
-        # Rows sorted by group (the usual panel): a group varies where neighbours differ.
-        same_group = groups[1:] == groups[:-1]
-        return np.unique(groups[1:][same_group & (values[1:] != values[:-1])])
-    # Otherwise n * sum(v^2) - sum(v)^2 > 0, exact while n_g * sum_g(v^2) stays below 2^53.
-    count = np.bincount(groups, minlength=n_groups).astype(np.int64)
-    if len(values) and (float(count.max()) * float(values.max())) ** 2 * 2 < 2.0**53:
-        total = np.bincount(groups, weights=values, minlength=n_groups).astype(np.int64)
-        squares = np.bincount(groups, weights=values.astype(np.float64) ** 2,
-                              minlength=n_groups).astype(np.int64)
-        return np.flatnonzero(count * squares - total * total != 0)
-    pairs = pd.DataFrame({"g": groups, "v": values}).drop_duplicates()
-    return np.unique(pairs["g"][pairs["g"].duplicated()].to_numpy())

@@ -185,7 +185,7 @@ def test_nesting_found_in_shuffled_rows(raw_panel):
 
 @pytest.mark.parametrize("layout", ["contiguous", "shuffled", "huge codes"])
 def test_varying_groups_match_a_groupby(layout):
-    from econ.data.validation import _varying
+    from econ.data.codes import varying_groups
 
     rng = np.random.default_rng(5)
     groups = np.repeat(np.arange(300), 7)
@@ -196,5 +196,5 @@ def test_varying_groups_match_a_groupby(layout):
         order = rng.permutation(len(groups))
         groups, values = groups[order], values[order]
     expected = pd.Series(values).groupby(groups).nunique()
-    got = _varying(groups, values, 300)
+    got = varying_groups(groups, values, 300)
     assert list(got) == list(expected.index[expected > 1])

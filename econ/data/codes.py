@@ -1,0 +1,51 @@
+"""Integer codes for grouping columns, and the checks that run on them.
+
+Shared by validation (does a village change township?) and estimation (is a fixed effect nested
+in the cluster variable?), so both answer the question the same way.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+
+
+def group_codes(values: pd.Series) -> tuple[np.ndarray, int]:
+    """Integer codes (-1 for missing) and the number of groups.
+
+    Categoricals give their codes without copying; small-range integers (years) give
+    ``value - min``; anything else is factorised.
+    """
+    # Codes stay in their narrow integer dtypes: on a national panel an int64 copy of every
+    # key column would cost more memory than the checks themselves.
+    if isinstance(values.dtype, pd.CategoricalDtype):
+        return np.asarray(values.array.codes), len(values.cat.categories)
+    if pd.api.types.is_integer_dtype(values.dtype) and not values.hasnans and len(values):
+        numbers = values.to_numpy(dtype=np.int64)
+        low, high = int(numbers.min()), int(numbers.max())
+        if high - low < 1_000_000:
+            return (numbers - low).astype(np.int32), high - low + 1
+    codes, uniques = pd.factorize(values, use_na_sentinel=True)
+    return codes.astype(np.int64), len(uniques)
+
+
+def varying_groups(groups: np.ndarray, values: np.ndarray, n_groups: int) -> np.ndarray:
+    """Codes of the groups whose value is not constant (all codes non-negative)."""
+    if bool(np.all(groups[1:] >= groups[:-1])):
+        # Rows sorted by group (the usual panel): a group varies where neighbours differ.
+        same_group = groups[1:] == groups[:-1]
+        return np.unique(groups[1:][same_group & (values[1:] != values[:-1])])
+    # Otherwise n * sum(v^2) - sum(v)^2 > 0, exact while n_g * sum_g(v^2) stays below 2^53.
+    count = np.bincount(groups, minlength=n_groups).astype(np.int64)
+    if len(values) and (float(count.max()) * float(values.max())) ** 2 * 2 < 2.0**53:
+        total = np.bincount(groups, weights=values, minlength=n_groups).astype(np.int64)
+        squares = np.bincount(groups, weights=values.astype(np.float64) ** 2,
+                              minlength=n_groups).astype(np.int64)
+        return np.flatnonzero(count * squares - total * total != 0)
+    pairs = pd.DataFrame({"g": groups, "v": values}).drop_duplicates()
+    return np.unique(pairs["g"][pairs["g"].duplicated()].to_numpy())
+
+
+def is_nested(inner: np.ndarray, n_inner: int, outer: np.ndarray) -> bool:
+    """Whether every ``inner`` group lies within a single ``outer`` group."""
+    return len(varying_groups(inner, outer, n_inner)) == 0
