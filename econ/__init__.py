@@ -4,10 +4,12 @@ The public API, in the order data flows through it:
 
 - load and validate: :func:`read_panel`, :func:`read_survey`, :func:`write_panel`;
 - study variables: :func:`derive`;
+- regression: :func:`feols` with :class:`IID`, :class:`HC1`, :class:`Cluster`;
 - descriptive tables: :func:`describe_by`, :func:`count_by`, :class:`Table`;
 - simulated data with known truth: :data:`simulate`.
 """
 
+from econ.api.regression import feols
 from econ.data.dataset import SIMULATED_LABEL, Dataset, LoadReport
 from econ.data.derive import derive
 from econ.data.io import read_panel, read_survey, write_panel
@@ -15,27 +17,35 @@ from econ.data.problems import Problem, ValidationError
 from econ.data.schema import PANEL, SCHEMA_VERSION, SURVEY
 from econ.data.simulate import SimulatedPanel, SimulatedSurvey, SimulationParams, simulate
 from econ.estimation.descriptives import count_by, describe_by
+from econ.inference.corrections import SmallSample
+from econ.inference.covariance import HC1, IID, Cluster, FewClustersWarning
 from econ.presentation.tables import Table
 
 __version__ = "0.1.0"
 
 __all__ = [
+    "HC1",
+    "IID",
     "PANEL",
     "SCHEMA_VERSION",
     "SIMULATED_LABEL",
     "SURVEY",
+    "Cluster",
     "Dataset",
+    "FewClustersWarning",
     "LoadReport",
     "Problem",
     "SimulatedPanel",
     "SimulatedSurvey",
     "SimulationParams",
+    "SmallSample",
     "Table",
     "ValidationError",
     "__version__",
     "count_by",
     "derive",
     "describe_by",
+    "feols",
     "read_panel",
     "read_survey",
     "simulate",

@@ -1,0 +1,58 @@
+"""``econ.feols``: formula, data and covariance in; an immutable result out."""
+
+from __future__ import annotations
+
+import pandas as pd
+
+from econ.data.dataset import Dataset
+from econ.estimation.linear import fit as fit_linear
+from econ.inference.covariance import IID, CovarianceSpec
+from econ.results.regression import RegressionResult
+from econ.spec.design import build
+from econ.spec.formula import parse
+
+
+def feols(
+    formula: str,
+    data: Dataset | pd.DataFrame,
+    *,
+    cov: CovarianceSpec | None = None,
+    weights: str | None = None,
+    tol: float = 1e-10,
+    max_iter: int = 10_000,
+) -> RegressionResult | tuple[RegressionResult, ...]:
+    """Least squares with any number of absorbed fixed effects, fixest style.
+
+    Parameters
+    ----------
+    formula
+        ``"y ~ x1 + x2:x3 + C(type) + i(event_time, ref=-1) | village_id + year"``; several
+        outcomes (``"y1 + y2 ~ ..."``) give one result each, sharing the design.
+    data
+        A validated :class:`~econ.Dataset` or a DataFrame.
+    cov
+        Covariance estimator: ``IID()`` (default), ``HC1()``, ``Cluster("township_id")``,
+        ``Cluster("township_id", "year")``, ``CR2(...)``, ``CR3(...)``. Its cluster variables
+        must be non-missing: rows where they are missing are dropped and reported. Use
+        ``result.with_cov(...)`` for other choices without refitting.
+    weights
+        Column of positive observation weights (WLS).
+    tol, max_iter
+        Convergence tolerance and sweep limit of the alternating projections, used only when
+        the fixed effects have no closed form (more than two, unbalanced, or weighted).
+
+    Returns
+    -------
+    RegressionResult
+        Or a tuple of them, one per outcome.
+    """
+    spec = cov or IID()
+    frame = data.data if isinstance(data, Dataset) else data
+    simulated = isinstance(data, Dataset) and data.simulated
+    parsed = parse(formula)
+    design = build(parsed, frame, weights=weights, complete=spec.cluster_columns)
+    results = tuple(
+        RegressionResult(fit_linear(design, outcome=k, tol=tol, max_iter=max_iter, data=frame),
+                         spec, simulated)
+        for k in range(len(parsed.outcomes)))
+    return results[0] if len(results) == 1 else results

@@ -1,0 +1,197 @@
+"""Least squares with absorbed fixed effects: the one regression routine every design reuses."""
+
+from __future__ import annotations
+
+import warnings
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+
+import numpy as np
+import pandas as pd
+import scipy.linalg
+
+from econ.estimation.absorb import Absorber, absorbed, drop_singletons, fe_parameters
+from econ.spec.design import Design
+
+#: Pivoted-QR threshold relative to the largest diagonal of R: below it a column is collinear.
+COLLINEAR_TOL = 1e-9
+
+
+class EstimationWarning(UserWarning):
+    """A regressor was dropped (absorbed or collinear) or rows were removed as singletons."""
+
+
+@dataclass(frozen=True)
+class DroppedCoefficient:
+    name: str
+    reason: str
+
+
+@dataclass(frozen=True, eq=False)
+class LinearFit:
+    """A fitted linear model in the weighted, fixed-effect-free metric.
+
+    ``X``, ``y`` and ``residuals`` are multiplied by the square root of the weights and have the
+    fixed effects projected out, so every covariance estimator and the wild bootstrap work with
+    ``X' e`` and ``X' X`` alone.
+
+    Attributes
+    ----------
+    names
+        Coefficient names (regressors kept).
+    params
+        Estimates.
+    X, y, residuals
+        Transformed design, outcome and residuals (``n x p``, ``n``, ``n``).
+    xtx_inv
+        ``(X'X)^{-1}``.
+    rows
+        Positions of the estimation sample in ``data``.
+    data
+        The input table (referenced, not copied), for cluster variables chosen later.
+    fe_names, fe_codes
+        Fixed effects and their dense codes on the estimation sample.
+    fe_params
+        Number of fixed-effect coefficients absorbed (levels less redundancies).
+    dropped_rows
+        ``{reason: count}`` for every row left out.
+    dropped_coefficients
+        Regressors removed, each with its reason.
+    """
+
+    formula: str
+    outcome: str
+    names: tuple[str, ...]
+    params: np.ndarray
+    X: np.ndarray
+    y: np.ndarray
+    residuals: np.ndarray
+    xtx_inv: np.ndarray
+    rows: np.ndarray
+    data: pd.DataFrame
+    fe_names: tuple[str, ...]
+    fe_codes: tuple[np.ndarray, ...]
+    fe_params: int
+    weights: np.ndarray | None
+    has_intercept: bool
+    tss: float
+    tss_within: float
+    iterations: int
+    dropped_rows: Mapping[str, int] = field(default_factory=dict)
+    dropped_coefficients: tuple[DroppedCoefficient, ...] = ()
+
+    @property
+    def nobs(self) -> int:
+        return len(self.residuals)
+
+    @property
+    def rss(self) -> float:
+        return float(self.residuals @ self.residuals)
+
+    @property
+    def df_model(self) -> int:
+        """Regressors plus absorbed fixed-effect coefficients."""
+        return len(self.names) + self.fe_params
+
+
+def fit(design: Design, *, outcome: int = 0, tol: float = 1e-10, max_iter: int = 10_000,
+        data: pd.DataFrame) -> LinearFit:
+    """Fit one outcome of ``design`` by least squares with its fixed effects absorbed.
+
+    Singleton groups are removed first (counted in ``dropped_rows``); regressors absorbed by the
+    fixed effects or collinear with earlier ones are removed with a warning naming them.
+    """
+    dropped = dict(design.dropped)
+    y_raw, X_raw, w = design.y[:, outcome], design.X, design.weights
+    codes, rows = design.fe_codes, design.rows
+    if codes:
+        keep = drop_singletons(codes)
+        if not keep.all():
+            dropped["singleton fixed-effect groups"] = int((~keep).sum())
+            warnings.warn(f"{int((~keep).sum())} row(s) in singleton fixed-effect groups "
+                          f"removed", EstimationWarning, stacklevel=3)
+            y_raw, X_raw, rows = y_raw[keep], X_raw[keep], rows[keep]
+            w = None if w is None else w[keep]
+            codes = tuple(_renumber(c[keep]) for c in codes)
+        if not len(rows):
+            raise ValueError(f"every row of {design.formula.text!r} is a singleton in a fixed "
+                             f"effect ({', '.join(design.fe_names)}); nothing is left to fit")
+    absorber = Absorber(codes, w, tol=tol, max_iter=max_iter)
+    stacked = np.column_stack([y_raw, X_raw]) if X_raw.shape[1] else y_raw[:, None]
+    demeaned, iterations = absorber.demean(stacked)
+    y_tilde, X_tilde = demeaned[:, 0], demeaned[:, 1:]
+    names, drops = list(design.names), []
+    if codes:
+        gone = absorbed(X_raw, X_tilde)
+        for j in np.flatnonzero(gone):
+            drops.append(DroppedCoefficient(names[j], "absorbed by the fixed effects "
+                                            + " + ".join(design.fe_names)))
+        X_tilde = X_tilde[:, ~gone]
+        names = [n for n, g in zip(names, gone, strict=True) if not g]
+    root_w = None if w is None else np.sqrt(w)
+    if root_w is not None:
+        X_tilde = X_tilde * root_w[:, None]
+        y_tilde = y_tilde * root_w
+    X_tilde, names, collinear = _independent(X_tilde, names)
+    drops += collinear
+    if drops:
+        warnings.warn("dropped regressor(s): " + "; ".join(f"{d.name} ({d.reason})"
+                                                            for d in drops),
+                      EstimationWarning, stacklevel=3)
+    if not names:
+        raise ValueError(f"no regressor of {design.formula.text!r} is identified: "
+                         + "; ".join(f"{d.name} {d.reason}" for d in drops))
+    q, r = scipy.linalg.qr(X_tilde, mode="economic")
+    params = scipy.linalg.solve_triangular(r, q.T @ y_tilde)
+    r_inv = scipy.linalg.solve_triangular(r, np.eye(len(names)))
+    residuals = y_tilde - X_tilde @ params
+    tss = _tss(y_raw, w, centred=bool(codes) or design.formula.intercept)
+    return LinearFit(
+        formula=design.formula.text, outcome=design.formula.outcomes[outcome],
+        names=tuple(names), params=params, X=X_tilde, y=y_tilde, residuals=residuals,
+        xtx_inv=r_inv @ r_inv.T, rows=rows, data=data, fe_names=design.fe_names,
+        fe_codes=codes, fe_params=fe_parameters(codes), weights=w,
+        has_intercept=design.formula.intercept, tss=tss, tss_within=float(y_tilde @ y_tilde),
+        iterations=iterations, dropped_rows=dropped, dropped_coefficients=tuple(drops),
+    )
+
+
+def _renumber(codes: np.ndarray) -> np.ndarray:
+    present = np.bincount(codes)
+    return (np.cumsum(present > 0) - 1)[codes]
+
+
+def _independent(X: np.ndarray, names: list[str]
+                 ) -> tuple[np.ndarray, list[str], list[DroppedCoefficient]]:
+    """Drop each column that is a linear combination of the columns before it.
+
+    In an unpivoted QR, ``|R_jj|`` is the part of column j orthogonal to the earlier columns,
+    so comparing it with the column's norm finds the dependent columns and keeps the earlier
+    ones, as fixest does.
+    """
+    if X.shape[1] == 0:
+        return X, names, []
+    r = scipy.linalg.qr(X, mode="r")[0]
+    norms = np.linalg.norm(X, axis=0)
+    dependent = np.abs(np.diag(r)[: X.shape[1]]) <= COLLINEAR_TOL * np.maximum(norms, 1e-300)
+    if not dependent.any():
+        return X, names, []
+    kept = np.flatnonzero(~dependent)
+    drops = []
+    for j in np.flatnonzero(dependent):
+        earlier = kept[kept < j]
+        if len(earlier):
+            weights = np.linalg.lstsq(X[:, earlier], X[:, j], rcond=None)[0]
+            partners = [names[i] for i, c in zip(earlier, weights, strict=True)
+                        if abs(c) > 1e-6 * np.abs(weights).max()]
+            reason = "collinear with " + ", ".join(partners)
+        else:
+            reason = "constant zero"
+        drops.append(DroppedCoefficient(names[j], reason))
+    return X[:, kept], [names[j] for j in kept], drops
+
+
+def _tss(y: np.ndarray, w: np.ndarray | None, *, centred: bool) -> float:
+    weights = np.ones_like(y) if w is None else w
+    centre = float(np.average(y, weights=weights)) if centred else 0.0
+    return float(weights @ (y - centre) ** 2)

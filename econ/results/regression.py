@@ -1,0 +1,187 @@
+"""The immutable result of a regression: estimates, covariance, tests and summaries."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from functools import cached_property
+
+import numpy as np
+import pandas as pd
+from scipy import stats
+
+from econ.data.dataset import SIMULATED_LABEL
+from econ.estimation.linear import LinearFit
+from econ.inference.covariance import CovarianceResult, CovarianceSpec
+from econ.results.summary import Summary
+
+
+@dataclass(frozen=True)
+class WaldTest:
+    """``H0: R b = r``: F statistic with ``(q, df)`` degrees of freedom and its p-value."""
+
+    statistic: float
+    df_num: int
+    df_denom: float
+    pvalue: float
+    hypothesis: str
+
+    def __str__(self) -> str:
+        return (f"Wald test {self.hypothesis}: F({self.df_num}, {self.df_denom:g}) = "
+                f"{self.statistic:.4f}, p = {self.pvalue:.4g}")
+
+
+@dataclass(frozen=True, eq=False)
+class RegressionResult:
+    """A fitted regression with one covariance choice; ``with_cov`` gives another.
+
+    All arrays are read-only views; properties return fresh pandas objects labelled by
+    coefficient name.
+    """
+
+    fit: LinearFit
+    cov_spec: CovarianceSpec
+    simulated: bool = False
+
+    @cached_property
+    def covariance(self) -> CovarianceResult:
+        return self.cov_spec.compute(self.fit)
+
+    # estimates -------------------------------------------------------------------------
+    @property
+    def names(self) -> tuple[str, ...]:
+        return self.fit.names
+
+    @property
+    def params(self) -> pd.Series:
+        return pd.Series(self.fit.params, index=self.names, name="estimate")
+
+    @property
+    def cov(self) -> pd.DataFrame:
+        return pd.DataFrame(self.covariance.cov, index=self.names, columns=self.names)
+
+    @property
+    def std_errors(self) -> pd.Series:
+        return pd.Series(np.sqrt(np.diag(self.covariance.cov)), index=self.names,
+                         name="std_error")
+
+    @property
+    def tstats(self) -> pd.Series:
+        return (self.params / self.std_errors).rename("t")
+
+    @property
+    def df_resid(self) -> float:
+        """Degrees of freedom of the t distribution used for p-values and intervals."""
+        return self.covariance.df
+
+    @property
+    def pvalues(self) -> pd.Series:
+        p = 2 * stats.t.sf(np.abs(self.tstats.to_numpy()), self.df_resid)
+        return pd.Series(p, index=self.names, name="p_value")
+
+    def conf_int(self, level: float = 0.95) -> pd.DataFrame:
+        """Two-sided t intervals at ``level``."""
+        if not 0 < level < 1:
+            raise ValueError(f"level must be in (0, 1), got {level}")
+        q = stats.t.ppf(0.5 + level / 2, self.df_resid)
+        half = q * self.std_errors
+        return pd.DataFrame({"lower": self.params - half, "upper": self.params + half})
+
+    # fit statistics --------------------------------------------------------------------
+    @property
+    def nobs(self) -> int:
+        return self.fit.nobs
+
+    @property
+    def r2(self) -> float:
+        return 1 - self.fit.rss / self.fit.tss
+
+    @property
+    def r2_within(self) -> float:
+        """R-squared of the within (fixed-effect-free) regression; NaN without fixed effects."""
+        if not self.fit.fe_names:
+            return float("nan")
+        return 1 - self.fit.rss / self.fit.tss_within
+
+    @property
+    def dropped_rows(self) -> dict[str, int]:
+        return dict(self.fit.dropped_rows)
+
+    @property
+    def dropped_coefficients(self) -> dict[str, str]:
+        return {d.name: d.reason for d in self.fit.dropped_coefficients}
+
+    # tests and variants ----------------------------------------------------------------
+    def with_cov(self, spec: CovarianceSpec) -> RegressionResult:
+        """The same fit with another covariance estimator (no refit)."""
+        return RegressionResult(self.fit, spec, self.simulated)
+
+    def wald_test(self, R: np.ndarray | pd.DataFrame | str | list[str],
+                  r: np.ndarray | float | None = None) -> WaldTest:
+        """Test ``R b = r`` with the current covariance (F form, ``df_resid`` denominator df).
+
+        ``R`` may be a matrix (rows = restrictions), or coefficient names (each set to zero).
+        """
+        names = list(self.names)
+        if isinstance(R, str | list) and all(isinstance(x, str) for x in np.atleast_1d(R)):
+            wanted = [R] if isinstance(R, str) else list(R)
+            missing = [w for w in wanted if w not in names]
+            if missing:
+                raise KeyError(f"no coefficient {missing}; coefficients: {names}")
+            matrix = np.zeros((len(wanted), len(names)))
+            for i, w in enumerate(wanted):
+                matrix[i, names.index(w)] = 1.0
+            label = " = ".join(wanted) + " = 0"
+        else:
+            matrix = np.atleast_2d(np.asarray(R, dtype=float))
+            label = "R b = r"
+        if matrix.shape[1] != len(names):
+            raise ValueError(f"R has {matrix.shape[1]} columns; the model has {len(names)} "
+                             f"coefficients {names}")
+        target = np.zeros(matrix.shape[0]) if r is None else np.atleast_1d(
+            np.asarray(r, dtype=float))
+        diff = matrix @ self.fit.params - target
+        middle = matrix @ self.covariance.cov @ matrix.T
+        q = matrix.shape[0]
+        stat = float(diff @ np.linalg.solve(middle, diff)) / q
+        p = float(stats.f.sf(stat, q, self.df_resid))
+        return WaldTest(stat, q, self.df_resid, p, label)
+
+    # presentation ----------------------------------------------------------------------
+    def tidy(self, level: float = 0.95) -> pd.DataFrame:
+        """One row per coefficient: estimate, std_error, statistic, p_value, conf bounds."""
+        ci = self.conf_int(level)
+        return pd.DataFrame({
+            "term": list(self.names), "estimate": self.params.to_numpy(),
+            "std_error": self.std_errors.to_numpy(), "statistic": self.tstats.to_numpy(),
+            "p_value": self.pvalues.to_numpy(), "conf_low": ci["lower"].to_numpy(),
+            "conf_high": ci["upper"].to_numpy(),
+        })
+
+    def summary(self) -> Summary:
+        table = self.tidy()
+        rows = tuple((row.term, f"{row.estimate:.4f}", f"{row.std_error:.4f}",
+                      f"{row.statistic:.3f}", f"{row.p_value:.4f}",
+                      f"[{row.conf_low:.4f}, {row.conf_high:.4f}]")
+                     for row in table.itertuples())
+        facts = [("Formula", self.fit.formula), ("Observations", f"{self.nobs:,}"),
+                 ("Covariance", self.covariance.label), ("R-squared", f"{self.r2:.4f}")]
+        if self.fit.fe_names:
+            facts += [("Fixed effects", " + ".join(self.fit.fe_names)),
+                      ("Within R-squared", f"{self.r2_within:.4f}")]
+        if self.covariance.clusters:
+            facts.append(("Clusters", ", ".join(
+                f"{c}: {g}" for c, g in zip(self.covariance.clusters,
+                                            self.covariance.n_clusters, strict=True))))
+        notes = [f"Dropped rows: {k}: {v}" for k, v in self.dropped_rows.items()]
+        notes += [f"Dropped coefficient {k}: {v}" for k, v in self.dropped_coefficients.items()]
+        if self.simulated:
+            notes.append(SIMULATED_LABEL)
+        return Summary(f"OLS: {self.fit.outcome}", tuple(facts),
+                       ("term", "estimate", "std. error", "t", "p", "95% CI"), rows,
+                       tuple(notes))
+
+    def __repr__(self) -> str:
+        return self.summary().as_text()
+
+    def _repr_html_(self) -> str:
+        return self.summary().as_html()

@@ -1,0 +1,187 @@
+"""Turn a parsed formula and a table into the arrays an estimator needs.
+
+Rows with a missing value in any used column (outcome, regressor, fixed effect, weight or
+cluster variable) are dropped and counted per column; nothing else is dropped here. Singleton
+fixed-effect groups are removed later, by the estimator, which reports them too.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, field
+
+import numpy as np
+import pandas as pd
+
+from econ.data.codes import group_codes
+from econ.spec.formula import Factor, Formula, FormulaError, Term
+
+
+@dataclass(frozen=True)
+class Design:
+    """Arrays for one estimation sample.
+
+    Attributes
+    ----------
+    y
+        Outcomes, shape ``(n, k)``.
+    X
+        Regressors, shape ``(n, p)``, Fortran order, named by ``names``.
+    fe_codes
+        One dense integer code array per fixed effect (``0 .. levels - 1``).
+    weights
+        Observation weights or ``None``.
+    rows
+        Positions (in the input table) of the rows kept.
+    dropped
+        ``{reason: rows}`` for rows left out, e.g. ``{"missing assistance_funds": 3}``.
+    """
+
+    formula: Formula
+    y: np.ndarray
+    X: np.ndarray
+    names: tuple[str, ...]
+    fe_names: tuple[str, ...]
+    fe_codes: tuple[np.ndarray, ...]
+    weights: np.ndarray | None
+    rows: np.ndarray
+    n_input: int
+    dropped: Mapping[str, int] = field(default_factory=dict)
+
+    @property
+    def fe_levels(self) -> tuple[int, ...]:
+        return tuple(int(c.max()) + 1 if len(c) else 0 for c in self.fe_codes)
+
+
+def build(
+    formula: Formula,
+    data: pd.DataFrame,
+    *,
+    weights: str | None = None,
+    complete: Sequence[str] = (),
+) -> Design:
+    """Build the design for ``formula`` on ``data``.
+
+    Parameters
+    ----------
+    formula
+        A parsed formula.
+    data
+        The table (a validated panel's ``data`` or any DataFrame).
+    weights
+        Column of positive observation weights.
+    complete
+        Further columns that must be non-missing (cluster variables), so that covariances chosen
+        now or later use the same rows.
+    """
+    wanted = [*formula.columns, *([weights] if weights else []), *complete]
+    absent = [c for c in dict.fromkeys(wanted) if c not in data.columns]
+    if absent:
+        raise FormulaError(f"column(s) {absent} not in the data; available: {list(data.columns)}")
+    keep = np.ones(len(data), dtype=bool)
+    dropped: dict[str, int] = {}
+    indicator_columns = {f.column for t in formula.terms for f in t.factors if f.kind == "i"}
+    for name in dict.fromkeys(wanted):
+        if name in indicator_columns and name not in (*formula.outcomes, *formula.fixed_effects):
+            continue
+        missing = data[name].isna().to_numpy()
+        if missing.any():
+            dropped[f"missing {name}"] = int(missing.sum())
+            keep &= ~missing
+    if weights:
+        w = data[weights].to_numpy(dtype=np.float64, na_value=np.nan)
+        bad = keep & ~(w > 0)
+        if (keep & (w < 0)).any():
+            raise FormulaError(f"weights {weights!r} has negative values; weights must be > 0")
+        if bad.any():
+            dropped[f"zero {weights}"] = int(bad.sum())
+            keep &= ~bad
+    rows = np.flatnonzero(keep)
+    if not len(rows):
+        raise FormulaError(f"no rows left for {formula.text!r} after dropping missing values "
+                           f"({dropped})")
+    sample = data.iloc[rows] if len(rows) < len(data) else data
+    y = np.column_stack([_numeric(sample[o], o) for o in formula.outcomes])
+    columns: list[tuple[str, np.ndarray]] = []
+    if formula.intercept:
+        columns.append(("Intercept", np.ones(len(rows))))
+    for term in formula.terms:
+        columns += _term_columns(term, sample)
+    names = tuple(name for name, _ in columns)
+    duplicated = sorted({n for n in names if names.count(n) > 1})
+    if duplicated:
+        raise FormulaError(f"terms {duplicated} appear twice in {formula.text!r}")
+    X = np.empty((len(rows), len(columns)), dtype=np.float64, order="F")
+    for j, (_, values) in enumerate(columns):
+        X[:, j] = values
+    fe_codes = tuple(_dense(group_codes(sample[name])[0]) for name in formula.fixed_effects)
+    return Design(formula, y, X, names, formula.fixed_effects, fe_codes,
+                  None if not weights else w[rows], rows, len(data), dropped)
+
+
+def _numeric(series: pd.Series, name: str) -> np.ndarray:
+    if isinstance(series.dtype, pd.CategoricalDtype) or pd.api.types.is_string_dtype(
+            series.dtype) or series.dtype == object:
+        raise FormulaError(f"outcome or weight {name!r} is not numeric (dtype {series.dtype})")
+    return series.to_numpy(dtype=np.float64, na_value=np.nan)
+
+
+def _is_categorical(series: pd.Series) -> bool:
+    return (isinstance(series.dtype, pd.CategoricalDtype)
+            or pd.api.types.is_string_dtype(series.dtype) or series.dtype == object)
+
+
+def _term_columns(term: Term, sample: pd.DataFrame) -> list[tuple[str, np.ndarray]]:
+    product: list[tuple[str, np.ndarray]] = [("", np.ones(len(sample)))]
+    for factor in term.factors:
+        expanded = _factor_columns(factor, sample)
+        product = [(f"{a}:{b}" if a else b, x * z) for a, x in product for b, z in expanded]
+    return product
+
+
+def _factor_columns(factor: Factor, sample: pd.DataFrame) -> list[tuple[str, np.ndarray]]:
+    series = sample[factor.column]
+    if factor.kind == "value" and not _is_categorical(series):
+        return [(factor.column, series.to_numpy(dtype=np.float64, na_value=np.nan))]
+    levels = _levels(series)
+    if factor.kind == "i":
+        unknown = [r for r in factor.refs if r not in levels]
+        if unknown:
+            raise FormulaError(f"ref={unknown} not among the values of {factor.column!r}: "
+                               f"{levels[:20]}")
+        kept = [v for v in levels if v not in factor.refs]
+        by = (None if factor.by is None
+              else sample[factor.by].to_numpy(dtype=np.float64, na_value=np.nan))
+        values = series.to_numpy(dtype=object, na_value=None)
+        out = []
+        for level in kept:
+            dummy = (values == level).astype(np.float64)
+            name = f"{factor.column}::{level}"
+            out.append((name, dummy) if by is None else (f"{name}:{factor.by}", dummy * by))
+        return out
+    refs = factor.refs or levels[:1]
+    unknown = [r for r in refs if r not in levels]
+    if unknown:
+        raise FormulaError(f"ref={unknown} not among the values of {factor.column!r}: "
+                           f"{levels[:20]}")
+    values = series.to_numpy(dtype=object, na_value=None)
+    return [(f"{factor.column}[{level}]", (values == level).astype(np.float64))
+            for level in levels if level not in refs]
+
+
+def _levels(series: pd.Series) -> list[object]:
+    present = series.dropna()
+    if isinstance(series.dtype, pd.CategoricalDtype):
+        used = set(present.unique())
+        return [c for c in series.cat.categories if c in used]
+    values = present.unique()
+    if pd.api.types.is_integer_dtype(series.dtype) or pd.api.types.is_float_dtype(series.dtype):
+        return sorted(v.item() if hasattr(v, "item") else v for v in values)
+    return sorted(values, key=str)
+
+
+def _dense(codes: np.ndarray) -> np.ndarray:
+    """Renumber codes 0..L-1 over the levels present (dropped rows may leave gaps)."""
+    present = np.bincount(codes)
+    remap = np.cumsum(present > 0) - 1
+    return remap[codes].astype(np.int64)
