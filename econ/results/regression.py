@@ -2,8 +2,7 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
-from functools import cached_property
+from dataclasses import dataclass, field
 
 import numpy as np
 import pandas as pd
@@ -41,10 +40,11 @@ class RegressionResult:
     fit: LinearFit
     cov_spec: CovarianceSpec
     simulated: bool = False
+    covariance: CovarianceResult = field(init=False, repr=False)
 
-    @cached_property
-    def covariance(self) -> CovarianceResult:
-        return self.cov_spec.compute(self.fit)
+    def __post_init__(self) -> None:
+        # Computed at once so that warnings about the clusters appear at the fit, not later.
+        object.__setattr__(self, "covariance", self.cov_spec.compute(self.fit))
 
     # estimates -------------------------------------------------------------------------
     @property

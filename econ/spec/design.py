@@ -165,7 +165,8 @@ def _factor_columns(factor: Factor, sample: pd.DataFrame) -> list[tuple[str, np.
         raise FormulaError(f"ref={unknown} not among the values of {factor.column!r}: "
                            f"{levels[:20]}")
     values = series.to_numpy(dtype=object, na_value=None)
-    return [(f"{factor.column}[{level}]", (values == level).astype(np.float64))
+    prefix = f"C({factor.column})" if factor.kind == "C" else factor.column
+    return [(f"{prefix}[{level}]", (values == level).astype(np.float64))
             for level in levels if level not in refs]
 
 

@@ -1,0 +1,106 @@
+"""Every error path of the regression: named, counted, never a bare LinAlgError."""
+
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+import pytest
+
+import econ
+from econ.estimation.linear import EstimationWarning
+
+
+@pytest.fixture
+def panel() -> pd.DataFrame:
+    rng = np.random.default_rng(3)
+    units, years = 40, 6
+    frame = pd.DataFrame({
+        "unit": np.repeat(np.arange(units), years),
+        "year": np.tile(np.arange(2015, 2015 + years), units),
+    })
+    frame["cluster"] = frame["unit"] // 2
+    frame["x"] = rng.normal(size=len(frame))
+    frame["z"] = rng.normal(size=len(frame))
+    frame["const_in_unit"] = rng.normal(size=units)[frame["unit"]]
+    frame["y"] = 1.0 + 0.5 * frame["x"] + rng.normal(size=len(frame))
+    return frame
+
+
+def test_absorbed_regressor_is_dropped_by_name(panel):
+    with pytest.warns(EstimationWarning, match="const_in_unit .absorbed by the fixed effects unit"):
+        res = econ.feols("y ~ x + const_in_unit | unit + year", panel)
+    assert res.names == ("x",)
+    reason = "absorbed by the fixed effects unit + year"
+    assert res.dropped_coefficients == {"const_in_unit": reason}
+
+
+def test_collinear_regressor_names_its_partners(panel):
+    data = panel.assign(w=2 * panel["x"] - panel["z"])
+    with pytest.warns(EstimationWarning, match="w .collinear with x, z"):
+        res = econ.feols("y ~ x + z + w | unit", data)
+    assert res.names == ("x", "z")
+
+
+def test_nothing_identified_is_an_error(panel):
+    with pytest.raises(ValueError, match=r"no regressor .* is identified"), \
+            pytest.warns(EstimationWarning):
+        econ.feols("y ~ const_in_unit | unit", panel)
+
+
+def test_one_cluster_is_an_error(panel):
+    res = econ.feols("y ~ x | unit", panel.assign(one=1))
+    with pytest.raises(ValueError, match="'one' has 1 group"):
+        res.with_cov(econ.Cluster("one"))
+
+
+def test_few_clusters_warn_and_point_to_the_bootstrap(panel):
+    with pytest.warns(econ.FewClustersWarning, match="only 20 clusters in 'cluster'.*wild"):
+        econ.feols("y ~ x | unit", panel, cov=econ.Cluster("cluster"))
+
+
+def test_unequal_clusters_warn(panel):
+    sizes = panel.assign(big=np.where(panel["unit"] < 35, 0, panel["unit"]))
+    with pytest.warns(econ.FewClustersWarning):
+        econ.feols("y ~ x", sizes, cov=econ.Cluster("big"))
+
+
+def test_singletons_are_removed_and_counted(panel):
+    data = pd.concat([panel, pd.DataFrame({"unit": [99], "year": [2015], "cluster": [99],
+                                           "x": [0.1], "z": [0.2], "const_in_unit": [0.0],
+                                           "y": [3.0]})], ignore_index=True)
+    with pytest.warns(EstimationWarning, match="1 row.* singleton"):
+        res = econ.feols("y ~ x | unit + year", data)
+    assert res.dropped_rows == {"singleton fixed-effect groups": 1}
+    assert res.nobs == len(panel)
+
+
+def test_all_singletons_is_an_error(panel):
+    data = panel.assign(single=np.arange(len(panel)))
+    with pytest.raises(ValueError, match=r"every row .* is a singleton"), \
+            pytest.warns(EstimationWarning):
+        econ.feols("y ~ x | single", data)
+
+
+def test_missing_values_are_dropped_and_reported(panel):
+    data = panel.copy()
+    data.loc[[3, 8], "x"] = np.nan
+    data.loc[[5], "cluster"] = np.nan
+    with pytest.warns(econ.FewClustersWarning):
+        res = econ.feols("y ~ x | unit", data, cov=econ.Cluster("cluster"))
+    assert res.dropped_rows == {"missing x": 2, "missing cluster": 1}
+    assert res.nobs == len(panel) - 3
+    assert "missing x: 2" in res.summary().as_text()
+
+
+def test_cluster_missing_in_sample_needs_refit(panel):
+    data = panel.assign(partial=np.where(panel.index < 10, np.nan, panel["cluster"]))
+    res = econ.feols("y ~ x | unit", data)
+    with pytest.raises(ValueError, match="'partial' is missing in 10 row"):
+        res.with_cov(econ.Cluster("partial"))
+
+
+def test_non_convergence_is_reported(panel):
+    data = panel.drop(index=[0, 7, 13, 20]).reset_index(drop=True)
+    with pytest.raises(RuntimeError, match="did not converge in 2 sweeps"):
+        econ.feols("y ~ x | unit + year", data.assign(c=data["unit"] % 3), max_iter=2,
+                   tol=1e-14)
