@@ -20,6 +20,7 @@ from econ.estimation.descriptives import count_by, describe_by
 from econ.inference.corrections import SmallSample
 from econ.inference.covariance import HC1, IID, Cluster, FewClustersWarning
 from econ.presentation.tables import Table
+from econ.results.regression import RegressionResult, WaldTest
 
 __version__ = "0.1.0"
 
@@ -35,12 +36,14 @@ __all__ = [
     "FewClustersWarning",
     "LoadReport",
     "Problem",
+    "RegressionResult",
     "SimulatedPanel",
     "SimulatedSurvey",
     "SimulationParams",
     "SmallSample",
     "Table",
     "ValidationError",
+    "WaldTest",
     "__version__",
     "count_by",
     "derive",
