@@ -1,0 +1,154 @@
+"""CR2 and CR3 against brute-force implementations, pyfixest and stored clubSandwich output.
+
+The brute-force references build the full dummy-variable regression explicitly: the dummy
+matrix of every fixed effect, the full hat matrix, and one refit per left-out cluster.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+import pytest
+
+import econ
+from econ.inference.cr3 import CR3
+
+RTOL = 1e-8
+
+
+def make_panel(townships: int = 36, seed: int = 3) -> pd.DataFrame:
+    """Villages (3 to 5 per township) observed over five years, errors correlated by township."""
+    rng = np.random.default_rng(seed)
+    rows = [(f"T{t:02d}", f"T{t:02d}V{v}", 2015 + year)
+            for t in range(townships) for v in range(3 + t % 3) for year in range(5)]
+    df = pd.DataFrame(rows, columns=["township_id", "village_id", "year"])
+    n, town = len(df), pd.factorize(df["township_id"])[0]
+    df["x"] = rng.normal(size=n) + rng.normal(size=townships)[town]
+    df["z"] = rng.normal(size=n)
+    df["w"] = rng.uniform(0.5, 2.0, size=n)
+    noise = rng.normal(size=townships)[town] + rng.normal(size=n) * (1 + np.abs(df["x"]))
+    df["y"] = 1 + 0.5 * df["x"] - 0.2 * df["z"] + noise
+    return df
+
+
+@pytest.fixture(scope="module")
+def panel() -> pd.DataFrame:
+    return make_panel()
+
+
+def design(df: pd.DataFrame, fixed_effects: tuple[str, ...], weights: str | None
+           ) -> tuple[np.ndarray, np.ndarray, int]:
+    """``[x, z, dummies]`` (or ``[1, x, z]``) and ``y`` times root weights; p of interest."""
+    if fixed_effects:
+        dummies = [pd.get_dummies(df[f], dtype=float).to_numpy() for f in fixed_effects]
+        full = np.column_stack([df[["x", "z"]].to_numpy(), *dummies])
+        p = 2
+    else:
+        full = np.column_stack([np.ones(len(df)), df[["x", "z"]].to_numpy()])
+        p = 3
+    root_w = np.ones(len(df)) if weights is None else np.sqrt(df[weights].to_numpy())
+    return full * root_w[:, None], df["y"].to_numpy() * root_w, p
+
+
+def least_squares(X: np.ndarray, y: np.ndarray) -> np.ndarray:
+    # Dummies of a left-out cluster's villages are all zero: drop them, keep the rest exact.
+    kept = np.abs(X).sum(axis=0) > 0
+    beta = np.zeros(X.shape[1])
+    beta[kept] = np.linalg.lstsq(X[:, kept], y, rcond=None)[0]
+    return beta
+
+
+def refit_jackknife(df: pd.DataFrame, fixed_effects: tuple[str, ...], weights: str | None,
+                    *, center: bool = False) -> np.ndarray:
+    """CV3 by G explicit refits of the dummy-variable regression."""
+    X, y, p = design(df, fixed_effects, weights)
+    beta = least_squares(X, y)[:p]
+    clusters = df["township_id"].to_numpy()
+    levels = pd.unique(clusters)
+    jack = np.array([least_squares(X[clusters != c], y[clusters != c])[:p] for c in levels])
+    centre = jack.mean(axis=0) if center else beta
+    g = len(levels)
+    return (g - 1) / g * (jack - centre).T @ (jack - centre)
+
+
+def fit(df: pd.DataFrame, fixed_effects: tuple[str, ...], cov, weights: str | None = None):
+    formula = "y ~ x + z" + (" | " + " + ".join(fixed_effects) if fixed_effects else "")
+    return econ.feols(formula, df, cov=cov, weights=weights)
+
+
+def assert_cov_close(ours: np.ndarray, reference: np.ndarray, rtol: float = RTOL) -> None:
+    # Off-diagonal entries can be near zero: judge them on the scale of the matrix.
+    np.testing.assert_allclose(ours, reference, rtol=rtol,
+                               atol=rtol * np.abs(reference).max())
+
+
+# CR3 -----------------------------------------------------------------------------------------
+@pytest.mark.parametrize("fixed_effects", [(), ("village_id",)], ids=["no FE", "village FE"])
+@pytest.mark.parametrize("weights", [None, "w"], ids=["OLS", "WLS"])
+@pytest.mark.parametrize("center", [False, True], ids=["beta", "mean"])
+def test_cr3_equals_the_refit_jackknife_when_fixed_effects_are_nested(panel, fixed_effects,
+                                                                      weights, center):
+    result = fit(panel, fixed_effects, CR3("township_id", center=center), weights)
+    reference = refit_jackknife(panel, fixed_effects, weights, center=center)
+    assert_cov_close(result.cov.to_numpy(), reference)
+
+
+def test_cr3_with_crossed_year_effects_keeps_their_projection_fixed(panel):
+    """With year effects (not nested in townships) CR3 is the fast jackknife, not the refit.
+
+    It equals refitting the regression of the full-sample within-transformed y on x and z
+    without each township; re-estimating the year effects in each refit gives standard
+    errors a few percent different on this panel.
+    """
+    fes = ("village_id", "year")
+    result = fit(panel, fes, CR3("township_id"))
+    refit = refit_jackknife(panel, fes, None)
+    ratio = np.sqrt(np.diag(result.cov.to_numpy()) / np.diag(refit))
+    assert np.all(np.abs(ratio - 1) > 1e-4) and np.all(np.abs(ratio - 1) < 0.05)
+    within = result.fit
+    X, y = within.X, within.y
+    clusters = panel["township_id"].to_numpy()
+    jack = np.array([np.linalg.lstsq(X[clusters != c], y[clusters != c], rcond=None)[0]
+                     for c in pd.unique(clusters)])
+    g = len(jack)
+    fast = (g - 1) / g * (jack - within.params).T @ (jack - within.params)
+    assert_cov_close(result.cov.to_numpy(), fast)
+
+
+@pytest.mark.parametrize("fixed_effects", [(), ("village_id",)], ids=["no FE", "village FE"])
+@pytest.mark.parametrize("weights", [None, "w"], ids=["OLS", "WLS"])
+@pytest.mark.filterwarnings("ignore::pandas.errors.Pandas4Warning")  # raised inside pyfixest
+def test_cr3_matches_pyfixest_crv3(panel, fixed_effects, weights):
+    """pyfixest's CRV3 is the sum of outer products times G/(G-1) and (n-1)/(n-K).
+
+    Without those factors (``ssc(k_adj=False, G_adj=False)``) it is ours divided by
+    (G-1)/G. With crossed fixed effects pyfixest 0.60 refits (see the test above), so only
+    nested or no fixed effects are compared.
+    """
+    pf = pytest.importorskip("pyfixest")
+    formula = "y ~ x + z" + (" | " + " + ".join(fixed_effects) if fixed_effects else "")
+    theirs = pf.feols(formula, panel, vcov={"CRV3": "township_id"}, weights=weights,
+                      ssc=pf.ssc(k_adj=False, G_adj=False))
+    g = panel["township_id"].nunique()
+    ours = fit(panel, fixed_effects, CR3("township_id"), weights)
+    assert list(ours.names) == list(theirs._coefnames)
+    assert_cov_close(ours.cov.to_numpy(), (g - 1) / g * theirs._vcov)
+
+
+def test_cr3_label_df_and_clusters(panel):
+    cov = fit(panel, ("village_id",), CR3("township_id")).covariance
+    assert cov.label == "CR3 (township_id)"
+    assert cov.df == 35.0 and cov.n_clusters == (36,) and cov.clusters == ("township_id",)
+
+
+def test_cr3_refuses_a_regressor_identified_in_one_cluster_only(panel):
+    df = panel.assign(pilot=np.where(panel["township_id"] == "T07", panel["z"], 0.0))
+    with pytest.raises(ValueError, match=r"township_id='T07'.*pilot"):
+        econ.feols("y ~ x + pilot", df, cov=CR3("township_id"))
+
+
+def test_cr3_warns_with_few_clusters():
+    df = make_panel(townships=8)
+    with pytest.warns(econ.FewClustersWarning, match="only 8 clusters"):
+        result = fit(df, ("village_id",), CR3("township_id"))
+    assert_cov_close(result.cov.to_numpy(), refit_jackknife(df, ("village_id",), None))
