@@ -9,8 +9,11 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 import pytest
+import scipy.linalg
 
 import econ
+import econ.inference.cr2 as cr2_module
+from econ.inference.cr2 import CR2, CR2Result
 from econ.inference.cr3 import CR3
 
 RTOL = 1e-8
@@ -152,3 +155,66 @@ def test_cr3_warns_with_few_clusters():
     with pytest.warns(econ.FewClustersWarning, match="only 8 clusters"):
         result = fit(df, ("village_id",), CR3("township_id"))
     assert_cov_close(result.cov.to_numpy(), refit_jackknife(df, ("village_id",), None))
+
+
+# CR2 -----------------------------------------------------------------------------------------
+def brute_force_cr2(df: pd.DataFrame, fixed_effects: tuple[str, ...], weights: str | None
+                    ) -> tuple[np.ndarray, np.ndarray]:
+    """CR2 and Satterthwaite df from the explicit dummy regression, its n x n hat matrix and
+    ``scipy.linalg.sqrtm``."""
+    X, _, p = design(df, fixed_effects, weights)
+    y = design(df, fixed_effects, weights)[1]
+    pseudo_inverse = np.linalg.pinv(X)  # rows: (Z'Z)^+ Z', the coefficients' linear maps
+    residuals = y - X @ (pseudo_inverse @ y)
+    residual_maker = np.eye(len(y)) - X @ pseudo_inverse
+    clusters = df["township_id"].to_numpy()
+    members = [np.flatnonzero(clusters == c) for c in pd.unique(clusters)]
+    maps = []
+    for rows in members:
+        root = np.real(scipy.linalg.sqrtm(residual_maker[np.ix_(rows, rows)]))
+        maps.append(np.linalg.pinv(root, rtol=1e-7) @ pseudo_inverse[:p, rows].T)
+    scores = np.array([m.T @ residuals[rows] for m, rows in zip(maps, members, strict=True)])
+    df_by_coef = []
+    for k in range(p):
+        u = np.zeros((len(y), len(members)))
+        for j, (m, rows) in enumerate(zip(maps, members, strict=True)):
+            u[rows, j] = m[:, k]
+        big_p = u.T @ residual_maker @ u
+        df_by_coef.append(np.trace(big_p) ** 2 / np.sum(big_p**2))
+    return scores.T @ scores, np.array(df_by_coef)
+
+
+FIXED_EFFECTS = [(), ("village_id",), ("year",), ("village_id", "year")]
+
+
+@pytest.mark.parametrize("fixed_effects", FIXED_EFFECTS, ids=lambda f: "+".join(f) or "none")
+@pytest.mark.parametrize("weights", [None, "w"], ids=["OLS", "WLS"])
+def test_cr2_equals_the_brute_force_dummy_regression(panel, fixed_effects, weights):
+    result = fit(panel, fixed_effects, CR2("township_id", df="satterthwaite"), weights)
+    cov, df_by_coef = brute_force_cr2(panel, fixed_effects, weights)
+    assert_cov_close(result.cov.to_numpy(), cov)
+    np.testing.assert_allclose(result.covariance.df_by_coef, df_by_coef, rtol=RTOL)
+    assert result.covariance.df == pytest.approx(df_by_coef.min(), rel=RTOL)
+
+
+def test_cr2_residual_df_label_and_no_per_coefficient_df(panel):
+    cov = fit(panel, ("village_id", "year"), CR2("township_id")).covariance
+    assert isinstance(cov, CR2Result)
+    assert cov.label == "CR2 (township_id)" and cov.df == 35.0 and cov.df_by_coef is None
+
+
+def test_cr2_warns_with_few_clusters():
+    df = make_panel(townships=6)
+    with pytest.warns(econ.FewClustersWarning, match="only 6 clusters"):
+        result = fit(df, ("village_id", "year"), CR2("township_id", df="satterthwaite"))
+    cov, df_by_coef = brute_force_cr2(df, ("village_id", "year"), None)
+    assert_cov_close(result.cov.to_numpy(), cov)
+    np.testing.assert_allclose(result.covariance.df_by_coef, df_by_coef, rtol=RTOL)
+
+
+def test_cr2_rejects_an_unknown_df_and_oversized_data(panel, monkeypatch):
+    with pytest.raises(ValueError, match="satterthwaite"):
+        CR2("township_id", df="kenward-roger")
+    monkeypatch.setattr(cr2_module, "MAX_CLUSTER_ROWS", 10)
+    with pytest.raises(ValueError, match=r"CR2 is too costly.*CR3\('township_id'\)"):
+        fit(panel, ("village_id",), CR2("township_id"))

@@ -1,0 +1,238 @@
+"""CR2: the bias-reduced linearization cluster-robust covariance, with Satterthwaite df.
+
+Bell and McCaffrey (2002), "Bias reduction in standard errors for linear regression with
+multi-stage samples", Survey Methodology 28(2); Imbens and Kolesár (2016), "Robust standard
+errors in small samples: some practical advice", REStat 98(4); Pustejovsky and Tipton (2018),
+"Small-sample methods for cluster-robust variance estimation and hypothesis testing in fixed
+effects models", JBES 36(4). clubSandwich's ``vcovCR(type = "CR2")`` and
+``coef_test(test = "Satterthwaite")`` in R.
+"""
+
+from __future__ import annotations
+
+from dataclasses import KW_ONLY, dataclass, field
+from typing import Literal
+
+import numpy as np
+import scipy.linalg
+import scipy.sparse
+
+from econ.estimation.absorb import Absorber
+from econ.estimation.linear import LinearFit
+from econ.inference.covariance import (
+    CovarianceResult,
+    CovarianceSpec,
+    cluster_codes,
+    cluster_sums,
+    warn_few_clusters,
+)
+
+#: Limits that keep CR2 to the small data it is meant for: every cluster's ``n_g x n_g``
+#: block is eigendecomposed (cost ``n_g^3``), and the dummies of all fixed effects but the
+#: largest are held as a dense ``n x levels`` matrix.
+MAX_ROWS = 200_000
+MAX_CLUSTER_ROWS = 5_000
+MAX_DUMMY_CELLS = 50_000_000
+
+#: Eigenvalues of ``I - H_gg`` at or below this are zero (a fixed effect nested in the cluster
+#: fits its rows exactly); clubSandwich uses 1e-12 for the same pseudo-inverse square root.
+ZERO_EIGENVALUE = 1e-10
+
+
+@dataclass(frozen=True, eq=False)
+class CR2Result(CovarianceResult):
+    """A CR2 covariance; with Satterthwaite df, also each coefficient's own df.
+
+    Attributes
+    ----------
+    df_by_coef
+        Satterthwaite degrees of freedom of each coefficient's t test (``None`` with
+        ``df="residual"``). ``df`` is then their minimum, so tests that use the one ``df``
+        are conservative for every coefficient.
+    """
+
+    df_by_coef: np.ndarray | None = field(default=None)
+
+
+@dataclass(frozen=True)
+class CR2(CovarianceSpec):
+    """Bias-reduced linearization (Bell-McCaffrey) cluster-robust covariance.
+
+    ``V = (X'X)^{-1} sum_g X_g' A_g e_g e_g' A_g X_g (X'X)^{-1}`` with
+    ``A_g = (I - H_gg)^{-1/2}``, the symmetric inverse square root of the cluster's block of
+    ``I - H``. ``H`` is the hat matrix of the full model, fixed-effect dummies included:
+    ``H_gg = P_D,gg + X_g (X'X)^{-1} X_g'`` with ``P_D`` the projection on the dummies and
+    ``X`` the within-transformed regressors. Where a fixed effect is nested in the clusters
+    ``I - H_gg`` is singular and ``A_g`` is the pseudo-inverse square root (eigenvalues at or
+    below ``1e-10`` treated as zero), as in Pustejovsky and Tipton (2018) and clubSandwich.
+    With weights everything is computed on the regression scaled by root weights (the
+    ``X``, ``y`` and residuals of the fit), i.e. the weights are treated as inverse variances
+    of the working model. There is no further small-sample factor: CR2 is unbiased under
+    i.i.d. errors by construction (and clubSandwich's CR2 has no ``G / (G - 1)`` either).
+
+    Degrees of freedom:
+
+    - ``"residual"``: ``G - 1`` for every coefficient, as for CR1.
+    - ``"satterthwaite"``: for coefficient ``k`` (Bell and McCaffrey 2002; Imbens and Kolesár
+      2016; Pustejovsky and Tipton 2018, eq. 11 with working model ``I``), with
+      ``u_g = A_g X_g (X'X)^{-1} e_k`` placed in cluster ``g``'s rows of an ``n``-vector and
+      the ``G x G`` matrix ``P_gh = u_g' (I - H) u_h``,
+      ``df_k = (trace P)^2 / sum_{g,h} P_gh^2``, exactly clubSandwich's
+      ``coef_test(..., test = "Satterthwaite")`` (its ``2 E^2 / V`` with
+      ``E = trace P`` and ``V = 2 sum P_gh^2``). The result's ``df_by_coef`` holds every
+      coefficient's df; its ``df`` is their minimum.
+
+    Cost: one ``n_g x n_g`` eigendecomposition per cluster (``sum_g n_g^3``) plus
+    ``O(n x levels)`` for the fixed-effect dummies other than the one with most levels, whose
+    projection is exact through its group means (Frisch-Waugh-Lovell), so no alternating
+    projections are needed. ``compute`` refuses more than 200,000 rows, a cluster of more than
+    5,000 rows, or more than 50 million cells of secondary dummies: CR2 is for few clusters
+    and small samples; use :class:`~econ.inference.cr3.CR3` or the wild cluster bootstrap on
+    larger data.
+
+    Parameters
+    ----------
+    by
+        The cluster variable.
+    df
+        ``"residual"`` (``G - 1``) or ``"satterthwaite"`` (per coefficient, see above).
+
+    Examples
+    --------
+    >>> CR2("township_id")
+    >>> CR2("township_id", df="satterthwaite")
+    """
+
+    by: str
+    _: KW_ONLY
+    df: Literal["residual", "satterthwaite"] = "residual"
+
+    def __post_init__(self) -> None:
+        if self.df not in ("residual", "satterthwaite"):
+            raise ValueError(f"df must be 'residual' or 'satterthwaite', got {self.df!r}")
+
+    @property
+    def cluster_columns(self) -> tuple[str, ...]:
+        return (self.by,)
+
+    def compute(self, fit: LinearFit) -> CR2Result:
+        codes = cluster_codes(fit, self.by)
+        g = int(codes.max()) + 1
+        if g < 2:
+            raise ValueError(f"cluster variable {self.by!r} has {g} group in the estimation "
+                             f"sample; clustering needs at least 2 (and ideally 30+)")
+        warn_few_clusters((self.by,), [codes])
+        _check_size(fit, codes, self.by)
+        dummies = DummyProjection.of(fit)
+        members = _members(codes, g)
+        weighted = np.empty_like(fit.X)  # rows of cluster g: A_g X_g
+        for rows in members:
+            weighted[rows] = _adjustment(fit, dummies, rows) @ fit.X[rows]
+        scores = cluster_sums(weighted * fit.residuals[:, None], codes, g)
+        cov = fit.xtx_inv @ (scores.T @ scores) @ fit.xtx_inv
+        label = f"CR2 ({self.by})"
+        if self.df == "residual":
+            return CR2Result(label, cov, float(g - 1), (self.by,), (g,))
+        by_coef = satterthwaite_df(fit, dummies, codes, g, weighted @ fit.xtx_inv)
+        return CR2Result(label, cov, float(by_coef.min()), (self.by,), (g,), by_coef)
+
+
+@dataclass(frozen=True)
+class DummyProjection:
+    """``P_D``, the projection on the fixed-effect dummies in the root-weight metric.
+
+    By Frisch-Waugh-Lovell, ``P_D = P_1 + P_Z``: ``P_1`` projects on the dummies of the fixed
+    effect with most levels (exact group means) and ``Z`` holds the other fixed effects'
+    dummies with the first one projected out, a dense ``n x levels`` matrix that is small for
+    the usual year effects.
+    """
+
+    first: np.ndarray | None
+    root_w: np.ndarray
+    level_weights: np.ndarray
+    z: np.ndarray
+    z_gram_pinv: np.ndarray
+
+    @classmethod
+    def of(cls, fit: LinearFit) -> DummyProjection:
+        n = fit.nobs
+        w = np.ones(n) if fit.weights is None else fit.weights
+        if not fit.fe_codes:
+            return cls(None, np.sqrt(w), np.ones(0), np.zeros((n, 0)), np.zeros((0, 0)))
+        first, *rest = sorted(fit.fe_codes, key=lambda c: -(int(c.max()) + 1))
+        dense = (np.column_stack([np.eye(int(c.max()) + 1)[c] for c in rest]) if rest
+                 else np.zeros((n, 0)))
+        z = Absorber((first,), fit.weights).demean(dense)[0] * np.sqrt(w)[:, None]
+        # The stacked dummies are redundant with each other (one level per extra effect, more
+        # if disconnected): a pseudo-inverse projects on their span all the same.
+        gram_pinv = scipy.linalg.pinvh(z.T @ z, rtol=1e-10) if rest else np.zeros((0, 0))
+        return cls(first, np.sqrt(w), np.bincount(first, weights=w), z, gram_pinv)
+
+    def block(self, rows: np.ndarray) -> np.ndarray:
+        """``P_D[rows, rows]``."""
+        if self.first is None:
+            return np.zeros((len(rows), len(rows)))
+        levels, root = self.first[rows], self.root_w[rows]
+        same = levels[:, None] == levels[None, :]
+        block = same * np.outer(root, root) / self.level_weights[levels][None, :]
+        z = self.z[rows]
+        return block + z @ self.z_gram_pinv @ z.T
+
+    def gram(self, values: np.ndarray, codes: np.ndarray, g: int) -> np.ndarray:
+        """``U' P_D U`` for ``U`` (``n x G``) holding ``values`` in each cluster's rows."""
+        if self.first is None:
+            return np.zeros((g, g))
+        cells = scipy.sparse.csr_array(
+            (self.root_w * values, (self.first, codes)), shape=(len(self.level_weights), g))
+        scaled = scipy.sparse.diags_array(1 / self.level_weights) @ cells
+        first_part = (cells.T @ scaled).toarray()
+        if not self.z.shape[1]:
+            return first_part
+        zu = cluster_sums(self.z * values[:, None], codes, g)
+        return first_part + zu @ self.z_gram_pinv @ zu.T
+
+
+def satterthwaite_df(fit: LinearFit, dummies: DummyProjection, codes: np.ndarray, g: int,
+                     loadings: np.ndarray) -> np.ndarray:
+    """Per-coefficient Satterthwaite df; ``loadings`` rows of cluster g are ``A_g X_g (X'X)^-1``.
+
+    ``P = U'(I - H)U = U'U - U'P_D U - (X'U)' (X'X)^{-1} (X'U)`` for each coefficient's ``U``;
+    ``U'U`` is diagonal because the clusters' rows do not overlap.
+    """
+    df = np.empty(loadings.shape[1])
+    for k in range(loadings.shape[1]):
+        u = loadings[:, k]
+        xu = cluster_sums(fit.X * u[:, None], codes, g)
+        p = (np.diag(np.bincount(codes, weights=u * u, minlength=g))
+             - dummies.gram(u, codes, g) - xu @ fit.xtx_inv @ xu.T)
+        df[k] = np.trace(p) ** 2 / np.sum(p * p)
+    return df
+
+
+def _adjustment(fit: LinearFit, dummies: DummyProjection, rows: np.ndarray) -> np.ndarray:
+    """``A_g = (I - H_gg)^{-1/2}``, pseudo-inverse square root on zero eigenvalues."""
+    x = fit.X[rows]
+    residual_maker = np.eye(len(rows)) - dummies.block(rows) - x @ fit.xtx_inv @ x.T
+    values, vectors = np.linalg.eigh(residual_maker)
+    keep = values > ZERO_EIGENVALUE
+    inverse_root = np.zeros_like(values)
+    inverse_root[keep] = 1 / np.sqrt(values[keep])
+    return (vectors * inverse_root) @ vectors.T
+
+
+def _members(codes: np.ndarray, g: int) -> list[np.ndarray]:
+    order = np.argsort(codes, kind="stable")
+    return np.split(order, np.cumsum(np.bincount(codes, minlength=g))[:-1])
+
+
+def _check_size(fit: LinearFit, codes: np.ndarray, name: str) -> None:
+    n, largest = fit.nobs, int(np.bincount(codes).max())
+    levels = sorted(int(c.max()) + 1 for c in fit.fe_codes)
+    cells = n * sum(levels[:-1])
+    if n > MAX_ROWS or largest > MAX_CLUSTER_ROWS or cells > MAX_DUMMY_CELLS:
+        raise ValueError(
+            f"CR2 is too costly here ({n:,} rows, largest cluster of {name!r} {largest:,} "
+            f"rows, {cells:,} cells of secondary fixed-effect dummies; limits "
+            f"{MAX_ROWS:,}, {MAX_CLUSTER_ROWS:,} and {MAX_DUMMY_CELLS:,}): it "
+            f"eigendecomposes every cluster's block of the hat matrix. Use CR3({name!r}) or "
+            f"the wild cluster bootstrap")
