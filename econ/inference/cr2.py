@@ -77,10 +77,11 @@ class CR2(CovarianceSpec):
       2016; Pustejovsky and Tipton 2018, eq. 11 with working model ``I``), with
       ``u_g = A_g X_g (X'X)^{-1} e_k`` placed in cluster ``g``'s rows of an ``n``-vector and
       the ``G x G`` matrix ``P_gh = u_g' (I - H) u_h``,
-      ``df_k = (trace P)^2 / sum_{g,h} P_gh^2``, exactly clubSandwich's
+      ``df_k = (trace P)^2 / sum_{g,h} P_gh^2``, the formula of clubSandwich's
       ``coef_test(..., test = "Satterthwaite")`` (its ``2 E^2 / V`` with
-      ``E = trace P`` and ``V = 2 sum P_gh^2``). The result's ``df_by_coef`` holds every
-      coefficient's df; its ``df`` is their minimum.
+      ``E = trace P`` and ``V = 2 sum P_gh^2``, read from its source; not yet checked
+      numerically against R). The result's ``df_by_coef`` holds every coefficient's df;
+      its ``df`` is their minimum.
 
     Cost: one ``n_g x n_g`` eigendecomposition per cluster (``sum_g n_g^3``) plus
     ``O(n x levels)`` for the fixed-effect dummies other than the one with most levels, whose
