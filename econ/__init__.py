@@ -4,7 +4,8 @@ The public API, in the order data flows through it:
 
 - load and validate: :func:`read_panel`, :func:`read_survey`, :func:`write_panel`;
 - study variables: :func:`derive`;
-- regression: :func:`feols` with :class:`IID`, :class:`HC1`, :class:`Cluster`;
+- regression: :func:`feols` with :class:`IID`, :class:`HC1`, :class:`Cluster`, :class:`CR2`,
+  :class:`CR3`;
 - descriptive tables: :func:`describe_by`, :func:`count_by`, :class:`Table`;
 - simulated data with known truth: :data:`simulate`.
 """
@@ -19,12 +20,16 @@ from econ.data.simulate import SimulatedPanel, SimulatedSurvey, SimulationParams
 from econ.estimation.descriptives import count_by, describe_by
 from econ.inference.corrections import SmallSample
 from econ.inference.covariance import HC1, IID, Cluster, FewClustersWarning
+from econ.inference.cr2 import CR2
+from econ.inference.cr3 import CR3
 from econ.presentation.tables import Table
 from econ.results.regression import RegressionResult, WaldTest
 
 __version__ = "0.1.0"
 
 __all__ = [
+    "CR2",
+    "CR3",
     "HC1",
     "IID",
     "PANEL",

@@ -39,6 +39,9 @@ class CovarianceResult:
         Degrees of freedom of t and F tests (``G_min - 1`` for clustered, ``n - K`` otherwise).
     clusters, n_clusters
         Cluster variables and their number of groups.
+    df_by_coef
+        Each coefficient's own t degrees of freedom where the estimator provides them (CR2
+        with Satterthwaite df); ``df`` is then their minimum, used for joint tests.
     """
 
     label: str
@@ -46,6 +49,7 @@ class CovarianceResult:
     df: float
     clusters: tuple[str, ...] = ()
     n_clusters: tuple[int, ...] = ()
+    df_by_coef: np.ndarray | None = None
 
 
 class CovarianceSpec(ABC):

@@ -10,7 +10,7 @@ effects models", JBES 36(4). clubSandwich's ``vcovCR(type = "CR2")`` and
 
 from __future__ import annotations
 
-from dataclasses import KW_ONLY, dataclass, field
+from dataclasses import KW_ONLY, dataclass
 from typing import Literal
 
 import numpy as np
@@ -37,21 +37,6 @@ MAX_DUMMY_CELLS = 50_000_000
 #: Eigenvalues of ``I - H_gg`` at or below this are zero (a fixed effect nested in the cluster
 #: fits its rows exactly); clubSandwich uses 1e-12 for the same pseudo-inverse square root.
 ZERO_EIGENVALUE = 1e-10
-
-
-@dataclass(frozen=True, eq=False)
-class CR2Result(CovarianceResult):
-    """A CR2 covariance; with Satterthwaite df, also each coefficient's own df.
-
-    Attributes
-    ----------
-    df_by_coef
-        Satterthwaite degrees of freedom of each coefficient's t test (``None`` with
-        ``df="residual"``). ``df`` is then their minimum, so tests that use the one ``df``
-        are conservative for every coefficient.
-    """
-
-    df_by_coef: np.ndarray | None = field(default=None)
 
 
 @dataclass(frozen=True)
@@ -116,7 +101,7 @@ class CR2(CovarianceSpec):
     def cluster_columns(self) -> tuple[str, ...]:
         return (self.by,)
 
-    def compute(self, fit: LinearFit) -> CR2Result:
+    def compute(self, fit: LinearFit) -> CovarianceResult:
         codes = cluster_codes(fit, self.by)
         g = int(codes.max()) + 1
         if g < 2:
@@ -133,9 +118,9 @@ class CR2(CovarianceSpec):
         cov = fit.xtx_inv @ (scores.T @ scores) @ fit.xtx_inv
         label = f"CR2 ({self.by})"
         if self.df == "residual":
-            return CR2Result(label, cov, float(g - 1), (self.by,), (g,))
+            return CovarianceResult(label, cov, float(g - 1), (self.by,), (g,))
         by_coef = satterthwaite_df(fit, dummies, codes, g, weighted @ fit.xtx_inv)
-        return CR2Result(label, cov, float(by_coef.min()), (self.by,), (g,), by_coef)
+        return CovarianceResult(label, cov, float(by_coef.min()), (self.by,), (g,), by_coef)
 
 
 @dataclass(frozen=True)

@@ -70,19 +70,25 @@ class RegressionResult:
 
     @property
     def df_resid(self) -> float:
-        """Degrees of freedom of the t distribution used for p-values and intervals."""
+        """Degrees of freedom of t and F tests (the smallest, when coefficients differ)."""
         return self.covariance.df
 
     @property
+    def df_by_coef(self) -> np.ndarray:
+        """Each coefficient's t degrees of freedom (all ``df_resid`` unless CR2-Satterthwaite)."""
+        own = self.covariance.df_by_coef
+        return np.full(len(self.names), self.df_resid) if own is None else own
+
+    @property
     def pvalues(self) -> pd.Series:
-        p = 2 * stats.t.sf(np.abs(self.tstats.to_numpy()), self.df_resid)
+        p = 2 * stats.t.sf(np.abs(self.tstats.to_numpy()), self.df_by_coef)
         return pd.Series(p, index=self.names, name="p_value")
 
     def conf_int(self, level: float = 0.95) -> pd.DataFrame:
         """Two-sided t intervals at ``level``."""
         if not 0 < level < 1:
             raise ValueError(f"level must be in (0, 1), got {level}")
-        q = stats.t.ppf(0.5 + level / 2, self.df_resid)
+        q = stats.t.ppf(0.5 + level / 2, self.df_by_coef)
         half = q * self.std_errors
         return pd.DataFrame({"lower": self.params - half, "upper": self.params + half})
 

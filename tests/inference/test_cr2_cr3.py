@@ -13,7 +13,7 @@ import scipy.linalg
 
 import econ
 import econ.inference.cr2 as cr2_module
-from econ.inference.cr2 import CR2, CR2Result
+from econ.inference.cr2 import CR2
 from econ.inference.cr3 import CR3
 
 RTOL = 1e-8
@@ -199,7 +199,6 @@ def test_cr2_equals_the_brute_force_dummy_regression(panel, fixed_effects, weigh
 
 def test_cr2_residual_df_label_and_no_per_coefficient_df(panel):
     cov = fit(panel, ("village_id", "year"), CR2("township_id")).covariance
-    assert isinstance(cov, CR2Result)
     assert cov.label == "CR2 (township_id)" and cov.df == 35.0 and cov.df_by_coef is None
 
 
@@ -218,3 +217,15 @@ def test_cr2_rejects_an_unknown_df_and_oversized_data(panel, monkeypatch):
     monkeypatch.setattr(cr2_module, "MAX_CLUSTER_ROWS", 10)
     with pytest.raises(ValueError, match=r"CR2 is too costly.*CR3\('township_id'\)"):
         fit(panel, ("village_id",), CR2("township_id"))
+
+
+def test_satterthwaite_df_reach_p_values_and_intervals(panel):
+    from scipy import stats
+
+    res = fit(panel, ("village_id", "year"), CR2("township_id", df="satterthwaite"))
+    own = res.covariance.df_by_coef
+    assert own is not None and res.df_resid == own.min()
+    expected = 2 * stats.t.sf(np.abs(res.tstats.to_numpy()), own)
+    np.testing.assert_allclose(res.pvalues.to_numpy(), expected, rtol=1e-12)
+    half = stats.t.ppf(0.975, own) * res.std_errors.to_numpy()
+    np.testing.assert_allclose(res.conf_int()["upper"] - res.params, half, rtol=1e-12)
