@@ -132,7 +132,7 @@ def fit(design: Design, *, outcome: int = 0, tol: float = 1e-10, max_iter: int =
     if root_w is not None:
         X_tilde = X_tilde * root_w[:, None]
         y_tilde = y_tilde * root_w
-    X_tilde, names, collinear = _independent(X_tilde, names)
+    X_tilde, names, collinear, (q, r) = _independent(X_tilde, names)
     drops += collinear
     if drops:
         warnings.warn("dropped regressor(s): " + "; ".join(f"{d.name} ({d.reason})"
@@ -141,7 +141,6 @@ def fit(design: Design, *, outcome: int = 0, tol: float = 1e-10, max_iter: int =
     if not names:
         raise ValueError(f"no regressor of {design.formula.text!r} is identified: "
                          + "; ".join(f"{d.name} {d.reason}" for d in drops))
-    q, r = scipy.linalg.qr(X_tilde, mode="economic")
     params = scipy.linalg.solve_triangular(r, q.T @ y_tilde)
     r_inv = scipy.linalg.solve_triangular(r, np.eye(len(names)))
     residuals = y_tilde - X_tilde @ params
@@ -161,21 +160,21 @@ def _renumber(codes: np.ndarray) -> np.ndarray:
     return (np.cumsum(present > 0) - 1)[codes]
 
 
-def _independent(X: np.ndarray, names: list[str]
-                 ) -> tuple[np.ndarray, list[str], list[DroppedCoefficient]]:
+def _independent(X: np.ndarray, names: list[str]) -> tuple[
+        np.ndarray, list[str], list[DroppedCoefficient], tuple[np.ndarray, np.ndarray]]:
     """Drop each column that is a linear combination of the columns before it.
 
     In an unpivoted QR, ``|R_jj|`` is the part of column j orthogonal to the earlier columns,
     so comparing it with the column's norm finds the dependent columns and keeps the earlier
-    ones, as fixest does.
+    ones, as fixest does. Returns the QR factors of the columns kept.
     """
     if X.shape[1] == 0:
-        return X, names, []
-    r = scipy.linalg.qr(X, mode="r")[0]
+        return X, names, [], (X, np.empty((0, 0)))
+    q, r = scipy.linalg.qr(X, mode="economic")
     norms = np.linalg.norm(X, axis=0)
-    dependent = np.abs(np.diag(r)[: X.shape[1]]) <= COLLINEAR_TOL * np.maximum(norms, 1e-300)
+    dependent = np.abs(np.diag(r)) <= COLLINEAR_TOL * np.maximum(norms, 1e-300)
     if not dependent.any():
-        return X, names, []
+        return X, names, [], (q, r)
     kept = np.flatnonzero(~dependent)
     drops = []
     for j in np.flatnonzero(dependent):
@@ -188,7 +187,8 @@ def _independent(X: np.ndarray, names: list[str]
         else:
             reason = "constant zero"
         drops.append(DroppedCoefficient(names[j], reason))
-    return X[:, kept], [names[j] for j in kept], drops
+    return X[:, kept], [names[j] for j in kept], drops, scipy.linalg.qr(X[:, kept],
+                                                                        mode="economic")
 
 
 def _tss(y: np.ndarray, w: np.ndarray | None, *, centred: bool) -> float:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import warnings
 from dataclasses import dataclass, field
 
 import numpy as np
@@ -61,8 +62,22 @@ class RegressionResult:
 
     @property
     def std_errors(self) -> pd.Series:
-        return pd.Series(np.sqrt(np.diag(self.covariance.cov)), index=self.names,
-                         name="std_error")
+        """Square roots of the variances.
+
+        A variance that is zero in exact arithmetic can come out as -1e-16; such rounding is
+        read as zero. A clearly negative variance (possible with multiway clustering, which is
+        not positive semi-definite by construction) gives NaN and a warning.
+        """
+        variances = np.diag(self.covariance.cov).copy()
+        rounding = 1e-12 * max(float(np.abs(self.covariance.cov).max()), 1e-300)
+        variances[(variances < 0) & (variances > -rounding)] = 0.0
+        negative = variances < 0
+        if negative.any():
+            bad = [name for name, b in zip(self.names, negative, strict=True) if b]
+            warnings.warn(f"negative variance for {bad} under {self.covariance.label}; its "
+                          f"standard error is NaN", RuntimeWarning, stacklevel=2)
+            variances[negative] = np.nan
+        return pd.Series(np.sqrt(variances), index=self.names, name="std_error")
 
     @property
     def tstats(self) -> pd.Series:

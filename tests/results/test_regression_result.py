@@ -104,3 +104,14 @@ def test_three_fixed_effects_match_dummies(data):
     dummies = smf.ols("invest ~ value + capital + C(firm) + C(year)", frame).fit()
     np.testing.assert_allclose(absorbed.params, dummies.params[["value", "capital"]],
                                rtol=1e-8)
+
+
+def test_rounding_below_zero_is_a_zero_standard_error():
+    # 8 rows, 2 clusters, 1 residual df: a clustered variance that is 0 in exact arithmetic.
+    frame = pd.DataFrame({"y": [1.0, 2.0, 2.5, 4.0, 1.5, 2.2, 3.1, 3.9],
+                          "x": [0.0, 1.0, 2.0, 3.0, 0.5, 1.5, 2.5, 3.5],
+                          "g": [0, 0, 0, 0, 1, 1, 1, 1]})
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", econ.FewClustersWarning)
+        res = econ.feols("y ~ x + g", frame, cov=econ.Cluster("g"))
+    assert np.isfinite(res.std_errors).all()
