@@ -23,6 +23,7 @@ from econ.inference.covariance import HC1, IID, Cluster, FewClustersWarning
 from econ.inference.cr2 import CR2
 from econ.inference.cr3 import CR3
 from econ.presentation.tables import Table
+from econ.results.bootstrap import WildBootstrapTest
 from econ.results.regression import RegressionResult, WaldTest
 
 __version__ = "0.1.0"
@@ -49,6 +50,7 @@ __all__ = [
     "Table",
     "ValidationError",
     "WaldTest",
+    "WildBootstrapTest",
     "__version__",
     "count_by",
     "derive",

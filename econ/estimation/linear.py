@@ -79,6 +79,7 @@ class LinearFit:
     iterations: int
     dropped_rows: Mapping[str, int] = field(default_factory=dict)
     dropped_coefficients: tuple[DroppedCoefficient, ...] = ()
+    weights_name: str | None = None
 
     @property
     def nobs(self) -> int:
@@ -152,6 +153,7 @@ def fit(design: Design, *, outcome: int = 0, tol: float = 1e-10, max_iter: int =
         fe_codes=codes, fe_params=fe_parameters(codes), weights=w,
         has_intercept=design.formula.intercept, tss=tss, tss_within=float(y_tilde @ y_tilde),
         iterations=iterations, dropped_rows=dropped, dropped_coefficients=tuple(drops),
+        weights_name=design.weights_name,
     )
 
 

@@ -123,7 +123,7 @@ class Cluster(CovarianceSpec):
                                  f"sample; clustering needs at least 2 (and ideally 30+)")
         warn_few_clusters(self.by, codes)
         n = fit.nobs
-        k = _k_nested(fit, codes, self.ssc)
+        k = nested_k(fit, codes, self.ssc)
         scores = fit.X * fit.residuals[:, None]
         meat = np.zeros((len(fit.names), len(fit.names)))
         g_min = min(sizes)
@@ -173,7 +173,8 @@ def cluster_sums(scores: np.ndarray, codes: np.ndarray, g: int) -> np.ndarray:
                             for j in range(scores.shape[1])])
 
 
-def _k_nested(fit: LinearFit, clusters: list[np.ndarray], ssc: SmallSample) -> int:
+def nested_k(fit: LinearFit, clusters: list[np.ndarray], ssc: SmallSample) -> int:
+    """K of the small-sample correction, leaving out fixed effects nested in a cluster."""
     nested = [c for c in fit.fe_codes
               if any(is_nested(c, int(c.max()) + 1, cl) for cl in clusters)]
     levels = sum(int(c.max()) + 1 for c in nested)

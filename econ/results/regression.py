@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import warnings
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 
 import numpy as np
@@ -11,7 +12,15 @@ from scipy import stats
 
 from econ.data.dataset import SIMULATED_LABEL
 from econ.estimation.linear import LinearFit
-from econ.inference.covariance import CovarianceResult, CovarianceSpec
+from econ.inference.bootstrap.weights import Distribution
+from econ.inference.bootstrap.wild import wild_bootstrap
+from econ.inference.covariance import (
+    Cluster,
+    CovarianceResult,
+    CovarianceSpec,
+    cluster_codes,
+)
+from econ.results.bootstrap import WildBootstrapTest
 from econ.results.summary import Summary
 
 
@@ -166,6 +175,112 @@ class RegressionResult:
         stat = float(diff @ np.linalg.solve(middle, diff)) / q
         p = float(stats.f.sf(stat, q, self.df_resid))
         return WaldTest(stat, q, self.df_resid, p, label)
+
+    def wild_bootstrap(
+        self,
+        hypothesis: str | Sequence[str] | tuple[np.ndarray, np.ndarray],
+        *,
+        value: float | Sequence[float] = 0.0,
+        reps: int = 9999,
+        weights: Distribution = "rademacher",
+        restricted: bool = True,
+        variant: str = "11",
+        cluster: str | Sequence[str] | None = None,
+        bootstrap_cluster: str | Sequence[str] | None = None,
+        seed: int = 20240501,
+        ci_level: float | None = 0.95,
+        chunk_size: int = 8192,
+        keep_draws: bool = False,
+    ) -> WildBootstrapTest:
+        """Wild cluster bootstrap test (and confidence interval) for few-cluster inference.
+
+        Parameters
+        ----------
+        hypothesis
+            A coefficient name (``b = value``), several names (joint test, each ``= value``),
+            or ``(R, r)`` arrays over the coefficients.
+        value
+            Hypothesised value(s) for named coefficients.
+        reps
+            Replications B; with Rademacher weights and ``2^G <= B`` all ``2^G`` sign patterns
+            are used instead (``enumerated`` is then true).
+        weights
+            ``"rademacher"``, ``"webb"`` (six-point, for very few clusters), ``"mammen"`` or
+            ``"normal"``.
+        restricted
+            Impose the null on the bootstrap DGP (WCR, recommended) or not (WCU).
+        variant
+            ``"11"``, ``"13"``, ``"31"`` or ``"33"`` (MacKinnon, Nielsen and Webb 2023): first
+            digit the DGP residuals (3 = jackknife), second the variance (3 = CV3).
+        cluster
+            CRVE cluster variable(s); by default those of the result's ``Cluster`` covariance.
+            Several give multiway (Cameron-Gelbach-Miller) variances.
+        bootstrap_cluster
+            Variable(s) whose groups share a weight (several: their intersection).
+            A finer variable gives the subcluster bootstrap (cluster by county, bootstrap by
+            township). Default: the cluster variable (one-way), or the clustering dimension with
+            the fewest clusters (multiway).
+        seed
+            Seed of the weight stream; results are identical for a seed whatever
+            ``chunk_size``.
+        ci_level
+            Level of the confidence interval (one restriction), or ``None`` for none.
+        chunk_size
+            Replications processed at once (memory is O(chunk_size x G)).
+        keep_draws
+            Keep the bootstrap statistics in the result.
+        """
+        R, r, label = self._restriction(hypothesis, value)
+        clusters = self._cluster_names(cluster)
+        if bootstrap_cluster is None:
+            # Multiway: bootstrap by the dimension with the fewest clusters, as MacKinnon,
+            # Nielsen and Webb (2021) recommend; one-way: by the cluster itself.
+            sizes = [int(cluster_codes(self.fit, c).max()) + 1 for c in clusters]
+            boot: tuple[str, ...] = (clusters[int(np.argmin(sizes))],)
+        else:
+            boot = ((bootstrap_cluster,) if isinstance(bootstrap_cluster, str)
+                    else tuple(bootstrap_cluster))
+        ssc = self.cov_spec.ssc if isinstance(self.cov_spec, Cluster) else Cluster(
+            *clusters).ssc
+        outcome = wild_bootstrap(self.fit, R, r, cluster=clusters, bootstrap_cluster=boot,
+                                 reps=reps, weights=weights, restricted=restricted,
+                                 variant=variant, seed=seed, ci_level=ci_level,
+                                 chunk_size=chunk_size, ssc=ssc)
+        return WildBootstrapTest(
+            label, outcome.statistic, tuple(float(e) for e in outcome.estimate),
+            outcome.std_error, outcome.pvalues, outcome.ci,
+            ci_level if outcome.ci is not None else None, outcome.reps, outcome.enumerated,
+            weights, variant, restricted, clusters, boot, outcome.bootstrap_clusters, seed,
+            outcome.dummies, outcome.draws if keep_draws else None)
+
+    def _cluster_names(self, cluster: str | Sequence[str] | None) -> tuple[str, ...]:
+        if cluster is not None:
+            return (cluster,) if isinstance(cluster, str) else tuple(cluster)
+        if isinstance(self.cov_spec, Cluster):
+            return self.cov_spec.by
+        raise ValueError("wild_bootstrap needs cluster=...: this result's covariance is "
+                         f"{self.covariance.label}, not clustered")
+
+    def _restriction(self, hypothesis, value) -> tuple[np.ndarray, np.ndarray, str]:
+        names = list(self.names)
+        if isinstance(hypothesis, tuple) and len(hypothesis) == 2 and not isinstance(
+                hypothesis[0], str):
+            R = np.atleast_2d(np.asarray(hypothesis[0], dtype=float))
+            r = np.atleast_1d(np.asarray(hypothesis[1], dtype=float))
+            if R.shape[1] != len(names) or len(r) != R.shape[0]:
+                raise ValueError(f"R must be q x {len(names)} and r length q; got {R.shape} "
+                                 f"and {r.shape}")
+            return R, r, "R b = r"
+        wanted = [hypothesis] if isinstance(hypothesis, str) else list(hypothesis)
+        missing = [w for w in wanted if w not in names]
+        if missing:
+            raise KeyError(f"no coefficient {missing}; coefficients: {names}")
+        values = np.broadcast_to(np.asarray(value, dtype=float), (len(wanted),)).copy()
+        R = np.zeros((len(wanted), len(names)))
+        for i, w in enumerate(wanted):
+            R[i, names.index(w)] = 1.0
+        label = ", ".join(f"{w} = {v:g}" for w, v in zip(wanted, values, strict=True))
+        return R, values, label
 
     # presentation ----------------------------------------------------------------------
     def tidy(self, level: float = 0.95) -> pd.DataFrame:

@@ -47,6 +47,7 @@ class Design:
     rows: np.ndarray
     n_input: int
     dropped: Mapping[str, int] = field(default_factory=dict)
+    weights_name: str | None = None
 
     @property
     def fe_levels(self) -> tuple[int, ...]:
@@ -116,7 +117,7 @@ def build(
         X[:, j] = values
     fe_codes = tuple(_dense(group_codes(sample[name])[0]) for name in formula.fixed_effects)
     return Design(formula, y, X, names, formula.fixed_effects, fe_codes,
-                  None if not weights else w[rows], rows, len(data), dropped)
+                  None if not weights else w[rows], rows, len(data), dropped, weights)
 
 
 def _numeric(series: pd.Series, name: str) -> np.ndarray:
