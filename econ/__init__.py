@@ -6,10 +6,12 @@ The public API, in the order data flows through it:
 - study variables: :func:`derive`;
 - regression: :func:`feols` with :class:`IID`, :class:`HC1`, :class:`Cluster`, :class:`CR2`,
   :class:`CR3`;
+- study designs: :func:`strong_alliance`, :func:`gradient_event_study`;
 - descriptive tables: :func:`describe_by`, :func:`count_by`, :class:`Table`;
 - simulated data with known truth: :data:`simulate`.
 """
 
+from econ.api.designs import gradient_event_study, strong_alliance
 from econ.api.regression import feols
 from econ.data.dataset import SIMULATED_LABEL, Dataset, LoadReport
 from econ.data.derive import derive
@@ -18,6 +20,7 @@ from econ.data.problems import Problem, ValidationError
 from econ.data.schema import PANEL, SCHEMA_VERSION, SURVEY
 from econ.data.simulate import SimulatedPanel, SimulatedSurvey, SimulationParams, simulate
 from econ.estimation.descriptives import count_by, describe_by
+from econ.inference.bootstrap.settings import WildBootstrap
 from econ.inference.corrections import SmallSample
 from econ.inference.covariance import HC1, IID, Cluster, FewClustersWarning
 from econ.inference.cr2 import CR2
@@ -50,14 +53,17 @@ __all__ = [
     "Table",
     "ValidationError",
     "WaldTest",
+    "WildBootstrap",
     "WildBootstrapTest",
     "__version__",
     "count_by",
     "derive",
     "describe_by",
     "feols",
+    "gradient_event_study",
     "read_panel",
     "read_survey",
     "simulate",
+    "strong_alliance",
     "write_panel",
 ]

@@ -1,0 +1,108 @@
+"""The study designs on simulated panels with known truth."""
+
+from __future__ import annotations
+
+import warnings
+
+import numpy as np
+import pytest
+
+import econ
+from econ.api.designs import gradient_event_study, strong_alliance
+from econ.estimation.linear import EstimationWarning
+from econ.inference.bootstrap.settings import WildBootstrap
+
+FEW = WildBootstrap(reps=499, seed=3)
+
+
+def _quiet():
+    context = warnings.catch_warnings()
+    context.__enter__()
+    warnings.simplefilter("ignore", econ.FewClustersWarning)
+    warnings.simplefilter("ignore", EstimationWarning)  # demonstration absorbed pre-2021
+    return context
+
+
+@pytest.fixture(scope="module")
+def shipped() -> econ.Dataset:
+    return econ.read_panel("data/village_panel.parquet")
+
+
+def test_named_effects_with_both_kinds_of_inference(shipped):
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", EstimationWarning)
+        result = strong_alliance(shipped, bootstrap=FEW)
+    table = result.tidy()
+    assert list(table["effect"]) == ["gradient_pre", "gradient_change", "level_effect",
+                                     "triple_difference"]
+    assert table["p_bootstrap"].notna().all() and table["boot_conf_low"].notna().all()
+    triple = result["triple_difference"]
+    assert triple.bootstrap.ci[0] < triple.row()["estimate"] < triple.bootstrap.ci[1]
+    text = result.summary().as_text()
+    assert "SIMULATED DATA" in text and "WCR11" in text
+
+
+def test_recovers_the_simulated_truth_on_average():
+    estimates = []
+    context = _quiet()
+    try:
+        for seed in range(1, 13):
+            sim = econ.simulate("wp", seed=seed)
+            estimates.append(strong_alliance(sim.dataset, bootstrap=None).tidy()["estimate"])
+    finally:
+        context.__exit__(None, None, None)
+    truth = sim.truth
+    expected = np.array([truth.endowment_gradient_pre, truth.endowment_gradient_change,
+                         truth.level_effect, truth.triple_difference])
+    values = np.array(estimates)
+    standard_error = values.std(axis=0, ddof=1) / np.sqrt(len(values))
+    assert (np.abs(values.mean(axis=0) - expected) < 4 * standard_error).all()
+    assert (np.sign(values.mean(axis=0)) == np.sign(expected)).all()
+
+
+def test_event_study_path_pretrend_and_bands(shipped):
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", EstimationWarning)
+        study = gradient_event_study(shipped, bootstrap=FEW, sup_t_draws=20_000)
+    path = study.to_frame()
+    assert list(path["year"]) == list(range(2013, 2026))
+    assert path.loc[path["year"] == 2020, "estimate"].item() == 0.0
+    assert ((path["uniform_high"] - path["uniform_low"])
+            >= (path["conf_high"] - path["conf_low"]) - 1e-12).all()
+    assert study.sup_t > 1.96
+    assert 0 <= study.pretrend.pvalue <= 1 and study.pretrend.statistic > 0
+    post = path[path["year"] >= 2021]["estimate"]
+    assert (post > 0).all()
+
+
+def test_reference_year_outside_the_data(shipped):
+    with pytest.raises(ValueError, match="reference year 2030 is not in the data"):
+        gradient_event_study(shipped, reference=2030, bootstrap=None)
+
+
+def test_no_variation_after_fixed_effects(shipped):
+    frozen = shipped.with_columns({"endowment": shipped.data["endowment"] * 0.0}, {})
+    with pytest.raises(ValueError, match="is not identified in this panel"), \
+            warnings.catch_warnings():
+        warnings.simplefilter("ignore", EstimationWarning)
+        strong_alliance(frozen, bootstrap=None)
+
+
+@pytest.mark.slow
+def test_triple_difference_bootstrap_coverage_over_200_panels():
+    covered, estimates = [], []
+    context = _quiet()
+    try:
+        for seed in range(200):
+            sim = econ.simulate("wp", seed=1000 + seed)
+            effect = strong_alliance(sim.dataset, bootstrap=WildBootstrap(reps=399, seed=seed)
+                                     )["triple_difference"]
+            low, high = effect.bootstrap.ci
+            covered.append(low <= sim.truth.triple_difference <= high)
+            estimates.append(effect.row()["estimate"])
+    finally:
+        context.__exit__(None, None, None)
+    values = np.array(estimates)
+    bias = values.mean() - sim.truth.triple_difference
+    assert abs(bias) < 4 * values.std(ddof=1) / np.sqrt(len(values))
+    assert 0.92 <= np.mean(covered) <= 0.98, np.mean(covered)
