@@ -1,0 +1,210 @@
+"""A long panel turned into the unit-by-period arrays the staggered DiD estimators use.
+
+Rules (those of R's ``did`` unless stated):
+
+- ``cohort`` is the first treated period; missing or ``0`` means never treated.
+- Rows with a missing outcome or covariate are dropped (counted in ``notes``).
+- A unit's cohort, weight and cluster must be the same in every period (else ``ValueError``).
+- Cohorts later than the last period (plus anticipation) are never treated within the panel
+  and are recoded to never treated.
+- Units treated in the first period (``cohort <= first period + anticipation``) have no
+  untreated period to compare with: they are dropped with a ``UserWarning``.
+- Unbalanced panels: ``balance="balanced"`` (R's default) drops units not observed in every
+  period; ``balance="pairwise"`` keeps them, and each ATT(g, t) then uses the units observed in
+  both of its periods (R's ``allow_unbalanced_panel`` instead switches to a repeated
+  cross-section estimator; this is not that).
+"""
+
+from __future__ import annotations
+
+import warnings
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from typing import Literal
+
+import numpy as np
+import pandas as pd
+
+Balance = Literal["balanced", "pairwise"]
+
+
+@dataclass(frozen=True, eq=False)
+class StaggeredPanel:
+    """Unit-by-period arrays; units are rows, ``periods`` (sorted) columns.
+
+    ``cohort`` is 0 for never-treated units; ``weights`` have mean one over units; ``cluster``
+    holds integer codes (``None``: each unit its own cluster).
+    """
+
+    units: np.ndarray
+    periods: np.ndarray
+    outcome: np.ndarray
+    observed: np.ndarray
+    covariates: np.ndarray
+    covariate_names: tuple[str, ...]
+    cohort: np.ndarray
+    weights: np.ndarray
+    cluster: np.ndarray | None
+    notes: tuple[str, ...] = field(default=())
+
+    @property
+    def n_units(self) -> int:
+        return self.units.shape[0]
+
+
+def _require_numeric(frame: pd.DataFrame, column: str, role: str) -> None:
+    dtype = frame[column].dtype
+    if pd.api.types.is_bool_dtype(dtype):
+        return
+    if not pd.api.types.is_numeric_dtype(dtype):
+        raise ValueError(f"{role} column {column!r} must be numeric; it has dtype {dtype}")
+
+
+def _per_unit(frame: pd.DataFrame, codes: np.ndarray, n: int, column: str, role: str
+              ) -> pd.Series:
+    """The column's single value per unit; ``ValueError`` naming units where it varies."""
+    values = frame[column]
+    varies = values.groupby(codes).nunique(dropna=False) > 1
+    if varies.any():
+        units = frame.loc[np.isin(codes, varies.index[varies]), "__unit__"].unique()[:5]
+        raise ValueError(f"{role} {column!r} changes over time within unit(s) "
+                         f"{[str(u) for u in units]}; it must be constant within a unit")
+    first = values.groupby(codes).first()
+    return first.reindex(range(n))
+
+
+def prepare(
+    frame: pd.DataFrame,
+    *,
+    outcome: str,
+    unit: str,
+    time: str,
+    cohort: str,
+    covariates: Sequence[str] = (),
+    weights: str | None = None,
+    cluster: str | None = None,
+    control: str = "never_treated",
+    anticipation: int = 0,
+    balance: Balance = "balanced",
+) -> StaggeredPanel:
+    """Validate a long panel and reshape it to :class:`StaggeredPanel` (rules: module docstring).
+
+    Raises
+    ------
+    ValueError
+        Unknown columns, a non-numeric outcome, time, cohort, covariate or weight, duplicate
+        (unit, time) rows, a cohort (weight, cluster) that changes within a unit, no
+        never-treated units with ``control="never_treated"``, or no usable cohort.
+    """
+    covariates = tuple(covariates)
+    wanted = {"outcome": outcome, "unit": unit, "time": time, "cohort": cohort}
+    wanted |= {f"covariate {c!r}": c for c in covariates}
+    if weights is not None:
+        wanted["weights"] = weights
+    if cluster is not None:
+        wanted["cluster"] = cluster
+    missing = [f"{role} {name!r}" for role, name in wanted.items() if name not in frame.columns]
+    if missing:
+        raise ValueError(f"unknown column(s): {', '.join(missing)}; the data have columns "
+                         f"{list(frame.columns)}")
+    if balance not in ("balanced", "pairwise"):
+        raise ValueError(f"balance must be 'balanced' or 'pairwise', got {balance!r}")
+    if anticipation < 0:
+        raise ValueError(f"anticipation must be >= 0, got {anticipation}")
+    _require_numeric(frame, outcome, "outcome")
+    _require_numeric(frame, time, "time")
+    _require_numeric(frame, cohort, "cohort")
+    for c in covariates:
+        _require_numeric(frame, c, "covariate")
+    if weights is not None:
+        _require_numeric(frame, weights, "weights")
+
+    notes: list[str] = []
+    columns = list(dict.fromkeys([unit, time, cohort, outcome, *covariates,
+                                  *(c for c in (weights, cluster) if c is not None)]))
+    data = frame[columns].copy()
+    data["__unit__"] = frame[unit]
+    if data[time].isna().any() or data[unit].isna().any():
+        raise ValueError(f"unit {unit!r} and time {time!r} must not be missing")
+    incomplete = data[[outcome, *covariates]].isna().any(axis=1)
+    if incomplete.any():
+        notes.append(f"Dropped {int(incomplete.sum())} rows with a missing outcome or covariate")
+        data = data.loc[~incomplete]
+
+    codes, units = pd.factorize(data[unit], sort=True)
+    period_values = np.sort(data[time].astype("float64").unique())
+    t_codes = np.searchsorted(period_values, data[time].to_numpy(dtype="float64"))
+    n, n_periods = len(units), len(period_values)
+    if len(np.unique(codes.astype(np.int64) * n_periods + t_codes)) != len(data):
+        raise ValueError(f"duplicate ({unit}, {time}) rows: the panel must have one row per "
+                         f"unit and period")
+
+    first_treated = _per_unit(data, codes, n, cohort, "cohort").astype("float64")
+    first_treated = first_treated.fillna(0.0).to_numpy()
+    w = (np.ones(n) if weights is None
+         else _per_unit(data, codes, n, weights, "weights").to_numpy(dtype="float64"))
+    if weights is not None and (np.any(w < 0) or not np.all(np.isfinite(w)) or w.sum() <= 0):
+        raise ValueError(f"weights {weights!r} must be finite, non-negative and not all zero")
+    clusters = None
+    if cluster is not None:
+        labels = _per_unit(data, codes, n, cluster, "cluster")
+        if labels.isna().any():
+            raise ValueError(f"cluster {cluster!r} is missing for some units")
+        clusters = pd.factorize(labels, sort=True)[0].astype(np.int64)
+
+    y = np.full((n, n_periods), np.nan)
+    y[codes, t_codes] = data[outcome].to_numpy(dtype="float64")
+    x = np.ones((n, n_periods, 1 + len(covariates)))
+    for j, c in enumerate(covariates, start=1):
+        x[codes, t_codes, j] = data[c].to_numpy(dtype="float64")
+    observed = np.zeros((n, n_periods), dtype=bool)
+    observed[codes, t_codes] = True
+
+    keep = np.ones(n, dtype=bool)
+    late = first_treated > period_values[-1] + anticipation
+    if late.any():
+        notes.append(f"{int(late.sum())} units first treated after the last period are "
+                     f"treated as never treated")
+        first_treated[late] = 0.0
+    early = (first_treated > 0) & (first_treated <= period_values[0] + anticipation)
+    if early.any():
+        message = (f"Dropped {int(early.sum())} units already treated in the first period "
+                   f"{period_values[0]:g} (cohort <= first period + anticipation): they have "
+                   f"no untreated period to compare with")
+        warnings.warn(message, UserWarning, stacklevel=3)
+        notes.append(message)
+        keep &= ~early
+    if balance == "balanced":
+        gaps = keep & ~observed.all(axis=1)
+        if gaps.any():
+            notes.append(f"Dropped {int(gaps.sum())} units not observed in every period "
+                         f"(balance='balanced')")
+            keep &= ~gaps
+
+    never = keep & (first_treated == 0)
+    if not never.any():
+        if control == "never_treated":
+            raise ValueError(f"no never-treated units (cohort {cohort!r} missing or 0): "
+                             f"control='never_treated' needs some; use "
+                             f"control='not_yet_treated'")
+        # R's did: the last cohort becomes the comparison group and periods from its
+        # treatment date on are dropped, as nothing is untreated then.
+        last = first_treated[keep].max()
+        period_keep = period_values < last - anticipation
+        if not period_keep.any():
+            raise ValueError("no never-treated units and no period before the last cohort")
+        notes.append(f"No never-treated units: cohort {last:g} serves only as a not-yet-treated "
+                     f"comparison and periods from {last - anticipation:g} on are dropped")
+        y, x, observed = y[:, period_keep], x[:, period_keep], observed[:, period_keep]
+        period_values = period_values[period_keep]
+        first_treated = np.where(first_treated == last, np.inf, first_treated)
+    if not np.any(keep & (first_treated > 0) & np.isfinite(first_treated)):
+        raise ValueError(f"no treated cohort with a pre-treatment period in {cohort!r}")
+
+    w = w[keep]
+    return StaggeredPanel(
+        units=np.asarray(units)[keep], periods=period_values, outcome=y[keep],
+        observed=observed[keep], covariates=x[keep], covariate_names=covariates,
+        cohort=first_treated[keep], weights=w / w.mean(),
+        cluster=None if clusters is None else pd.factorize(clusters[keep], sort=True)[0],
+        notes=tuple(notes))
