@@ -6,12 +6,13 @@ The public API, in the order data flows through it:
 - study variables: :func:`derive`;
 - regression: :func:`feols` with :class:`IID`, :class:`HC1`, :class:`Cluster`, :class:`CR2`,
   :class:`CR3`;
-- study designs: :func:`strong_alliance`, :func:`gradient_event_study`;
+- study designs: :func:`strong_alliance`, :func:`gradient_event_study`,
+  :func:`heterogeneity`;
 - descriptive tables: :func:`describe_by`, :func:`count_by`, :class:`Table`;
 - simulated data with known truth: :data:`simulate`.
 """
 
-from econ.api.designs import gradient_event_study, strong_alliance
+from econ.api.designs import gradient_event_study, heterogeneity, strong_alliance
 from econ.api.regression import feols
 from econ.data.dataset import SIMULATED_LABEL, Dataset, LoadReport
 from econ.data.derive import derive
@@ -61,6 +62,7 @@ __all__ = [
     "describe_by",
     "feols",
     "gradient_event_study",
+    "heterogeneity",
     "read_panel",
     "read_survey",
     "simulate",

@@ -271,3 +271,84 @@ def _sup_t(cov: np.ndarray, errors: np.ndarray, level: float, draws: int, seed: 
     z = rng.standard_normal((draws, len(errors))) @ root.T
     return float(np.quantile(np.abs(z).max(axis=1), level))
 
+
+
+@dataclass(frozen=True)
+class Heterogeneity:
+    """Post-transition changes by group, and tests that they are equal.
+
+    Attributes
+    ----------
+    effects
+        One named effect per group: the change in the outcome after ``post_year`` for villages
+        of that group (fixed at ``post_year``), relative to villages with no team then.
+    equality
+        Cluster-robust F test that all group effects are equal.
+    equality_bootstrap
+        Wild bootstrap Wald test of the same hypothesis (``None`` without a bootstrap).
+    """
+
+    effects: DesignResult
+    equality: object
+    equality_bootstrap: object | None
+
+    def tidy(self) -> pd.DataFrame:
+        return self.effects.tidy()
+
+    def summary(self) -> Summary:
+        base = self.effects.summary()
+        facts = (*base.facts, ("Equal effects (CR1 F test)", f"p = {self.equality.pvalue:.4g}"))
+        if self.equality_bootstrap is not None:
+            facts = (*facts, ("Equal effects (wild bootstrap Wald)",
+                              f"p = {self.equality_bootstrap.pvalue:.4g}"))
+        return Summary(base.title, facts, base.header, base.rows, base.notes)
+
+    def __repr__(self) -> str:
+        return self.summary().as_text()
+
+    def _repr_html_(self) -> str:
+        return self.summary().as_html()
+
+
+def heterogeneity(
+    panel: Dataset,
+    *,
+    by: Literal["typology", "unit_level"] = "typology",
+    outcome: str = "assistance_funds",
+    transform: Literal["log1p", "none"] = "log1p",
+    cluster: str = "township_id",
+    post_year: int = POST_YEAR,
+    bootstrap: WildBootstrap | None = DEFAULT_BOOTSTRAP,
+) -> Heterogeneity:
+    """Change after ``post_year`` by village type (A/B/C/D) or by dispatching-unit level.
+
+    Each village is classified by its type (or its unit's level) in ``post_year``;
+    ``y ~ i(group, post) | village_id + year`` gives each group's change relative to villages
+    without a team that year, and the equality of the group effects is tested.
+    """
+    data = _prepare(panel, outcome=outcome, transform=transform, level="binary",
+                    endowment="binary", post_year=post_year)
+    column = "typology" if by == "typology" else "unit_level"
+    at_start = data.loc[data["year"] == post_year, ["village_id", column]]
+    if at_start.empty:
+        raise ValueError(f"no rows in {post_year}: cannot classify villages at the transition")
+    groups = at_start.set_index("village_id")[column].astype(object)
+    data["group"] = data["village_id"].map(groups).astype("string")
+    fit = feols("y ~ i(group, post) | village_id + year", data, cov=Cluster(cluster))
+    names = list(fit.names)
+    if len(names) < 2:
+        raise ValueError(f"fewer than two {by} groups are identified; nothing to compare")
+    effects = tuple(
+        NamedEffect(name.split("::")[1].split(":")[0], name, f"change after {post_year}", 0,
+                    fit, None if bootstrap is None else fit.wild_bootstrap(
+                        name, **bootstrap.options()))
+        for name in names)
+    differences = np.zeros((len(names) - 1, len(names)))
+    differences[:, 0] = 1.0
+    differences[np.arange(len(names) - 1), np.arange(1, len(names))] = -1.0
+    equality = fit.wald_test(differences)
+    boot = (None if bootstrap is None else fit.wild_bootstrap(
+        (differences, np.zeros(len(names) - 1)), **{**bootstrap.options(), "ci_level": None}))
+    title = f"Change after {post_year} by {'village type' if by == 'typology' else 'unit level'}"
+    notes = (f"Groups fixed at {post_year}; reference: villages without a team then.",)
+    return Heterogeneity(DesignResult(title, effects, notes, panel.simulated), equality, boot)

@@ -106,3 +106,21 @@ def test_triple_difference_bootstrap_coverage_over_200_panels():
     bias = values.mean() - sim.truth.triple_difference
     assert abs(bias) < 4 * values.std(ddof=1) / np.sqrt(len(values))
     assert 0.92 <= np.mean(covered) <= 0.98, np.mean(covered)
+
+
+def test_heterogeneity_by_type_and_level(shipped):
+    from econ.api.designs import heterogeneity
+
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", EstimationWarning)
+        by_type = heterogeneity(shipped, bootstrap=FEW)
+    table = by_type.tidy().set_index("effect")
+    assert list(table.index) == ["A", "B", "C", "D"]
+    # the simulated strong alliance: A villages gain most, C villages lose after 2021
+    assert table.loc["A", "estimate"] > table.loc["B", "estimate"] > table.loc["C", "estimate"]
+    assert by_type.equality.pvalue < 0.01 and by_type.equality_bootstrap.pvalue < 0.05
+    assert by_type.equality.df_num == 3
+    by_level = heterogeneity(shipped, by="unit_level", bootstrap=None)
+    levels = by_level.tidy().set_index("effect")["estimate"]
+    assert levels["central"] > levels["county"]
+    assert by_level.equality_bootstrap is None
