@@ -1,0 +1,142 @@
+"""The Goodman-Bacon decomposition as a result: each 2x2 comparison, and a summary by type."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+import pandas as pd
+
+from econ.data.dataset import SIMULATED_LABEL, Dataset
+from econ.estimation.did.bacon import KINDS, BaconParts, decompose
+from econ.results.summary import Summary
+
+
+@dataclass(frozen=True, eq=False)
+class BaconDecomposition:
+    """The two-way fixed-effects DiD estimate split into 2x2 comparisons (Goodman-Bacon 2021).
+
+    Attributes
+    ----------
+    parts
+        The comparisons and the panel they come from.
+    outcome, unit, time, treated_from
+        The columns used.
+    simulated
+        Whether the data were simulated; summaries then carry the SIMULATED label.
+    """
+
+    parts: BaconParts
+    outcome: str
+    unit: str
+    time: str
+    treated_from: str
+    simulated: bool = False
+
+    @property
+    def twfe(self) -> float:
+        """The coefficient on the treatment in ``outcome ~ d | unit + time``."""
+        return self.parts.twfe
+
+    @property
+    def estimate(self) -> float:
+        """The weighted sum of the 2x2 estimates (equal to :attr:`twfe` up to rounding)."""
+        table = self.tidy()
+        return float(table["weight"] @ table["estimate"])
+
+    def tidy(self) -> pd.DataFrame:
+        """One row per 2x2 comparison.
+
+        Columns: ``type``, ``treated``, ``control`` (first treated period, or ``"never"`` /
+        ``"always"``), ``estimate``, ``weight``, ``first`` and ``last`` period of the window,
+        ``n_treated`` and ``n_control`` units.
+        """
+        rows = [{"type": c.kind, "treated": c.treated, "control": c.control,
+                 "estimate": c.estimate, "weight": c.weight, "first": c.first, "last": c.last,
+                 "n_treated": c.n_treated, "n_control": c.n_control}
+                for c in self.parts.comparisons]
+        table = pd.DataFrame(rows, columns=["type", "treated", "control", "estimate", "weight",
+                                            "first", "last", "n_treated", "n_control"])
+        order = table["type"].map({kind: j for j, kind in enumerate(KINDS)})
+        return table.iloc[np.argsort(order.to_numpy(), kind="stable")].reset_index(drop=True)
+
+    def by_type(self) -> pd.DataFrame:
+        """Per comparison type: number of 2x2s, total weight and weighted-average estimate.
+
+        ``weight * estimate`` summed over the types gives the two-way fixed-effects estimate.
+        """
+        table = self.tidy()
+        rows = []
+        for kind in KINDS:
+            part = table[table["type"] == kind]
+            if part.empty:
+                continue
+            total = float(part["weight"].sum())
+            average = (float(part["weight"] @ part["estimate"]) / total if total > 0
+                       else float("nan"))
+            rows.append({"type": kind, "comparisons": len(part), "weight": total,
+                         "estimate": average})
+        return pd.DataFrame(rows, columns=["type", "comparisons", "weight", "estimate"])
+
+    def summary(self) -> Summary:
+        rows = tuple((row.type, str(row.comparisons), f"{row.weight:.4f}",
+                      f"{row.estimate:.4f}") for row in self.by_type().itertuples())
+        periods = self.parts.periods
+        groups = ", ".join(f"{label}: {n}" for label, n in self.parts.group_sizes.items())
+        facts = (("Outcome", self.outcome),
+                 ("TWFE estimate", f"{self.twfe:.6f}"),
+                 ("Sum of weight x estimate", f"{self.estimate:.6f}"),
+                 ("Units", f"{self.parts.n_units:,}"),
+                 ("Periods", f"{len(periods)} ({_period(periods[0])}-{_period(periods[-1])})"),
+                 ("Groups (first treated: units)", groups))
+        notes = [f"Treatment from {self.treated_from!r}; fixed effects {self.unit} + "
+                 f"{self.time}; later-vs-earlier and always-treated comparisons use already "
+                 f"treated units as controls."]
+        if self.simulated:
+            notes.append(SIMULATED_LABEL)
+        return Summary(f"Goodman-Bacon decomposition: {self.outcome}", facts,
+                       ("comparison", "2x2s", "weight", "avg. estimate"), rows, tuple(notes))
+
+    def __repr__(self) -> str:
+        return self.summary().as_text()
+
+    def _repr_html_(self) -> str:
+        return self.summary().as_html()
+
+
+def bacon_decomposition(data: Dataset | pd.DataFrame, *, outcome: str, unit: str, time: str,
+                        treated_from: str) -> BaconDecomposition:
+    """Goodman-Bacon (2021) decomposition of the two-way fixed-effects DiD estimate.
+
+    Parameters
+    ----------
+    data
+        A balanced panel (:class:`~econ.Dataset` or DataFrame): one row per unit and period,
+        with the outcome in every row.
+    outcome, unit, time
+        Column names; ``time`` must be numeric.
+    treated_from
+        The period each unit is first treated (constant within the unit; missing, or 0 when all
+        periods are positive, for never treated; at or before the first period for always
+        treated), or a boolean treatment status that stays on once on.
+
+    Returns
+    -------
+    BaconDecomposition
+        ``tidy()`` lists each 2x2 comparison with its estimate and weight, ``by_type()``
+        sums them by comparison type, ``twfe`` is the estimate they reproduce.
+
+    Raises
+    ------
+    ValueError
+        For an unbalanced panel, a treatment that is not absorbing, or one with no variation
+        left after the unit and time fixed effects.
+    """
+    frame = data.data if isinstance(data, Dataset) else data
+    simulated = isinstance(data, Dataset) and data.simulated
+    parts = decompose(frame, outcome=outcome, unit=unit, time=time, treated_from=treated_from)
+    return BaconDecomposition(parts, outcome, unit, time, treated_from, simulated)
+
+
+def _period(value: float) -> str:
+    return str(int(value)) if float(np.asarray(value)).is_integer() else f"{value:g}"
