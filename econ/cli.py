@@ -42,6 +42,9 @@ def _parser() -> argparse.ArgumentParser:
                      help="run only these steps (script names in replication/)")
     run.add_argument("--output", type=Path, default=None,
                      help="output folder (default: replication/output)")
+    run.add_argument("--reps", type=int, default=None,
+                     help="bootstrap replications for the steps that bootstrap (default: each "
+                          "step's own, 9999)")
 
     check = commands.add_parser(
         "validate", help="check a panel or survey file and print what was found",
@@ -89,8 +92,8 @@ def main(argv: Sequence[str] | None = None) -> int:
     try:
         if args.command == "replicate":
             manifest = replicate(root=args.root, panel_path=args.panel, steps=args.steps,
-                                 output=args.output, progress=lambda line: print(line,
-                                                                                 flush=True))
+                                 output=args.output, reps=args.reps,
+                                 progress=lambda line: print(line, flush=True))
             print(f"wrote {manifest.parent} (manifest: {manifest})")
         elif args.command == "validate":
             reader = read_survey if args.survey else read_panel

@@ -125,7 +125,9 @@ def strong_alliance(
     formula = (f"y ~ {TRIPLE} + endow:post + level:post + level:endow + level{extra}"
                " | village_id + year")
     main = feols(formula, data, cov=Cluster(cluster))
-    pre = feols(f"y ~ endow + level{extra} | township_id + year",
+    # Designation starts with the transition, so it has no place among the pre-period controls.
+    pre_extra = _controls(data, [c for c in controls if c != "demonstration"])
+    pre = feols(f"y ~ endow + level{pre_extra} | township_id + year",
                 data[data["year"] < post_year], cov=Cluster(cluster))
     specs = [
         ("gradient_pre", pre, "endow", "endowment gradient before the transition", -1),

@@ -1,14 +1,16 @@
 """Run every replication script and record what produced the outputs.
 
 A replication script is a file ``replication/<step>.py`` (names starting with ``_`` are skipped)
-that defines ``main(*, panel: econ.Dataset, output: pathlib.Path) -> list[pathlib.Path]`` and
-imports only the public ``econ`` API, so it can also be run on its own.
+that defines ``main(*, panel: econ.Dataset, output: pathlib.Path) -> list[pathlib.Path]`` (plus
+``reps: int`` if it bootstraps) and imports only the public ``econ`` API, so it can also be run
+on its own.
 """
 
 from __future__ import annotations
 
 import hashlib
 import importlib.util
+import inspect
 import json
 import platform
 import time
@@ -50,6 +52,7 @@ def replicate(
     panel_path: Path | None = None,
     steps: Sequence[str] | None = None,
     output: Path | None = None,
+    reps: int | None = None,
     progress: Callable[[str], None] | None = None,
 ) -> Path:
     """Run the replication scripts on a panel and write a manifest; return the manifest path.
@@ -64,6 +67,9 @@ def replicate(
         Script names to run (default: all).
     output
         Output folder (default ``replication/output``).
+    reps
+        Bootstrap replications for the steps that bootstrap (each script's default if
+        ``None``); recorded in the manifest.
     progress
         Called with a line of text as each step starts and ends.
     """
@@ -81,7 +87,10 @@ def replicate(
     for i, name in enumerate(chosen, start=1):
         say(f"[{i}/{len(chosen)}] {name} ...")
         started = time.perf_counter()
-        written = _load_main(available[name])(panel=panel, output=out)
+        main = _load_main(available[name])
+        bootstraps = "reps" in inspect.signature(main).parameters
+        options = {"reps": reps} if reps is not None and bootstraps else {}
+        written = main(panel=panel, output=out, **options)
         seconds = time.perf_counter() - started
         records.append(StepRecord(name, tuple((p.relative_to(out).as_posix(), _sha256(p))
                                               for p in written), round(seconds, 3)))
@@ -89,6 +98,7 @@ def replicate(
     manifest = {
         "input": {"path": str(source), "sha256": _input_digest(Path(source)),
                   "simulated": panel.simulated, "rows": len(panel)},
+        "bootstrap_reps": reps,
         "steps": [{"step": r.step, "seconds": r.seconds,
                    "outputs": [{"file": f, "sha256": h} for f, h in r.outputs]}
                   for r in records],

@@ -31,7 +31,7 @@ def _contents(folder: Path) -> dict[str, bytes]:
 
 
 def test_replicate_writes_tables_and_a_complete_manifest(project):
-    manifest_path = replicate(root=project)
+    manifest_path = replicate(root=project, steps=["descriptives"])
     manifest = json.loads(manifest_path.read_text(encoding="utf-8"))
     files = {o["file"] for s in manifest["steps"] for o in s["outputs"]}
     assert "table1_by_period_typology.tex" in files and "table2_unit_levels_by_year.md" in files
@@ -39,7 +39,22 @@ def test_replicate_writes_tables_and_a_complete_manifest(project):
     assert len(manifest["input"]["sha256"]) == 64
     assert manifest["input"]["simulated"] is False
     first = _contents(manifest_path.parent)
-    replicate(root=project)
+    replicate(root=project, steps=["descriptives"])
+    assert _contents(manifest_path.parent) == first
+
+
+def test_full_replication_on_the_shipped_panel_is_byte_identical(tmp_path):
+    shutil.copytree(ROOT / "replication", tmp_path / "replication",
+                    ignore=shutil.ignore_patterns("output", "__pycache__"))
+    shutil.copytree(ROOT / "data", tmp_path / "data")
+    manifest_path = replicate(root=tmp_path, reps=99)
+    manifest = json.loads(manifest_path.read_text(encoding="utf-8"))
+    assert [s["step"] for s in manifest["steps"]] == ["descriptives", "event_study",
+                                                       "strong_alliance"]
+    assert manifest["input"]["simulated"] is True and manifest["bootstrap_reps"] == 99
+    first = _contents(manifest_path.parent)
+    assert "SIMULATED DATA" in first["table4_strong_alliance.md"].decode()
+    replicate(root=tmp_path, reps=99)
     assert _contents(manifest_path.parent) == first
 
 
