@@ -125,8 +125,8 @@ def test_weight_stream_is_chunk_invariant() -> None:
 
 
 def assert_same_test(a: econ.WildBootstrapTest, b: econ.WildBootstrapTest) -> None:
-    """Same statistic, p-values and interval; draws equal to rounding (see the xfail below)."""
-    np.testing.assert_allclose(a.draws, b.draws, rtol=1e-12, atol=1e-13)
+    """Same statistic, p-values, interval and draws, bit for bit."""
+    assert np.array_equal(a.draws, b.draws)
     assert a.statistic == b.statistic and a.pvalues == b.pvalues and a.ci == b.ci
 
 
@@ -164,11 +164,6 @@ def test_chunk_size_keeps_multiway_and_enumerated_results() -> None:
                                                 **options), reference)
 
 
-@pytest.mark.xfail(strict=True, raises=AssertionError, reason=(
-    "draws are not bit-identical across chunk sizes (weights are): BLAS matmul results depend "
-    "on the number of columns, e.g. W @ (S @ v) in engine.Problem.numerator differs by ~1e-15 "
-    "between a 7-column chunk and a 2000-column one; chunk_size 1 or 7 changes ~10% of the "
-    "draws by up to 5e-15, contrary to the 'identical ... whatever chunk_size' docstring"))
 @pytest.mark.filterwarnings(FEW)
 def test_chunk_size_changes_no_bit(result: econ.RegressionResult) -> None:
     options = dict(reps=2000, weights="webb", keep_draws=True)
@@ -230,11 +225,6 @@ def test_thread_count_changes_no_bit(by_threads: dict[int, dict[str, str]]) -> N
         assert by_threads[1][case] == by_threads[2][case], case
 
 
-@pytest.mark.xfail(strict=True, raises=AssertionError, reason=(
-    "joint (q = 2) Wald draws differ in the last bit between 1 and 2 OpenBLAS threads (2 of "
-    "2999 draws, 4.4e-16): the stacked (G*q x k) @ (k x B) product E @ Sv in "
-    "engine.Problem.variance_terms is large enough for OpenBLAS to split it across threads, "
-    "and its per-column results then depend on the split"))
 def test_thread_count_changes_no_bit_joint_draws(by_threads: dict[int, dict[str, str]]
                                                  ) -> None:
     assert by_threads[1]["joint-draws"] == by_threads[2]["joint-draws"]

@@ -17,6 +17,10 @@ p-value at any ``r`` costs O(B) once two score sets are known: that is what the 
 interval inverts. Variants (MacKinnon, Nielsen and Webb 2023): the first digit is the residuals
 of the DGP (1: ``u0``; 3: jackknife, each cluster's from the estimate without it), the second the
 variance in the statistic (1: CR1; 3: CV3 jackknife, one-way only).
+
+Every product that involves the weights is summed in a fixed order (:func:`fixed_order_dot`)
+rather than by BLAS, whose summation order depends on the number of columns and threads: a
+draw's statistic is then the same bit for bit whatever the chunk size or thread count.
 """
 
 from __future__ import annotations
@@ -39,10 +43,40 @@ class Dimension:
 
 @dataclass(frozen=True, eq=False)
 class Scores:
-    """Cluster scores of one residual vector: ``S`` (k x G) and one cell matrix per dimension."""
+    """Cluster scores of one residual vector: ``S`` (k x G) and one cell matrix per dimension.
+
+    ``cells[d]`` is ``(H_d * k) x G`` (rows ``h*k .. h*k+k-1`` hold cell ``(h, g)``'s score),
+    dense when small, else sparse by column.
+    """
 
     S: np.ndarray
-    cells: tuple[sp.csr_matrix, ...]  # per dimension: (H * k) x G, rows h*k..h*k+k-1
+    cells: tuple[np.ndarray | sp.csc_matrix, ...]
+
+    def __sub__(self, other: Scores) -> Scores:
+        return Scores(self.S - other.S,
+                      tuple(a - b for a, b in zip(self.cells, other.cells, strict=True)))
+
+
+#: Cell matrices up to this many entries are held dense.
+DENSE_CELLS = 4_000_000
+
+
+def fixed_order_dot(M: np.ndarray | sp.csc_matrix, v: np.ndarray) -> np.ndarray:
+    """``M @ v`` summed over the inner index in ascending order, one column at a time.
+
+    Each output entry is accumulated the same way whatever ``v``'s number of columns or the
+    number of threads, unlike a BLAS product.
+    """
+    out = np.zeros((M.shape[0], v.shape[1]))
+    if sp.issparse(M):
+        for j in range(M.shape[1]):
+            start, stop = M.indptr[j], M.indptr[j + 1]
+            if stop > start:
+                out[M.indices[start:stop]] += M.data[start:stop, None] * v[j]
+        return out
+    for j in range(M.shape[1]):
+        out += M[:, j, None] * v[j]
+    return out
 
 
 class Problem:
@@ -111,31 +145,40 @@ class Problem:
     # statistics for a chunk of weights ---------------------------------------------------
     def numerator(self, scores: Scores, v: np.ndarray) -> np.ndarray:
         """``R b* - R b0`` for each column of ``v`` (q x B)."""
-        return self.W @ (scores.S @ v)
+        return fixed_order_dot(self.W, fixed_order_dot(scores.S, v))
 
     def variance_terms(self, scores: Scores, v: np.ndarray) -> list[tuple[float, np.ndarray]]:
         """``(weight, z)`` pairs whose weighted ``sum z z'`` is the bootstrap variance.
 
         ``z`` has shape (H, q, B). Linear in the scores, so terms for two score sets combine.
         """
-        Sv = scores.S @ v  # k x B
+        Sv = fixed_order_dot(scores.S, v)  # k x B
+        WSv = fixed_order_dot(self.W, Sv)
         if self.variant[1] == "3":
-            loo = np.einsum("gqk,kb->gqb", self.RM, Sv)
             own = np.einsum("gqk,kg->gq", self.RM, scores.S)[:, :, None] * v[:, None, :]
-            z = loo - own - (self.W @ Sv)[None, :, :]
-            return [((self.G - 1) / self.G, z)]
+            loo = np.zeros_like(own)
+            for j in range(self.k):
+                loo += self.RM[:, :, j, None] * Sv[j]
+            return [((self.G - 1) / self.G, loo - own - WSv[None, :, :])]
         terms = []
         for d, cells, E in zip(self.dimensions, scores.cells, self.E, strict=True):
-            direct = (cells @ v).reshape(d.groups, self.k, -1)
-            z = np.einsum("qk,hkb->hqb", self.W, direct) - (E @ Sv).reshape(d.groups, self.q,
-                                                                            -1)
+            direct = fixed_order_dot(cells, v).reshape(d.groups, self.k, -1)
+            z = -fixed_order_dot(E, Sv).reshape(d.groups, self.q, -1)
+            for j in range(self.k):
+                z += self.W[None, :, j, None] * direct[:, None, j, :]
             terms.append((d.sign * d.scale, z))
         return terms
 
 
 def variance(terms: list[tuple[float, np.ndarray]]) -> np.ndarray:
-    """``sum_terms weight * sum_h z_h z_h'``: shape (q, q, B)."""
-    return sum(w * np.einsum("hqb,hpb->qpb", z, z) for w, z in terms)
+    """``sum_terms weight * sum_h z_h z_h'``: shape (q, q, B), summed over h in order."""
+    total = None
+    for w, z in terms:
+        acc = np.zeros((z.shape[1], z.shape[1], z.shape[2]))
+        for h in range(z.shape[0]):
+            acc += z[h, :, None, :] * z[h, None, :, :]
+        total = w * acc if total is None else total + w * acc
+    return total
 
 
 def statistic(numerator: np.ndarray, var: np.ndarray) -> np.ndarray:
@@ -167,13 +210,14 @@ def _blocks(X: np.ndarray, Z: np.ndarray, codes: np.ndarray, groups: int) -> np.
 
 
 def _cells(xu: np.ndarray, h_codes: np.ndarray, h_groups: int, g_codes: np.ndarray,
-           g_groups: int) -> sp.csr_matrix:
-    """Scores of each (h, g) cell as a sparse (H * k) x G matrix."""
+           g_groups: int) -> np.ndarray | sp.csc_matrix:
+    """Scores of each (h, g) cell as an (H * k) x G matrix (dense when small)."""
     k = xu.shape[1]
     rows = (h_codes[:, None] * k + np.arange(k)[None, :]).ravel()
     cols = np.repeat(g_codes, k)
-    matrix = sp.coo_matrix((xu.ravel(), (rows, cols)), shape=(h_groups * k, g_groups))
-    return matrix.tocsr()
+    matrix = sp.coo_matrix((xu.ravel(), (rows, cols)), shape=(h_groups * k, g_groups)).tocsc()
+    matrix.sum_duplicates()
+    return matrix.toarray() if h_groups * k * g_groups <= DENSE_CELLS else matrix
 
 
 def _loo_inverses(XtX: np.ndarray, XgXg: np.ndarray) -> np.ndarray:

@@ -9,6 +9,7 @@ results are identical bit for bit whatever the chunk size or the order chunks ar
 from __future__ import annotations
 
 from dataclasses import dataclass
+from functools import lru_cache
 from typing import Literal
 
 import numpy as np
@@ -36,6 +37,15 @@ def _draw(distribution: Distribution, rng: np.random.Generator, shape: tuple[int
                      f"normal")
 
 
+@lru_cache(maxsize=2)
+def _block(distribution: Distribution, clusters: int, seed: int, block: int) -> np.ndarray:
+    # Kept for the next chunk: chunks smaller than a block would otherwise redraw it each time.
+    rng = np.random.Generator(np.random.PCG64(np.random.SeedSequence(seed, spawn_key=(block,))))
+    draws = _draw(distribution, rng, (BLOCK, clusters))
+    draws.flags.writeable = False
+    return draws
+
+
 @dataclass(frozen=True)
 class WeightStream:
     """Weights for ``reps`` replications of ``clusters`` bootstrap clusters.
@@ -60,9 +70,7 @@ class WeightStream:
         out = np.empty((self.clusters, stop - start))
         first, last = start // BLOCK, (stop - 1) // BLOCK
         for block in range(first, last + 1):
-            rng = np.random.Generator(np.random.PCG64(
-                np.random.SeedSequence(self.seed, spawn_key=(block,))))
-            draws = _draw(self.distribution, rng, (BLOCK, self.clusters))
+            draws = _block(self.distribution, self.clusters, self.seed, block)
             lo, hi = max(start, block * BLOCK), min(stop, (block + 1) * BLOCK)
             out[:, lo - start:hi - start] = draws[lo - block * BLOCK:hi - block * BLOCK].T
         return out

@@ -96,7 +96,7 @@ def wild_bootstrap(
     at_null = problem.scores(r)
     invert = ci_level is not None and q == 1 and restricted
     step = std_error if np.isfinite(std_error) and std_error > 0 else 1.0
-    slope = _difference(problem.scores(r + step), at_null) if invert else None
+    slope = problem.scores(r + step) - at_null if invert else None
     draws = np.empty(draws_of.reps)
     pieces = np.empty((5, draws_of.reps)) if invert else None
     for start in range(0, draws_of.reps, chunk_size):
@@ -160,20 +160,17 @@ def _dimensions(fit: LinearFit, crve: list[np.ndarray], ssc: SmallSample
     return tuple(dims)
 
 
-def _difference(at_step: Scores, at_null: Scores) -> Scores:
-    return Scores(at_step.S - at_null.S,
-                  tuple(a - b for a, b in zip(at_step.cells, at_null.cells, strict=True)))
-
-
 def _affine_pieces(problem: Problem, numerator: np.ndarray, terms, slope: Scores,
                    v: np.ndarray) -> np.ndarray:
     """Per draw: N0, N1 and the quadratic coefficients a, b, c of the variance in t."""
     n1 = problem.numerator(slope, v)[0]
     slope_terms = problem.variance_terms(slope, v)
-    a = sum(w * np.einsum("hb,hb->b", z[:, 0], z[:, 0]) for w, z in terms)
-    b = sum(w * np.einsum("hb,hb->b", z[:, 0], z1[:, 0])
-            for (w, z), (_, z1) in zip(terms, slope_terms, strict=True))
-    c = sum(w * np.einsum("hb,hb->b", z1[:, 0], z1[:, 0]) for w, z1 in slope_terms)
+    a, b, c = (np.zeros(v.shape[1]) for _ in range(3))
+    for (w, z), (_, z1) in zip(terms, slope_terms, strict=True):
+        for h in range(z.shape[0]):  # summed in order: see engine.fixed_order_dot
+            a += w * z[h, 0] * z[h, 0]
+            b += w * z[h, 0] * z1[h, 0]
+            c += w * z1[h, 0] * z1[h, 0]
     return np.vstack([numerator[0], n1, a, b, c])
 
 
