@@ -7,13 +7,15 @@ The public API, in the order data flows through it:
 - regression: :func:`feols` with :class:`IID`, :class:`HC1`, :class:`Cluster`, :class:`CR2`,
   :class:`CR3`;
 - study designs: :func:`strong_alliance`, :func:`gradient_event_study`,
-  :func:`heterogeneity`;
+  :func:`heterogeneity`; staggered adoption: :func:`sun_abraham`,
+  :func:`bacon_decomposition`;
 - descriptive tables: :func:`describe_by`, :func:`count_by`, :class:`Table`;
 - simulated data with known truth: :data:`simulate`.
 """
 
 from econ.api.designs import gradient_event_study, heterogeneity, strong_alliance
 from econ.api.regression import feols
+from econ.api.sun_abraham import sun_abraham
 from econ.data.dataset import SIMULATED_LABEL, Dataset, LoadReport
 from econ.data.derive import derive
 from econ.data.io import read_panel, read_survey, write_panel
@@ -27,7 +29,9 @@ from econ.inference.covariance import HC1, IID, Cluster, FewClustersWarning
 from econ.inference.cr2 import CR2
 from econ.inference.cr3 import CR3
 from econ.presentation.tables import Table
+from econ.results.bacon import BaconDecomposition, bacon_decomposition
 from econ.results.bootstrap import WildBootstrapTest
+from econ.results.event_study import EventStudyResult
 from econ.results.regression import RegressionResult, WaldTest
 
 __version__ = "0.1.0"
@@ -41,8 +45,10 @@ __all__ = [
     "SCHEMA_VERSION",
     "SIMULATED_LABEL",
     "SURVEY",
+    "BaconDecomposition",
     "Cluster",
     "Dataset",
+    "EventStudyResult",
     "FewClustersWarning",
     "LoadReport",
     "Problem",
@@ -57,6 +63,7 @@ __all__ = [
     "WildBootstrap",
     "WildBootstrapTest",
     "__version__",
+    "bacon_decomposition",
     "count_by",
     "derive",
     "describe_by",
@@ -67,5 +74,6 @@ __all__ = [
     "read_survey",
     "simulate",
     "strong_alliance",
+    "sun_abraham",
     "write_panel",
 ]
