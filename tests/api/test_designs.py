@@ -90,23 +90,14 @@ def test_no_variation_after_fixed_effects(shipped):
 
 @pytest.mark.slow
 def test_triple_difference_bootstrap_coverage_over_200_panels():
-    covered, estimates = [], []
-    context = _quiet()
-    try:
-        for seed in range(200):
-            sim = econ.simulate("wp", seed=1000 + seed)
-            effect = strong_alliance(sim.dataset, bootstrap=WildBootstrap(reps=399, seed=seed)
-                                     )["triple_difference"]
-            low, high = effect.bootstrap.ci
-            covered.append(low <= sim.truth.triple_difference <= high)
-            estimates.append(effect.row()["estimate"])
-    finally:
-        context.__exit__(None, None, None)
-    values = np.array(estimates)
-    bias = values.mean() - sim.truth.triple_difference
-    assert abs(bias) < 4 * values.std(ddof=1) / np.sqrt(len(values))
-    assert 0.92 <= np.mean(covered) <= 0.98, np.mean(covered)
+    import sys
 
+    sys.path.insert(0, "benchmarks")
+    from coverage_strong_alliance import run
+
+    result = run(panels=200, reps=399)
+    assert abs(result.mean - result.truth) < 4 * result.monte_carlo_se
+    assert 0.92 <= result.coverage <= 0.98, result
 
 def test_heterogeneity_by_type_and_level(shipped):
     from econ.api.designs import heterogeneity
