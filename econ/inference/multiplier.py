@@ -96,14 +96,19 @@ def multiplier_bootstrap(
     if not 0 < alpha < 1:
         raise ValueError(f"alpha must be in (0, 1), got {alpha}")
     influence = np.atleast_2d(influence.T).T
-    n = influence.shape[0]
     sums = cluster_sums(influence, cluster)
     weight_stream = stream(weights, sums.shape[0], reps, seed)
-    total = weight_stream.reps
-    draws = np.empty((total, influence.shape[1]))
-    for start in range(0, total, chunk_size):
-        stop = min(total, start + chunk_size)
-        draws[start:stop] = weight_stream.chunk(start, stop).T @ sums / n
+    draws = np.empty((weight_stream.reps, influence.shape[1]))
+    for start in range(0, weight_stream.reps, chunk_size):
+        stop = min(weight_stream.reps, start + chunk_size)
+        draws[start:stop] = weight_stream.chunk(start, stop).T @ sums / influence.shape[0]
+    return summarise(draws, alpha=alpha, band=band, weights=weights, seed=seed,
+                     clusters=sums.shape[0])
+
+
+def summarise(draws: np.ndarray, *, alpha: float, band: np.ndarray | None,
+              weights: Distribution, seed: int, clusters: int) -> BootstrapDraws:
+    """IQR standard errors and the sup-t critical value of bootstrap ``draws`` (reps x k)."""
     high = np.quantile(draws, 0.75, axis=0, method="inverted_cdf")
     low = np.quantile(draws, 0.25, axis=0, method="inverted_cdf")
     se = (high - low) / _NORMAL_IQR
@@ -114,7 +119,29 @@ def multiplier_bootstrap(
         critical = float(np.quantile(sup, 1 - alpha, method="inverted_cdf"))
     else:
         critical = float("nan")
-    return BootstrapDraws(se, critical, draws, total, weights, seed, sums.shape[0])
+    return BootstrapDraws(se, critical, draws, draws.shape[0], weights, seed, clusters)
+
+
+@dataclass(frozen=True, eq=False)
+class DrawBasis:
+    """Bootstrap draws of a set of basis columns, reused for any combination of them.
+
+    Draws are linear in the influence function, so the draws of any column in the span of
+    ``basis`` are ``draws @ c`` where ``basis @ c`` reproduces it: estimates derived later
+    (aggregations) are bootstrapped with the same weights without drawing them again.
+    """
+
+    basis: np.ndarray
+    draws: np.ndarray
+
+    def draws_for(self, influence: np.ndarray) -> np.ndarray | None:
+        """Draws of ``influence``'s columns, or ``None`` if they are not in the span."""
+        coef, *_ = np.linalg.lstsq(self.basis, influence, rcond=None)
+        residual = np.abs(self.basis @ coef - influence).max(initial=0.0)
+        scale = np.abs(influence).max(initial=0.0)
+        if residual > 1e-9 * max(scale, 1e-300):
+            return None
+        return self.draws @ coef
 
 
 @dataclass(frozen=True)
@@ -148,16 +175,35 @@ class InfluenceInference:
         if self.bootstrap and self.reps < 1:
             raise ValueError(f"reps must be at least 1, got {self.reps}")
 
+    def basis(self, basis: np.ndarray, cluster: np.ndarray | None) -> DrawBasis | None:
+        """Draws for ``basis`` to reuse in :meth:`compute` (``None`` without the bootstrap)."""
+        if not self.bootstrap:
+            return None
+        out = multiplier_bootstrap(basis, cluster=cluster, reps=self.reps,
+                                   weights=self.weights, seed=self.seed, alpha=self.alpha,
+                                   chunk_size=self.chunk_size)
+        return DrawBasis(basis, out.draws)
+
     def compute(self, influence: np.ndarray, cluster: np.ndarray | None,
-                band: np.ndarray | None = None) -> Uncertainty:
+                band: np.ndarray | None = None, basis: DrawBasis | None = None
+                ) -> Uncertainty:
+        """Standard errors and critical values for the columns of ``influence``; with a
+        ``basis`` (from :meth:`basis`, same settings) its draws are reused when they span
+        ``influence``."""
         pointwise = float(stats.norm.ppf(1 - self.alpha / 2))
         n_clusters = influence.shape[0] if cluster is None else int(cluster.max()) + 1
         if not self.bootstrap:
             return Uncertainty(analytic_std_errors(influence, cluster), pointwise, float("nan"),
                                f"analytic (influence function), {n_clusters} clusters")
-        draws = multiplier_bootstrap(influence, cluster=cluster, reps=self.reps,
-                                     weights=self.weights, seed=self.seed, alpha=self.alpha,
-                                     band=band, chunk_size=self.chunk_size)
-        return Uncertainty(draws.std_errors, pointwise, draws.critical_value,
-                           f"multiplier bootstrap ({self.weights}, {draws.reps} draws, seed "
+        draws = None if basis is None else basis.draws_for(influence)
+        if draws is None:
+            boot = multiplier_bootstrap(influence, cluster=cluster, reps=self.reps,
+                                        weights=self.weights, seed=self.seed,
+                                        alpha=self.alpha, band=band,
+                                        chunk_size=self.chunk_size)
+        else:
+            boot = summarise(draws, alpha=self.alpha, band=band, weights=self.weights,
+                             seed=self.seed, clusters=n_clusters)
+        return Uncertainty(boot.std_errors, pointwise, boot.critical_value,
+                           f"multiplier bootstrap ({self.weights}, {boot.reps} draws, seed "
                            f"{self.seed}), {n_clusters} clusters")

@@ -10,7 +10,7 @@ import pandas as pd
 from econ.data.dataset import SIMULATED_LABEL
 from econ.estimation.did.aggregate import Aggregation, Kind, aggregate
 from econ.estimation.did.callaway_santanna import GroupTimeEffects
-from econ.inference.multiplier import InfluenceInference, Uncertainty
+from econ.inference.multiplier import DrawBasis, InfluenceInference, Uncertainty
 from econ.results.summary import Summary
 
 _METHODS = {"dr": "doubly robust", "ipw": "inverse probability weighting",
@@ -71,6 +71,7 @@ class AggregateResult(_Described):
     """
 
     aggregation: Aggregation
+    draw_basis: DrawBasis | None = field(default=None, repr=False)
     uncertainty: Uncertainty = field(init=False, repr=False)
 
     def __post_init__(self) -> None:
@@ -78,7 +79,7 @@ class AggregateResult(_Described):
         influence = np.column_stack([a.influence, a.overall_influence])
         band = np.r_[np.ones(a.labels.size, dtype=bool), False]
         object.__setattr__(self, "uncertainty", self.inference.compute(
-            influence, self.effects.panel.cluster, band))
+            influence, self.effects.panel.cluster, band, self.draw_basis))
 
     @property
     def kind(self) -> Kind:
@@ -148,10 +149,19 @@ class ATTgtResult(_Described):
     """
 
     uncertainty: Uncertainty = field(init=False, repr=False)
+    draw_basis: DrawBasis | None = field(init=False, repr=False)
 
     def __post_init__(self) -> None:
+        # Every aggregation's influence function combines the cells' influence functions
+        # with cohort-membership indicators and a constant (the estimated weights): drawing
+        # the bootstrap weights once for these columns serves all aggregations.
+        e, panel = self.effects, self.effects.panel
+        members = (panel.cohort[:, None] == e.groups[None, :]) * panel.weights[:, None]
+        basis = self.inference.basis(
+            np.column_stack([e.influence, members, np.ones(panel.n_units)]), panel.cluster)
+        object.__setattr__(self, "draw_basis", basis)
         object.__setattr__(self, "uncertainty", self.inference.compute(
-            self.effects.influence, self.effects.panel.cluster, self.effects.estimated))
+            e.influence, panel.cluster, e.estimated, basis))
 
     @property
     def att(self) -> pd.Series:
@@ -195,7 +205,7 @@ class ATTgtResult(_Described):
         aggregation = aggregate(self.effects, kind, min_e=min_e, max_e=max_e,
                                 balance_e=balance_e)
         return AggregateResult(self.effects, self.inference, self.outcome, self.cluster_name,
-                               self.simulated, aggregation)
+                               self.simulated, aggregation, self.draw_basis)
 
     def summary(self) -> Summary:
         rows = tuple((f"{r.group:g}", f"{r.time:g}", _num(r.att), _num(r.std_error),
