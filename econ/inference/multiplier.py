@@ -15,7 +15,7 @@ chunk size.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 import numpy as np
 from scipy import stats
@@ -133,15 +133,34 @@ class DrawBasis:
 
     basis: np.ndarray
     draws: np.ndarray
+    _used: np.ndarray = field(init=False, repr=False)
+    _norms: np.ndarray = field(init=False, repr=False)
+    _gram: np.ndarray = field(init=False, repr=False)
+
+    def __post_init__(self) -> None:
+        # Zero columns (cells fixed at 0 or not estimated) carry no draws. The normal
+        # equations of the unit-scaled columns are tiny (columns x columns) and, unlike a
+        # QR or SVD of the n-row basis, cost one matrix product; the residual check below
+        # catches any loss of accuracy.
+        used = np.flatnonzero(np.any(self.basis != 0, axis=0))
+        norms = np.linalg.norm(self.basis[:, used], axis=0)
+        gram = self.basis[:, used].T @ self.basis[:, used] / np.outer(norms, norms)
+        object.__setattr__(self, "_used", used)
+        object.__setattr__(self, "_norms", norms)
+        object.__setattr__(self, "_gram", gram)
 
     def draws_for(self, influence: np.ndarray) -> np.ndarray | None:
         """Draws of ``influence``'s columns, or ``None`` if they are not in the span."""
-        coef, *_ = np.linalg.lstsq(self.basis, influence, rcond=None)
-        residual = np.abs(self.basis @ coef - influence).max(initial=0.0)
-        scale = np.abs(influence).max(initial=0.0)
-        if residual > 1e-9 * max(scale, 1e-300):
+        columns = self.basis[:, self._used]
+        try:
+            scaled = np.linalg.solve(self._gram, columns.T @ influence / self._norms[:, None])
+        except np.linalg.LinAlgError:
             return None
-        return self.draws @ coef
+        coef = scaled / self._norms[:, None]
+        residual = np.abs(columns @ coef - influence).max(initial=0.0)
+        if residual > 1e-9 * max(np.abs(influence).max(initial=0.0), 1e-300):
+            return None
+        return self.draws[:, self._used] @ coef
 
 
 @dataclass(frozen=True)

@@ -141,6 +141,24 @@ def test_bootstrap_is_chunk_invariant_and_band_wider(mpdta):
             > (table["conf_high"] - table["conf_low"])).all()
 
 
+@pytest.mark.parametrize("kind", KINDS)
+def test_aggregate_bootstrap_reuses_draws_exactly(mpdta, kind):
+    # Aggregations reuse the cells' weight draws through a linear basis; the result must be
+    # what a direct bootstrap of the aggregate's influence function gives with the same seed.
+    data = mpdta.assign(state=mpdta["countyreal"] // 1000)
+    result = att_gt(data, outcome="lemp", unit="countyreal", time="year",
+                    cohort="first.treat", covariates=["lpop"], cluster="state", reps=499, seed=5)
+    agg = result.aggregate(kind)
+    a = agg.aggregation
+    direct = multiplier_bootstrap(np.column_stack([a.influence, a.overall_influence]),
+                                  cluster=result.effects.panel.cluster, reps=499, seed=5,
+                                  band=np.r_[np.ones(a.labels.size, dtype=bool), False])
+    np.testing.assert_allclose(agg.uncertainty.std_errors, direct.std_errors, rtol=1e-10)
+    if a.labels.size:
+        assert agg.uncertainty.uniform_critical_value == pytest.approx(
+            direct.critical_value, rel=1e-10)
+
+
 def test_multiplier_bootstrap_clusters_share_weights():
     rng = np.random.default_rng(0)
     influence = rng.normal(size=(200, 3))
