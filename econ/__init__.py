@@ -7,7 +7,7 @@ The public API, in the order data flows through it:
 - regression: :func:`feols` with :class:`IID`, :class:`HC1`, :class:`Cluster`, :class:`CR2`,
   :class:`CR3`;
 - study designs: :func:`strong_alliance`, :func:`gradient_event_study`,
-  :func:`heterogeneity`; staggered adoption: :func:`sun_abraham`,
+  :func:`heterogeneity`; staggered adoption: :func:`att_gt`, :func:`sun_abraham`,
   :func:`bacon_decomposition`;
 - descriptive tables: :func:`describe_by`, :func:`count_by`, :class:`Table`;
 - simulated data with known truth: :data:`simulate`.
@@ -15,6 +15,7 @@ The public API, in the order data flows through it:
 
 from econ.api.designs import gradient_event_study, heterogeneity, strong_alliance
 from econ.api.regression import feols
+from econ.api.staggered import att_gt
 from econ.api.sun_abraham import sun_abraham
 from econ.data.dataset import SIMULATED_LABEL, Dataset, LoadReport
 from econ.data.derive import derive
@@ -33,6 +34,7 @@ from econ.results.bacon import BaconDecomposition, bacon_decomposition
 from econ.results.bootstrap import WildBootstrapTest
 from econ.results.event_study import EventStudyResult
 from econ.results.regression import RegressionResult, WaldTest
+from econ.results.staggered import AggregateResult, ATTgtResult
 
 __version__ = "0.1.0"
 
@@ -45,6 +47,8 @@ __all__ = [
     "SCHEMA_VERSION",
     "SIMULATED_LABEL",
     "SURVEY",
+    "ATTgtResult",
+    "AggregateResult",
     "BaconDecomposition",
     "Cluster",
     "Dataset",
@@ -63,6 +67,7 @@ __all__ = [
     "WildBootstrap",
     "WildBootstrapTest",
     "__version__",
+    "att_gt",
     "bacon_decomposition",
     "count_by",
     "derive",
