@@ -1,0 +1,362 @@
+"""Benchmark: econ's wild cluster bootstrap against wildboottest and pyfixest.
+
+Data: 1,000,000 rows, regressors x1-x4, a fixed effect of 2,000 groups nested in 50 clusters
+(40 groups per cluster), drawn from ``numpy.random.default_rng(seed)``; the regressors and the
+errors have cluster components, and ``x1``'s true coefficient is 0. Test: ``x1 = 0`` by WCR11
+(restricted, CR1 variance), Rademacher weights, B = 99,999, symmetric p-value only.
+
+Each package gets a fitted model (or, for wildboottest, the arrays it needs) built before any
+timing; only the bootstrap call is timed:
+
+- econ: ``feols("y ~ x1 + x2 + x3 + x4 | fe", cov=Cluster("cluster")).wild_bootstrap("x1",
+  reps=B, ci_level=None)``; the fixed effect stays absorbed (it is nested in the clusters);
+- wildboottest: ``WildboottestCL`` (its defaults, ``parallel=True``) on ``y`` and ``X``
+  demeaned by the fixed effect here, with numpy group means: WildboottestCL takes arrays only,
+  and demeaning a nested effect leaves the WCR test unchanged;
+- pyfixest: ``feols("y ~ x1 + x2 + x3 + x4 - 1", demeaned frame, vcov={"CRV1": "cluster"})
+  .wildboottest(param="x1", reps=B, cluster="cluster")`` (its defaults, ``parallel=False``).
+  Also on the demeaned data: its ``wildboottest`` one-hot encodes absorbed fixed effects into a
+  dense n x 2,000 matrix (``Feols._model_matrix_one_hot``), 16 GB at 1,000,000 rows.
+
+Time: each peer is first run once untimed at B / 10 (pyfixest and wildboottest compile with
+numba); if that projects past ``--peer-limit`` seconds at B, the peer is timed at B / 10 and its
+time scaled linearly in B, and the output says so. Then ``--repeats`` rounds in rotated order;
+medians are reported, as ratios econ / peer. Then econ with a 95% confidence interval at the
+same B. The p-values are printed side by side with their Monte Carlo standard error.
+
+Memory: econ at B = 999,999 (p-value only, then with the interval) runs in fresh child
+processes started before the parent holds any data (on Linux a child's ``ru_maxrss`` starts from
+its parent's resident size). Each child generates the data, fits, warms up at B = 999, resets
+its peak mark (``/proc/self/clear_refs``) and times ``--big-repeats`` bootstraps; it reports the
+peak above what it held before, and its whole-process peak.
+
+Target: econ at least 10x faster than the fastest peer at equal B.
+
+    python benchmarks/bench_wild_bootstrap.py [--repeats 3] [--big-repeats 3] [--quick]
+        [--profile]
+"""
+
+from __future__ import annotations
+
+import argparse
+import cProfile
+import gc
+import io
+import json
+import os
+import pstats
+import re
+import resource
+import statistics
+import subprocess
+import sys
+import time
+import warnings
+from collections.abc import Callable
+from dataclasses import asdict, dataclass
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import pandas as pd
+
+OUTPUT = Path(__file__).resolve().parent / "output"
+REGRESSORS = ["x1", "x2", "x3", "x4"]
+FORMULA = "y ~ x1 + x2 + x3 + x4 | fe"
+PEERS = ("wildboottest", "pyfixest")
+TARGET = 10.0
+
+
+@dataclass(frozen=True)
+class Size:
+    """Rows, clusters, fixed-effect groups and replications of one configuration."""
+
+    rows: int
+    clusters: int
+    groups: int
+    reps: int
+    big_reps: int
+
+
+FULL = Size(rows=1_000_000, clusters=50, groups=2_000, reps=99_999, big_reps=999_999)
+QUICK = Size(rows=50_000, clusters=50, groups=500, reps=9_999, big_reps=29_999)
+
+
+# data ----------------------------------------------------------------------------------------
+def make_data(size: Size, seed: int) -> dict[str, np.ndarray]:
+    """Arrays of one dataset; groups are numbered within clusters so that they nest."""
+    rng = np.random.default_rng(seed)
+    per_cluster = size.groups // size.clusters
+    fe = np.sort(rng.integers(0, size.groups, size=size.rows))
+    cluster = fe // per_cluster
+    # Cluster components in X and u make clustering matter, as in the bootstrap's use.
+    X = rng.normal(size=(size.rows, 4)) + 0.5 * rng.normal(size=(size.clusters, 4))[cluster]
+    u = 0.5 * rng.normal(size=size.clusters)[cluster] + rng.normal(size=size.rows)
+    y = X @ np.array([0.0, 0.5, -0.3, 0.2]) + rng.normal(size=size.groups)[fe] + u
+    return {"y": y, "X": X, "fe": fe, "cluster": cluster}
+
+
+def econ_frame(data: dict[str, np.ndarray]) -> pd.DataFrame:
+    frame = pd.DataFrame({"y": data["y"], **dict(zip(REGRESSORS, data["X"].T, strict=True))})
+    for name in ("fe", "cluster"):
+        codes = data[name]
+        frame[name] = pd.Categorical.from_codes(codes, categories=np.arange(codes.max() + 1))
+    return frame
+
+
+def demeaned(data: dict[str, np.ndarray]) -> tuple[np.ndarray, np.ndarray]:
+    """``y`` and ``X`` minus their fixed-effect group means (the within transformation)."""
+    fe = data["fe"]
+    counts = np.bincount(fe)
+
+    def within(a: np.ndarray) -> np.ndarray:
+        return a - (np.bincount(fe, weights=a) / counts)[fe]
+
+    return within(data["y"]), np.column_stack([within(x) for x in data["X"].T])
+
+
+# bootstraps: each returns (p-value, t statistic) ---------------------------------------------
+def econ_result(frame: pd.DataFrame) -> Any:
+    import econ
+
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", econ.FewClustersWarning)
+        return econ.feols(FORMULA, frame, cov=econ.Cluster("cluster"))
+
+
+def run_econ(result: Any, reps: int, seed: int, ci_level: float | None = None
+             ) -> tuple[float, float]:
+    import econ
+
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", econ.FewClustersWarning)
+        test = result.wild_bootstrap("x1", reps=reps, seed=seed, ci_level=ci_level)
+    return test.pvalue, test.statistic
+
+
+def run_wildboottest(arrays: tuple[np.ndarray, np.ndarray, np.ndarray], reps: int, seed: int
+                     ) -> tuple[float, float]:
+    from wildboottest.wildboottest import WildboottestCL
+
+    y, X, cluster = arrays
+    boot = WildboottestCL(X=X, Y=y, cluster=cluster, R=np.array([1.0, 0.0, 0.0, 0.0]), B=reps,
+                          seed=seed)
+    boot.get_scores(bootstrap_type="11", impose_null=True)
+    boot.get_weights(weights_type="rademacher")
+    boot.get_numer()
+    boot.get_denom()
+    boot.get_tboot()
+    boot.get_vcov()
+    boot.get_tstat()
+    boot.get_pvalue(pval_type="two-tailed")
+    return float(boot.pvalue), float(np.squeeze(boot.t_stat))
+
+
+def pyfixest_fit(y: np.ndarray, X: np.ndarray, cluster: np.ndarray) -> Any:
+    import pyfixest as pf
+
+    frame = pd.DataFrame({"y": y, **dict(zip(REGRESSORS, X.T, strict=True)),
+                          "cluster": cluster})
+    return pf.feols("y ~ x1 + x2 + x3 + x4 - 1", frame, vcov={"CRV1": "cluster"})
+
+
+def run_pyfixest(fit: Any, reps: int, seed: int) -> tuple[float, float]:
+    out = fit.wildboottest(param="x1", reps=reps, cluster="cluster", seed=seed)
+    return float(np.squeeze(out["Pr(>|t|)"])), float(np.squeeze(out["t value"]))
+
+
+# memory (fresh children) ---------------------------------------------------------------------
+def _status_mib(field: str) -> float:
+    text = Path("/proc/self/status").read_text()
+    return int(re.search(rf"{field}:\s+(\d+) kB", text).group(1)) / 1024
+
+
+def reset_peak() -> bool:
+    """Reset this process's peak-resident mark (Linux >= 4.0); False where not permitted."""
+    try:
+        Path("/proc/self/clear_refs").write_text("5")
+    except OSError:
+        return False
+    return True
+
+
+def peak_mib() -> float:
+    return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+
+
+def child_big(size: Size, seed: int, with_ci: bool, repeats: int) -> dict[str, Any]:
+    """Run in a fresh process: econ at ``size.big_reps``, its times and peak memory."""
+    result = econ_result(econ_frame(make_data(size, seed)))
+    ci_level = 0.95 if with_ci else None
+    run_econ(result, 999, seed, ci_level)  # warm-up: lazy imports, first-touch allocations
+    gc.collect()
+    reset = reset_peak()
+    baseline = _status_mib("VmRSS") if reset else peak_mib()
+    seconds, pvalue = [], float("nan")
+    for _ in range(repeats):
+        started = time.perf_counter()
+        pvalue, _ = run_econ(result, size.big_reps, seed, ci_level)
+        seconds.append(time.perf_counter() - started)
+    return {"seconds": seconds, "pvalue": pvalue, "peak_mib": peak_mib() - baseline,
+            "baseline_mib": baseline, "process_peak_mib": peak_mib(), "reset": reset}
+
+
+def _spawn(*args: str) -> dict[str, Any]:
+    out = subprocess.run([sys.executable, __file__, "--child", *args], check=True,
+                         capture_output=True, text=True)
+    return json.loads(out.stdout.strip().splitlines()[-1])
+
+
+# time ----------------------------------------------------------------------------------------
+def _timed(call: Callable[[], tuple[float, float]]) -> tuple[float, tuple[float, float]]:
+    gc.collect()
+    started = time.perf_counter()
+    out = call()
+    return time.perf_counter() - started, out
+
+
+def timings(calls: dict[str, Callable[[int], tuple[float, float]]], reps: int, repeats: int,
+            limit: float) -> tuple[dict[str, list[float]], dict[str, int],
+                                   dict[str, tuple[float, float]]]:
+    """Per package: times scaled to ``reps``, the B actually timed, and (p-value, t) at it."""
+    timed_reps: dict[str, int] = {}
+    for name, call in calls.items():
+        seconds, _ = _timed(lambda call=call: call(max(reps // 10, 1)))  # warm-up, projection
+        timed_reps[name] = reps if name == "econ" or seconds * 10 <= limit else reps // 10
+    names = list(calls)
+    times: dict[str, list[float]] = {n: [] for n in names}
+    results: dict[str, tuple[float, float]] = {}
+    for i in range(repeats):
+        for name in names[i % len(names):] + names[: i % len(names)]:
+            seconds, results[name] = _timed(lambda n=name: calls[n](timed_reps[n]))
+            times[name].append(seconds * reps / timed_reps[name])
+    return times, timed_reps, results
+
+
+def profile_econ(result: Any, reps: int, seed: int, lines: int = 14) -> str:
+    """cProfile of one econ bootstrap, sorted by own time."""
+    profiler = cProfile.Profile()
+    profiler.runcall(run_econ, result, reps, seed)
+    text = io.StringIO()
+    pstats.Stats(profiler, stream=text).sort_stats("tottime").print_stats(lines)
+    return text.getvalue()
+
+
+def _commit() -> str:
+    out = subprocess.run(["git", "rev-parse", "--short", "HEAD"], capture_output=True,
+                         text=True, check=False, cwd=Path(__file__).resolve().parent)
+    return out.stdout.strip() or "unknown"
+
+
+# main ----------------------------------------------------------------------------------------
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--repeats", type=int, default=3)
+    parser.add_argument("--big-repeats", type=int, default=None,
+                        help="econ bootstraps at the large B per child (default 3; 1 quick)")
+    parser.add_argument("--quick", action="store_true",
+                        help="50,000 rows, 500 groups, B = 9,999 and 29,999")
+    parser.add_argument("--peer-limit", type=float, default=600.0,
+                        help="seconds above which a peer is timed at B / 10 and extrapolated")
+    parser.add_argument("--profile", action="store_true", help="cProfile econ's bootstrap")
+    parser.add_argument("--seed", type=int, default=20240501)
+    parser.add_argument("--child", nargs="+", help=argparse.SUPPRESS)
+    args = parser.parse_args()
+    size = QUICK if args.quick else FULL
+
+    if args.child:
+        kind, with_ci, repeats = args.child
+        report = child_big(QUICK if kind == "quick" else FULL, args.seed, with_ci == "ci",
+                           int(repeats))
+        print(json.dumps(report))
+        return
+
+    big_repeats = args.big_repeats or (1 if args.quick else 3)
+    print(f"wild bootstrap benchmark (econ at {_commit()}, {os.cpu_count()} CPUs): "
+          f"{size.rows:,} rows, {size.clusters} clusters, {size.groups:,} fixed-effect groups "
+          f"nested in them; {FORMULA}; WCR11 test of x1 = 0, Rademacher weights")
+
+    # Children first, while this process is small (see the module docstring).
+    print(f"econ at B = {size.big_reps:,}: fresh processes, {big_repeats} run(s) each ...",
+          flush=True)
+    kind = "quick" if args.quick else "full"
+    big = {mode: _spawn(kind, mode, str(big_repeats)) for mode in ("p", "ci")}
+
+    data = make_data(size, args.seed)
+    frame = econ_frame(data)
+    y_within, X_within = demeaned(data)
+    result = econ_result(frame)
+    with warnings.catch_warnings():
+        # The peers' warnings about their own internals are not under test.
+        warnings.simplefilter("ignore")
+        fit = pyfixest_fit(y_within, X_within, data["cluster"])
+        calls: dict[str, Callable[[int], tuple[float, float]]] = {
+            "econ": lambda b: run_econ(result, b, args.seed),
+            "wildboottest": lambda b: run_wildboottest((y_within, X_within, data["cluster"]),
+                                                       b, args.seed),
+            "pyfixest": lambda b: run_pyfixest(fit, b, args.seed),
+        }
+        print(f"time at B = {size.reps:,}: warm-up, then {args.repeats} rounds ...", flush=True)
+        times, timed_reps, results = timings(calls, size.reps, args.repeats, args.peer_limit)
+        ci_times = []
+        for _ in range(args.repeats):
+            seconds, _ = _timed(lambda: run_econ(result, size.reps, args.seed, 0.95))
+            ci_times.append(seconds)
+
+    med = {name: statistics.median(v) for name, v in times.items()}
+    print()
+    print(f"{'package':<14}{'median s':>10}{'econ / it':>11}  runs (s)")
+    for name, runs in times.items():
+        note = ("" if timed_reps[name] == size.reps else
+                f"  EXTRAPOLATED linearly from B = {timed_reps[name]:,}")
+        print(f"{name:<14}{med[name]:>10.3f}{med['econ'] / med[name]:>11.3f}  "
+              f"[{', '.join(f'{t:.3f}' for t in runs)}]{note}")
+    ci_med = statistics.median(ci_times)
+    ci_runs = ", ".join(f"{t:.3f}" for t in ci_times)
+    print(f"{'econ + 95% CI':<14}{ci_med:>10.3f}{'':>11}  [{ci_runs}]")
+    fastest = min(PEERS, key=lambda p: med[p])
+    speedup = med[fastest] / med["econ"]
+    verdict = "met" if speedup >= TARGET else "NOT met"
+    print(f"target: econ >= {TARGET:.0f}x faster than the fastest peer ({fastest}) at "
+          f"B = {size.reps:,}: econ is {speedup:.2f}x as fast -> {verdict}")
+
+    print()
+    print("p-values (same hypothesis, different weight draws):")
+    p_econ = results["econ"][0]
+    for name, (p, t) in results.items():
+        se = np.sqrt(2 * p_econ * (1 - p_econ) / size.reps)
+        z = (p - p_econ) / se if name != "econ" and se > 0 else 0.0
+        reps_note = "" if timed_reps[name] == size.reps else f" (at B = {timed_reps[name]:,})"
+        print(f"  {name:<13} p = {p:.5f}, t = {t:.6f}{reps_note}"
+              + (f"; p - p_econ = {p - p_econ:+.5f} = {z:+.2f} MC s.e." if name != "econ"
+                 else ""))
+
+    print()
+    print(f"econ at B = {size.big_reps:,} (fresh processes):")
+    for mode, label in (("p", "p-value only"), ("ci", "with 95% CI")):
+        child = big[mode]
+        print(f"  {label:<13} median {statistics.median(child['seconds']):.2f}s "
+              f"[{', '.join(f'{t:.2f}' for t in child['seconds'])}], p = {child['pvalue']:.5f};"
+              f" peak +{child['peak_mib']:.0f} MiB over {child['baseline_mib']:.0f} MiB held "
+              f"(process peak {child['process_peak_mib']:.0f} MiB)")
+    if not all(child["reset"] for child in big.values()):
+        print("  (peak mark could not be reset: peaks are above ru_maxrss after the fit)")
+    if args.quick:
+        print("(quick: small data time mostly fixed overheads; the target is for the full run)")
+
+    if args.profile:
+        print()
+        print(f"cProfile of econ at B = {size.reps:,} (own time):")
+        print(profile_econ(result, size.reps, args.seed))
+
+    OUTPUT.mkdir(exist_ok=True)
+    target = OUTPUT / ("bench_wild_bootstrap_quick.json" if args.quick
+                       else "bench_wild_bootstrap.json")
+    target.write_text(json.dumps({"commit": _commit(), "size": asdict(size), "times": times,
+                                  "timed_reps": timed_reps, "econ_ci_times": ci_times,
+                                  "results": results, "big": big}, indent=2))
+    print(f"raw figures: {target}")
+
+
+if __name__ == "__main__":
+    main()
