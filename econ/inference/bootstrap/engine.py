@@ -28,7 +28,6 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 import numpy as np
-import scipy.sparse as sp
 
 
 @dataclass(frozen=True)
@@ -43,40 +42,48 @@ class Dimension:
 
 @dataclass(frozen=True, eq=False)
 class Scores:
-    """Cluster scores of one residual vector: ``S`` (k x G) and one cell matrix per dimension.
+    """Cluster scores of one residual vector.
 
-    ``cells[d]`` is ``(H_d * k) x G`` (rows ``h*k .. h*k+k-1`` hold cell ``(h, g)``'s score),
-    dense when small, else sparse by column.
+    ``S`` is ``k x G`` (``s_g = X_g' u_g``); ``cells[d]`` holds, for each non-empty pair
+    ``(h, g)`` of dimension ``d``'s CRVE cluster and the bootstrap cluster, ``W s_hg`` (pairs x q).
     """
 
     S: np.ndarray
-    cells: tuple[np.ndarray | sp.csc_matrix, ...]
+    cells: tuple[np.ndarray, ...]
 
     def __sub__(self, other: Scores) -> Scores:
         return Scores(self.S - other.S,
                       tuple(a - b for a, b in zip(self.cells, other.cells, strict=True)))
 
 
-#: Cell matrices up to this many entries are held dense.
-DENSE_CELLS = 4_000_000
-
-
-def fixed_order_dot(M: np.ndarray | sp.csc_matrix, v: np.ndarray) -> np.ndarray:
-    """``M @ v`` summed over the inner index in ascending order, one column at a time.
+def fixed_order_dot(M: np.ndarray, v: np.ndarray) -> np.ndarray:
+    """``M @ v`` summed over the inner index in ascending order.
 
     Each output entry is accumulated the same way whatever ``v``'s number of columns or the
     number of threads, unlike a BLAS product.
     """
     out = np.zeros((M.shape[0], v.shape[1]))
-    if sp.issparse(M):
-        for j in range(M.shape[1]):
-            start, stop = M.indptr[j], M.indptr[j + 1]
-            if stop > start:
-                out[M.indices[start:stop]] += M.data[start:stop, None] * v[j]
-        return out
     for j in range(M.shape[1]):
         out += M[:, j, None] * v[j]
     return out
+
+
+@dataclass(frozen=True, eq=False)
+class _Pairs:
+    """The non-empty (CRVE cluster h, bootstrap cluster g) pairs of one dimension."""
+
+    of_row: np.ndarray      # pair index of each observation
+    h: np.ndarray           # CRVE cluster of each pair
+    by_g: tuple[np.ndarray, ...]  # pair indices of each bootstrap cluster
+
+    @classmethod
+    def build(cls, h_codes: np.ndarray, g_codes: np.ndarray, G: int) -> _Pairs:
+        codes = h_codes.astype(np.int64) * G + g_codes
+        present, of_row = np.unique(codes, return_inverse=True)
+        pair_g = present % G
+        order = np.argsort(pair_g, kind="stable")
+        splits = np.searchsorted(pair_g[order], np.arange(1, G))
+        return cls(of_row.ravel(), present // G, tuple(np.split(order, splits)))
 
 
 class Problem:
@@ -92,17 +99,20 @@ class Problem:
         self.dimensions = dimensions
         self.restricted, self.variant = restricted, variant
         self.beta = A @ (X.T @ y)
-        self.XgXg = _blocks(X, X, boot_codes, boot_groups)  # G x k x k
+        if variant[0] == "3" or variant[1] == "3":
+            self.XgXg = _blocks(X, boot_codes, boot_groups)  # G x k x k
         if variant[1] == "3":
             # CV3 removes one bootstrap cluster at a time: (X'X - X_g'X_g)^{-1}.
-            self.loo_inv = _loo_inverses(X.T @ X, self.XgXg)
-            self.RM = np.einsum("qk,gkj->gqj", R, self.loo_inv)  # G x q x k
+            loo_inv = _loo_inverses(X.T @ X, self.XgXg)
+            self.RM = np.einsum("qk,gkj->gqj", R, loo_inv)  # G x q x k
         else:
+            self.pairs = tuple(_Pairs.build(d.codes, boot_codes, boot_groups)
+                               for d in dimensions)
             # W X_h'X_h A per CRVE cluster h, stacked (H*q x k) for each dimension.
             self.E = tuple(self._e_matrix(d) for d in dimensions)
 
     def _e_matrix(self, d: Dimension) -> np.ndarray:
-        XhXh = _blocks(self.X, self.X, d.codes, d.groups)
+        XhXh = _blocks(self.X, d.codes, d.groups)
         return np.einsum("qk,hkj,jl->hql", self.W, XhXh, self.A).reshape(d.groups * self.q,
                                                                           self.k)
 
@@ -125,8 +135,10 @@ class Problem:
     def scores_of(self, residuals: np.ndarray) -> Scores:
         xu = self.X * residuals[:, None]
         S = _group_sums(xu, self.g_codes, self.G).T  # k x G
-        cells = tuple(_cells(xu, d.codes, d.groups, self.g_codes, self.G)
-                      for d in self.dimensions)
+        if self.variant[1] == "3":
+            return Scores(S, ())
+        cells = tuple(np.einsum("pk,qk->pq", _group_sums(xu, p.of_row, len(p.h)), self.W)
+                      for p in self.pairs)
         return Scores(S, cells)
 
     def _jackknife_residuals(self, r: np.ndarray) -> np.ndarray:
@@ -161,11 +173,12 @@ class Problem:
                 loo += self.RM[:, :, j, None] * Sv[j]
             return [((self.G - 1) / self.G, loo - own - WSv[None, :, :])]
         terms = []
-        for d, cells, E in zip(self.dimensions, scores.cells, self.E, strict=True):
-            direct = fixed_order_dot(cells, v).reshape(d.groups, self.k, -1)
+        for d, pairs, cells, E in zip(self.dimensions, self.pairs, scores.cells, self.E,
+                                      strict=True):
             z = -fixed_order_dot(E, Sv).reshape(d.groups, self.q, -1)
-            for j in range(self.k):
-                z += self.W[None, :, j, None] * direct[:, None, j, :]
+            for g, members in enumerate(pairs.by_g):
+                # Pairs of one bootstrap cluster sit in distinct CRVE clusters: no collisions.
+                z[pairs.h[members]] += cells[members][:, :, None] * v[g]
             terms.append((d.sign * d.scale, z))
         return terms
 
@@ -197,27 +210,15 @@ def _group_sums(values: np.ndarray, codes: np.ndarray, groups: int) -> np.ndarra
                             for j in range(values.shape[1])])
 
 
-def _blocks(X: np.ndarray, Z: np.ndarray, codes: np.ndarray, groups: int) -> np.ndarray:
-    """``X_g' Z_g`` for each group (groups x k x m)."""
-    k, m = X.shape[1], Z.shape[1]
-    products = np.empty((groups, k, m))
+def _blocks(X: np.ndarray, codes: np.ndarray, groups: int) -> np.ndarray:
+    """``X_g' X_g`` for each group (groups x k x k)."""
+    k = X.shape[1]
+    products = np.empty((groups, k, k))
     for i in range(k):
-        for j in range(i if Z is X else 0, m):
-            products[:, i, j] = np.bincount(codes, weights=X[:, i] * Z[:, j], minlength=groups)
-            if Z is X:
-                products[:, j, i] = products[:, i, j]
+        for j in range(i, k):
+            products[:, i, j] = np.bincount(codes, weights=X[:, i] * X[:, j], minlength=groups)
+            products[:, j, i] = products[:, i, j]
     return products
-
-
-def _cells(xu: np.ndarray, h_codes: np.ndarray, h_groups: int, g_codes: np.ndarray,
-           g_groups: int) -> np.ndarray | sp.csc_matrix:
-    """Scores of each (h, g) cell as an (H * k) x G matrix (dense when small)."""
-    k = xu.shape[1]
-    rows = (h_codes[:, None] * k + np.arange(k)[None, :]).ravel()
-    cols = np.repeat(g_codes, k)
-    matrix = sp.coo_matrix((xu.ravel(), (rows, cols)), shape=(h_groups * k, g_groups)).tocsc()
-    matrix.sum_duplicates()
-    return matrix.toarray() if h_groups * k * g_groups <= DENSE_CELLS else matrix
 
 
 def _loo_inverses(XtX: np.ndarray, XgXg: np.ndarray) -> np.ndarray:
