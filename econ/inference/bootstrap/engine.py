@@ -69,52 +69,76 @@ def fixed_order_dot(M: np.ndarray, v: np.ndarray) -> np.ndarray:
 
 
 @dataclass(frozen=True, eq=False)
-class _Pairs:
-    """The non-empty (CRVE cluster h, bootstrap cluster g) pairs of one dimension."""
+class CrossProducts:
+    """``X'X`` and ``X'y`` within each non-empty pair (CRVE cluster h, bootstrap cluster g).
 
-    of_row: np.ndarray      # pair index of each observation
-    h: np.ndarray           # CRVE cluster of each pair
-    by_g: tuple[np.ndarray, ...]  # pair indices of each bootstrap cluster
+    Everything the bootstrap needs is a function of these, so one pass over the data serves
+    every hypothesis, value of ``r`` and variant tested on the same fit.
+    """
+
+    h: np.ndarray   # (P,) CRVE cluster of each pair
+    g: np.ndarray   # (P,) bootstrap cluster of each pair
+    XX: np.ndarray  # (P, k, k)
+    Xy: np.ndarray  # (P, k)
 
     @classmethod
-    def build(cls, h_codes: np.ndarray, g_codes: np.ndarray, G: int) -> _Pairs:
+    def build(cls, X: np.ndarray, y: np.ndarray, h_codes: np.ndarray, g_codes: np.ndarray,
+              G: int) -> CrossProducts:
         codes = h_codes.astype(np.int64) * G + g_codes
-        present, of_row = np.unique(codes, return_inverse=True)
-        pair_g = present % G
-        order = np.argsort(pair_g, kind="stable")
-        splits = np.searchsorted(pair_g[order], np.arange(1, G))
-        return cls(of_row.ravel(), present // G, tuple(np.split(order, splits)))
+        size = int(codes.max()) + 1
+        if size <= 8 * len(codes) + 1024:
+            present = np.flatnonzero(np.bincount(codes, minlength=size))
+            lookup = np.zeros(size, dtype=np.int64)
+            lookup[present] = np.arange(len(present))
+            of_row = lookup[codes]
+        else:
+            present, of_row = np.unique(codes, return_inverse=True)
+        P, k = len(present), X.shape[1]
+        XX = np.empty((P, k, k))
+        for i in range(k):
+            for j in range(i, k):
+                XX[:, i, j] = np.bincount(of_row, weights=X[:, i] * X[:, j], minlength=P)
+                XX[:, j, i] = XX[:, i, j]
+        Xy = np.column_stack([np.bincount(of_row, weights=X[:, i] * y, minlength=P)
+                              for i in range(k)])
+        return cls(present // G, present % G, XX, Xy)
+
+    def by(self, which: str, groups: int) -> tuple[np.ndarray, np.ndarray]:
+        """``X'X`` and ``X'y`` summed by ``"h"`` or ``"g"``."""
+        codes = self.h if which == "h" else self.g
+        k = self.Xy.shape[1]
+        XX = np.stack([np.column_stack([np.bincount(codes, weights=self.XX[:, i, j],
+                                                    minlength=groups) for j in range(k)])
+                       for i in range(k)], axis=1)
+        Xy = np.column_stack([np.bincount(codes, weights=self.Xy[:, i], minlength=groups)
+                              for i in range(k)])
+        return XX, Xy
 
 
 class Problem:
     """Precomputed pieces of a wild bootstrap test of ``R b = r`` on one fit."""
 
-    def __init__(self, X: np.ndarray, y: np.ndarray, A: np.ndarray, R: np.ndarray,
-                 boot_codes: np.ndarray, boot_groups: int, dimensions: tuple[Dimension, ...],
-                 *, restricted: bool, variant: str) -> None:
-        self.X, self.y, self.A, self.R = X, y, A, R
-        self.k, self.q = X.shape[1], R.shape[0]
+    def __init__(self, products: tuple[CrossProducts, ...], A: np.ndarray, R: np.ndarray,
+                 boot_groups: int, dimensions: tuple[Dimension, ...], *, restricted: bool,
+                 variant: str) -> None:
+        self.products, self.A, self.R = products, A, R
+        self.k, self.q = A.shape[0], R.shape[0]
         self.W = R @ A
-        self.g_codes, self.G = boot_codes, boot_groups
+        self.G = boot_groups
         self.dimensions = dimensions
         self.restricted, self.variant = restricted, variant
-        self.beta = A @ (X.T @ y)
-        if variant[0] == "3" or variant[1] == "3":
-            self.XgXg = _blocks(X, boot_codes, boot_groups)  # G x k x k
+        self.XgXg, self.Xgy = products[0].by("g", boot_groups)
+        self.beta = A @ self.Xgy.sum(axis=0)
+        self.by_g = tuple(_members(p.g, boot_groups) for p in products)
         if variant[1] == "3":
             # CV3 removes one bootstrap cluster at a time: (X'X - X_g'X_g)^{-1}.
-            loo_inv = _loo_inverses(X.T @ X, self.XgXg)
+            loo_inv = _loo_inverses(self.XgXg.sum(axis=0), self.XgXg)
             self.RM = np.einsum("qk,gkj->gqj", R, loo_inv)  # G x q x k
-        else:
-            self.pairs = tuple(_Pairs.build(d.codes, boot_codes, boot_groups)
-                               for d in dimensions)
-            # W X_h'X_h A per CRVE cluster h, stacked (H*q x k) for each dimension.
-            self.E = tuple(self._e_matrix(d) for d in dimensions)
-
-    def _e_matrix(self, d: Dimension) -> np.ndarray:
-        XhXh = _blocks(self.X, d.codes, d.groups)
-        return np.einsum("qk,hkj,jl->hql", self.W, XhXh, self.A).reshape(d.groups * self.q,
-                                                                          self.k)
+        # W X_h'X_h A per CRVE cluster h, stacked (H*q x k) for each dimension.
+        self.E = tuple(
+            np.einsum("qk,hkj,jl->hql", self.W, p.by("h", d.groups)[0], A).reshape(
+                d.groups * self.q, self.k)
+            for p, d in zip(products, dimensions, strict=True))
 
     # residuals and scores ---------------------------------------------------------------
     def null_estimate(self, r: np.ndarray) -> np.ndarray:
@@ -127,32 +151,33 @@ class Problem:
     def scores(self, r: np.ndarray) -> Scores:
         """Cluster scores of the DGP residuals at ``r`` (jackknifed for variants 3x)."""
         if self.variant[0] == "3":
-            residuals = self._jackknife_residuals(r)
-        else:
-            residuals = self.y - self.X @ self.null_estimate(r)
-        return self.scores_of(residuals)
+            return self.scores_at(self._jackknife_coefficients(r))
+        return self.scores_at(self.null_estimate(r))
 
-    def scores_of(self, residuals: np.ndarray) -> Scores:
-        xu = self.X * residuals[:, None]
-        S = _group_sums(xu, self.g_codes, self.G).T  # k x G
-        if self.variant[1] == "3":
-            return Scores(S, ())
-        cells = tuple(np.einsum("pk,qk->pq", _group_sums(xu, p.of_row, len(p.h)), self.W)
-                      for p in self.pairs)
-        return Scores(S, cells)
+    def scores_at(self, coefficients: np.ndarray) -> Scores:
+        """Scores of ``y - X b`` with ``b`` one vector or one per bootstrap cluster (G x k)."""
+        per_g = coefficients.ndim == 2
+        cells = []
+        for p in self.products:
+            b = coefficients[p.g] if per_g else coefficients[None, :]
+            s = p.Xy - np.einsum("pkj,pj->pk", p.XX, np.broadcast_to(b, p.Xy.shape))
+            cells.append(s)
+        first = cells[0]
+        S = np.column_stack([np.bincount(self.products[0].g, weights=first[:, i],
+                                         minlength=self.G) for i in range(self.k)]).T
+        return Scores(S, tuple(np.einsum("pk,qk->pq", c, self.W) for c in cells))
 
-    def _jackknife_residuals(self, r: np.ndarray) -> np.ndarray:
-        XtX, Xty = self.X.T @ self.X, self.X.T @ self.y
-        Xgy = _group_sums(self.X * self.y[:, None], self.g_codes, self.G)
+    def _jackknife_coefficients(self, r: np.ndarray) -> np.ndarray:
+        XtX, Xty = self.XgXg.sum(axis=0), self.Xgy.sum(axis=0)
         coefs = np.empty((self.G, self.k))
         for g in range(self.G):
             inv = np.linalg.pinv(XtX - self.XgXg[g])
-            b = inv @ (Xty - Xgy[g])
+            b = inv @ (Xty - self.Xgy[g])
             if self.restricted:
                 middle = np.linalg.lstsq(self.R @ inv @ self.R.T, self.R @ b - r, rcond=None)[0]
                 b = b - inv @ self.R.T @ middle
             coefs[g] = b
-        return self.y - np.einsum("nk,nk->n", self.X, coefs[self.g_codes])
+        return coefs
 
     # statistics for a chunk of weights ---------------------------------------------------
     def numerator(self, scores: Scores, v: np.ndarray) -> np.ndarray:
@@ -173,14 +198,20 @@ class Problem:
                 loo += self.RM[:, :, j, None] * Sv[j]
             return [((self.G - 1) / self.G, loo - own - WSv[None, :, :])]
         terms = []
-        for d, pairs, cells, E in zip(self.dimensions, self.pairs, scores.cells, self.E,
-                                      strict=True):
+        for d, p, members, cells, E in zip(self.dimensions, self.products, self.by_g,
+                                           scores.cells, self.E, strict=True):
             z = -fixed_order_dot(E, Sv).reshape(d.groups, self.q, -1)
-            for g, members in enumerate(pairs.by_g):
+            for g, pairs in enumerate(members):
                 # Pairs of one bootstrap cluster sit in distinct CRVE clusters: no collisions.
-                z[pairs.h[members]] += cells[members][:, :, None] * v[g]
+                z[p.h[pairs]] += cells[pairs][:, :, None] * v[g]
             terms.append((d.sign * d.scale, z))
         return terms
+
+
+def _members(pair_g: np.ndarray, G: int) -> tuple[np.ndarray, ...]:
+    """Pair indices of each bootstrap cluster."""
+    order = np.argsort(pair_g, kind="stable")
+    return tuple(np.split(order, np.searchsorted(pair_g[order], np.arange(1, G))))
 
 
 def variance(terms: list[tuple[float, np.ndarray]]) -> np.ndarray:
@@ -204,23 +235,6 @@ def statistic(numerator: np.ndarray, var: np.ndarray) -> np.ndarray:
 
 
 # cluster-level helpers ----------------------------------------------------------------------
-def _group_sums(values: np.ndarray, codes: np.ndarray, groups: int) -> np.ndarray:
-    """G x m sums of the rows of ``values`` by group."""
-    return np.column_stack([np.bincount(codes, weights=values[:, j], minlength=groups)
-                            for j in range(values.shape[1])])
-
-
-def _blocks(X: np.ndarray, codes: np.ndarray, groups: int) -> np.ndarray:
-    """``X_g' X_g`` for each group (groups x k x k)."""
-    k = X.shape[1]
-    products = np.empty((groups, k, k))
-    for i in range(k):
-        for j in range(i, k):
-            products[:, i, j] = np.bincount(codes, weights=X[:, i] * X[:, j], minlength=groups)
-            products[:, j, i] = products[:, i, j]
-    return products
-
-
 def _loo_inverses(XtX: np.ndarray, XgXg: np.ndarray) -> np.ndarray:
     inverses = np.empty_like(XgXg)
     for g in range(len(XgXg)):

@@ -18,13 +18,21 @@ from __future__ import annotations
 
 import itertools
 from dataclasses import dataclass, replace
+from weakref import WeakKeyDictionary
 
 import numpy as np
 
 from econ.data.codes import is_nested
 from econ.estimation.linear import LinearFit
 from econ.estimation.linear import fit as refit
-from econ.inference.bootstrap.engine import Dimension, Problem, Scores, statistic, variance
+from econ.inference.bootstrap.engine import (
+    CrossProducts,
+    Dimension,
+    Problem,
+    Scores,
+    statistic,
+    variance,
+)
 from econ.inference.bootstrap.weights import Distribution, stream
 from econ.inference.corrections import DEFAULT, SmallSample
 from econ.inference.covariance import cluster_codes, intersect, nested_k, warn_few_clusters
@@ -73,21 +81,28 @@ def wild_bootstrap(
         raise ValueError(f"variant must be one of {VARIANTS}, got {variant!r}")
     if reps < 1 or chunk_size < 1:
         raise ValueError("reps and chunk_size must be positive")
-    boot = intersect([cluster_codes(fit, c) for c in bootstrap_cluster])
+    codes = {c: cluster_codes(fit, c) for c in dict.fromkeys((*bootstrap_cluster, *cluster))}
+    boot = intersect([codes[c] for c in bootstrap_cluster])
     fit, dummies = _nested_or_dummies(fit, boot, cluster)
+    if dummies:
+        codes = {c: cluster_codes(fit, c) for c in codes}
+        boot = intersect([codes[c] for c in bootstrap_cluster])
     R = _align(R, fit)
-    crve = [cluster_codes(fit, c) for c in cluster]
+    crve = [codes[c] for c in cluster]
     warn_few_clusters(cluster, crve)
     G = int(boot.max()) + 1
     if variant[1] == "3" and (len(cluster) > 1 or not np.array_equal(crve[0], boot)):
         raise ValueError(f"variant {variant!r} uses the CV3 jackknife variance, which needs "
                          f"one-way clustering by the bootstrap cluster; use variant '11' or "
                          f"'31' for multiway or subcluster bootstraps")
-    problem = Problem(fit.X, fit.y, fit.xtx_inv, R, boot, G, _dimensions(fit, crve, ssc),
-                      restricted=restricted, variant=variant)
+    dimensions = _dimensions(fit, crve, ssc)
+    products = tuple(_cross_products(fit, bootstrap_cluster, boot, G, name, d.codes)
+                     for name, d in zip(_dimension_names(cluster), dimensions, strict=True))
+    problem = Problem(products, fit.xtx_inv, R, G, dimensions, restricted=restricted,
+                      variant=variant)
     q = R.shape[0]
     estimate = R @ fit.params
-    observed_var = variance(problem.variance_terms(problem.scores_of(fit.residuals),
+    observed_var = variance(problem.variance_terms(problem.scores_at(fit.params),
                                                    np.ones((G, 1))))
     observed = float(statistic((estimate - r)[:, None], observed_var)[0])
     std_error = float(np.sqrt(observed_var[0, 0, 0])) if q == 1 else float("nan")
@@ -115,6 +130,26 @@ def wild_bootstrap(
               _percentile_t(draws, estimate[0], std_error, ci_level))
     return BootstrapOutcome(observed, estimate, std_error, draws, pvalues, draws_of.reps,
                             draws_of.enumerate, ci, G, dummies)
+
+
+#: Cluster-level cross products of each fit, by (bootstrap clusters, CRVE dimension): reused by
+#: every test on the same fit, and dropped with the fit.
+_PRODUCTS: WeakKeyDictionary[LinearFit, dict[tuple, CrossProducts]] = WeakKeyDictionary()
+
+
+def _cross_products(fit: LinearFit, boot_names: tuple[str, ...], boot: np.ndarray, G: int,
+                    dimension: tuple[str, ...], codes: np.ndarray) -> CrossProducts:
+    cache = _PRODUCTS.setdefault(fit, {})
+    key = (boot_names, dimension)
+    if key not in cache:
+        cache[key] = CrossProducts.build(fit.X, fit.y, codes, boot, G)
+    return cache[key]
+
+
+def _dimension_names(cluster: tuple[str, ...]) -> list[tuple[str, ...]]:
+    """Cluster names of each CGM term, in the order :func:`_dimensions` builds them."""
+    return [tuple(cluster[i] for i in subset) for size in range(1, len(cluster) + 1)
+            for subset in itertools.combinations(range(len(cluster)), size)]
 
 
 def _nested_or_dummies(fit: LinearFit, boot: np.ndarray, cluster: tuple[str, ...]
