@@ -189,7 +189,7 @@ class RegressionResult:
         bootstrap_cluster: str | Sequence[str] | None = None,
         seed: int = 20240501,
         ci_level: float | None = 0.95,
-        chunk_size: int = 8192,
+        chunk_size: int = 32768,
         keep_draws: bool = False,
     ) -> WildBootstrapTest:
         """Wild cluster bootstrap test (and confidence interval) for few-cluster inference.

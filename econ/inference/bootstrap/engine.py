@@ -180,17 +180,20 @@ class Problem:
         return coefs
 
     # statistics for a chunk of weights ---------------------------------------------------
-    def numerator(self, scores: Scores, v: np.ndarray) -> np.ndarray:
-        """``R b* - R b0`` for each column of ``v`` (q x B)."""
-        return fixed_order_dot(self.W, fixed_order_dot(scores.S, v))
+    def draw(self, scores: Scores, v: np.ndarray
+             ) -> tuple[np.ndarray, list[tuple[float, np.ndarray]]]:
+        """For each column of ``v``: the numerator ``R b* - R b0`` (q x B) and the variance terms.
 
-    def variance_terms(self, scores: Scores, v: np.ndarray) -> list[tuple[float, np.ndarray]]:
-        """``(weight, z)`` pairs whose weighted ``sum z z'`` is the bootstrap variance.
-
-        ``z`` has shape (H, q, B). Linear in the scores, so terms for two score sets combine.
+        The terms are ``(weight, z)`` pairs whose weighted ``sum_h z_h z_h'`` is the bootstrap
+        variance, ``z`` of shape (H, q, B). Both are linear in the scores, so the pieces for two
+        score sets combine.
         """
         Sv = fixed_order_dot(scores.S, v)  # k x B
         WSv = fixed_order_dot(self.W, Sv)
+        return WSv, self._terms(scores, v, Sv, WSv)
+
+    def _terms(self, scores: Scores, v: np.ndarray, Sv: np.ndarray, WSv: np.ndarray
+               ) -> list[tuple[float, np.ndarray]]:
         if self.variant[1] == "3":
             own = np.einsum("gqk,kg->gq", self.RM, scores.S)[:, :, None] * v[:, None, :]
             loo = np.zeros_like(own)
@@ -219,7 +222,7 @@ def variance(terms: list[tuple[float, np.ndarray]]) -> np.ndarray:
     total = None
     for w, z in terms:
         acc = np.zeros((z.shape[1], z.shape[1], z.shape[2]))
-        for h in range(z.shape[0]):
+        for h in range(z.shape[0]):  # in order: numpy's own reduction may not be
             acc += z[h, :, None, :] * z[h, None, :, :]
         total = w * acc if total is None else total + w * acc
     return total

@@ -102,8 +102,7 @@ def wild_bootstrap(
                       variant=variant)
     q = R.shape[0]
     estimate = R @ fit.params
-    observed_var = variance(problem.variance_terms(problem.scores_at(fit.params),
-                                                   np.ones((G, 1))))
+    observed_var = variance(problem.draw(problem.scores_at(fit.params), np.ones((G, 1)))[1])
     observed = float(statistic((estimate - r)[:, None], observed_var)[0])
     std_error = float(np.sqrt(observed_var[0, 0, 0])) if q == 1 else float("nan")
 
@@ -117,8 +116,7 @@ def wild_bootstrap(
     for start in range(0, draws_of.reps, chunk_size):
         stop = min(start + chunk_size, draws_of.reps)
         v = draws_of.chunk(start, stop)
-        numerator = problem.numerator(at_null, v)
-        terms = problem.variance_terms(at_null, v)
+        numerator, terms = problem.draw(at_null, v)
         draws[start:stop] = statistic(numerator, variance(terms))
         if pieces is not None and slope is not None:
             pieces[:, start:stop] = _affine_pieces(problem, numerator, terms, slope, v)
@@ -198,8 +196,8 @@ def _dimensions(fit: LinearFit, crve: list[np.ndarray], ssc: SmallSample
 def _affine_pieces(problem: Problem, numerator: np.ndarray, terms, slope: Scores,
                    v: np.ndarray) -> np.ndarray:
     """Per draw: N0, N1 and the quadratic coefficients a, b, c of the variance in t."""
-    n1 = problem.numerator(slope, v)[0]
-    slope_terms = problem.variance_terms(slope, v)
+    n1, slope_terms = problem.draw(slope, v)
+    n1 = n1[0]
     a, b, c = (np.zeros(v.shape[1]) for _ in range(3))
     for (w, z), (_, z1) in zip(terms, slope_terms, strict=True):
         for h in range(z.shape[0]):  # summed in order: see engine.fixed_order_dot
