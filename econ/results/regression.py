@@ -232,11 +232,13 @@ class RegressionResult:
         """
         R, r, label = self._restriction(hypothesis, value)
         clusters = self._cluster_names(cluster)
-        if bootstrap_cluster is None:
+        if bootstrap_cluster is None and len(clusters) > 1:
             # Multiway: bootstrap by the dimension with the fewest clusters, as MacKinnon,
-            # Nielsen and Webb (2021) recommend; one-way: by the cluster itself.
+            # Nielsen and Webb (2021) recommend.
             sizes = [int(cluster_codes(self.fit, c).max()) + 1 for c in clusters]
             boot: tuple[str, ...] = (clusters[int(np.argmin(sizes))],)
+        elif bootstrap_cluster is None:
+            boot = clusters
         else:
             boot = ((bootstrap_cluster,) if isinstance(bootstrap_cluster, str)
                     else tuple(bootstrap_cluster))

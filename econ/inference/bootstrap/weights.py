@@ -26,7 +26,10 @@ _MAMMEN_P = (_SQRT5 + 1) / (2 * _SQRT5)
 def _draw(distribution: Distribution, rng: np.random.Generator, shape: tuple[int, int]
           ) -> np.ndarray:
     if distribution == "rademacher":
-        return rng.integers(0, 2, size=shape, dtype=np.int8).astype(np.float64) * 2 - 1
+        # One random byte gives eight signs.
+        count = shape[0] * shape[1]
+        bits = np.unpackbits(rng.integers(0, 256, size=-(-count // 8), dtype=np.uint8))
+        return (bits[:count].reshape(shape) * 2.0) - 1.0
     if distribution == "webb":
         return _WEBB[rng.integers(0, 6, size=shape)]
     if distribution == "mammen":

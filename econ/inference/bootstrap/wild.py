@@ -81,11 +81,11 @@ def wild_bootstrap(
         raise ValueError(f"variant must be one of {VARIANTS}, got {variant!r}")
     if reps < 1 or chunk_size < 1:
         raise ValueError("reps and chunk_size must be positive")
-    codes = {c: cluster_codes(fit, c) for c in dict.fromkeys((*bootstrap_cluster, *cluster))}
+    codes = {c: _codes(fit, c) for c in dict.fromkeys((*bootstrap_cluster, *cluster))}
     boot = intersect([codes[c] for c in bootstrap_cluster])
     fit, dummies = _nested_or_dummies(fit, boot, cluster)
     if dummies:
-        codes = {c: cluster_codes(fit, c) for c in codes}
+        codes = {c: _codes(fit, c) for c in codes}
         boot = intersect([codes[c] for c in bootstrap_cluster])
     R = _align(R, fit)
     crve = [codes[c] for c in cluster]
@@ -130,17 +130,25 @@ def wild_bootstrap(
                             draws_of.enumerate, ci, G, dummies)
 
 
-#: Cluster-level cross products of each fit, by (bootstrap clusters, CRVE dimension): reused by
-#: every test on the same fit, and dropped with the fit.
-_PRODUCTS: WeakKeyDictionary[LinearFit, dict[tuple, CrossProducts]] = WeakKeyDictionary()
+#: Cluster codes and cluster-level cross products of each fit: reused by every test on the same
+#: fit, and dropped with the fit.
+_PRODUCTS: WeakKeyDictionary[LinearFit, dict[tuple, object]] = WeakKeyDictionary()
 
 
 def _cross_products(fit: LinearFit, boot_names: tuple[str, ...], boot: np.ndarray, G: int,
                     dimension: tuple[str, ...], codes: np.ndarray) -> CrossProducts:
     cache = _PRODUCTS.setdefault(fit, {})
-    key = (boot_names, dimension)
+    key = ("products", boot_names, dimension)
     if key not in cache:
         cache[key] = CrossProducts.build(fit.X, fit.y, codes, boot, G)
+    return cache[key]
+
+
+def _codes(fit: LinearFit, name: str) -> np.ndarray:
+    cache = _PRODUCTS.setdefault(fit, {})
+    key = ("codes", name)
+    if key not in cache:
+        cache[key] = cluster_codes(fit, name)
     return cache[key]
 
 
