@@ -190,6 +190,7 @@ class RegressionResult:
         seed: int = 20240501,
         ci_level: float | None = 0.95,
         chunk_size: int = 32768,
+        threads: int | None = None,
         keep_draws: bool = False,
     ) -> WildBootstrapTest:
         """Wild cluster bootstrap test (and confidence interval) for few-cluster inference.
@@ -226,7 +227,10 @@ class RegressionResult:
         ci_level
             Level of the confidence interval (one restriction), or ``None`` for none.
         chunk_size
-            Replications processed at once (memory is O(chunk_size x G)).
+            Replications processed at once (memory is O(chunk_size x G) per thread).
+        threads
+            Chunks processed in parallel (default: all cores). Results are identical bit for
+            bit whatever ``threads`` and ``chunk_size``.
         keep_draws
             Keep the bootstrap statistics in the result.
         """
@@ -247,7 +251,7 @@ class RegressionResult:
         outcome = wild_bootstrap(self.fit, R, r, cluster=clusters, bootstrap_cluster=boot,
                                  reps=reps, weights=weights, restricted=restricted,
                                  variant=variant, seed=seed, ci_level=ci_level,
-                                 chunk_size=chunk_size, ssc=ssc)
+                                 chunk_size=chunk_size, threads=threads, ssc=ssc)
         return WildBootstrapTest(
             label, outcome.statistic, tuple(float(e) for e in outcome.estimate),
             outcome.std_error, outcome.pvalues, outcome.ci,

@@ -328,3 +328,11 @@ def test_shipped_panel_subcluster_bootstrap_by_township(shipped: econ.Regression
     county = shipped.with_cov(econ.Cluster("county_id"))
     assert test.statistic == pytest.approx(county.tstats[TRIPLE], rel=1e-10)
     assert 0.0 <= test.pvalue <= 1.0 and test.ci[0] < test.estimate[0] < test.ci[1]
+
+
+@pytest.mark.filterwarnings(FEW)
+def test_worker_threads_change_no_bit(result: econ.RegressionResult) -> None:
+    options = dict(reps=5000, weights="webb", keep_draws=True, chunk_size=700)
+    one = result.wild_bootstrap("x1", threads=1, **options)
+    assert_identical(one, result.wild_bootstrap("x1", threads=2, **options))
+    assert_identical(one, result.wild_bootstrap("x1", threads=5, **options))

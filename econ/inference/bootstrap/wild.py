@@ -17,6 +17,8 @@ bootstrap residuals are re-projected on it exactly; fixed effects with more than
 from __future__ import annotations
 
 import itertools
+import os
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, replace
 from weakref import WeakKeyDictionary
 
@@ -74,6 +76,7 @@ def wild_bootstrap(
     seed: int,
     ci_level: float | None,
     chunk_size: int,
+    threads: int | None = None,
     ssc: SmallSample = DEFAULT,
 ) -> BootstrapOutcome:
     """Test ``R b = r`` (``R`` over ``fit.names``) by the wild cluster bootstrap."""
@@ -113,13 +116,24 @@ def wild_bootstrap(
     slope = problem.scores(r + step) - at_null if invert else None
     draws = np.empty(draws_of.reps)
     pieces = np.empty((5, draws_of.reps)) if invert else None
-    for start in range(0, draws_of.reps, chunk_size):
+
+    def run(start: int) -> None:
+        # Each chunk writes only its own slice, so chunks may run on any thread in any order.
         stop = min(start + chunk_size, draws_of.reps)
         v = draws_of.chunk(start, stop)
         numerator, terms = problem.draw(at_null, v)
         draws[start:stop] = statistic(numerator, variance(terms))
         if pieces is not None and slope is not None:
             pieces[:, start:stop] = _affine_pieces(problem, numerator, terms, slope, v)
+
+    starts = range(0, draws_of.reps, chunk_size)
+    workers = min(threads or os.cpu_count() or 1, len(starts))
+    if workers > 1:
+        with ThreadPoolExecutor(max_workers=workers) as pool:
+            list(pool.map(run, starts))
+    else:
+        for start in starts:
+            run(start)
     pvalues = _pvalues(observed, draws, q)
     ci = None
     if ci_level is not None and q == 1:
