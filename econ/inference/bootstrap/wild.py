@@ -86,7 +86,7 @@ def wild_bootstrap(
         raise ValueError("reps and chunk_size must be positive")
     codes = {c: _codes(fit, c) for c in dict.fromkeys((*bootstrap_cluster, *cluster))}
     boot = intersect([codes[c] for c in bootstrap_cluster])
-    fit, dummies = _nested_or_dummies(fit, boot, cluster)
+    fit, dummies = _nested_or_dummies(fit, boot, cluster, bootstrap_cluster)
     if dummies:
         codes = {c: _codes(fit, c) for c in codes}
         boot = intersect([codes[c] for c in bootstrap_cluster])
@@ -172,10 +172,14 @@ def _dimension_names(cluster: tuple[str, ...]) -> list[tuple[str, ...]]:
             for subset in itertools.combinations(range(len(cluster)), size)]
 
 
-def _nested_or_dummies(fit: LinearFit, boot: np.ndarray, cluster: tuple[str, ...]
-                       ) -> tuple[LinearFit, tuple[str, ...]]:
-    outside = [name for name, codes in zip(fit.fe_names, fit.fe_codes, strict=True)
-               if not is_nested(codes, int(codes.max()) + 1, boot)]
+def _nested_or_dummies(fit: LinearFit, boot: np.ndarray, cluster: tuple[str, ...],
+                       boot_names: tuple[str, ...]) -> tuple[LinearFit, tuple[str, ...]]:
+    cache = _PRODUCTS.setdefault(fit, {})
+    key = ("outside", boot_names)
+    if key not in cache:
+        cache[key] = [name for name, codes in zip(fit.fe_names, fit.fe_codes, strict=True)
+                      if not is_nested(codes, int(codes.max()) + 1, boot)]
+    outside = cache[key]
     if not outside:
         return fit, ()
     too_many = [n for n, c in zip(fit.fe_names, fit.fe_codes, strict=True)
