@@ -189,7 +189,7 @@ class RegressionResult:
         bootstrap_cluster: str | Sequence[str] | None = None,
         seed: int = 20240501,
         ci_level: float | None = 0.95,
-        chunk_size: int = 32768,
+        chunk_size: int = 16384,
         threads: int | None = None,
         keep_draws: bool = False,
     ) -> WildBootstrapTest:
