@@ -50,7 +50,7 @@ def test_full_replication_on_the_shipped_panel_is_byte_identical(tmp_path):
     manifest_path = replicate(root=tmp_path, reps=99)
     manifest = json.loads(manifest_path.read_text(encoding="utf-8"))
     assert [s["step"] for s in manifest["steps"]] == ["descriptives", "event_study",
-                                                       "strong_alliance"]
+                                                       "staggered", "strong_alliance"]
     assert manifest["input"]["simulated"] is True and manifest["bootstrap_reps"] == 99
     first = _contents(manifest_path.parent)
     assert "SIMULATED DATA" in first["table4_strong_alliance.md"].decode()
