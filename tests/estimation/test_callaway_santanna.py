@@ -38,7 +38,7 @@ def _ours(data, **options):
 
 
 def _csdid(data, *, covariates, control, method, base_period="varying", cluster=None):
-    att_module = pytest.importorskip("csdid.att_gt")
+    import csdid.att_gt as att_module
     # csdid emits deprecation and future warnings from pandas and prints its aggregations;
     # this project's pytest turns warnings into errors, so both are silenced here only.
     with warnings.catch_warnings(), contextlib.redirect_stdout(io.StringIO()):

@@ -128,7 +128,7 @@ def test_cr3_matches_pyfixest_crv3(panel, fixed_effects, weights):
     (G-1)/G. With crossed fixed effects pyfixest 0.60 refits (see the test above), so only
     nested or no fixed effects are compared.
     """
-    pf = pytest.importorskip("pyfixest")
+    import pyfixest as pf
     formula = "y ~ x + z" + (" | " + " + ".join(fixed_effects) if fixed_effects else "")
     theirs = pf.feols(formula, panel, vcov={"CRV3": "township_id"}, weights=weights,
                       ssc=pf.ssc(k_adj=False, G_adj=False))

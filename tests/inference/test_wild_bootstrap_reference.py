@@ -21,13 +21,12 @@ from contextlib import contextmanager
 
 import numpy as np
 import pandas as pd
+import pyfixest as pf
 import pytest
+import wildboottest.wildboottest as wildboottest
 
 import econ
 from econ.inference.bootstrap.wild import TIE
-
-wildboottest = pytest.importorskip("wildboottest.wildboottest")
-pf = pytest.importorskip("pyfixest")
 
 # The models have few clusters by design; the warning itself is tested with the properties.
 pytestmark = pytest.mark.filterwarnings("ignore::econ.FewClustersWarning")
