@@ -115,13 +115,8 @@ class Cluster(CovarianceSpec):
         return self.by
 
     def compute(self, fit: LinearFit) -> CovarianceResult:
-        codes = [cluster_codes(fit, name) for name in self.by]
+        codes = [usable_cluster_codes(fit, name) for name in self.by]
         sizes = tuple(int(c.max()) + 1 for c in codes)
-        for name, size in zip(self.by, sizes, strict=True):
-            if size < 2:
-                raise ValueError(f"cluster variable {name!r} has {size} group in the estimation "
-                                 f"sample; clustering needs at least 2 (and ideally 30+)")
-        warn_few_clusters(self.by, codes)
         n = fit.nobs
         k = nested_k(fit, codes, self.ssc)
         scores = fit.X * fit.residuals[:, None]
@@ -154,6 +149,17 @@ def cluster_codes(fit: LinearFit, name: str) -> np.ndarray:
             f"dropped (and reported), or fill the variable")
     present = np.bincount(codes)
     return (np.cumsum(present > 0) - 1)[codes]
+
+
+def usable_cluster_codes(fit: LinearFit, name: str) -> np.ndarray:
+    """Cluster codes, refusing fewer than 2 clusters and warning when they are few or unequal."""
+    codes = cluster_codes(fit, name)
+    groups = int(codes.max()) + 1
+    if groups < 2:
+        raise ValueError(f"cluster variable {name!r} has {groups} group in the estimation "
+                         f"sample; clustering needs at least 2 (and ideally 30+)")
+    warn_few_clusters((name,), [codes])
+    return codes
 
 
 def intersect(codes: list[np.ndarray]) -> np.ndarray:

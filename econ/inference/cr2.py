@@ -22,9 +22,8 @@ from econ.estimation.linear import LinearFit
 from econ.inference.covariance import (
     CovarianceResult,
     CovarianceSpec,
-    cluster_codes,
     cluster_sums,
-    warn_few_clusters,
+    usable_cluster_codes,
 )
 
 #: Limits that keep CR2 to the small data it is meant for: every cluster's ``n_g x n_g``
@@ -102,12 +101,8 @@ class CR2(CovarianceSpec):
         return (self.by,)
 
     def compute(self, fit: LinearFit) -> CovarianceResult:
-        codes = cluster_codes(fit, self.by)
+        codes = usable_cluster_codes(fit, self.by)
         g = int(codes.max()) + 1
-        if g < 2:
-            raise ValueError(f"cluster variable {self.by!r} has {g} group in the estimation "
-                             f"sample; clustering needs at least 2 (and ideally 30+)")
-        warn_few_clusters((self.by,), [codes])
         _check_size(fit, codes, self.by)
         dummies = DummyProjection.of(fit)
         members = _members(codes, g)

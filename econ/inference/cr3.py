@@ -16,9 +16,8 @@ from econ.estimation.linear import LinearFit
 from econ.inference.covariance import (
     CovarianceResult,
     CovarianceSpec,
-    cluster_codes,
     cluster_sums,
-    warn_few_clusters,
+    usable_cluster_codes,
 )
 
 #: Smallest eigenvalue of the scaled leave-one-out ``X'X``, relative to the largest, below which
@@ -86,12 +85,8 @@ class CR3(CovarianceSpec):
         return (self.by,)
 
     def compute(self, fit: LinearFit) -> CovarianceResult:
-        codes = cluster_codes(fit, self.by)
+        codes = usable_cluster_codes(fit, self.by)
         g = int(codes.max()) + 1
-        if g < 2:
-            raise ValueError(f"cluster variable {self.by!r} has {g} group in the estimation "
-                             f"sample; the jackknife needs at least 2 (and ideally 30+)")
-        warn_few_clusters((self.by,), [codes])
         shifts = leave_one_out_shifts(fit, codes, g, self.by)
         if self.center:
             shifts = shifts - shifts.mean(axis=0)
