@@ -1,7 +1,8 @@
-"""Monte Carlo check of the strong-alliance triple difference on SIMULATED `wp` panels.
+"""Monte Carlo check of the study designs on SIMULATED `wp` panels.
 
-For each seed, simulate a panel with known truth, fit ``econ.strong_alliance`` and record the
-triple-difference estimate and whether its wild-bootstrap 95% CI covers the true coefficient.
+For each seed, simulate a panel with known truth and record (a) the triple difference of
+``econ.strong_alliance`` and (b) the average designation effect of ``econ.designation_effect``,
+and whether each wild-bootstrap 95% CI covers the truth.
 
     python benchmarks/coverage_strong_alliance.py [--panels 200] [--reps 399]
 """
@@ -20,6 +21,8 @@ from econ.estimation.linear import EstimationWarning
 
 @dataclass(frozen=True)
 class Coverage:
+    """Mean truth and estimate, Monte Carlo s.e. of the error, and CI coverage."""
+
     truth: float
     mean: float
     monte_carlo_se: float
@@ -27,22 +30,35 @@ class Coverage:
     panels: int
 
 
-def run(panels: int = 200, reps: int = 399, first_seed: int = 1000) -> Coverage:
-    """Simulate ``panels`` panels and summarise the triple-difference estimates."""
-    estimates, covered = [], []
+def run(panels: int = 200, reps: int = 399, first_seed: int = 1000
+        ) -> dict[str, Coverage]:
+    """Simulate ``panels`` panels; summarise both designs' estimates against the truth."""
+    found: dict[str, list[tuple[float, bool, float]]] = {"triple_difference": [],
+                                                         "designation": []}
     with warnings.catch_warnings():
         warnings.simplefilter("ignore", econ.FewClustersWarning)
         warnings.simplefilter("ignore", EstimationWarning)
         for i in range(panels):
             sim = econ.simulate("wp", seed=first_seed + i)
-            effect = econ.strong_alliance(
-                sim.dataset, bootstrap=econ.WildBootstrap(reps=reps, seed=i))["triple_difference"]
-            low, high = effect.bootstrap.ci
-            estimates.append(effect.row()["estimate"])
-            covered.append(low <= sim.truth.triple_difference <= high)
-    values = np.array(estimates)
-    return Coverage(sim.truth.triple_difference, float(values.mean()),
-                    float(values.std(ddof=1) / np.sqrt(panels)), float(np.mean(covered)), panels)
+            settings = econ.WildBootstrap(reps=reps, seed=i)
+            triple = econ.strong_alliance(sim.dataset, bootstrap=settings)["triple_difference"]
+            truth = sim.truth.triple_difference
+            low, high = triple.bootstrap.ci
+            found["triple_difference"].append((triple.row()["estimate"], low <= truth <= high,
+                                               truth))
+            designation = econ.designation_effect(sim.dataset, bootstrap=settings)
+            truth = sim.truth.demonstration_att_overall
+            low, high = designation.bootstrap.ci
+            found["designation"].append((designation.estimate, low <= truth <= high, truth))
+    summary = {}
+    for name, rows in found.items():
+        values = np.array([r[0] for r in rows])
+        truths = np.array([r[2] for r in rows])
+        errors = values - truths
+        summary[name] = Coverage(float(truths.mean()), float(values.mean()),
+                                 float(errors.std(ddof=1) / np.sqrt(panels)),
+                                 float(np.mean([r[1] for r in rows])), panels)
+    return summary
 
 
 def main() -> None:
@@ -50,10 +66,10 @@ def main() -> None:
     parser.add_argument("--panels", type=int, default=200)
     parser.add_argument("--reps", type=int, default=399)
     args = parser.parse_args()
-    result = run(args.panels, args.reps)
-    print(f"SIMULATED wp panels: {result.panels}; truth {result.truth:.4f}; mean estimate "
-          f"{result.mean:.4f} (Monte Carlo s.e. {result.monte_carlo_se:.4f}); bootstrap 95% "
-          f"CI coverage {result.coverage:.3f}")
+    for name, result in run(args.panels, args.reps).items():
+        print(f"{name}: SIMULATED wp panels {result.panels}; mean truth {result.truth:.4f}; "
+              f"mean estimate {result.mean:.4f} (Monte Carlo s.e. of the error "
+              f"{result.monte_carlo_se:.4f}); bootstrap 95% CI coverage {result.coverage:.3f}")
 
 
 if __name__ == "__main__":

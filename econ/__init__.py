@@ -7,13 +7,18 @@ The public API, in the order data flows through it:
 - regression: :func:`feols` with :class:`IID`, :class:`HC1`, :class:`Cluster`, :class:`CR2`,
   :class:`CR3`;
 - study designs: :func:`strong_alliance`, :func:`gradient_event_study`,
-  :func:`heterogeneity`; staggered adoption: :func:`att_gt`, :func:`sun_abraham`,
-  :func:`bacon_decomposition`;
+  :func:`heterogeneity`, :func:`designation_effect`;
+- staggered adoption: :func:`att_gt`, :func:`sun_abraham`, :func:`bacon_decomposition`;
 - descriptive tables: :func:`describe_by`, :func:`count_by`, :class:`Table`;
 - simulated data with known truth: :data:`simulate`.
 """
 
-from econ.api.designs import gradient_event_study, heterogeneity, strong_alliance
+from econ.api.designs import (
+    designation_effect,
+    gradient_event_study,
+    heterogeneity,
+    strong_alliance,
+)
 from econ.api.regression import feols
 from econ.api.staggered import att_gt
 from econ.api.sun_abraham import sun_abraham
@@ -72,6 +77,7 @@ __all__ = [
     "count_by",
     "derive",
     "describe_by",
+    "designation_effect",
     "feols",
     "gradient_event_study",
     "heterogeneity",

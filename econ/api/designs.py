@@ -92,6 +92,13 @@ def _controls(data: pd.DataFrame, controls: Sequence[str]) -> str:
     return "".join(f" + i({c})" if c == "demonstration" else f" + {c}" for c in controls)
 
 
+def _main_fit(data: pd.DataFrame, controls: Sequence[str], cluster: str) -> RegressionResult:
+    """The triple-difference regression with village and year effects (and its controls)."""
+    formula = (f"y ~ {TRIPLE} + endow:post + level:post + level:endow + level"
+               f"{_controls(data, controls)} | village_id + year")
+    return feols(formula, data, cov=Cluster(cluster))
+
+
 def strong_alliance(
     panel: Dataset,
     *,
@@ -121,10 +128,7 @@ def strong_alliance(
     """
     data = _prepare(panel, outcome=outcome, transform=transform, level=level,
                     endowment=endowment, post_year=post_year)
-    extra = _controls(data, controls)
-    formula = (f"y ~ {TRIPLE} + endow:post + level:post + level:endow + level{extra}"
-               " | village_id + year")
-    main = feols(formula, data, cov=Cluster(cluster))
+    main = _main_fit(data, controls, cluster)
     # Designation starts with the transition, so it has no place among the pre-period controls.
     pre_extra = _controls(data, [c for c in controls if c != "demonstration"])
     pre = feols(f"y ~ endow + level{pre_extra} | township_id + year",
@@ -354,3 +358,91 @@ def heterogeneity(
     title = f"Change after {post_year} by {'village type' if by == 'typology' else 'unit level'}"
     notes = (f"Groups fixed at {post_year}; reference: villages without a team then.",)
     return Heterogeneity(DesignResult(title, effects, notes, panel.simulated), equality, boot)
+
+
+@dataclass(frozen=True)
+class DesignationEffect:
+    """The average effect of demonstration designation on designated village-years.
+
+    Attributes
+    ----------
+    estimate, std_error, conf_int
+        The cell-size weighted average of the cohort-by-event-time designation coefficients,
+        its CR1 standard error and t interval.
+    cells
+        Each cohort and event time: coefficient, village-years (the weight).
+    bootstrap
+        Wild cluster bootstrap test of ``average = 0`` with its interval (or ``None``).
+    """
+
+    estimate: float
+    std_error: float
+    conf_int: tuple[float, float]
+    cells: pd.DataFrame
+    bootstrap: object | None
+    regression: RegressionResult
+    simulated: bool = False
+
+    def summary(self) -> Summary:
+        rows = tuple((f"{r.cohort}", f"{r.event_time}", f"{r.estimate:.4f}", f"{r.rows:,}")
+                     for r in self.cells.itertuples())
+        facts = [("Average effect", f"{self.estimate:.4f} (s.e. {self.std_error:.4f}, CR1)"),
+                 ("95% CI (CR1)", f"[{self.conf_int[0]:.4f}, {self.conf_int[1]:.4f}]")]
+        if self.bootstrap is not None:
+            low, high = self.bootstrap.ci
+            facts.append(("Wild bootstrap", f"p = {self.bootstrap.pvalue:.4f}, CI "
+                                            f"[{low:.4f}, {high:.4f}]"))
+        notes = (SIMULATED_LABEL,) if self.simulated else ()
+        return Summary("Effect of demonstration designation", tuple(facts),
+                       ("cohort", "event time", "estimate", "village-years"), rows, notes)
+
+    def __repr__(self) -> str:
+        return self.summary().as_text()
+
+    def _repr_html_(self) -> str:
+        return self.summary().as_html()
+
+
+def designation_effect(
+    panel: Dataset,
+    *,
+    outcome: str = "assistance_funds",
+    transform: Literal["log1p", "none"] = "log1p",
+    cluster: str = "township_id",
+    controls: Sequence[str] = CONTROLS,
+    bootstrap: WildBootstrap | None = DEFAULT_BOOTSTRAP,
+) -> DesignationEffect:
+    """ATT of demonstration designation, conditioning on the dispatch that changes with it.
+
+    Designation is not randomly timed: it follows the 2021 re-dispatch of stronger units, which
+    also raise funds, so comparisons of designated and not-yet-designated villages (Callaway and
+    Sant'Anna) mix the two. This design estimates one coefficient per cohort and year since
+    designation in the triple-difference regression of :func:`strong_alliance`, which holds the
+    unit's level and strength and the team fixed, and averages them weighted by village-years
+    (the simple aggregation). Requires the ``demonstration`` control.
+    """
+    if "demonstration" not in controls:
+        raise ValueError("designation_effect needs 'demonstration' among the controls")
+    data = _prepare(panel, outcome=outcome, transform=transform, level="binary",
+                    endowment="continuous", post_year=POST_YEAR)
+    fit = _main_fit(data, controls, cluster)
+    sizes = data["demonstration"].value_counts()
+    names = [n for n in fit.names if n.startswith("demonstration::")]
+    if not names:
+        raise ValueError("no designated village-years with an identified effect: the panel has "
+                         "no demonstration_year, or designation is absorbed by the fixed effects")
+    cells = pd.DataFrame({
+        "cohort": [int(n.split("::")[1].split(":")[0]) for n in names],
+        "event_time": [int(n.split(":")[-1]) for n in names],
+        "estimate": fit.params[names].to_numpy(),
+        "rows": [int(sizes[n.split("::")[1]]) for n in names],
+    })
+    weights = np.zeros(len(fit.names))
+    weights[[fit.names.index(n) for n in names]] = cells["rows"] / cells["rows"].sum()
+    estimate = float(weights @ fit.fit.params)
+    std_error = float(np.sqrt(weights @ fit.covariance.cov @ weights))
+    half = stats.t.ppf(0.975, fit.df_resid) * std_error
+    boot = (None if bootstrap is None else
+            fit.wild_bootstrap((weights[None, :], np.zeros(1)), **bootstrap.options()))
+    return DesignationEffect(estimate, std_error, (estimate - half, estimate + half), cells,
+                             boot, fit, panel.simulated)

@@ -89,15 +89,15 @@ def test_no_variation_after_fixed_effects(shipped):
 
 
 @pytest.mark.slow
-def test_triple_difference_bootstrap_coverage_over_200_panels():
+def test_bootstrap_coverage_over_200_panels():
     import sys
 
     sys.path.insert(0, "benchmarks")
     from coverage_strong_alliance import run
 
-    result = run(panels=200, reps=399)
-    assert abs(result.mean - result.truth) < 4 * result.monte_carlo_se
-    assert 0.92 <= result.coverage <= 0.98, result
+    for name, result in run(panels=200, reps=399).items():
+        assert abs(result.mean - result.truth) < 4 * result.monte_carlo_se, (name, result)
+        assert 0.92 <= result.coverage <= 0.98, (name, result)
 
 def test_heterogeneity_by_type_and_level(shipped):
     from econ.api.designs import heterogeneity
@@ -115,3 +115,36 @@ def test_heterogeneity_by_type_and_level(shipped):
     levels = by_level.tidy().set_index("effect")["estimate"]
     assert levels["central"] > levels["county"]
     assert by_level.equality_bootstrap is None
+
+
+def test_designation_effect_recovers_the_simulated_att():
+    from econ.api.designs import designation_effect
+
+    errors = []
+    context = _quiet()
+    try:
+        for seed in range(1, 11):
+            sim = econ.simulate("wp", seed=seed)
+            result = designation_effect(sim.dataset, bootstrap=None)
+            errors.append(result.estimate - sim.truth.demonstration_att_overall)
+    finally:
+        context.__exit__(None, None, None)
+    values = np.array(errors)
+    assert abs(values.mean()) < 4 * values.std(ddof=1) / np.sqrt(len(values))
+
+
+def test_designation_effect_cells_and_bootstrap(shipped):
+    from econ.api.designs import designation_effect
+
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", EstimationWarning)
+        result = designation_effect(shipped, bootstrap=FEW)
+    cells = result.cells
+    assert set(cells["cohort"]) == {2021, 2022, 2023, 2024}
+    weights = cells["rows"] / cells["rows"].sum()
+    assert np.isclose(result.estimate, float(weights @ cells["estimate"]), rtol=1e-12)
+    low, high = result.bootstrap.ci
+    assert low < result.estimate < high
+    assert "SIMULATED DATA" in result.summary().as_text()
+    with pytest.raises(ValueError, match="needs 'demonstration'"):
+        designation_effect(shipped, controls=("team",), bootstrap=None)
