@@ -19,6 +19,7 @@ from econ.api.designs import (
     heterogeneity,
     strong_alliance,
 )
+from econ.api.efficiency import efficiency
 from econ.api.regression import feols
 from econ.api.staggered import att_gt
 from econ.api.sun_abraham import sun_abraham
@@ -78,6 +79,7 @@ __all__ = [
     "derive",
     "describe_by",
     "designation_effect",
+    "efficiency",
     "feols",
     "gradient_event_study",
     "heterogeneity",
