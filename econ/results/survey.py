@@ -1,0 +1,95 @@
+"""Result of the cadre-survey ordered models: coefficients, marginal effects, adjustments."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import pandas as pd
+
+from econ.data.dataset import SIMULATED_LABEL
+from econ.results.summary import Summary
+
+
+@dataclass(frozen=True, eq=False)
+class OrderedModels:
+    """Ordered logit or probit of each difficulty on the dispatching level and controls.
+
+    Attributes
+    ----------
+    coefficients
+        One row per (item, term): ``estimate``, ``std_error``, ``z``, ``p_value`` (statsmodels,
+        asymptotic). For level terms also ``p_holm`` (Holm across items, from ``p_value``),
+        ``p_bootstrap`` (bootstrap-t, unadjusted) and ``p_romano_wolf`` (Romano-Wolf step-down
+        across items on the recentred studentized bootstrap coefficients).
+    cutpoints
+        Thresholds between the observed answer categories, one row per item.
+    marginal_effects
+        One row per (item, level): the average change in ``P(answer >= 4)`` from a county unit
+        to that level holding controls at observed values (``ame``), its bootstrap standard
+        error and percentile interval (``ci_lower``, ``ci_upper``).
+    descriptives
+        Mean, sd, n and share answering 4-5 by level and item.
+    link, reference_level, controls, nobs, reps, seed, level
+        Settings of the fit; ``level`` is the confidence level of the intervals.
+    redrawn
+        Bootstrap resamples discarded and redrawn (a level or answer category absent, or a fit
+        that did not converge).
+    simulated
+        Whether the survey was simulated; then the summary carries :data:`SIMULATED_LABEL`.
+    """
+
+    coefficients: pd.DataFrame
+    cutpoints: pd.DataFrame
+    marginal_effects: pd.DataFrame
+    descriptives: pd.DataFrame
+    link: str
+    reference_level: str
+    controls: tuple[str, ...]
+    nobs: int
+    reps: int
+    seed: int
+    level: float
+    redrawn: int
+    simulated: bool = False
+
+    def tidy(self) -> pd.DataFrame:
+        """Coefficients and, for level terms, the marginal effect with its interval."""
+        effects = self.marginal_effects.rename(columns={"level": "term"})
+        out = self.coefficients.merge(effects, on=["item", "term"], how="left")
+        if self.simulated:
+            out = out.assign(label=SIMULATED_LABEL)
+        return out
+
+    def summary(self) -> Summary:
+        effects = self.marginal_effects.set_index(["item", "level"])
+        rows = []
+        for row in self.coefficients.itertuples():
+            ame = ci = ""
+            if (row.item, row.term) in effects.index:
+                e = effects.loc[(row.item, row.term)]
+                ame = f"{e.ame:.3f}"
+                ci = f"[{e.ci_lower:.3f}, {e.ci_upper:.3f}]"
+            holm = "" if pd.isna(row.p_holm) else f"{row.p_holm:.4f}"
+            rw = "" if pd.isna(row.p_romano_wolf) else f"{row.p_romano_wolf:.4f}"
+            rows.append((row.item, row.term, f"{row.estimate:.4f}", f"({row.std_error:.4f})",
+                         f"{row.p_value:.4f}", holm, rw, ame, ci))
+        facts = (("Link", self.link), ("Respondents", f"{self.nobs:,}"),
+                 ("Reference level", self.reference_level),
+                 ("Controls", ", ".join(self.controls) or "none"),
+                 ("Bootstrap", f"{self.reps} respondent resamples, seed {self.seed}"
+                  + (f", {self.redrawn} redrawn" if self.redrawn else "")))
+        notes = [f"AME: average change in P(answer >= 4) from a {self.reference_level} unit; "
+                 f"{self.level:.0%} bootstrap percentile interval. Holm from asymptotic p; "
+                 "Romano-Wolf step-down from the studentized bootstrap, across difficulties "
+                 "for each level."]
+        if self.simulated:
+            notes.append(SIMULATED_LABEL)
+        return Summary(f"Ordered {self.link}: difficulties by dispatching level", facts,
+                       ("item", "term", "coef", "s.e.", "p", "Holm p", "RW p", "AME", "CI"),
+                       tuple(rows), tuple(notes))
+
+    def __repr__(self) -> str:
+        return self.summary().as_text()
+
+    def _repr_html_(self) -> str:
+        return self.summary().as_html()
