@@ -23,6 +23,7 @@ from econ.api.efficiency import efficiency
 from econ.api.regression import feols
 from econ.api.staggered import att_gt
 from econ.api.sun_abraham import sun_abraham
+from econ.api.survey import ordered_models, survey_alpha, survey_descriptives
 from econ.data.dataset import SIMULATED_LABEL, Dataset, LoadReport
 from econ.data.derive import derive
 from econ.data.io import read_panel, read_survey, write_panel
@@ -41,6 +42,7 @@ from econ.results.bootstrap import WildBootstrapTest
 from econ.results.event_study import EventStudyResult
 from econ.results.regression import RegressionResult, WaldTest
 from econ.results.staggered import AggregateResult, ATTgtResult
+from econ.results.survey import OrderedModels
 
 __version__ = "0.1.0"
 
@@ -61,6 +63,7 @@ __all__ = [
     "EventStudyResult",
     "FewClustersWarning",
     "LoadReport",
+    "OrderedModels",
     "Problem",
     "RegressionResult",
     "SimulatedPanel",
@@ -83,10 +86,13 @@ __all__ = [
     "feols",
     "gradient_event_study",
     "heterogeneity",
+    "ordered_models",
     "read_panel",
     "read_survey",
     "simulate",
     "strong_alliance",
     "sun_abraham",
+    "survey_alpha",
+    "survey_descriptives",
     "write_panel",
 ]
