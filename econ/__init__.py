@@ -20,6 +20,7 @@ from econ.api.designs import (
     strong_alliance,
 )
 from econ.api.efficiency import efficiency
+from econ.api.inequality import inequality
 from econ.api.regression import feols
 from econ.api.staggered import att_gt
 from econ.api.sun_abraham import sun_abraham
@@ -31,6 +32,7 @@ from econ.data.problems import Problem, ValidationError
 from econ.data.schema import PANEL, SCHEMA_VERSION, SURVEY
 from econ.data.simulate import SimulatedPanel, SimulatedSurvey, SimulationParams, simulate
 from econ.estimation.descriptives import count_by, describe_by
+from econ.estimation.inequality import gini, lorenz_curve, theil_decomposition, theil_l, theil_t
 from econ.inference.bootstrap.settings import WildBootstrap
 from econ.inference.corrections import SmallSample
 from econ.inference.covariance import HC1, IID, Cluster, FewClustersWarning
@@ -40,6 +42,7 @@ from econ.presentation.tables import Table
 from econ.results.bacon import BaconDecomposition, bacon_decomposition
 from econ.results.bootstrap import WildBootstrapTest
 from econ.results.event_study import EventStudyResult
+from econ.results.inequality import InequalityResult
 from econ.results.regression import RegressionResult, WaldTest
 from econ.results.staggered import AggregateResult, ATTgtResult
 from econ.results.survey import OrderedModels
@@ -62,6 +65,7 @@ __all__ = [
     "Dataset",
     "EventStudyResult",
     "FewClustersWarning",
+    "InequalityResult",
     "LoadReport",
     "OrderedModels",
     "Problem",
@@ -84,8 +88,11 @@ __all__ = [
     "designation_effect",
     "efficiency",
     "feols",
+    "gini",
     "gradient_event_study",
     "heterogeneity",
+    "inequality",
+    "lorenz_curve",
     "ordered_models",
     "read_panel",
     "read_survey",
@@ -94,5 +101,8 @@ __all__ = [
     "sun_abraham",
     "survey_alpha",
     "survey_descriptives",
+    "theil_decomposition",
+    "theil_l",
+    "theil_t",
     "write_panel",
 ]

@@ -47,15 +47,16 @@ def test_full_replication_on_the_shipped_panel_is_byte_identical(tmp_path):
     shutil.copytree(ROOT / "replication", tmp_path / "replication",
                     ignore=shutil.ignore_patterns("output", "__pycache__"))
     shutil.copytree(ROOT / "data", tmp_path / "data")
-    manifest_path = replicate(root=tmp_path, reps=99)
+    manifest_path = replicate(root=tmp_path, reps=49)
     manifest = json.loads(manifest_path.read_text(encoding="utf-8"))
     assert [s["step"] for s in manifest["steps"]] == ["descriptives", "efficiency",
-                                                       "event_study", "staggered",
-                                                       "strong_alliance"]
-    assert manifest["input"]["simulated"] is True and manifest["bootstrap_reps"] == 99
+                                                       "event_study", "inequality",
+                                                       "staggered", "strong_alliance",
+                                                       "survey"]
+    assert manifest["input"]["simulated"] is True and manifest["bootstrap_reps"] == 49
     first = _contents(manifest_path.parent)
     assert "SIMULATED DATA" in first["table4_strong_alliance.md"].decode()
-    replicate(root=tmp_path, reps=99)
+    replicate(root=tmp_path, reps=49)
     assert _contents(manifest_path.parent) == first
 
 
