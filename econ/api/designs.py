@@ -36,7 +36,7 @@ from econ.inference.bootstrap.settings import WildBootstrap
 from econ.inference.covariance import Cluster
 from econ.results.design import DesignResult, NamedEffect
 from econ.results.regression import RegressionResult
-from econ.results.summary import Summary
+from econ.results.summary import Summary, SummaryDisplay
 
 TRIPLE = "level:endow:post"
 DEFAULT_BOOTSTRAP = WildBootstrap()
@@ -157,8 +157,8 @@ def strong_alliance(
     return DesignResult("Strong alliance: triple difference", effects, notes, panel.simulated)
 
 
-@dataclass(frozen=True)
-class EventStudy:
+@dataclass(frozen=True, repr=False)
+class EventStudy(SummaryDisplay):
     """Year-by-year level x endowment gradient relative to a reference year.
 
     Attributes
@@ -200,12 +200,6 @@ class EventStudy:
         return Summary("Event study of the level x endowment gradient", tuple(facts),
                        ("year", "estimate", "s.e.", "pointwise CI", "uniform band"), rows,
                        notes)
-
-    def __repr__(self) -> str:
-        return self.summary().as_text()
-
-    def _repr_html_(self) -> str:
-        return self.summary().as_html()
 
 
 def gradient_event_study(
@@ -279,8 +273,8 @@ def _sup_t(cov: np.ndarray, errors: np.ndarray, level: float, draws: int, seed: 
 
 
 
-@dataclass(frozen=True)
-class Heterogeneity:
+@dataclass(frozen=True, repr=False)
+class Heterogeneity(SummaryDisplay):
     """Post-transition changes by group, and tests that they are equal.
 
     Attributes
@@ -308,12 +302,6 @@ class Heterogeneity:
             facts = (*facts, ("Equal effects (wild bootstrap Wald)",
                               f"p = {self.equality_bootstrap.pvalue:.4g}"))
         return Summary(base.title, facts, base.header, base.rows, base.notes)
-
-    def __repr__(self) -> str:
-        return self.summary().as_text()
-
-    def _repr_html_(self) -> str:
-        return self.summary().as_html()
 
 
 def heterogeneity(
@@ -360,8 +348,8 @@ def heterogeneity(
     return Heterogeneity(DesignResult(title, effects, notes, panel.simulated), equality, boot)
 
 
-@dataclass(frozen=True)
-class DesignationEffect:
+@dataclass(frozen=True, repr=False)
+class DesignationEffect(SummaryDisplay):
     """The average effect of demonstration designation on designated village-years.
 
     Attributes
@@ -395,12 +383,6 @@ class DesignationEffect:
         notes = (SIMULATED_LABEL,) if self.simulated else ()
         return Summary("Effect of demonstration designation", tuple(facts),
                        ("cohort", "event time", "estimate", "village-years"), rows, notes)
-
-    def __repr__(self) -> str:
-        return self.summary().as_text()
-
-    def _repr_html_(self) -> str:
-        return self.summary().as_html()
 
 
 def designation_effect(

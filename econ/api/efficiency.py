@@ -24,7 +24,7 @@ from econ.data.derive import POST_YEAR, derive
 from econ.inference.bootstrap.settings import WildBootstrap
 from econ.inference.covariance import HC1, Cluster
 from econ.results.regression import RegressionResult, WaldTest
-from econ.results.summary import Summary
+from econ.results.summary import Summary, SummaryDisplay
 
 
 @dataclass(frozen=True)
@@ -47,8 +47,8 @@ class Survival:
     villages: int
 
 
-@dataclass(frozen=True)
-class Efficiency:
+@dataclass(frozen=True, repr=False)
+class Efficiency(SummaryDisplay):
     """Returns of funds for each outcome, and industry survival, by village type."""
 
     returns: tuple[Returns, ...]
@@ -76,12 +76,6 @@ class Efficiency:
         notes = (SIMULATED_LABEL,) if self.simulated else ()
         return Summary("Returns of funds and industry survival by village type", tuple(facts),
                        ("outcome", "type", "slope", "s.e.", "p"), rows, notes)
-
-    def __repr__(self) -> str:
-        return self.summary().as_text()
-
-    def _repr_html_(self) -> str:
-        return self.summary().as_html()
 
 
 def efficiency(

@@ -31,6 +31,9 @@ from econ.data.schema import HIGH_LEVELS
 
 POST_YEAR = 2021
 TYPOLOGY = ("A", "B", "C", "D")
+#: Columns :func:`derive` adds.
+DERIVED_COLUMNS = ("period", "post", "assisted", "high_level", "baseline_endowment", "rich",
+                   "typology", "event_time", "demonstration")
 PERIODS = ("poverty_alleviation", "transition")
 
 

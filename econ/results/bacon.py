@@ -9,11 +9,11 @@ import pandas as pd
 
 from econ.data.dataset import SIMULATED_LABEL, Dataset
 from econ.estimation.did.bacon import KINDS, BaconParts, decompose
-from econ.results.summary import Summary
+from econ.results.summary import Summary, SummaryDisplay
 
 
-@dataclass(frozen=True, eq=False)
-class BaconDecomposition:
+@dataclass(frozen=True, eq=False, repr=False)
+class BaconDecomposition(SummaryDisplay):
     """The two-way fixed-effects DiD estimate split into 2x2 comparisons (Goodman-Bacon 2021).
 
     Attributes
@@ -96,12 +96,6 @@ class BaconDecomposition:
             notes.append(SIMULATED_LABEL)
         return Summary(f"Goodman-Bacon decomposition: {self.outcome}", facts,
                        ("comparison", "2x2s", "weight", "avg. estimate"), rows, tuple(notes))
-
-    def __repr__(self) -> str:
-        return self.summary().as_text()
-
-    def _repr_html_(self) -> str:
-        return self.summary().as_html()
 
 
 def bacon_decomposition(data: Dataset | pd.DataFrame, *, outcome: str, unit: str, time: str,

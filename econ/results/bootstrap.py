@@ -7,11 +7,11 @@ from dataclasses import dataclass
 import numpy as np
 import pandas as pd
 
-from econ.results.summary import Summary
+from econ.results.summary import Summary, SummaryDisplay
 
 
-@dataclass(frozen=True, eq=False)
-class WildBootstrapTest:
+@dataclass(frozen=True, eq=False, repr=False)
+class WildBootstrapTest(SummaryDisplay):
     """A wild cluster bootstrap test of ``R b = r``.
 
     Attributes
@@ -85,9 +85,3 @@ class WildBootstrapTest:
         header = ("H0: " + self.hypothesis, f"statistic {self.statistic:.4f}")
         return Summary("Wild cluster bootstrap test", tuple(facts), header,
                        tuple((f"p-value ({k})" if "CI" not in k else k, v) for k, v in rows))
-
-    def __repr__(self) -> str:
-        return self.summary().as_text()
-
-    def _repr_html_(self) -> str:
-        return self.summary().as_html()

@@ -10,7 +10,7 @@ import pandas as pd
 from econ.data.dataset import SIMULATED_LABEL
 from econ.results.bootstrap import WildBootstrapTest
 from econ.results.regression import RegressionResult
-from econ.results.summary import Summary
+from econ.results.summary import Summary, SummaryDisplay
 
 
 @dataclass(frozen=True)
@@ -41,8 +41,8 @@ class NamedEffect:
         }
 
 
-@dataclass(frozen=True)
-class DesignResult:
+@dataclass(frozen=True, repr=False)
+class DesignResult(SummaryDisplay):
     """A study design: its regressions and the effects it reports by name."""
 
     title: str
@@ -76,9 +76,3 @@ class DesignResult:
         return Summary(self.title, tuple(facts),
                        ("effect", "coefficient", "estimate", "s.e.", "p (cluster)",
                         "p [CI] (wild bootstrap)", "expected", "N"), tuple(rows), tuple(notes))
-
-    def __repr__(self) -> str:
-        return self.summary().as_text()
-
-    def _repr_html_(self) -> str:
-        return self.summary().as_html()

@@ -11,11 +11,11 @@ from scipy import stats
 
 from econ.data.dataset import SIMULATED_LABEL
 from econ.results.regression import RegressionResult
-from econ.results.summary import Summary
+from econ.results.summary import Summary, SummaryDisplay
 
 
-@dataclass(frozen=True, eq=False)
-class EventStudyResult:
+@dataclass(frozen=True, eq=False, repr=False)
+class EventStudyResult(SummaryDisplay):
     """Effects by period relative to treatment, as linear combinations of a regression's estimates.
 
     Attributes
@@ -170,12 +170,6 @@ class EventStudyResult:
         return Summary(f"Event study (Sun-Abraham): {fit.fit.outcome}", tuple(facts),
                        ("rel. period", "estimate", "std. error", "t", "p", "95% CI"), rows,
                        tuple(notes))
-
-    def __repr__(self) -> str:
-        return self.summary().as_text()
-
-    def _repr_html_(self) -> str:
-        return self.summary().as_html()
 
     def _index(self) -> pd.Index:
         return pd.Index(self.rel_times, name="rel_time")

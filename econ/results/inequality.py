@@ -8,13 +8,13 @@ import numpy as np
 import pandas as pd
 
 from econ.data.dataset import SIMULATED_LABEL
-from econ.results.summary import Summary
+from econ.results.summary import Summary, SummaryDisplay
 
 TIDY_COLUMNS = ("scope", "label", "measure", "estimate", "std_error", "ci_lower", "ci_upper")
 
 
-@dataclass(frozen=True)
-class InequalityResult:
+@dataclass(frozen=True, repr=False)
+class InequalityResult(SummaryDisplay):
     """Inequality of an allocation by year, by period and its change between the periods.
 
     ``table`` is tidy: ``scope`` is ``"year"``, ``"period"`` or ``"change"``; ``label`` the year,
@@ -54,12 +54,6 @@ class InequalityResult:
         notes = (*self.notes, *((SIMULATED_LABEL,) if self.simulated else ()))
         return Summary("Inequality of allocations by period", facts,
                        ("period", "measure", "estimate", "s.e.", "CI"), rows, notes)
-
-    def __repr__(self) -> str:
-        return self.summary().as_text()
-
-    def _repr_html_(self) -> str:
-        return self.summary().as_html()
 
 
 def tidy_table(scopes: list[tuple[str, str, str]], estimate: np.ndarray, draws: np.ndarray,

@@ -21,7 +21,7 @@ from econ.inference.covariance import (
     cluster_codes,
 )
 from econ.results.bootstrap import WildBootstrapTest
-from econ.results.summary import Summary
+from econ.results.summary import Summary, SummaryDisplay
 
 
 @dataclass(frozen=True)
@@ -39,8 +39,8 @@ class WaldTest:
                 f"{self.statistic:.4f}, p = {self.pvalue:.4g}")
 
 
-@dataclass(frozen=True, eq=False)
-class RegressionResult:
+@dataclass(frozen=True, eq=False, repr=False)
+class RegressionResult(SummaryDisplay):
     """A fitted regression with one covariance choice; ``with_cov`` gives another.
 
     All arrays are read-only views; properties return fresh pandas objects labelled by
@@ -321,9 +321,3 @@ class RegressionResult:
         return Summary(f"OLS: {self.fit.outcome}", tuple(facts),
                        ("term", "estimate", "std. error", "t", "p", "95% CI"), rows,
                        tuple(notes))
-
-    def __repr__(self) -> str:
-        return self.summary().as_text()
-
-    def _repr_html_(self) -> str:
-        return self.summary().as_html()

@@ -11,7 +11,7 @@ from econ.data.dataset import SIMULATED_LABEL
 from econ.estimation.did.aggregate import Aggregation, Kind, aggregate
 from econ.estimation.did.callaway_santanna import GroupTimeEffects
 from econ.inference.multiplier import DrawBasis, InfluenceInference, Uncertainty
-from econ.results.summary import Summary
+from econ.results.summary import Summary, SummaryDisplay
 
 _METHODS = {"dr": "doubly robust", "ipw": "inverse probability weighting",
             "reg": "outcome regression"}
@@ -26,7 +26,7 @@ def _interval(low: float, high: float) -> str:
     return "" if not (np.isfinite(low) and np.isfinite(high)) else f"[{low:.4f}, {high:.4f}]"
 
 
-@dataclass(frozen=True, eq=False)
+@dataclass(frozen=True, eq=False, repr=False)
 class _Described:
     """What every staggered result reports about its estimation (shared facts and notes)."""
 
@@ -62,8 +62,8 @@ class _Described:
         return notes
 
 
-@dataclass(frozen=True, eq=False)
-class AggregateResult(_Described):
+@dataclass(frozen=True, eq=False, repr=False)
+class AggregateResult(_Described, SummaryDisplay):
     """An aggregation of ATT(g, t) (``simple``, ``group``, ``dynamic`` or ``calendar``).
 
     ``estimates`` are by cohort, event time or period (none for ``simple``); ``overall`` is
@@ -133,15 +133,9 @@ class AggregateResult(_Described):
                        ("term", "ATT", "std. error", f"{level} CI", f"{level} uniform band"),
                        rows, tuple(self._notes(self.uncertainty)))
 
-    def __repr__(self) -> str:
-        return self.summary().as_text()
 
-    def _repr_html_(self) -> str:
-        return self.summary().as_html()
-
-
-@dataclass(frozen=True, eq=False)
-class ATTgtResult(_Described):
+@dataclass(frozen=True, eq=False, repr=False)
+class ATTgtResult(_Described, SummaryDisplay):
     """Group-time average treatment effects ATT(g, t) with standard errors and bands.
 
     Standard errors are computed once, at construction; ``aggregate(kind)`` summarises the
@@ -215,9 +209,3 @@ class ATTgtResult(_Described):
         return Summary(f"Callaway-Sant'Anna ATT(g, t): {self.outcome}", tuple(self._facts()),
                        ("group", "time", "ATT", "std. error", f"{level} CI",
                         f"{level} uniform band"), rows, tuple(self._notes(self.uncertainty)))
-
-    def __repr__(self) -> str:
-        return self.summary().as_text()
-
-    def _repr_html_(self) -> str:
-        return self.summary().as_html()

@@ -68,3 +68,17 @@ class Summary:
 
     def _repr_html_(self) -> str:
         return self.as_html()
+
+
+class SummaryDisplay:
+    """Text ``repr`` and Jupyter HTML from the class's ``summary()``.
+
+    Dataclasses using it must pass ``repr=False`` so that the generated ``__repr__`` does not
+    replace this one.
+    """
+
+    def __repr__(self) -> str:
+        return self.summary().as_text()  # type: ignore[attr-defined]
+
+    def _repr_html_(self) -> str:
+        return self.summary().as_html()  # type: ignore[attr-defined]

@@ -7,11 +7,11 @@ from dataclasses import dataclass
 import pandas as pd
 
 from econ.data.dataset import SIMULATED_LABEL
-from econ.results.summary import Summary
+from econ.results.summary import Summary, SummaryDisplay
 
 
-@dataclass(frozen=True, eq=False)
-class OrderedModels:
+@dataclass(frozen=True, eq=False, repr=False)
+class OrderedModels(SummaryDisplay):
     """Ordered logit or probit of each difficulty on the dispatching level and controls.
 
     Attributes
@@ -87,9 +87,3 @@ class OrderedModels:
         return Summary(f"Ordered {self.link}: difficulties by dispatching level", facts,
                        ("item", "term", "coef", "s.e.", "p", "Holm p", "RW p", "AME", "CI"),
                        tuple(rows), tuple(notes))
-
-    def __repr__(self) -> str:
-        return self.summary().as_text()
-
-    def _repr_html_(self) -> str:
-        return self.summary().as_html()

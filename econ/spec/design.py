@@ -14,6 +14,7 @@ import numpy as np
 import pandas as pd
 
 from econ.data.codes import group_codes
+from econ.data.derive import DERIVED_COLUMNS
 from econ.spec.formula import Factor, Formula, FormulaError, Term
 
 
@@ -78,7 +79,10 @@ def build(
     wanted = [*formula.columns, *([weights] if weights else []), *complete]
     absent = [c for c in dict.fromkeys(wanted) if c not in data.columns]
     if absent:
-        raise FormulaError(f"column(s) {absent} not in the data; available: {list(data.columns)}")
+        hint = (" They are study variables: add them with econ.derive(panel)."
+                if set(absent) <= set(DERIVED_COLUMNS) else "")
+        raise FormulaError(f"column(s) {absent} not in the data; available: "
+                           f"{list(data.columns)}.{hint}")
     keep = np.ones(len(data), dtype=bool)
     dropped: dict[str, int] = {}
     indicator_columns = {f.column for t in formula.terms for f in t.factors if f.kind == "i"}
