@@ -34,8 +34,6 @@ from __future__ import annotations
 import argparse
 import gc
 import json
-import re
-import resource
 import statistics
 import subprocess
 import sys
@@ -47,6 +45,7 @@ from typing import Any
 
 import numpy as np
 import pandas as pd
+from memory import current_mib, peak_mib, reset_peak
 
 OUTPUT = Path(__file__).resolve().parent / "output"
 PACKAGES = ("econ", "pyfixest", "linearmodels")
@@ -131,31 +130,13 @@ FITS: dict[str, Callable[[Any], tuple[np.ndarray, np.ndarray]]] = {
 
 
 # memory --------------------------------------------------------------------------------------
-def _status_mib(field: str) -> float:
-    text = Path("/proc/self/status").read_text()
-    return int(re.search(rf"{field}:\s+(\d+) kB", text).group(1)) / 1024
-
-
-def reset_peak() -> bool:
-    """Reset this process's peak-resident mark (Linux >= 4.0); False where not permitted."""
-    try:
-        Path("/proc/self/clear_refs").write_text("5")
-    except OSError:
-        return False
-    return True
-
-
-def peak_mib() -> float:
-    return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
-
-
 def child_fit(package: str, villages: int, seed: int) -> dict[str, float]:
     """Run in a fresh process: the peak memory of one fit above what the process held before."""
     FITS[package](prepare(package, make_panel(400, seed + 1)))  # warm-up: JIT, lazy imports
     inputs = prepare(package, make_panel(villages, seed))
     gc.collect()
     reset = reset_peak()
-    baseline = _status_mib("VmRSS") if reset else peak_mib()
+    baseline = current_mib("VmRSS") if reset else peak_mib()
     started = time.perf_counter()
     FITS[package](inputs)
     seconds = time.perf_counter() - started
@@ -179,7 +160,7 @@ def child_national(folder: Path, repeats: int) -> dict[str, Any]:
     gc.collect()
     load_peak = peak_mib()
     reset = reset_peak()
-    baseline = _status_mib("VmRSS") if reset else load_peak
+    baseline = current_mib("VmRSS") if reset else load_peak
     seconds, fit_peak, summary = [], 0.0, {}
     for _ in range(repeats):
         began = time.perf_counter()

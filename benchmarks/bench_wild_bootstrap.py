@@ -45,8 +45,6 @@ import io
 import json
 import os
 import pstats
-import re
-import resource
 import statistics
 import subprocess
 import sys
@@ -59,6 +57,7 @@ from typing import Any
 
 import numpy as np
 import pandas as pd
+from memory import current_mib, peak_mib, reset_peak
 
 OUTPUT = Path(__file__).resolve().parent / "output"
 REGRESSORS = ["x1", "x2", "x3", "x4"]
@@ -166,24 +165,6 @@ def run_pyfixest(fit: Any, reps: int, seed: int) -> tuple[float, float]:
 
 
 # memory (fresh children) ---------------------------------------------------------------------
-def _status_mib(field: str) -> float:
-    text = Path("/proc/self/status").read_text()
-    return int(re.search(rf"{field}:\s+(\d+) kB", text).group(1)) / 1024
-
-
-def reset_peak() -> bool:
-    """Reset this process's peak-resident mark (Linux >= 4.0); False where not permitted."""
-    try:
-        Path("/proc/self/clear_refs").write_text("5")
-    except OSError:
-        return False
-    return True
-
-
-def peak_mib() -> float:
-    return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
-
-
 def child_big(size: Size, seed: int, with_ci: bool, repeats: int) -> dict[str, Any]:
     """Run in a fresh process: econ at ``size.big_reps``, its times and peak memory."""
     result = econ_result(econ_frame(make_data(size, seed)))
@@ -191,7 +172,7 @@ def child_big(size: Size, seed: int, with_ci: bool, repeats: int) -> dict[str, A
     run_econ(result, 999, seed, ci_level)  # warm-up: lazy imports, first-touch allocations
     gc.collect()
     reset = reset_peak()
-    baseline = _status_mib("VmRSS") if reset else peak_mib()
+    baseline = current_mib("VmRSS") if reset else peak_mib()
     seconds, pvalue = [], float("nan")
     for _ in range(repeats):
         started = time.perf_counter()
