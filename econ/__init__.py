@@ -9,7 +9,8 @@ The public API, in the order data flows through it:
 - study designs: :func:`strong_alliance`, :func:`gradient_event_study`,
   :func:`heterogeneity`, :func:`designation_effect`;
 - staggered adoption: :func:`att_gt`, :func:`sun_abraham`, :func:`bacon_decomposition`;
-- descriptive tables: :func:`describe_by`, :func:`count_by`, :class:`Table`;
+- tables for papers: :func:`etable` (regressions side by side), :func:`descriptive_table`,
+  :func:`describe_by`, :func:`count_by`, :class:`Table`;
 - simulated data with known truth: :data:`simulate`.
 """
 
@@ -28,16 +29,19 @@ from econ.api.survey import ordered_models, survey_alpha, survey_descriptives
 from econ.data.dataset import SIMULATED_LABEL, Dataset, LoadReport
 from econ.data.derive import derive
 from econ.data.io import read_panel, read_survey, write_panel
+from econ.data.labels import term_label, variable_label
 from econ.data.problems import Problem, ValidationError
 from econ.data.schema import PANEL, SCHEMA_VERSION, SURVEY
 from econ.data.simulate import SimulatedPanel, SimulatedSurvey, SimulationParams, simulate
-from econ.estimation.descriptives import count_by, describe_by
+from econ.estimation.descriptives import count_by, describe_by, summary_statistics
 from econ.estimation.inequality import gini, lorenz_curve, theil_decomposition, theil_l, theil_t
 from econ.inference.bootstrap.settings import WildBootstrap
 from econ.inference.corrections import SmallSample
 from econ.inference.covariance import HC1, IID, Cluster, FewClustersWarning
 from econ.inference.cr2 import CR2
 from econ.inference.cr3 import CR3
+from econ.presentation.descriptive_table import descriptive_table
+from econ.presentation.regression_table import Model, Stars, etable
 from econ.presentation.tables import Table
 from econ.results.bacon import BaconDecomposition, bacon_decomposition
 from econ.results.bootstrap import WildBootstrapTest
@@ -67,6 +71,7 @@ __all__ = [
     "FewClustersWarning",
     "InequalityResult",
     "LoadReport",
+    "Model",
     "OrderedModels",
     "Problem",
     "RegressionResult",
@@ -74,6 +79,7 @@ __all__ = [
     "SimulatedSurvey",
     "SimulationParams",
     "SmallSample",
+    "Stars",
     "Table",
     "ValidationError",
     "WaldTest",
@@ -85,8 +91,10 @@ __all__ = [
     "count_by",
     "derive",
     "describe_by",
+    "descriptive_table",
     "designation_effect",
     "efficiency",
+    "etable",
     "feols",
     "gini",
     "gradient_event_study",
@@ -98,11 +106,14 @@ __all__ = [
     "read_survey",
     "simulate",
     "strong_alliance",
+    "summary_statistics",
     "sun_abraham",
     "survey_alpha",
     "survey_descriptives",
+    "term_label",
     "theil_decomposition",
     "theil_l",
     "theil_t",
+    "variable_label",
     "write_panel",
 ]

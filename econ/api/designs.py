@@ -92,11 +92,17 @@ def _controls(data: pd.DataFrame, controls: Sequence[str]) -> str:
     return "".join(f" + i({c})" if c == "demonstration" else f" + {c}" for c in controls)
 
 
-def _main_fit(data: pd.DataFrame, controls: Sequence[str], cluster: str) -> RegressionResult:
+def _fit(formula: str, data: pd.DataFrame, cluster: str, simulated: bool) -> RegressionResult:
+    """``feols`` on a design's working table, keeping the panel's simulated-data flag."""
+    return feols(formula, Dataset(data, simulated=simulated), cov=Cluster(cluster))
+
+
+def _main_fit(data: pd.DataFrame, controls: Sequence[str], cluster: str,
+              simulated: bool) -> RegressionResult:
     """The triple-difference regression with village and year effects (and its controls)."""
     formula = (f"y ~ {TRIPLE} + endow:post + level:post + level:endow + level"
                f"{_controls(data, controls)} | village_id + year")
-    return feols(formula, data, cov=Cluster(cluster))
+    return _fit(formula, data, cluster, simulated)
 
 
 def strong_alliance(
@@ -128,11 +134,11 @@ def strong_alliance(
     """
     data = _prepare(panel, outcome=outcome, transform=transform, level=level,
                     endowment=endowment, post_year=post_year)
-    main = _main_fit(data, controls, cluster)
+    main = _main_fit(data, controls, cluster, panel.simulated)
     # Designation starts with the transition, so it has no place among the pre-period controls.
     pre_extra = _controls(data, [c for c in controls if c != "demonstration"])
-    pre = feols(f"y ~ endow + level{pre_extra} | township_id + year",
-                data[data["year"] < post_year], cov=Cluster(cluster))
+    pre = _fit(f"y ~ endow + level{pre_extra} | township_id + year",
+               data[data["year"] < post_year], cluster, panel.simulated)
     specs = [
         ("gradient_pre", pre, "endow", "endowment gradient before the transition", -1),
         ("gradient_change", main, "endow:post", "change of the gradient after it", 1),
@@ -235,7 +241,7 @@ def gradient_event_study(
     formula = (f"y ~ i(year, lxe, ref={reference}) + i(year, endow, ref={reference})"
                f" + i(year, level, ref={reference}) + lxe + level{_controls(data, controls)}"
                " | village_id + year")
-    fit = feols(formula, data, cov=Cluster(cluster))
+    fit = _fit(formula, data, cluster, panel.simulated)
     names = [f"year::{y}:lxe" for y in years if y != reference]
     kept = [n for n in names if n in fit.names]
     if not kept:
@@ -328,7 +334,7 @@ def heterogeneity(
         raise ValueError(f"no rows in {post_year}: cannot classify villages at the transition")
     groups = at_start.set_index("village_id")[column].astype(object)
     data["group"] = data["village_id"].map(groups).astype("string")
-    fit = feols("y ~ i(group, post) | village_id + year", data, cov=Cluster(cluster))
+    fit = _fit("y ~ i(group, post) | village_id + year", data, cluster, panel.simulated)
     names = list(fit.names)
     if len(names) < 2:
         raise ValueError(f"fewer than two {by} groups are identified; nothing to compare")
@@ -407,7 +413,7 @@ def designation_effect(
         raise ValueError("designation_effect needs 'demonstration' among the controls")
     data = _prepare(panel, outcome=outcome, transform=transform, level="binary",
                     endowment="continuous", post_year=POST_YEAR)
-    fit = _main_fit(data, controls, cluster)
+    fit = _main_fit(data, controls, cluster, panel.simulated)
     sizes = data["demonstration"].value_counts()
     names = [n for n in fit.names if n.startswith("demonstration::")]
     if not names:

@@ -122,8 +122,8 @@ def efficiency(
             raise ValueError(f"{outcome!r} has {(values <= 0).sum()} non-positive values; "
                              f"the returns are estimated in logs")
         data["y"] = np.log(values)
-        fit = feols("y ~ i(type, log_cum_funds) | village_id + year", data,
-                    cov=Cluster(cluster))
+        fit = feols("y ~ i(type, log_cum_funds) | village_id + year",
+                    Dataset(data, simulated=panel.simulated), cov=Cluster(cluster))
         results.append(_returns(outcome, fit, bootstrap))
     survival = (_survival(data, post_year) if "industry_active" in data.columns else None)
     return Efficiency(tuple(results), survival, panel.simulated)

@@ -86,3 +86,44 @@ def _category_order(series: pd.Series) -> list[object]:
     if isinstance(series.dtype, pd.CategoricalDtype):
         return list(series.cat.categories)
     return sorted(series.dropna().unique())
+
+
+def summary_statistics(panel: Dataset, *,
+                       variables: Sequence[str] | None = None) -> pd.DataFrame:
+    """Count, mean, standard deviation, minimum, quartiles and maximum of each variable.
+
+    Parameters
+    ----------
+    panel
+        A validated (possibly :func:`econ.derive`-d) panel.
+    variables
+        Numeric or boolean columns; by default those of :data:`DEFAULT_VARIABLES` present.
+
+    Returns
+    -------
+    pandas.DataFrame
+        One row per variable: ``variable``, ``n`` (non-missing), ``missing``, ``mean``, ``sd``,
+        ``min``, ``p25``, ``median``, ``p75``, ``max`` (booleans as 0/1, so the mean is a
+        share).
+    """
+    data = panel.data
+    names = list(variables or [v for v in DEFAULT_VARIABLES if v in data.columns])
+    absent = [c for c in names if c not in data.columns]
+    if absent:
+        raise ValueError(f"summary_statistics: the panel has no column {absent}; available: "
+                         f"{list(data.columns)}. Run econ.derive(panel) for derived variables.")
+    not_numeric = [c for c in names if not (pd.api.types.is_numeric_dtype(data[c].dtype)
+                                            or pd.api.types.is_bool_dtype(data[c].dtype))]
+    if not_numeric:
+        raise ValueError(f"summary_statistics needs numeric or boolean columns; {not_numeric} "
+                         f"are not (use describe_by or count_by for categories)")
+    rows = []
+    for name in names:
+        values = data[name].astype("float64")
+        present = values.dropna()
+        quartiles = present.quantile([0.25, 0.5, 0.75]).to_numpy()
+        rows.append({"variable": name, "n": int(present.size),
+                     "missing": int(values.size - present.size), "mean": present.mean(),
+                     "sd": present.std(), "min": present.min(), "p25": quartiles[0],
+                     "median": quartiles[1], "p75": quartiles[2], "max": present.max()})
+    return pd.DataFrame(rows)

@@ -1,4 +1,4 @@
-"""Render a DataFrame as a publication table in Markdown, LaTeX (booktabs) and CSV.
+"""Render a finished table as LaTeX (booktabs), HTML, Markdown, plain text and CSV.
 
 The same numbers always render to the same bytes: fixed digits, no locale, no timestamps, so a
 replication run can be compared byte for byte with the previous one.
@@ -6,6 +6,9 @@ replication run can be compared byte for byte with the previous one.
 
 from __future__ import annotations
 
+import html
+import re
+import unicodedata
 from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
@@ -15,17 +18,58 @@ import pandas as pd
 
 _LATEX_SPECIAL = {"\\": r"\textbackslash{}", "&": r"\&", "%": r"\%", "$": r"\$", "#": r"\#",
                   "_": r"\_", "{": r"\{", "}": r"\}", "~": r"\textasciitilde{}",
-                  "^": r"\textasciicircum{}"}
+                  "^": r"\textasciicircum{}", "²": r"\textsuperscript{2}",
+                  "×": r"\ensuremath{\times}", "≥": r"\ensuremath{\geq}",
+                  "≤": r"\ensuremath{\leq}"}
+# A number, possibly signed and followed by significance stars, as a whole cell.
+_STARRED = re.compile(r"^(?P<number>-?[\d,]*\.?\d+)(?P<stars>\*+)$")
+# A minus sign in front of a digit (not a hyphen inside a word): typeset as a math minus.
+_MINUS = re.compile(r"(?<![\w.])-(?=\d)")
+
+#: Formats :meth:`Table.write` knows, by file suffix.
+FORMATS = ("md", "tex", "html", "csv", "txt")
+LATEX_PREAMBLE = (r"% Needs \usepackage{booktabs,threeparttable}; Chinese text needs "
+                  r"\usepackage{xeCJK} (XeLaTeX) or the ctex class.")
 
 
 @dataclass(frozen=True)
 class Table:
-    """A finished table: a title, a body of formatted cells and notes printed beneath."""
+    """A finished table: a title, header rows, a body of formatted cells and notes beneath.
+
+    Attributes
+    ----------
+    title
+        Caption.
+    header
+        Column headings (the first cell heads the label column).
+    rows
+        Body cells, already formatted as text.
+    notes
+        Printed beneath the table (a ``threeparttable`` note in LaTeX).
+    rules
+        Row positions before which a rule separates panels of the body (for example the
+        coefficients from the fixed-effect and fit-statistic rows).
+    extra_header
+        Further heading rows printed under ``header`` (for example the dependent variables).
+    """
 
     title: str
     header: tuple[str, ...]
     rows: tuple[tuple[str, ...], ...]
     notes: tuple[str, ...] = ()
+    rules: tuple[int, ...] = ()
+    extra_header: tuple[tuple[str, ...], ...] = ()
+
+    def __post_init__(self) -> None:
+        width = len(self.header)
+        ragged = [i for i, row in enumerate((*self.extra_header, *self.rows))
+                  if len(row) != width]
+        if ragged:
+            raise ValueError(f"every row needs {width} cells like the header; rows {ragged} "
+                             f"(counting heading rows first) differ")
+        bad = [r for r in self.rules if not 0 < r < len(self.rows)]
+        if bad:
+            raise ValueError(f"rules {bad} must fall between body rows 1..{len(self.rows) - 1}")
 
     @classmethod
     def from_frame(cls, frame: pd.DataFrame, *, title: str, notes: Sequence[str] = (),
@@ -41,24 +85,50 @@ class Table:
             frame = frame.reset_index()
         header = tuple(str(c) for c in frame.columns)
         is_label = [name in plain for name in header]
-        rows = tuple(tuple(str(v) if label else _cell(v, digits)
+        rows = tuple(tuple(str(v) if label else format_number(v, digits)
                            for v, label in zip(record, is_label, strict=True))
                      for record in frame.itertuples(index=False, name=None))
         return cls(title, header, rows, tuple(notes))
 
+    # renderers ---------------------------------------------------------------------------
     def to_markdown(self) -> str:
-        lines = [f"**{self.title}**", "", "| " + " | ".join(self.header) + " |",
+        lines = [f"**{self.title}**", "", _md_row(self.header),
                  "|" + "|".join(" --- " for _ in self.header) + "|"]
-        lines += ["| " + " | ".join(row) + " |" for row in self.rows]
-        lines += [""] + [f"*{note}*" for note in self.notes]
+        lines += [_md_row(row) for row in (*self.extra_header, *self.rows)]
+        lines += [""] + [f"*{_md_escape(note)}*" for note in self.notes]
         return "\n".join(lines).rstrip() + "\n"
 
+    def to_text(self) -> str:
+        """Aligned plain text (for the console and logs)."""
+        body = (self.header, *self.extra_header, *self.rows)
+        widths = [max(_width(r[j]) for r in body) for j in range(len(self.header))]
+
+        def line(cells: tuple[str, ...]) -> str:
+            first = cells[0] + " " * (widths[0] - _width(cells[0]))
+            rest = (" " * (w - _width(c)) + c for c, w in zip(cells[1:], widths[1:], strict=True))
+            return "  ".join([first, *rest]).rstrip()
+
+        thin = "-" * (sum(widths) + 2 * (len(widths) - 1))
+        lines = [self.title, "=" * len(thin), *(line(r) for r in self.header_rows), thin]
+        for i, row in enumerate(self.rows):
+            if i in self.rules:
+                lines.append(thin)
+            lines.append(line(row))
+        lines += ["=" * len(thin), *self.notes]
+        return "\n".join(lines) + "\n"
+
     def to_latex(self) -> str:
-        spec = "l" + "r" * (len(self.header) - 1)
-        lines = [r"\begin{table}[htbp]", r"\centering", rf"\caption{{{_tex(self.title)}}}",
-                 r"\begin{threeparttable}", rf"\begin{{tabular}}{{{spec}}}", r"\toprule",
-                 " & ".join(_tex(h) for h in self.header) + r" \\", r"\midrule"]
-        lines += [" & ".join(_tex(c) for c in row) + r" \\" for row in self.rows]
+        """A ``table`` float: booktabs rules, notes in a ``threeparttable``."""
+        spec = "l" + "c" * (len(self.header) - 1)
+        lines = [LATEX_PREAMBLE, r"\begin{table}[htbp]", r"\centering",
+                 rf"\caption{{{_tex(self.title)}}}", r"\begin{threeparttable}",
+                 rf"\begin{{tabular}}{{{spec}}}", r"\toprule"]
+        lines += [_tex_row(row) for row in self.header_rows]
+        lines.append(r"\midrule")
+        for i, row in enumerate(self.rows):
+            if i in self.rules:
+                lines.append(r"\midrule")
+            lines.append(_tex_row(row))
         lines += [r"\bottomrule", r"\end{tabular}"]
         if self.notes:
             lines += [r"\begin{tablenotes}", r"\footnotesize"]
@@ -67,24 +137,61 @@ class Table:
         lines += [r"\end{threeparttable}", r"\end{table}"]
         return "\n".join(lines) + "\n"
 
+    def to_html(self) -> str:
+        """A self-contained ``<table>`` (caption, head, body with panel rules, notes in foot)."""
+        e = html.escape
+        width = len(self.header)
+        head = "".join("<tr>" + "".join(f"<th>{e(c)}</th>" for c in row) + "</tr>"
+                       for row in self.header_rows)
+        body = []
+        for i, row in enumerate(self.rows):
+            style = ' style="border-top: 1px solid"' if i in self.rules else ""
+            cells = [f'<th style="text-align: left">{e(row[0])}</th>',
+                     *(f"<td>{e(c)}</td>" for c in row[1:])]
+            body.append(f"<tr{style}>" + "".join(cells) + "</tr>")
+        foot = "".join(f'<tr><td colspan="{width}" style="text-align: left">'
+                       f"<em>{e(note)}</em></td></tr>" for note in self.notes)
+        return ('<table class="econ-table" style="border-collapse: collapse; '
+                'border-top: 2px solid; border-bottom: 2px solid; text-align: center">\n'
+                f"<caption>{e(self.title)}</caption>\n"
+                f'<thead style="border-bottom: 1px solid">{head}</thead>\n'
+                f"<tbody>\n" + "\n".join(body) + "\n</tbody>\n"
+                + (f"<tfoot>{foot}</tfoot>\n" if foot else "") + "</table>\n")
+
     def to_csv(self) -> str:
         frame = pd.DataFrame(list(self.rows), columns=list(self.header))
         return frame.to_csv(index=False, lineterminator="\n")
 
-    def write(self, stem: str | Path) -> list[Path]:
-        """Write ``stem.md``, ``stem.tex`` and ``stem.csv`` (UTF-8); return the paths."""
+    @property
+    def header_rows(self) -> tuple[tuple[str, ...], ...]:
+        return (self.header, *self.extra_header)
+
+    def write(self, stem: str | Path, *, formats: Sequence[str] = ("md", "tex", "html", "csv")
+              ) -> list[Path]:
+        """Write ``stem.<format>`` for each of ``formats`` (UTF-8); return the paths."""
+        unknown = [f for f in formats if f not in FORMATS]
+        if unknown:
+            raise ValueError(f"unknown table format(s) {unknown}; choose from {FORMATS}")
+        render = {"md": self.to_markdown, "tex": self.to_latex, "html": self.to_html,
+                  "csv": self.to_csv, "txt": self.to_text}
         base = Path(stem)
         base.parent.mkdir(parents=True, exist_ok=True)
         written = []
-        for suffix, text in ((".md", self.to_markdown()), (".tex", self.to_latex()),
-                             (".csv", self.to_csv())):
-            path = base.with_suffix(suffix)
-            path.write_text(text, encoding="utf-8", newline="\n")
+        for suffix in formats:
+            path = base.with_name(f"{base.name}.{suffix}")
+            path.write_text(render[suffix](), encoding="utf-8", newline="\n")
             written.append(path)
         return written
 
+    def __str__(self) -> str:
+        return self.to_text()
 
-def _cell(value: object, digits: int) -> str:
+    def _repr_html_(self) -> str:
+        return self.to_html()
+
+
+def format_number(value: object, digits: int) -> str:
+    """One cell: counts with thousands separators, floats to ``digits``, missing as empty."""
     if value is None or value is pd.NA or (isinstance(value, float) and np.isnan(value)):
         return ""
     if isinstance(value, bool | np.bool_):
@@ -96,5 +203,30 @@ def _cell(value: object, digits: int) -> str:
     return str(value)
 
 
+def _width(text: str) -> int:
+    """Columns a string takes in a terminal: wide (CJK) characters take two."""
+    return sum(2 if unicodedata.east_asian_width(ch) in "WF" else 1 for ch in text)
+
+
+def _md_escape(text: str) -> str:
+    return text.replace("|", r"\|").replace("*", r"\*")
+
+
+def _md_row(cells: tuple[str, ...]) -> str:
+    return "| " + " | ".join(_md_escape(c) for c in cells) + " |"
+
+
 def _tex(text: str) -> str:
-    return "".join(_LATEX_SPECIAL.get(ch, ch) for ch in text)
+    escaped = "".join(_LATEX_SPECIAL.get(ch, ch) for ch in text)
+    return _MINUS.sub(r"\\ensuremath{-}", escaped)
+
+
+def _tex_cell(text: str) -> str:
+    match = _STARRED.match(text)
+    if match:
+        return _tex(match.group("number")) + rf"\textsuperscript{{{match.group('stars')}}}"
+    return _tex(text)
+
+
+def _tex_row(cells: tuple[str, ...]) -> str:
+    return " & ".join(_tex_cell(c) for c in cells) + r" \\"

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import pandas as pd
+import pytest
 
 import econ
 
@@ -32,8 +33,11 @@ def test_latex_is_escaped_booktabs_with_notes():
 
 def test_write_creates_each_format(tmp_path):
     paths = _table().write(tmp_path / "t1")
-    assert [p.suffix for p in paths] == [".md", ".tex", ".csv"]
-    assert pd.read_csv(paths[2]).shape == (2, 4)
+    assert [p.suffix for p in paths] == [".md", ".tex", ".html", ".csv"]
+    assert pd.read_csv(paths[3]).shape == (2, 4)
+    assert [p.name for p in _table().write(tmp_path / "t1.v2", formats=["txt"])] == ["t1.v2.txt"]
+    with pytest.raises(ValueError, match="unknown table format"):
+        _table().write(tmp_path / "t1", formats=["docx"])
 
 
 def test_index_and_label_columns_print_plainly():

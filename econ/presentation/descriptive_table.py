@@ -1,0 +1,44 @@
+"""Summary-statistics tables with variable labels in English or Chinese."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+from econ.data.dataset import SIMULATED_LABEL, Dataset
+from econ.data.labels import Language, variable_label
+from econ.estimation.descriptives import summary_statistics
+from econ.presentation.tables import Table, format_number
+
+_HEADER = {
+    "en": ("Variable", "N", "Mean", "SD", "Min", "P25", "Median", "P75", "Max"),
+    "zh": ("变量", "观测值", "均值", "标准差", "最小值", "25%分位数", "中位数", "75%分位数",
+           "最大值"),
+}
+_MISSING = {"en": "{} missing value(s) of {} left out.", "zh": "{1}有{0}个缺失值，未计入。"}
+
+
+def descriptive_table(
+    panel: Dataset,
+    *,
+    variables: Sequence[str] | None = None,
+    language: Language = "en",
+    title: str = "Summary statistics",
+    digits: int = 3,
+    notes: Sequence[str] = (),
+) -> Table:
+    """A summary-statistics table (N, mean, SD, min, quartiles, max), one row per variable.
+
+    Missing values are left out of each variable's statistics and counted in a note; a note
+    marks simulated data.
+    """
+    variable_label("y", language)  # validates the language
+    stats = summary_statistics(panel, variables=variables)
+    rows = tuple(
+        (variable_label(r.variable, language), f"{r.n:,}",
+         *(format_number(float(getattr(r, c)), digits)
+           for c in ("mean", "sd", "min", "p25", "median", "p75", "max")))
+        for r in stats.itertuples())
+    extra = [_MISSING[language].format(f"{r.missing:,}", variable_label(r.variable, language))
+             for r in stats.itertuples() if r.missing]
+    simulated = [SIMULATED_LABEL] if panel.simulated else []
+    return Table(title, _HEADER[language], rows, (*notes, *extra, *simulated))
