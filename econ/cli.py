@@ -1,39 +1,107 @@
 """The ``econ`` command.
 
-Exit codes: 0 success; 1 the input failed validation; 2 a usage error (bad arguments, missing
-file or unknown step).
+Exit codes: 0 success; 1 the input failed validation (the problems are printed); 2 a usage
+error (bad arguments, missing file, unknown step or column, a formula that does not fit).
 """
 
 from __future__ import annotations
 
 import argparse
 import sys
+import time
 from collections.abc import Sequence
 from dataclasses import fields
 from pathlib import Path
+from typing import TextIO
 
 import pandas as pd
 
+from econ.api.regression import feols
 from econ.api.replicate import DEFAULT_PANEL, replicate
+from econ.data.derive import derive
 from econ.data.io import read_panel, read_survey, write_panel
 from econ.data.problems import ValidationError
 from econ.data.simulate import PRESETS, simulate
+from econ.inference.bootstrap.settings import WildBootstrap
+from econ.inference.covariance import HC1, IID, Cluster, CovarianceSpec
+from econ.inference.cr2 import CR2
+from econ.inference.cr3 import CR3
+from econ.presentation.regression_table import Model, etable
+from econ.spec.formula import FormulaError
 
 EXIT_OK, EXIT_INVALID, EXIT_USAGE = 0, 1, 2
+
+_EPILOG = """\
+examples:
+  econ validate 我的村庄面板.csv
+  econ fit "assistance_funds ~ high_level:rich:post + rich:post | village_id + year" \\
+      data/village_panel.parquet --cluster township_id --bootstrap high_level:rich:post
+  econ replicate                          # every table and figure from the shipped data
+  econ replicate --panel my_panel.csv --reps 999 --steps strong_alliance
+  econ simulate wp.parquet --config wp --seed 7
+
+exit codes: 0 success, 1 the input failed validation, 2 usage error.
+"""
 
 
 def _parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(
-        prog="econ",
-        description="Village-assistance econometrics: validate panels, simulate study data, "
-                    "reproduce the replication outputs.",
+        prog="econ", epilog=_EPILOG, formatter_class=argparse.RawDescriptionHelpFormatter,
+        description="Village-assistance (驻村帮扶) econometrics: check a panel, fit a model, "
+                    "reproduce the replication tables and figures, simulate study data.",
     )
     commands = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
 
+    check = commands.add_parser(
+        "validate", help="check a panel or survey file and print what was found",
+        description="Load FILE (.csv in UTF-8 or GBK, .xlsx, .dta, .parquet or a folder of "
+                    "parquet files; Chinese or English headers) and print either a load report "
+                    "(renamed columns, recoded values) or every problem found, with rows and "
+                    "the fix. Exit code 1 if the file has problems.")
+    check.add_argument("file", type=Path)
+    check.add_argument("--survey", action="store_true", help="FILE is a cadre survey")
+    check.add_argument("--encoding", default=None, help="CSV encoding (default: detected)")
+
+    fit = commands.add_parser(
+        "fit", help="fit a regression formula on a panel file and print the summary",
+        formatter_class=argparse.RawDescriptionHelpFormatter,
+        description="Validate FILE, add the study variables (post, high_level, rich, typology, "
+                    "... see econ.derive), fit FORMULA by least squares with the fixed effects "
+                    "after '|' absorbed, and print the summary.",
+        epilog="formula syntax (fixest style):\n"
+               "  y ~ x1 + x2:x3            interaction x2 times x3\n"
+               "  y ~ C(unit_level, ref=county)   dummies for a category\n"
+               "  y ~ i(event_time, ref=-1)  event-time dummies\n"
+               "  y ~ x | village_id + year  absorbed fixed effects\n"
+               "example:\n"
+               '  econ fit "assistance_funds ~ high_level:rich:post + rich:post + high_level:post'
+               ' | village_id + year" data/village_panel.parquet --cluster township_id')
+    fit.add_argument("formula", help='e.g. "assistance_funds ~ high_level:post | village_id + '
+                                     'year" (quote it)')
+    fit.add_argument("file", type=Path, help="panel file (any format econ validate reads)")
+    fit.add_argument("--cluster", nargs="+", default=None, metavar="COLUMN",
+                     help="cluster-robust (CR1) standard errors by these columns")
+    fit.add_argument("--vcov", choices=("iid", "hc1", "cr1", "cr2", "cr3"), default=None,
+                     help="covariance (default: cr1 with --cluster, else iid); cr2/cr3 need "
+                          "one --cluster column")
+    fit.add_argument("--weights", default=None, metavar="COLUMN", help="WLS weights column")
+    fit.add_argument("--bootstrap", nargs="+", default=(), metavar="TERM",
+                     help="wild cluster bootstrap p-value and CI for these coefficients "
+                          "(needs --cluster)")
+    fit.add_argument("--reps", type=int, default=9999, help="bootstrap replications (9999)")
+    fit.add_argument("--seed", type=int, default=20240501, help="bootstrap seed")
+    fit.add_argument("--format", choices=("text", "latex", "markdown", "html"), default="text",
+                     help="text: full summary; others: a regression table to paste into a paper")
+    fit.add_argument("--language", choices=("en", "zh"), default="en",
+                     help="labels in tables (default en)")
+    fit.add_argument("--encoding", default=None, help="CSV encoding (default: detected)")
+
     run = commands.add_parser(
         "replicate", help="reproduce every table and figure from the shipped (or your) panel",
-        description="Run the scripts in replication/ and write replication/output/ with a "
-                    "manifest.json (input SHA-256, versions, time per step).")
+        description="Run the scripts in replication/ (from the project root) and write "
+                    "replication/output/: tables (.md, .tex, .html, .csv), figures (.png, "
+                    ".pdf) and manifest.json (input SHA-256, seeds, versions, time per step). "
+                    "A second run writes byte-identical tables.")
     run.add_argument("--root", type=Path, default=Path("."),
                      help="project root holding replication/ and data/ (default: .)")
     run.add_argument("--panel", type=Path, default=None,
@@ -44,15 +112,7 @@ def _parser() -> argparse.ArgumentParser:
                      help="output folder (default: replication/output)")
     run.add_argument("--reps", type=int, default=None,
                      help="bootstrap replications for the steps that bootstrap (default: each "
-                          "step's own, 9999)")
-
-    check = commands.add_parser(
-        "validate", help="check a panel or survey file and print what was found",
-        description="Load FILE (.csv in UTF-8 or GBK, .xlsx, .dta, .parquet or a folder of "
-                    "parquet files) and print either a load report or every problem found.")
-    check.add_argument("file", type=Path)
-    check.add_argument("--survey", action="store_true", help="FILE is a cadre survey")
-    check.add_argument("--encoding", default=None, help="CSV encoding (default: detected)")
+                          "step's own, up to 9999)")
 
     make = commands.add_parser(
         "simulate", help="write a SIMULATED panel (or cadre survey) with known true effects",
@@ -67,6 +127,70 @@ def _parser() -> argparse.ArgumentParser:
                       help="write the cadre survey instead of the panel")
     make.add_argument("--respondents", type=int, default=124, help="survey size (default 124)")
     return parser
+
+
+class ProgressBar:
+    """Step progress: a redrawn bar on a terminal, one line per event otherwise (logs, CI)."""
+
+    def __init__(self, stream: TextIO | None = None, width: int = 24) -> None:
+        self.stream = stream or sys.stdout
+        self.width = width
+        self.live = self.stream.isatty()
+        self.started = time.perf_counter()
+
+    def __call__(self, step: int, steps: int, name: str, seconds: float | None) -> None:
+        done = step - (seconds is None)
+        if not self.live:
+            status = "..." if seconds is None else f"done in {seconds:.1f}s"
+            print(f"[{step}/{steps}] {name} {status}", file=self.stream, flush=True)
+            return
+        filled = self.width * done // steps
+        bar = "#" * filled + "-" * (self.width - filled)
+        elapsed = time.perf_counter() - self.started
+        self.stream.write(f"\r[{bar}] {done}/{steps} {name:<18} {elapsed:6.1f}s")
+        if done == steps:
+            self.stream.write("\n")
+        self.stream.flush()
+
+
+def _covariance(args: argparse.Namespace) -> CovarianceSpec:
+    kind = args.vcov or ("cr1" if args.cluster else "iid")
+    if kind in ("cr1", "cr2", "cr3") and not args.cluster:
+        raise ValueError(f"--vcov {kind} needs --cluster COLUMN")
+    if kind in ("cr2", "cr3") and len(args.cluster) != 1:
+        raise ValueError(f"--vcov {kind} takes one cluster column")
+    if kind == "iid":
+        return IID()
+    if kind == "hc1":
+        return HC1()
+    if kind == "cr2":
+        return CR2(args.cluster[0])
+    if kind == "cr3":
+        return CR3(args.cluster[0])
+    return Cluster(*args.cluster)
+
+
+def _fit(args: argparse.Namespace) -> None:
+    spec = _covariance(args)
+    if args.bootstrap and not args.cluster:
+        raise ValueError("--bootstrap needs --cluster COLUMN (the bootstrap resamples clusters)")
+    panel = derive(read_panel(args.file, encoding=args.encoding))
+    results = feols(args.formula, panel, cov=spec, weights=args.weights)
+    options = WildBootstrap(reps=args.reps, seed=args.seed).options()
+    for result in results if isinstance(results, tuple) else (results,):
+        missing = [t for t in args.bootstrap if t not in result.names]
+        if missing:
+            raise ValueError(f"--bootstrap {missing}: not coefficients of the model; "
+                             f"coefficients: {list(result.names)}")
+        tests = tuple(result.wild_bootstrap(t, **options) for t in args.bootstrap)
+        if args.format == "text":
+            print(result.summary())
+            for test in tests:
+                print(test.summary())
+            continue
+        table = etable(Model(result, bootstrap=tests), language=args.language)
+        print({"latex": table.to_latex, "markdown": table.to_markdown,
+               "html": table.to_html}[args.format](), end="")
 
 
 def _simulate(args: argparse.Namespace) -> None:
@@ -92,18 +216,19 @@ def main(argv: Sequence[str] | None = None) -> int:
     try:
         if args.command == "replicate":
             manifest = replicate(root=args.root, panel_path=args.panel, steps=args.steps,
-                                 output=args.output, reps=args.reps,
-                                 progress=lambda line: print(line, flush=True))
+                                 output=args.output, reps=args.reps, progress=ProgressBar())
             print(f"wrote {manifest.parent} (manifest: {manifest})")
         elif args.command == "validate":
             reader = read_survey if args.survey else read_panel
             print(repr(reader(args.file, encoding=args.encoding)))
+        elif args.command == "fit":
+            _fit(args)
         elif args.command == "simulate":
             _simulate(args)
     except ValidationError as error:
         print(error, file=sys.stderr)
         return EXIT_INVALID
-    except (FileNotFoundError, FileExistsError, ValueError) as error:
+    except (FileNotFoundError, FileExistsError, ValueError, FormulaError) as error:
         print(f"econ {args.command}: {error}", file=sys.stderr)
         return EXIT_USAGE
     return EXIT_OK

@@ -2,8 +2,9 @@
 
 A replication script is a file ``replication/<step>.py`` (names starting with ``_`` are skipped)
 that defines ``main(*, panel: econ.Dataset, output: pathlib.Path) -> list[pathlib.Path]`` (plus
-``reps: int`` if it bootstraps) and imports only the public ``econ`` API, so it can also be run
-on its own.
+``reps: int`` if it bootstraps, and a module-level ``SEED`` if it draws random numbers; both are
+recorded in the manifest) and imports only the public ``econ`` API, so it can also be run on its
+own.
 """
 
 from __future__ import annotations
@@ -18,22 +19,27 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from importlib import metadata
 from pathlib import Path
+from types import ModuleType
 
 from econ.data.io import read_panel
 
 DEFAULT_PANEL = Path("data") / "village_panel.parquet"
 SCRIPTS = Path("replication")
 OUTPUT = SCRIPTS / "output"
-_VERSIONED = ("econ", "numpy", "pandas", "pyarrow", "scipy", "statsmodels", "linearmodels")
+_VERSIONED = ("econ", "numpy", "pandas", "pyarrow", "scipy", "statsmodels", "linearmodels",
+              "matplotlib")
+#: ``progress(step number, steps, step name, seconds)``: seconds is ``None`` when a step starts.
+Progress = Callable[[int, int, str, float | None], None]
 
 
 @dataclass(frozen=True)
 class StepRecord:
-    """One script's run: its outputs (with SHA-256) and how long it took."""
+    """One script's run: its outputs (with SHA-256), its seed and how long it took."""
 
     step: str
     outputs: tuple[tuple[str, str], ...]
     seconds: float
+    seed: int | None
 
 
 def find_steps(scripts: Path) -> dict[str, Path]:
@@ -53,7 +59,7 @@ def replicate(
     steps: Sequence[str] | None = None,
     output: Path | None = None,
     reps: int | None = None,
-    progress: Callable[[str], None] | None = None,
+    progress: Progress | None = None,
 ) -> Path:
     """Run the replication scripts on a panel and write a manifest; return the manifest path.
 
@@ -71,7 +77,7 @@ def replicate(
         Bootstrap replications for the steps that bootstrap (each script's default if
         ``None``); recorded in the manifest.
     progress
-        Called with a line of text as each step starts and ends.
+        Called as each step starts (``seconds=None``) and ends.
     """
     available = find_steps(root / SCRIPTS)
     chosen = list(available) if not steps else list(steps)
@@ -82,24 +88,25 @@ def replicate(
     panel = read_panel(source)
     out = output or root / OUTPUT
     out.mkdir(parents=True, exist_ok=True)
-    say = progress or (lambda _line: None)
+    say = progress or (lambda *_: None)
     records = []
     for i, name in enumerate(chosen, start=1):
-        say(f"[{i}/{len(chosen)}] {name} ...")
+        say(i, len(chosen), name, None)
         started = time.perf_counter()
-        main = _load_main(available[name])
-        bootstraps = "reps" in inspect.signature(main).parameters
+        module = _load(available[name])
+        bootstraps = "reps" in inspect.signature(module.main).parameters
         options = {"reps": reps} if reps is not None and bootstraps else {}
-        written = main(panel=panel, output=out, **options)
+        written = module.main(panel=panel, output=out, **options)
         seconds = time.perf_counter() - started
         records.append(StepRecord(name, tuple((p.relative_to(out).as_posix(), _sha256(p))
-                                              for p in written), round(seconds, 3)))
-        say(f"[{i}/{len(chosen)}] {name} done in {seconds:.1f}s ({len(written)} files)")
+                                              for p in written), round(seconds, 3),
+                                  getattr(module, "SEED", None)))
+        say(i, len(chosen), name, seconds)
     manifest = {
         "input": {"path": str(source), "sha256": _input_digest(Path(source)),
                   "simulated": panel.simulated, "rows": len(panel)},
         "bootstrap_reps": reps,
-        "steps": [{"step": r.step, "seconds": r.seconds,
+        "steps": [{"step": r.step, "seed": r.seed, "seconds": r.seconds,
                    "outputs": [{"file": f, "sha256": h} for f, h in r.outputs]}
                   for r in records],
         "versions": {"python": platform.python_version(),
@@ -110,7 +117,7 @@ def replicate(
     return path
 
 
-def _load_main(script: Path) -> Callable[..., list[Path]]:
+def _load(script: Path) -> ModuleType:
     spec = importlib.util.spec_from_file_location(f"econ_replication_{script.stem}", script)
     if spec is None or spec.loader is None:
         raise ImportError(f"cannot import replication script {script}")
@@ -118,7 +125,7 @@ def _load_main(script: Path) -> Callable[..., list[Path]]:
     spec.loader.exec_module(module)
     if not callable(getattr(module, "main", None)):
         raise TypeError(f"replication script {script} defines no main(*, panel, output)")
-    return module.main
+    return module
 
 
 def _sha256(path: Path) -> str:

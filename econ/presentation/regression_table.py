@@ -34,6 +34,7 @@ _WORDS = {
     "boot_p": ("{}: wild bootstrap p", "{}：野自助法p值"),
     "boot_ci": ("{}: wild bootstrap {:.0%} CI", "{}：野自助法{:.0%}置信区间"),
     "dependent": ("Dependent variable", "被解释变量"),
+    "title": ("Regression results", "回归结果"),
     "se": ("Standard errors in parentheses.", "括号内为标准误。"),
     "tstat": ("t statistics in parentheses.", "括号内为t统计量。"),
     "ci": ("{:.0%} confidence intervals in brackets.", "方括号内为{:.0%}置信区间。"),
@@ -118,7 +119,7 @@ def etable(
     stars: Stars = Stars(),
     stars_from: Literal["analytic", "bootstrap"] = "analytic",
     digits: int = 3,
-    title: str = "Regression results",
+    title: str | None = None,
     notes: Sequence[str] = (),
     fit_statistics: Sequence[Literal["nobs", "r2", "r2_within"]] = ("nobs", "r2", "r2_within"),
 ) -> Table:
@@ -147,9 +148,9 @@ def etable(
     digits
         Decimals of estimates and what is printed beneath them.
     title, notes
-        Caption and extra notes; the table also states what is beneath the estimates, the
-        stars, the bootstrap settings and, when any model was fitted on simulated data, that
-        the data are simulated.
+        Caption (default "Regression results" / "回归结果") and extra notes; the table also
+        states what is beneath the estimates, the stars, the bootstrap settings and, when any
+        model was fitted on simulated data, that the data are simulated.
     fit_statistics
         Rows at the bottom, in order.
 
@@ -235,7 +236,7 @@ def etable(
                                    else labels[c.result.fit.outcome] for c in columns))]
     if any(c.title for c in columns):
         extra.append(("", *(c.title for c in columns)))
-    return Table(title, header, tuple(rows),
+    return Table(word("title") if title is None else title, header, tuple(rows),
                  _notes(columns, language, beneath, level, stars, stars_from, notes),
                  tuple(sorted({r for r in rules if 0 < r < len(rows)})), tuple(extra))
 

@@ -1,0 +1,94 @@
+"""The ``econ`` command run as a subprocess: help a newcomer can follow, readable errors and
+exit codes scripts can rely on, and ``econ fit`` printing the same numbers as ``econ.feols``."""
+
+from __future__ import annotations
+
+import io
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+import econ
+from econ.cli import ProgressBar
+
+ROOT = Path(__file__).resolve().parent.parent
+PANEL = ROOT / "data" / "village_panel.parquet"
+FORMULA = "assistance_funds ~ high_level:rich:post + rich:post | village_id + year"
+
+
+def _econ(*args: str, cwd: Path = ROOT) -> subprocess.CompletedProcess[str]:
+    return subprocess.run([sys.executable, "-m", "econ.cli", *args], cwd=cwd,
+                          capture_output=True, text=True, encoding="utf-8", check=False)
+
+
+def test_help_lists_every_command_with_examples_and_exit_codes():
+    run = _econ("--help")
+    assert run.returncode == 0
+    for command in ("validate", "fit", "replicate", "simulate"):
+        assert command in run.stdout
+    assert "examples:" in run.stdout and "exit codes: 0 success" in run.stdout
+    for command in ("validate", "fit", "replicate", "simulate"):
+        sub = _econ(command, "--help")
+        assert sub.returncode == 0 and "usage: econ " + command in sub.stdout
+    assert "formula syntax" in _econ("fit", "--help").stdout
+
+
+def test_a_bad_file_gives_a_readable_error_and_exit_code_1(tmp_path):
+    bad = tmp_path / "坏数据.csv"
+    bad.write_text("村庄编码,年份,乡镇编码,县编码,市编码,帮扶项目资金\n"
+                   "001,2020,T1,C1,X,12.5\n001,2020,T1,C1,X,abc\n", encoding="gbk")
+    run = _econ("validate", str(bad))
+    assert run.returncode == 1
+    assert "Traceback" not in run.stderr
+    assert "duplicate" in run.stderr and "assistance_funds" in run.stderr
+    assert "abc" in run.stderr
+
+
+def test_usage_errors_exit_2_without_a_traceback(tmp_path):
+    for args in (["validate", str(tmp_path / "absent.csv")],
+                 ["fit", "assistance_funds ~ nope | village_id", str(PANEL)],
+                 ["fit", FORMULA, str(PANEL), "--vcov", "cr2"],
+                 ["fit", FORMULA, str(PANEL), "--bootstrap", "rich:post"],
+                 ["replicate", "--steps", "nope"]):
+        run = _econ(*args)
+        assert run.returncode == 2, args
+        assert "Traceback" not in run.stderr and run.stderr.startswith("econ "), run.stderr
+    assert _econ("frobnicate").returncode == 2
+
+
+def test_fit_prints_the_summary_of_feols():
+    run = _econ("fit", FORMULA, str(PANEL), "--cluster", "township_id")
+    assert run.returncode == 0, run.stderr
+    reference = econ.feols(FORMULA, econ.derive(econ.read_panel(PANEL)),
+                           cov=econ.Cluster("township_id"))
+    assert str(reference.summary()) in run.stdout
+    assert econ.SIMULATED_LABEL in run.stdout
+
+
+@pytest.mark.parametrize(("fmt", "marker"), [("latex", r"\toprule"), ("markdown", "| --- |"),
+                                             ("html", "<table")])
+def test_fit_prints_a_paper_table(fmt, marker):
+    run = _econ("fit", FORMULA, str(PANEL), "--cluster", "township_id", "--bootstrap",
+                "rich:post", "--reps", "199", "--format", fmt)
+    assert run.returncode == 0, run.stderr
+    assert marker in run.stdout and "wild bootstrap" in run.stdout
+
+
+def test_progress_bar_redraws_on_a_terminal_and_prints_lines_otherwise():
+    class Terminal(io.StringIO):
+        def isatty(self) -> bool:
+            return True
+
+    screen, log = Terminal(), io.StringIO()
+    for stream in (screen, log):
+        bar = ProgressBar(stream, width=4)
+        for step, name in ((1, "a"), (2, "b")):
+            bar(step, 2, name, None)
+            bar(step, 2, name, 1.5)
+    drawn = screen.getvalue()
+    assert drawn.count("\r") == 4 and "[##--] 1/2 a" in drawn and "[####] 2/2 b" in drawn
+    assert drawn.endswith("\n") and drawn.count("\n") == 1
+    assert log.getvalue().splitlines() == ["[1/2] a ...", "[1/2] a done in 1.5s",
+                                           "[2/2] b ...", "[2/2] b done in 1.5s"]
