@@ -11,6 +11,8 @@ The public API, in the order data flows through it:
 - staggered adoption: :func:`att_gt`, :func:`sun_abraham`, :func:`bacon_decomposition`;
 - tables for papers: :func:`etable` (regressions side by side), :func:`descriptive_table`,
   :func:`describe_by`, :func:`count_by`, :class:`Table`;
+- figures for papers: :func:`event_study_plot`, :func:`coefficient_plot`, :func:`lorenz_plot`,
+  :func:`bootstrap_distribution_plot` (each a :class:`Chart` holding the plotted numbers);
 - simulated data with known truth: :data:`simulate`.
 """
 
@@ -41,6 +43,15 @@ from econ.inference.covariance import HC1, IID, Cluster, FewClustersWarning
 from econ.inference.cr2 import CR2
 from econ.inference.cr3 import CR3
 from econ.presentation.descriptive_table import descriptive_table
+from econ.presentation.figures import (
+    Chart,
+    MissingFontWarning,
+    bootstrap_distribution_plot,
+    cjk_font,
+    coefficient_plot,
+    event_study_plot,
+    lorenz_plot,
+)
 from econ.presentation.regression_table import Model, Stars, etable
 from econ.presentation.tables import Table
 from econ.results.bacon import BaconDecomposition, bacon_decomposition
@@ -65,12 +76,14 @@ __all__ = [
     "ATTgtResult",
     "AggregateResult",
     "BaconDecomposition",
+    "Chart",
     "Cluster",
     "Dataset",
     "EventStudyResult",
     "FewClustersWarning",
     "InequalityResult",
     "LoadReport",
+    "MissingFontWarning",
     "Model",
     "OrderedModels",
     "Problem",
@@ -88,6 +101,9 @@ __all__ = [
     "__version__",
     "att_gt",
     "bacon_decomposition",
+    "bootstrap_distribution_plot",
+    "cjk_font",
+    "coefficient_plot",
     "count_by",
     "derive",
     "describe_by",
@@ -95,12 +111,14 @@ __all__ = [
     "designation_effect",
     "efficiency",
     "etable",
+    "event_study_plot",
     "feols",
     "gini",
     "gradient_event_study",
     "heterogeneity",
     "inequality",
     "lorenz_curve",
+    "lorenz_plot",
     "ordered_models",
     "read_panel",
     "read_survey",
