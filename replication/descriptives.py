@@ -1,4 +1,5 @@
-"""Descriptive tables: the panel by period and village type, and who was dispatched when.
+"""Descriptive tables: summary statistics, the panel by period and village type, and who was
+dispatched when.
 
 Run alone with ``python replication/descriptives.py`` from the project root, or through
 ``econ replicate``.
@@ -15,13 +16,19 @@ VARIABLES = ("assistance_funds", "projects", "collective_income", "income_per_ca
 
 
 def main(*, panel: econ.Dataset, output: Path) -> list[Path]:
-    """Write tables 1-3 to ``output``; return the files written."""
+    """Write tables 0-3 to ``output``; return the files written."""
     derived = econ.derive(panel)
     notes = [econ.SIMULATED_LABEL] if panel.simulated else []
+    written = econ.descriptive_table(
+        derived, variables=(*VARIABLES, "endowment", "high_level", "rich"),
+        title="Table 0. Summary statistics of the village panel (village-years)",
+        notes=["Funds and collective income in 10,000 yuan; income per capita in yuan; "
+               "high-level unit and rich village are shares."],
+    ).write(output / "table0_summary_statistics")
     means = econ.describe_by(derived, by=("period", "typology"), variables=VARIABLES)
     means = means[["period", "typology", "village_years", "villages",
                    *(f"{v}_mean" for v in VARIABLES)]]
-    written = econ.Table.from_frame(
+    written += econ.Table.from_frame(
         means,
         title="Table 1. Village-years, funds and outcomes by period and village type (means)",
         notes=[*notes, "Types: A municipal-or-higher unit and rich village; B county unit, "

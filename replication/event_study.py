@@ -1,7 +1,7 @@
-"""Figure 1 data: the event study of the level x endowment gradient around 2021.
+"""Figure 1: the event study of the level x endowment gradient around 2021.
 
-Writes the plot data (year, estimate, pointwise and uniform bounds) and a table with the
-bootstrap pre-trend test. Run alone from the project root or through ``econ replicate``.
+Writes the figure (PNG, PDF) and its data (year, estimate, pointwise and uniform bounds) with
+the bootstrap pre-trend test. Run alone from the project root or through ``econ replicate``.
 """
 
 from __future__ import annotations
@@ -22,10 +22,14 @@ def main(*, panel: econ.Dataset, output: Path, reps: int = 9999) -> list[Path]:
     notes += [f"Reference year {study.reference}; uniform band: sup-t critical value "
               f"{study.sup_t:.3f}; pre-trend wild bootstrap Wald p = {pretrend.pvalue:.4g} "
               f"(B = {pretrend.reps}, seed {SEED})."]
-    return econ.Table.from_frame(
+    written = econ.Table.from_frame(
         study.to_frame(), digits=4, labels=("year",),
         title="Figure 1 data. Level x endowment gradient by year (event study)", notes=notes,
     ).write(output / "figure1_event_study_data")
+    chart = econ.event_study_plot(
+        study, title=f"Figure 1. Unit level x endowment gradient by year (relative to "
+                     f"{study.reference})")
+    return written + chart.save(output / "figure1_event_study")
 
 
 if __name__ == "__main__":

@@ -1,5 +1,5 @@
-"""Table 11 and Figure 2 data: inequality of funds by period, the between-type share over time,
-and Lorenz curves by period.
+"""Table 11 and Figure 2: inequality of funds by period, the between-type share over time, and
+Lorenz curves by period (figure and data).
 
 Run alone with ``python replication/inequality.py`` from the project root, or through
 ``econ replicate`` (``--reps`` sets the township-bootstrap replicates).
@@ -38,10 +38,11 @@ def main(*, panel: econ.Dataset, output: Path, reps: int = 999) -> list[Path]:
         notes=notes,
     ).write(output / "figure2a_between_share_data")
     derived = econ.derive(panel)
-    rows = []
+    rows, curves = [], {}
     for period, frame in derived.data.groupby("period", observed=True):
         funds = frame.groupby("village_id", observed=True)["assistance_funds"].sum()
         population, share = econ.lorenz_curve(funds.to_numpy())
+        curves[str(period).replace("_", " ")] = (population, share)
         rows += [{"period": period, "population_share": p,
                   "funds_share": float(np.interp(p, population, share))} for p in POINTS]
     written += econ.Table.from_frame(
@@ -49,7 +50,9 @@ def main(*, panel: econ.Dataset, output: Path, reps: int = 999) -> list[Path]:
         title="Figure 2b data. Lorenz curves of village funds (summed over each period)",
         notes=notes,
     ).write(output / "figure2b_lorenz_data")
-    return written
+    chart = econ.lorenz_plot(curves, simulated=panel.simulated,
+                             title="Figure 2. Lorenz curves of village funds by period")
+    return written + chart.save(output / "figure2_lorenz")
 
 
 if __name__ == "__main__":

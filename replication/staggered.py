@@ -43,6 +43,11 @@ def main(*, panel: econ.Dataset, output: Path, reps: int = 999) -> list[Path]:
                f"Holding the dispatching unit fixed (econ.designation_effect): average effect "
                f"{held.estimate:.4f}, wild bootstrap 95% CI [{low:.4f}, {high:.4f}]."],
     ).write(output / "table7_designation_att")
+    chart = econ.event_study_plot(
+        result.aggregate("dynamic").tidy(), time="term", estimate="att",
+        uniform=("band_low", "band_high"), simulated=panel.simulated,
+        title="Figure 5. ATT of designation by years since designation (Callaway-Sant'Anna)")
+    written += chart.save(output / "figure5_designation_event_study")
     bacon = econ.bacon_decomposition(data, outcome="y", unit="village_id", time="year",
                                      treated_from="demonstration_year")
     written += econ.Table.from_frame(

@@ -390,7 +390,7 @@ def _finish(figure: Figure, ax: Axes, title: str, simulated: bool) -> None:
     if title:
         # A figure title rather than an axes title: it sits above a legend placed over the
         # axes instead of colliding with it.
-        figure.suptitle(title, x=0.01, ha="left").set_gid("title")
+        figure.suptitle(title, x=0.01, ha="left", wrap=True).set_gid("title")
     if simulated:
         # supxlabel rather than fig.text: the constrained layout reserves room for it, so the
         # caption never overlaps the axis label.

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import hashlib
 import json
 import shutil
 from pathlib import Path
@@ -54,8 +55,21 @@ def test_full_replication_on_the_shipped_panel_is_byte_identical(tmp_path):
                                                        "staggered", "strong_alliance",
                                                        "survey"]
     assert manifest["input"]["simulated"] is True and manifest["bootstrap_reps"] == 49
+    assert manifest["versions"]["matplotlib"]
+    seeds = {s["step"]: s["seed"] for s in manifest["steps"]}
+    assert seeds["strong_alliance"] == 20240501 and seeds["descriptives"] is None
     first = _contents(manifest_path.parent)
-    assert "SIMULATED DATA" in first["table4_strong_alliance.md"].decode()
+    recorded = {o["file"]: o["sha256"] for s in manifest["steps"] for o in s["outputs"]}
+    assert set(recorded) == set(first)
+    assert all(hashlib.sha256(first[f]).hexdigest() == h for f, h in recorded.items())
+    for stem in ("figure1_event_study", "figure2_lorenz", "figure3_change_by_typology",
+                 "figure4_bootstrap_triple_difference", "figure5_designation_event_study"):
+        assert first[f"{stem}.png"].startswith(b"\x89PNG") and first[f"{stem}.pdf"][:4] == b"%PDF"
+    for table in ("table0_summary_statistics", "table4b_strong_alliance_specifications"):
+        assert {f"{table}.tex", f"{table}.html", f"{table}.md"} <= set(first)
+    for name, content in first.items():
+        if name.endswith((".md", ".tex", ".html")):
+            assert "SIMULATED DATA" in content.decode(), name
     replicate(root=tmp_path, reps=49)
     assert _contents(manifest_path.parent) == first
 
