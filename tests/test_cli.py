@@ -11,7 +11,7 @@ from pathlib import Path
 import pytest
 
 import econ
-from econ.cli import ProgressBar
+from econ.cli import ProgressBar, main
 
 ROOT = Path(__file__).resolve().parent.parent
 PANEL = ROOT / "data" / "village_panel.parquet"
@@ -23,16 +23,21 @@ def _econ(*args: str, cwd: Path = ROOT) -> subprocess.CompletedProcess[str]:
                           capture_output=True, text=True, encoding="utf-8", check=False)
 
 
-def test_help_lists_every_command_with_examples_and_exit_codes():
+def test_help_lists_every_command_with_examples_and_exit_codes(capsys):
     run = _econ("--help")
     assert run.returncode == 0
     for command in ("validate", "fit", "replicate", "simulate"):
         assert command in run.stdout
     assert "examples:" in run.stdout and "exit codes: 0 success" in run.stdout
+    # Each command's own help, in process (the console entry point calls the same main).
     for command in ("validate", "fit", "replicate", "simulate"):
-        sub = _econ(command, "--help")
-        assert sub.returncode == 0 and "usage: econ " + command in sub.stdout
-    assert "formula syntax" in _econ("fit", "--help").stdout
+        with pytest.raises(SystemExit) as stop:
+            main([command, "--help"])
+        assert stop.value.code == 0
+        assert "usage: econ " + command in capsys.readouterr().out
+    with pytest.raises(SystemExit):
+        main(["fit", "--help"])
+    assert "formula syntax" in capsys.readouterr().out
 
 
 def test_a_bad_file_gives_a_readable_error_and_exit_code_1(tmp_path):
@@ -46,16 +51,20 @@ def test_a_bad_file_gives_a_readable_error_and_exit_code_1(tmp_path):
     assert "abc" in run.stderr
 
 
-def test_usage_errors_exit_2_without_a_traceback(tmp_path):
+def test_usage_errors_exit_2_without_a_traceback(tmp_path, capsys):
+    run = _econ("fit", "assistance_funds ~ nope | village_id", str(PANEL))
+    assert run.returncode == 2
+    assert "Traceback" not in run.stderr and "column(s) ['nope'] not in the data" in run.stderr
     for args in (["validate", str(tmp_path / "absent.csv")],
-                 ["fit", "assistance_funds ~ nope | village_id", str(PANEL)],
                  ["fit", FORMULA, str(PANEL), "--vcov", "cr2"],
                  ["fit", FORMULA, str(PANEL), "--bootstrap", "rich:post"],
+                 ["fit", FORMULA, str(PANEL), "--cluster", "township_id", "--bootstrap", "x"],
                  ["replicate", "--steps", "nope"]):
-        run = _econ(*args)
-        assert run.returncode == 2, args
-        assert "Traceback" not in run.stderr and run.stderr.startswith("econ "), run.stderr
-    assert _econ("frobnicate").returncode == 2
+        assert main(args) == 2, args
+        assert capsys.readouterr().err.startswith("econ "), args
+    with pytest.raises(SystemExit) as stop:
+        main(["frobnicate"])
+    assert stop.value.code == 2
 
 
 def test_fit_prints_the_summary_of_feols():

@@ -16,7 +16,7 @@ import pandas as pd
 import pyarrow as pa
 import pyarrow.parquet as pq
 
-from econ.data.dataset import Dataset, LoadReport
+from econ.data.dataset import SIMULATED_LABEL, Dataset, LoadReport
 from econ.data.schema import PANEL, SCHEMA_VERSION, SURVEY, TableSchema
 from econ.data.validation import YEAR_RANGE, validate
 
@@ -25,6 +25,10 @@ Source = str | Path | pd.DataFrame
 CSV_ENCODINGS = ("utf-8", "gb18030")
 _MISSING = ["", "NA", "N/A", "NaN", "nan", "NULL", "null", "None", "."]
 _METADATA_KEY = b"econ"
+#: Column that marks simulated data in formats without file metadata (CSV, Excel, Stata): every
+#: row holds :data:`SIMULATED_LABEL`, so the label is visible to anyone who opens the file.
+SIMULATED_COLUMN = "simulated_data"
+_SIMULATED_HEADERS = (SIMULATED_COLUMN, "模拟数据")
 
 
 def read_panel(
@@ -93,6 +97,8 @@ def read_survey(
 def _read(source: Source, schema: TableSchema, *, mapping, value_mapping, encoding, sheet,
           year_range) -> Dataset:
     frame, report, simulated = _load(source, encoding=encoding, sheet=sheet)
+    frame, marked = _simulated_marker(frame)
+    simulated = simulated or marked
     checked = validate(frame, schema, source=report.source, mapping=mapping,
                        value_mapping=value_mapping, year_range=year_range)
     report = LoadReport(report.source, report.format, report.encoding, checked.renamed,
@@ -154,6 +160,19 @@ def _decode(raw: bytes, encoding: str | None, where: str) -> tuple[str, str]:
     raise ValueError(f"cannot decode {where} as {' or '.join(CSV_ENCODINGS)}; pass encoding=...")
 
 
+def _simulated_marker(frame: pd.DataFrame) -> tuple[pd.DataFrame, bool]:
+    """Take out the simulated-data marker column written by :func:`write_panel`, if present."""
+    present = [c for c in frame.columns if str(c).strip() in _SIMULATED_HEADERS]
+    if not present:
+        return frame, False
+    values = frame[present[0]].astype(str).str.strip()
+    if not (values == SIMULATED_LABEL).all():
+        raise ValueError(
+            f"column {present[0]!r} is reserved for econ's simulated-data marker and must hold "
+            f"{SIMULATED_LABEL!r} in every row; rename the column if it is your own data")
+    return frame.drop(columns=present), True
+
+
 def _is_simulated(table: pa.Table) -> bool:
     meta = table.schema.metadata or {}
     if _METADATA_KEY not in meta:
@@ -177,9 +196,11 @@ def write_panel(
 
     Parquet (the native format) keeps dtypes exactly and records the schema version and whether
     the data are simulated in the file's metadata under the key ``econ``. CSV, Excel and Stata
-    are for sharing; reading any of them back with :func:`read_panel` gives the same panel,
-    exactly for CSV and Stata; Excel keeps floating-point numbers to 16 significant digits
-    (openpyxl writes them with ``%.16g``; Excel itself shows 15).
+    are for sharing; simulated data get a last column ``simulated_data`` (模拟数据) holding the
+    simulated-data label in every row, which :func:`read_panel` recognises and removes. Reading
+    any of them back with :func:`read_panel` gives the same panel, exactly for CSV and Stata;
+    Excel keeps floating-point numbers to 16 significant digits (openpyxl writes them with
+    ``%.16g``; Excel itself shows 15).
 
     Parameters
     ----------
@@ -199,9 +220,11 @@ def write_panel(
         raise ValueError(f"cannot write {str(target)!r}: use one of "
                          f"{', '.join(sorted(_SUFFIX_FORMATS))}")
     frame = dataset.data
+    if dataset.simulated and fmt != "parquet":
+        frame = frame.assign(**{SIMULATED_COLUMN: SIMULATED_LABEL})
     if chinese_headers:
         names = {c.name: c.chinese for c in dataset.schema.columns}
-        frame = frame.rename(columns=names)
+        frame = frame.rename(columns={**names, SIMULATED_COLUMN: _SIMULATED_HEADERS[1]})
     if fmt == "parquet":
         table = pa.Table.from_pandas(frame, preserve_index=False)
         info = {"schema_version": SCHEMA_VERSION, "table": dataset.schema.name,

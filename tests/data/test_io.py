@@ -115,3 +115,25 @@ def test_report_and_html(panel):
     text = repr(panel)
     assert "6 villages, years 2019-2022" in text
     assert "<table" in panel._repr_html_()
+
+
+@pytest.mark.parametrize(("name", "options"), ROUND_TRIPS)
+def test_simulated_flag_survives_every_format(panel, tmp_path: Path, name: str, options: dict):
+    simulated = econ.Dataset(panel.data, simulated=True)
+    path = econ.write_panel(simulated, tmp_path / name, **options)
+    again = econ.read_panel(path)
+    assert again.simulated
+    assert list(again.data.columns) == list(panel.data.columns)
+    assert not again.report.extra_columns
+    if name.endswith(".csv"):
+        header = path.read_bytes().decode(options.get("encoding", "utf-8")).splitlines()[0]
+        marker = "模拟数据" if options.get("chinese_headers") else "simulated_data"
+        assert header.endswith(marker)
+        assert econ.SIMULATED_LABEL in path.read_bytes().decode(options.get("encoding", "utf-8"))
+
+
+def test_a_foreign_column_named_like_the_marker_is_refused(raw_panel, tmp_path):
+    path = tmp_path / "mine.csv"
+    raw_panel.assign(simulated_data="yes").to_csv(path, index=False)
+    with pytest.raises(ValueError, match="reserved for econ's simulated-data marker"):
+        econ.read_panel(path)
