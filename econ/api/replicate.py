@@ -40,6 +40,7 @@ class StepRecord:
     outputs: tuple[tuple[str, str], ...]
     seconds: float
     seed: int | None
+    reps: int | None
 
 
 def find_steps(scripts: Path) -> dict[str, Path]:
@@ -94,19 +95,20 @@ def replicate(
         say(i, len(chosen), name, None)
         started = time.perf_counter()
         module = _load(available[name])
-        bootstraps = "reps" in inspect.signature(module.main).parameters
-        options = {"reps": reps} if reps is not None and bootstraps else {}
+        own = inspect.signature(module.main).parameters.get("reps")
+        options = {"reps": reps} if reps is not None and own is not None else {}
+        used = None if own is None else options.get("reps", own.default)
         written = module.main(panel=panel, output=out, **options)
         seconds = time.perf_counter() - started
         records.append(StepRecord(name, tuple((p.relative_to(out).as_posix(), _sha256(p))
                                               for p in written), round(seconds, 3),
-                                  getattr(module, "SEED", None)))
+                                  getattr(module, "SEED", None), used))
         say(i, len(chosen), name, seconds)
     manifest = {
         "input": {"path": str(source), "sha256": _input_digest(Path(source)),
                   "simulated": panel.simulated, "rows": len(panel)},
         "bootstrap_reps": reps,
-        "steps": [{"step": r.step, "seed": r.seed, "seconds": r.seconds,
+        "steps": [{"step": r.step, "seed": r.seed, "reps": r.reps, "seconds": r.seconds,
                    "outputs": [{"file": f, "sha256": h} for f, h in r.outputs]}
                   for r in records],
         "versions": {"python": platform.python_version(),

@@ -23,6 +23,7 @@ def project(tmp_path, raw_panel) -> Path:
                     ignore=shutil.ignore_patterns("output", "__pycache__"))
     (tmp_path / "data").mkdir()
     econ.write_panel(econ.read_panel(raw_panel), tmp_path / "data" / "village_panel.parquet")
+    shutil.copy(ROOT / "data" / "cadre_survey.parquet", tmp_path / "data")
     return tmp_path
 
 
@@ -32,15 +33,16 @@ def _contents(folder: Path) -> dict[str, bytes]:
 
 
 def test_replicate_writes_tables_and_a_complete_manifest(project):
-    manifest_path = replicate(root=project, steps=["descriptives"])
+    manifest_path = replicate(root=project, steps=["descriptives", "survey"])
     manifest = json.loads(manifest_path.read_text(encoding="utf-8"))
+    assert manifest["steps"][1]["reps"] == 499  # the script's own default, recorded
     files = {o["file"] for s in manifest["steps"] for o in s["outputs"]}
     assert "table1_by_period_typology.tex" in files and "table2_unit_levels_by_year.md" in files
     assert set(manifest["versions"]) >= {"econ", "numpy", "pandas", "python"}
     assert len(manifest["input"]["sha256"]) == 64
     assert manifest["input"]["simulated"] is False
     first = _contents(manifest_path.parent)
-    replicate(root=project, steps=["descriptives"])
+    replicate(root=project, steps=["descriptives", "survey"])
     assert _contents(manifest_path.parent) == first
 
 
@@ -58,6 +60,8 @@ def test_full_replication_on_the_shipped_panel_is_byte_identical(tmp_path):
     assert manifest["versions"]["matplotlib"]
     seeds = {s["step"]: s["seed"] for s in manifest["steps"]}
     assert seeds["strong_alliance"] == 20240501 and seeds["descriptives"] is None
+    reps = {s["step"]: s["reps"] for s in manifest["steps"]}
+    assert reps["strong_alliance"] == 49 and reps["descriptives"] is None
     first = _contents(manifest_path.parent)
     recorded = {o["file"]: o["sha256"] for s in manifest["steps"] for o in s["outputs"]}
     assert set(recorded) == set(first)
