@@ -2,9 +2,12 @@
 
 from __future__ import annotations
 
+import ast
 import hashlib
 import json
 import shutil
+import subprocess
+import sys
 from pathlib import Path
 
 import pandas as pd
@@ -23,7 +26,6 @@ def project(tmp_path, raw_panel) -> Path:
                     ignore=shutil.ignore_patterns("output", "__pycache__"))
     (tmp_path / "data").mkdir()
     econ.write_panel(econ.read_panel(raw_panel), tmp_path / "data" / "village_panel.parquet")
-    shutil.copy(ROOT / "data" / "cadre_survey.parquet", tmp_path / "data")
     return tmp_path
 
 
@@ -33,16 +35,24 @@ def _contents(folder: Path) -> dict[str, bytes]:
 
 
 def test_replicate_writes_tables_and_a_complete_manifest(project):
-    manifest_path = replicate(root=project, steps=["descriptives", "survey"])
+    (project / "replication" / "tiny.py").write_text(
+        "from pathlib import Path\n\nSEED = 5\n\n\n"
+        "def main(*, panel, output: Path, reps: int = 7) -> list[Path]:\n"
+        "    path = output / 'tiny.txt'\n"
+        "    path.write_text(f'{len(panel)} rows, {reps} reps, seed {SEED}\\n')\n"
+        "    return [path]\n", encoding="utf-8")
+    manifest_path = replicate(root=project, steps=["descriptives", "tiny"])
     manifest = json.loads(manifest_path.read_text(encoding="utf-8"))
-    assert manifest["steps"][1]["reps"] == 499  # the script's own default, recorded
+    tiny = manifest["steps"][1]
+    assert (tiny["seed"], tiny["reps"]) == (5, 7)  # the script's own seed and default, recorded
+    assert (manifest["steps"][0]["seed"], manifest["steps"][0]["reps"]) == (None, None)
     files = {o["file"] for s in manifest["steps"] for o in s["outputs"]}
     assert "table1_by_period_typology.tex" in files and "table2_unit_levels_by_year.md" in files
     assert set(manifest["versions"]) >= {"econ", "numpy", "pandas", "python"}
     assert len(manifest["input"]["sha256"]) == 64
     assert manifest["input"]["simulated"] is False
     first = _contents(manifest_path.parent)
-    replicate(root=project, steps=["descriptives", "survey"])
+    replicate(root=project, steps=["descriptives", "tiny"])
     assert _contents(manifest_path.parent) == first
 
 
@@ -104,3 +114,28 @@ def test_cli_simulate_writes_labelled_data(tmp_path, capsys):
     pd.testing.assert_frame_equal(loaded.data, econ.simulate("wp", seed=3).data)
     assert main(["simulate", str(tmp_path / "s.csv"), "--survey", "--respondents", "30"]) == 0
     assert len(econ.read_survey(tmp_path / "s.csv")) == 30
+
+
+@pytest.mark.parametrize("script", sorted((ROOT / "replication").glob("*.py")),
+                         ids=lambda p: p.stem)
+def test_scripts_use_only_the_public_api(script):
+    """Replication scripts are examples for researchers: ``econ.<public name>`` and nothing
+    from inside the package."""
+    tree = ast.parse(script.read_text(encoding="utf-8"))
+    allowed = {"__future__", "pathlib", "econ", "numpy", "pandas"}
+    for node in ast.walk(tree):
+        if isinstance(node, ast.Import):
+            assert {a.name for a in node.names} <= allowed, ast.unparse(node)
+        elif isinstance(node, ast.ImportFrom):
+            assert node.module in allowed - {"econ"}, ast.unparse(node)
+        elif (isinstance(node, ast.Attribute) and isinstance(node.value, ast.Name)
+              and node.value.id == "econ"):
+            assert node.attr in econ.__all__, f"econ.{node.attr} is not public"
+    assert any(isinstance(n, ast.FunctionDef) and n.name == "main" for n in tree.body)
+
+
+def test_a_script_runs_alone(project):
+    run = subprocess.run([sys.executable, str(project / "replication" / "descriptives.py")],
+                         capture_output=True, text=True, check=False)
+    assert run.returncode == 0, run.stderr
+    assert (project / "replication" / "output" / "table0_summary_statistics.tex").is_file()
