@@ -195,7 +195,12 @@ def _fit(args: argparse.Namespace) -> None:
 
 def _simulate(args: argparse.Namespace) -> None:
     if args.config == "national" and not args.survey:
-        files = simulate.write_partitions(args.output, config="national", seed=args.seed)
+        bar = ProgressBar(sys.stderr)
+        # A line per county (2,800 of them) would swamp a log: the bar only on a terminal.
+        files = simulate.write_partitions(
+            args.output, config="national", seed=args.seed,
+            progress=(lambda done, total: bar(done, total, "counties", 0.0)) if bar.live
+            else None)
         print(f"SIMULATED national panel: wrote {len(files)} partitions to {args.output}")
         return
     made = (simulate.cadre_survey(args.respondents, seed=args.seed) if args.survey

@@ -11,6 +11,7 @@ single-shot panel.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from pathlib import Path
 
 import pandas as pd
@@ -23,11 +24,13 @@ from econ.data.simulate.params import SimulationParams
 
 
 def write_partitions(params: SimulationParams, path: str | Path, *, entropy: int,
-                     villages_per_chunk: int) -> list[Path]:
+                     villages_per_chunk: int,
+                     progress: Callable[[int, int], None] | None = None) -> list[Path]:
     """Simulate county by county and write a file whenever ``villages_per_chunk`` is reached.
 
     Memory holds at most one chunk plus one county. The output does not depend on
-    ``villages_per_chunk`` beyond how rows are split into files.
+    ``villages_per_chunk`` beyond how rows are split into files. ``progress(done, counties)``
+    is called after each county.
     """
     if villages_per_chunk < 1:
         raise ValueError("villages_per_chunk must be at least 1")
@@ -46,7 +49,10 @@ def write_partitions(params: SimulationParams, path: str | Path, *, entropy: int
         written.append(write_panel(Dataset(chunk, PANEL, simulated=True), target))
         pending.clear()
 
-    for frame, _ in county_blocks(params, entropy):
+    counties = params.structure.n_counties
+    for done, (frame, _) in enumerate(county_blocks(params, entropy), start=1):
+        if progress is not None:
+            progress(done, counties)
         pending.append(frame)
         villages += len(frame) // n_years
         if villages >= villages_per_chunk:

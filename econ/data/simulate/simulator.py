@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from pathlib import Path
 
 from econ.data.simulate import partitions
@@ -57,18 +57,20 @@ class Simulator:
 
     def write_partitions(self, path: str | Path, config: str = "national", *,
                          seed: Seed = DEFAULT_SEED, params: SimulationParams | None = None,
-                         villages_per_chunk: int = 25_000) -> list[Path]:
+                         villages_per_chunk: int = 25_000,
+                         progress: Callable[[int, int], None] | None = None) -> list[Path]:
         """Write a panel too large for memory as ``path/part-NNNNN.parquet`` files.
 
         Rows are identical to ``simulate(config, seed=seed, params=params).data`` read in file
         order, whatever ``villages_per_chunk``; see :mod:`econ.data.simulate.partitions`.
         Memory holds one chunk at a time: with the default 25,000 villages per file the
         national preset (about 6.5 million rows, 21 files) peaks near 360 MB. Returns the files
-        written, in order.
+        written, in order. ``progress(done, counties)`` is called after each county.
         """
         return partitions.write_partitions(self._params(config, params), path,
                                            entropy=root_entropy(seed),
-                                           villages_per_chunk=villages_per_chunk)
+                                           villages_per_chunk=villages_per_chunk,
+                                           progress=progress)
 
     def __repr__(self) -> str:
         return f"<econ simulate: presets {', '.join(PRESETS)}; SIMULATED data only>"
