@@ -19,6 +19,8 @@ import pandas as pd
 _LATEX_SPECIAL = {"\\": r"\textbackslash{}", "&": r"\&", "%": r"\%", "$": r"\$", "#": r"\#",
                   "_": r"\_", "{": r"\{", "}": r"\}", "~": r"\textasciitilde{}",
                   "^": r"\textasciicircum{}", "²": r"\textsuperscript{2}",
+                  # In the default OT1 font encoding "<" and ">" print as inverted marks.
+                  "<": r"\textless{}", ">": r"\textgreater{}",
                   "×": r"\ensuremath{\times}", "≥": r"\ensuremath{\geq}",
                   "≤": r"\ensuremath{\leq}"}
 # A number, possibly signed and followed by significance stars, as a whole cell.

@@ -215,11 +215,38 @@ def test_latex_is_well_formed_and_html_parses(which, request):
     assert [r[0] for r in cells[len(expected):]] == list(table.notes)
 
 
+def _compile(engine: str, preamble: str, table: econ.Table, folder: Path) -> None:
+    document = ("\\documentclass{article}\\usepackage{booktabs,threeparttable}" + preamble
+                + "\\begin{document}\n" + table.to_latex() + "\\end{document}\n")
+    (folder / "t.tex").write_text(document, encoding="utf-8")
+    run = subprocess.run([engine, "-interaction=nonstopmode", "-halt-on-error", "t.tex"],
+                         cwd=folder, capture_output=True, text=True, check=False)
+    assert run.returncode == 0, run.stdout[-2000:]
+
+
 @pytest.mark.skipif(shutil.which("pdflatex") is None, reason="no LaTeX installed")
 def test_latex_compiles(english, tmp_path):
-    document = ("\\documentclass{article}\\usepackage{booktabs,threeparttable}"
-                "\\begin{document}\n" + english.to_latex() + "\\end{document}\n")
-    (tmp_path / "t.tex").write_text(document, encoding="utf-8")
-    run = subprocess.run(["pdflatex", "-interaction=nonstopmode", "t.tex"], cwd=tmp_path,
-                         capture_output=True, text=True, check=False)
-    assert run.returncode == 0, run.stdout[-2000:]
+    _compile("pdflatex", "", english, tmp_path)
+
+
+def _cjk_family() -> str | None:
+    if shutil.which("fc-list") is None:
+        return None
+    listing = subprocess.run(["fc-list", ":lang=zh", "family"], capture_output=True,
+                             text=True, check=False).stdout.splitlines()
+    return listing[0].split(",")[0].strip() if listing else None
+
+
+def _has_xecjk() -> bool:
+    if shutil.which("xelatex") is None or shutil.which("kpsewhich") is None:
+        return False
+    found = subprocess.run(["kpsewhich", "xeCJK.sty"], capture_output=True, text=True,
+                           check=False)
+    return bool(found.stdout.strip())
+
+
+@pytest.mark.skipif(not _has_xecjk() or _cjk_family() is None,
+                    reason="needs XeLaTeX with xeCJK and a CJK font")
+def test_chinese_latex_compiles_with_xelatex(chinese, tmp_path):
+    _compile("xelatex", f"\\usepackage{{xeCJK}}\\setCJKmainfont{{{_cjk_family()}}}", chinese,
+             tmp_path)
