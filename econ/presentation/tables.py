@@ -27,6 +27,8 @@ _LATEX_SPECIAL = {"\\": r"\textbackslash{}", "&": r"\&", "%": r"\%", "$": r"\$",
 _STARRED = re.compile(r"^(?P<number>-?[\d,]*\.?\d+)(?P<stars>\*+)$")
 # A minus sign in front of a digit (not a hyphen inside a word): typeset as a math minus.
 _MINUS = re.compile(r"(?<![\w.])-(?=\d)")
+# "Table 4b. Caption": a title that carries its own table number.
+_NUMBERED = re.compile(r"^Table (?P<number>[0-9]+[A-Za-z]?)\. (?P<caption>.+)$")
 
 #: Formats :meth:`Table.write` knows, by file suffix.
 FORMATS = ("md", "tex", "html", "csv", "txt")
@@ -119,12 +121,24 @@ class Table:
         lines += ["=" * len(thin), *self.notes]
         return "\n".join(lines) + "\n"
 
-    def to_latex(self) -> str:
-        """A ``table`` float: booktabs rules, notes in a ``threeparttable``."""
+    def to_latex(self, *, label: str | None = None) -> str:
+        """A ``table`` float: booktabs rules, notes in a ``threeparttable``.
+
+        A title that starts with its own number ("Table 4b. ...") keeps that number in the
+        caption (``\\thetable`` is set inside the float) instead of getting LaTeX's running
+        number as well; ``label`` adds ``\\label{label}`` for ``\\ref``.
+        """
         spec = "l" + "c" * (len(self.header) - 1)
-        lines = [LATEX_PREAMBLE, r"\begin{table}[htbp]", r"\centering",
-                 rf"\caption{{{_tex(self.title)}}}", r"\begin{threeparttable}",
-                 rf"\begin{{tabular}}{{{spec}}}", r"\toprule"]
+        lines = [LATEX_PREAMBLE, r"\begin{table}[htbp]", r"\centering"]
+        numbered = _NUMBERED.match(self.title)
+        if numbered:
+            lines += [r"\addtocounter{table}{-1}",
+                      rf"\renewcommand{{\thetable}}{{{_tex(numbered.group('number'))}}}"]
+        caption = numbered.group("caption") if numbered else self.title
+        lines.append(rf"\caption{{{_tex(caption)}}}")
+        if label:
+            lines.append(rf"\label{{{label}}}")
+        lines += [r"\begin{threeparttable}", rf"\begin{{tabular}}{{{spec}}}", r"\toprule"]
         lines += [_tex_row(row) for row in self.header_rows]
         lines.append(r"\midrule")
         for i, row in enumerate(self.rows):
@@ -170,13 +184,17 @@ class Table:
 
     def write(self, stem: str | Path, *, formats: Sequence[str] = ("md", "tex", "html", "csv")
               ) -> list[Path]:
-        """Write ``stem.<format>`` for each of ``formats`` (UTF-8); return the paths."""
+        """Write ``stem.<format>`` for each of ``formats`` (UTF-8); return the paths.
+
+        The LaTeX table gets ``\\label{tab:<stem>}``.
+        """
         unknown = [f for f in formats if f not in FORMATS]
         if unknown:
             raise ValueError(f"unknown table format(s) {unknown}; choose from {FORMATS}")
-        render = {"md": self.to_markdown, "tex": self.to_latex, "html": self.to_html,
-                  "csv": self.to_csv, "txt": self.to_text}
         base = Path(stem)
+        render = {"md": self.to_markdown,
+                  "tex": lambda: self.to_latex(label=f"tab:{_label(base.name)}"),
+                  "html": self.to_html, "csv": self.to_csv, "txt": self.to_text}
         base.parent.mkdir(parents=True, exist_ok=True)
         written = []
         for suffix in formats:
@@ -203,6 +221,11 @@ def format_number(value: object, digits: int) -> str:
     if isinstance(value, float | np.floating):
         return f"{float(value):,.{digits}f}"
     return str(value)
+
+
+def _label(name: str) -> str:
+    """A LaTeX label from a file stem: letters, digits, ``-``, ``_`` and ``.`` only."""
+    return re.sub(r"[^A-Za-z0-9_.-]", "-", name)
 
 
 def _width(text: str) -> int:

@@ -46,3 +46,15 @@ def test_index_and_label_columns_print_plainly():
     assert table.rows == (("2013", "1,200"), ("2021", "1,300"))
     again = econ.Table.from_frame(frame.reset_index(), title="t", labels=("year",))
     assert again.rows == table.rows
+
+
+def test_latex_keeps_a_titles_own_number_and_labels_written_tables(tmp_path):
+    table = econ.Table.from_frame(pd.DataFrame({"a": [1]}), title="Table 4b. Triple difference")
+    tex = table.to_latex(label="tab:t4b")
+    assert r"\renewcommand{\thetable}{4b}" in tex and r"\caption{Triple difference}" in tex
+    assert tex.index(r"\addtocounter{table}{-1}") < tex.index(r"\caption")
+    assert r"\label{tab:t4b}" in tex
+    plain = _table().to_latex()
+    assert r"\renewcommand" not in plain and r"\label" not in plain
+    written = table.write(tmp_path / "table4b triple", formats=["tex"])[0]
+    assert r"\label{tab:table4b-triple}" in written.read_text(encoding="utf-8")
