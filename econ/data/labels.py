@@ -62,7 +62,7 @@ _JOIN = {"en": " × ", "zh": " × "}
 
 def variable_label(name: str, language: Language = "en") -> str:
     """The short label of a column or study variable; the name itself if none is known."""
-    _check(language)
+    check_language(language)
     if name in _BUILT:
         return _BUILT[name][0 if language == "en" else 1]
     if language == "zh":
@@ -99,6 +99,7 @@ def term_label(term: str, language: Language = "en",
     return _JOIN[language].join(one(p) for p in _PART.split(term))
 
 
-def _check(language: str) -> None:
+def check_language(language: str) -> None:
+    """Raise a ValueError unless ``language`` is ``"en"`` or ``"zh"``."""
     if language not in ("en", "zh"):
         raise ValueError(f"language must be 'en' or 'zh', got {language!r}")

@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 
 from econ.data.dataset import SIMULATED_LABEL, Dataset
-from econ.data.labels import Language, variable_label
+from econ.data.labels import Language, check_language, variable_label
 from econ.estimation.descriptives import summary_statistics
 from econ.presentation.tables import Table, format_number
 
@@ -31,7 +31,7 @@ def descriptive_table(
     Missing values are left out of each variable's statistics and counted in a note; a note
     marks simulated data.
     """
-    variable_label("y", language)  # validates the language
+    check_language(language)
     stats = summary_statistics(panel, variables=variables)
     rows = tuple(
         (variable_label(r.variable, language), f"{r.n:,}",

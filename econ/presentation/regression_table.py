@@ -12,10 +12,11 @@ import math
 import re
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
+from functools import cached_property
 from typing import Literal
 
 from econ.data.dataset import SIMULATED_LABEL
-from econ.data.labels import Language, term_label, variable_label
+from econ.data.labels import Language, check_language, term_label, variable_label
 from econ.presentation.tables import Table
 from econ.results.bootstrap import WildBootstrapTest
 from econ.results.design import DesignResult
@@ -98,11 +99,11 @@ class Model:
 
     def __post_init__(self) -> None:
         object.__setattr__(self, "bootstrap", tuple(self.bootstrap))
-        for test in self.bootstrap:
-            _tested_term(test, self.result)
+        self.tests  # noqa: B018 - checks every test names a coefficient, at construction
 
-    @property
+    @cached_property
     def tests(self) -> dict[str, WildBootstrapTest]:
+        """``{coefficient: its bootstrap test}``."""
         return {_tested_term(t, self.result): t for t in self.bootstrap}
 
 
@@ -171,8 +172,8 @@ def etable(
     unknown = [s for s in fit_statistics if s not in ("nobs", "r2", "r2_within")]
     if unknown:
         raise ValueError(f"unknown fit statistic(s) {unknown}; choose from nobs, r2, r2_within")
+    check_language(language)
     lang = 0 if language == "en" else 1
-    variable_label("y", language)  # validates the language before any work
 
     def word(key: str) -> str:
         return _WORDS[key][lang]

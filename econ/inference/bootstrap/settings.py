@@ -24,8 +24,9 @@ class WildBootstrap:
     bootstrap_cluster: str | None = None
     seed: int = 20240501
     ci_level: float | None = 0.95
+    keep_draws: bool = False
 
     def options(self) -> dict[str, object]:
         return {"reps": self.reps, "weights": self.weights, "variant": self.variant,
                 "restricted": self.restricted, "bootstrap_cluster": self.bootstrap_cluster,
-                "seed": self.seed, "ci_level": self.ci_level}
+                "seed": self.seed, "ci_level": self.ci_level, "keep_draws": self.keep_draws}
