@@ -53,7 +53,6 @@ from econ.presentation.figures import (
     lorenz_plot,
 )
 from econ.presentation.regression_table import Model, Stars, etable
-from econ.presentation.tables import Table
 from econ.results.bacon import BaconDecomposition, bacon_decomposition
 from econ.results.bootstrap import WildBootstrapTest
 from econ.results.event_study import EventStudyResult
@@ -61,6 +60,7 @@ from econ.results.inequality import InequalityResult
 from econ.results.regression import RegressionResult, WaldTest
 from econ.results.staggered import AggregateResult, ATTgtResult
 from econ.results.survey import OrderedModels
+from econ.table import Table
 
 __version__ = "0.1.0"
 

@@ -7,7 +7,7 @@ from collections.abc import Sequence
 from econ.data.dataset import SIMULATED_LABEL, Dataset
 from econ.data.labels import Language, check_language, variable_label
 from econ.estimation.descriptives import summary_statistics
-from econ.presentation.tables import Table, format_number
+from econ.table import Table, format_number
 
 _HEADER = {
     "en": ("Variable", "N", "Mean", "SD", "Min", "P25", "Median", "P75", "Max"),

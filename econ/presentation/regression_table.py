@@ -3,7 +3,7 @@
 One column per model; coefficient rows with standard errors, t statistics or confidence
 intervals beneath; then rows for fixed effects, covariance, clusters, observations, R-squared
 and wild-bootstrap p-values and intervals where the models carry them. The result is a
-:class:`~econ.presentation.tables.Table`, so it renders to LaTeX, HTML, Markdown, text and CSV.
+:class:`~econ.table.Table`, so it renders to LaTeX, HTML, Markdown, text and CSV.
 """
 
 from __future__ import annotations
@@ -17,10 +17,10 @@ from typing import Literal
 
 from econ.data.dataset import SIMULATED_LABEL
 from econ.data.labels import Language, check_language, term_label, variable_label
-from econ.presentation.tables import Table
 from econ.results.bootstrap import WildBootstrapTest
 from econ.results.design import DesignResult
 from econ.results.regression import RegressionResult
+from econ.table import Table
 
 Beneath = Literal["se", "tstat", "ci", "pvalue", "none"]
 

@@ -1,21 +1,33 @@
-"""A regression summary with text, HTML and LaTeX forms, built from plain rows."""
+"""A result's summary: model facts and a table of formatted estimates, rendered as a Table."""
 
 from __future__ import annotations
 
-import html
 from dataclasses import dataclass
 
-_TEX = {"\\": r"\textbackslash{}", "&": r"\&", "%": r"\%", "$": r"\$", "#": r"\#",
-        "_": r"\_", "{": r"\{", "}": r"\}", "~": r"\textasciitilde{}", "^": r"\^{}"}
-
-
-def tex(text: str) -> str:
-    return "".join(_TEX.get(ch, ch) for ch in text)
+from econ.table import Table
 
 
 @dataclass(frozen=True)
 class Summary:
-    """Title, model facts (label, value) and a coefficient table of formatted strings."""
+    """Title, model facts (label, value) and a coefficient table of formatted strings.
+
+    Every form is written by :class:`econ.table.Table` (see :meth:`to_table`), so a summary
+    escapes and lays out text exactly as the paper tables do.
+
+    Attributes
+    ----------
+    title
+        Caption.
+    facts
+        ``(label, value)`` pairs about the estimation (formula, sample, covariance, fit),
+        printed in a panel under the estimates.
+    header
+        Column headings of the estimates.
+    rows
+        Estimates, already formatted as text.
+    notes
+        Printed beneath the table.
+    """
 
     title: str
     facts: tuple[tuple[str, str], ...]
@@ -23,45 +35,29 @@ class Summary:
     rows: tuple[tuple[str, ...], ...]
     notes: tuple[str, ...] = ()
 
+    def to_table(self) -> Table:
+        """The summary as a :class:`~econ.table.Table` (for ``write`` or further formats)."""
+        return Table(self.title, self.header, self.rows, self.notes, facts=self.facts)
+
     def as_text(self) -> str:
-        widths = [max(len(r[j]) for r in (self.header, *self.rows))
-                  for j in range(len(self.header))]
-
-        def line(cells: tuple[str, ...]) -> str:
-            first = cells[0].ljust(widths[0])
-            rest = [c.rjust(w) for c, w in zip(cells[1:], widths[1:], strict=True)]
-            return "  ".join([first, *rest])
-
-        rule = "-" * (sum(widths) + 2 * (len(widths) - 1))
-        facts = [f"{k}: {v}" for k, v in self.facts]
-        body = [line(self.header), rule, *(line(r) for r in self.rows)]
-        return "\n".join([self.title, "=" * len(self.title), *facts, "", *body, rule,
-                          *self.notes]) + "\n"
+        """Aligned plain text (the ``repr`` of results)."""
+        return self.to_table().to_text()
 
     def as_html(self) -> str:
-        facts = "".join(f"<tr><th>{html.escape(k)}</th><td>{html.escape(v)}</td></tr>"
-                        for k, v in self.facts)
-        head = "".join(f"<th>{html.escape(h)}</th>" for h in self.header)
-        body = "".join("<tr>" + "".join(f"<td>{html.escape(c)}</td>" for c in row) + "</tr>"
-                       for row in self.rows)
-        notes = "".join(f"<p><em>{html.escape(n)}</em></p>" for n in self.notes)
-        return (f"<div><h4>{html.escape(self.title)}</h4><table>{facts}</table>"
-                f"<table><thead><tr>{head}</tr></thead><tbody>{body}</tbody></table>"
-                f"{notes}</div>")
+        """A self-contained HTML ``<table>`` (Jupyter display)."""
+        return self.to_table().to_html()
 
-    def as_latex(self) -> str:
-        spec = "l" + "r" * (len(self.header) - 1)
-        lines = [r"\begin{table}[htbp]", r"\centering", rf"\caption{{{tex(self.title)}}}",
-                 rf"\begin{{tabular}}{{{spec}}}", r"\toprule",
-                 " & ".join(tex(h) for h in self.header) + r" \\", r"\midrule",
-                 *(" & ".join(tex(c) for c in row) + r" \\" for row in self.rows),
-                 r"\midrule",
-                 *(rf"\multicolumn{{{len(self.header)}}}{{l}}{{{tex(k)}: {tex(v)}}} \\"
-                   for k, v in self.facts),
-                 r"\bottomrule", r"\end{tabular}"]
-        lines += [rf"\par\footnotesize {tex(n)}" for n in self.notes]
-        lines.append(r"\end{table}")
-        return "\n".join(lines) + "\n"
+    def as_latex(self, *, label: str | None = None) -> str:
+        """A booktabs ``table`` float; ``label`` adds ``\\label{label}``."""
+        return self.to_table().to_latex(label=label)
+
+    def as_markdown(self) -> str:
+        """A Markdown pipe table."""
+        return self.to_table().to_markdown()
+
+    def as_csv(self) -> str:
+        """The estimates as CSV (the facts and notes are not part of the grid)."""
+        return self.to_table().to_csv()
 
     def __str__(self) -> str:
         return self.as_text()

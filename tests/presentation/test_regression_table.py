@@ -19,6 +19,7 @@ import numpy as np
 import pytest
 
 import econ
+from econ.results.summary import Summary
 
 ROOT = Path(__file__).resolve().parent.parent.parent
 GOLDEN = Path(__file__).resolve().parent / "golden"
@@ -176,7 +177,8 @@ def _check_latex(tex: str) -> None:
     columns = len(re.search(r"\\begin\{tabular\}\{([lcr]+)\}", body).group(1))
     for line in body.splitlines():
         if line.endswith(r"\\"):
-            assert len(re.findall(r"(?<!\\)&", line)) == columns - 1, line
+            spans = sum(int(n) - 1 for n in re.findall(r"\\multicolumn\{(\d+)\}", line))
+            assert len(re.findall(r"(?<!\\)&", line)) + 1 + spans == columns, line
     assert body.index(r"\toprule") < body.index(r"\midrule") < body.index(r"\bottomrule")
 
 
@@ -215,9 +217,9 @@ def test_latex_is_well_formed_and_html_parses(which, request):
     assert [r[0] for r in cells[len(expected):]] == list(table.notes)
 
 
-def _compile(engine: str, preamble: str, table: econ.Table, folder: Path) -> None:
+def _compile(engine: str, preamble: str, latex: str, folder: Path) -> None:
     document = ("\\documentclass{article}\\usepackage{booktabs,threeparttable}" + preamble
-                + "\\begin{document}\n" + table.to_latex() + "\\end{document}\n")
+                + "\\begin{document}\n" + latex + "\\end{document}\n")
     (folder / "t.tex").write_text(document, encoding="utf-8")
     run = subprocess.run([engine, "-interaction=nonstopmode", "-halt-on-error", "t.tex"],
                          cwd=folder, capture_output=True, text=True, check=False)
@@ -226,7 +228,26 @@ def _compile(engine: str, preamble: str, table: econ.Table, folder: Path) -> Non
 
 @pytest.mark.skipif(shutil.which("pdflatex") is None, reason="no LaTeX installed")
 def test_latex_compiles(english, tmp_path):
-    _compile("pdflatex", "", english, tmp_path)
+    _compile("pdflatex", "", english.to_latex(), tmp_path)
+
+
+def _awkward_summary(fits) -> Summary:
+    """A fit's summary with every character LaTeX treats specially added to each part."""
+    base = fits[0].summary()
+    odd = r"≥ >= <= ≤ < > _ % & ^ ~ # $ { } \ × ² | -1"
+    return Summary(f"{base.title} {odd}", (*base.facts, (odd, odd)), base.header,
+                   (*base.rows, (odd, *base.rows[0][1:])), (*base.notes, odd))
+
+
+def test_summary_latex_is_well_formed(fits):
+    for summary in (fits[0].summary(), _awkward_summary(fits)):
+        _check_latex(summary.as_latex())
+
+
+@pytest.mark.skipif(shutil.which("pdflatex") is None, reason="no LaTeX installed")
+def test_summary_latex_compiles(fits, tmp_path):
+    _compile("pdflatex", "", fits[0].summary().as_latex() + _awkward_summary(fits).as_latex(),
+             tmp_path)
 
 
 def _cjk_family() -> str | None:
@@ -248,5 +269,5 @@ def _has_xecjk() -> bool:
 @pytest.mark.skipif(not _has_xecjk() or _cjk_family() is None,
                     reason="needs XeLaTeX with xeCJK and a CJK font")
 def test_chinese_latex_compiles_with_xelatex(chinese, tmp_path):
-    _compile("xelatex", f"\\usepackage{{xeCJK}}\\setCJKmainfont{{{_cjk_family()}}}", chinese,
-             tmp_path)
+    _compile("xelatex", f"\\usepackage{{xeCJK}}\\setCJKmainfont{{{_cjk_family()}}}",
+             chinese.to_latex(), tmp_path)

@@ -1,11 +1,19 @@
-"""Table rendering: stable text in each format, escaping, and the simulated-data note."""
+"""Table rendering: stable text in each format, escaping, the facts panel, and result
+summaries rendered by the same writers."""
 
 from __future__ import annotations
+
+import ast
+import sys
+from pathlib import Path
 
 import pandas as pd
 import pytest
 
 import econ
+from econ.results.summary import Summary
+
+TABLE_MODULE = Path(econ.__file__).resolve().parent / "table.py"
 
 
 def _table() -> econ.Table:
@@ -58,3 +66,75 @@ def test_latex_keeps_a_titles_own_number_and_labels_written_tables(tmp_path):
     assert r"\renewcommand" not in plain and r"\label" not in plain
     written = table.write(tmp_path / "table4b triple", formats=["tex"])[0]
     assert r"\label{tab:table4b-triple}" in written.read_text(encoding="utf-8")
+
+
+def test_table_module_imports_nothing_from_econ():
+    """Results and presentation both render through econ.table, so it must sit below both."""
+    tree = ast.parse(TABLE_MODULE.read_text(encoding="utf-8"))
+    roots = set()
+    for node in ast.walk(tree):
+        if isinstance(node, ast.Import):
+            roots |= {alias.name.split(".")[0] for alias in node.names}
+        elif isinstance(node, ast.ImportFrom):
+            assert node.level == 0, "relative import in econ/table.py"
+            roots.add(node.module.split(".")[0])
+    assert "econ" not in roots
+    assert roots <= set(sys.stdlib_module_names) | {"numpy", "pandas"}, roots
+
+
+def _facts_table() -> econ.Table:
+    return econ.Table("OLS: y", ("term", "estimate", "s.e."), (("x", "0.5", "(0.1)"),),
+                      ("Note.",), facts=(("Formula", "y ~ x | unit"), ("Observations", "1,200")))
+
+
+def test_facts_form_a_panel_under_the_body_in_every_format():
+    table = _facts_table()
+    text = table.to_text()
+    assert text.index("x") < text.index("Formula: y ~ x | unit") < text.index("Note.")
+    assert "Observations: 1,200" in text
+    tex = table.to_latex()
+    assert r"Formula & \multicolumn{2}{l}{y \textasciitilde{} x \textbar{} unit} \\" in tex
+    assert tex.index(r"(0.1) \\") < tex.index("Formula") < tex.index(r"\bottomrule")
+    assert ('<tr style="border-top: 1px solid"><th style="text-align: left">Formula</th>'
+            '<td colspan="2" style="text-align: left">y ~ x | unit</td></tr>') in table.to_html()
+    assert r"| Observations | 1,200 |  |" in table.to_markdown()
+    assert table.to_csv() == "term,estimate,s.e.\nx,0.5,(0.1)\n"
+    with pytest.raises(ValueError, match="facts need"):
+        econ.Table("t", ("only",), (("a",),), facts=(("k", "v"),))
+
+
+def test_summary_is_rendered_by_table():
+    summary = Summary("OLS: y", (("Formula", "y ~ x | unit"), ("Observations", "1,200")),
+                      ("term", "estimate", "s.e."), (("x", "0.5", "(0.1)"),), ("Note.",))
+    table = summary.to_table()
+    assert table == _facts_table()
+    assert summary.as_text() == str(summary) == table.to_text()
+    assert summary.as_html() == summary._repr_html_() == table.to_html()
+    assert summary.as_latex(label="tab:ols") == table.to_latex(label="tab:ols")
+    assert summary.as_markdown() == table.to_markdown()
+    assert summary.as_csv() == table.to_csv()
+
+
+# Every character LaTeX treats specially, or that the default OT1 encoding misprints, with the
+# one way both summaries and tables write it.
+ESCAPED = {
+    ">=": r"\textgreater{}=", "≥": r"\ensuremath{\geq}", "<=": r"\textless{}=",
+    "≤": r"\ensuremath{\leq}", "<": r"\textless{}", ">": r"\textgreater{}", "_": r"\_",
+    "%": r"\%", "&": r"\&", "^": r"\textasciicircum{}", "~": r"\textasciitilde{}", "#": r"\#",
+    "$": r"\$", "{": r"\{", "}": r"\}", "\\": r"\textbackslash{}", "×": r"\ensuremath{\times}",
+    "²": r"\textsuperscript{2}", "|": r"\textbar{}", " -1": r" \ensuremath{-}1",
+}
+
+
+@pytest.mark.parametrize("special", sorted(ESCAPED))
+def test_summary_and_table_escape_latex_alike(special):
+    text = f"a{special}b"
+    fragment = f"a{ESCAPED[special]}b"
+    summary = Summary(text, ((text, text),), (text, "x"), ((text, "1"),), (text,)).as_latex()
+    table = econ.Table(text, (text, "x"), ((text, "1"),), (text,)).to_latex()
+    shared = [rf"\caption{{{fragment}}}", rf"{fragment} & x \\", rf"{fragment} & 1 \\",
+              rf"\item {fragment}"]
+    for line in shared:
+        assert line in summary.splitlines() and line in table.splitlines(), line
+    assert rf"{fragment} & \multicolumn{{1}}{{l}}{{{fragment}}} \\" in summary.splitlines()
+    assert summary.count(fragment) == 6 and table.count(fragment) == 4

@@ -1,5 +1,9 @@
 """Render a finished table as LaTeX (booktabs), HTML, Markdown, plain text and CSV.
 
+This is the package's only table writer: result summaries (``econ.results``) and the paper
+tables (``econ.presentation``) both render through :class:`Table`, so a character is escaped
+the same way wherever it is printed. It therefore imports nothing from the rest of ``econ``.
+
 The same numbers always render to the same bytes: fixed digits, no locale, no timestamps, so a
 replication run can be compared byte for byte with the previous one.
 """
@@ -19,8 +23,9 @@ import pandas as pd
 _LATEX_SPECIAL = {"\\": r"\textbackslash{}", "&": r"\&", "%": r"\%", "$": r"\$", "#": r"\#",
                   "_": r"\_", "{": r"\{", "}": r"\}", "~": r"\textasciitilde{}",
                   "^": r"\textasciicircum{}", "²": r"\textsuperscript{2}",
-                  # In the default OT1 font encoding "<" and ">" print as inverted marks.
-                  "<": r"\textless{}", ">": r"\textgreater{}",
+                  # In the default OT1 font encoding "<" and ">" print as inverted marks and
+                  # "|" as a dash (formulas such as "y ~ x | unit" reach summaries).
+                  "<": r"\textless{}", ">": r"\textgreater{}", "|": r"\textbar{}",
                   "×": r"\ensuremath{\times}", "≥": r"\ensuremath{\geq}",
                   "≤": r"\ensuremath{\leq}"}
 # A number, possibly signed and followed by significance stars, as a whole cell.
@@ -55,6 +60,10 @@ class Table:
         coefficients from the fixed-effect and fit-statistic rows).
     extra_header
         Further heading rows printed under ``header`` (for example the dependent variables).
+    facts
+        ``(label, value)`` pairs about the whole table (formula, sample, covariance), in a panel
+        under the body: the value spans the data columns (``label: value`` lines in plain
+        text). Left out of the CSV, which holds the grid of cells only.
     """
 
     title: str
@@ -63,6 +72,7 @@ class Table:
     notes: tuple[str, ...] = ()
     rules: tuple[int, ...] = ()
     extra_header: tuple[tuple[str, ...], ...] = ()
+    facts: tuple[tuple[str, str], ...] = ()
 
     def __post_init__(self) -> None:
         width = len(self.header)
@@ -74,6 +84,8 @@ class Table:
         bad = [r for r in self.rules if not 0 < r < len(self.rows)]
         if bad:
             raise ValueError(f"rules {bad} must fall between body rows 1..{len(self.rows) - 1}")
+        if self.facts and width < 2:
+            raise ValueError("facts need a label column and at least one column for the value")
 
     @classmethod
     def from_frame(cls, frame: pd.DataFrame, *, title: str, notes: Sequence[str] = (),
@@ -96,9 +108,13 @@ class Table:
 
     # renderers ---------------------------------------------------------------------------
     def to_markdown(self) -> str:
+        """A pipe table under a bold title, with the notes in italics beneath.
+
+        Facts become rows with the value in the second column: Markdown cannot span cells.
+        """
         lines = [f"**{self.title}**", "", _md_row(self.header),
                  "|" + "|".join(" --- " for _ in self.header) + "|"]
-        lines += [_md_row(row) for row in (*self.extra_header, *self.rows)]
+        lines += [_md_row(row) for row in (*self.extra_header, *self.rows, *self._fact_rows)]
         lines += [""] + [f"*{_md_escape(note)}*" for note in self.notes]
         return "\n".join(lines).rstrip() + "\n"
 
@@ -118,6 +134,8 @@ class Table:
             if i in self.rules:
                 lines.append(thin)
             lines.append(line(row))
+        if self.facts:
+            lines += [thin, *(f"{label}: {value}" for label, value in self.facts)]
         lines += ["=" * len(thin), *self.notes]
         return "\n".join(lines) + "\n"
 
@@ -145,6 +163,11 @@ class Table:
             if i in self.rules:
                 lines.append(r"\midrule")
             lines.append(_tex_row(row))
+        if self.facts:
+            span = len(self.header) - 1
+            lines.append(r"\midrule")
+            lines += [rf"{_tex_cell(label)} & \multicolumn{{{span}}}{{l}}{{{_tex_cell(value)}}} \\"
+                      for label, value in self.facts]
         lines += [r"\bottomrule", r"\end{tabular}"]
         if self.notes:
             lines += [r"\begin{tablenotes}", r"\footnotesize"]
@@ -165,6 +188,10 @@ class Table:
             cells = [f'<th style="text-align: left">{e(row[0])}</th>',
                      *(f"<td>{e(c)}</td>" for c in row[1:])]
             body.append(f"<tr{style}>" + "".join(cells) + "</tr>")
+        for i, (label, value) in enumerate(self.facts):
+            style = ' style="border-top: 1px solid"' if i == 0 else ""
+            body.append(f'<tr{style}><th style="text-align: left">{e(label)}</th>'
+                        f'<td colspan="{width - 1}" style="text-align: left">{e(value)}</td></tr>')
         foot = "".join(f'<tr><td colspan="{width}" style="text-align: left">'
                        f"<em>{e(note)}</em></td></tr>" for note in self.notes)
         return ('<table class="econ-table" style="border-collapse: collapse; '
@@ -175,12 +202,19 @@ class Table:
                 + (f"<tfoot>{foot}</tfoot>\n" if foot else "") + "</table>\n")
 
     def to_csv(self) -> str:
+        """The header and body cells (title, facts and notes are not part of the grid)."""
         frame = pd.DataFrame(list(self.rows), columns=list(self.header))
         return frame.to_csv(index=False, lineterminator="\n")
 
     @property
     def header_rows(self) -> tuple[tuple[str, ...], ...]:
+        """``header`` followed by ``extra_header``."""
         return (self.header, *self.extra_header)
+
+    @property
+    def _fact_rows(self) -> tuple[tuple[str, ...], ...]:
+        padding = ("",) * (len(self.header) - 2)
+        return tuple((label, value, *padding) for label, value in self.facts)
 
     def write(self, stem: str | Path, *, formats: Sequence[str] = ("md", "tex", "html", "csv")
               ) -> list[Path]:
