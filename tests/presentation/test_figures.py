@@ -9,7 +9,9 @@ from __future__ import annotations
 
 import ast
 import dataclasses
+import importlib
 import inspect
+import pkgutil
 from pathlib import Path
 
 import matplotlib as mpl
@@ -19,6 +21,7 @@ import pytest
 from matplotlib.text import Text
 
 import econ
+from econ.data import figure_labels
 from econ.data.dataset import SIMULATED_LABEL
 from econ.estimation.inequality import lorenz_curve
 from econ.presentation import figures
@@ -30,6 +33,7 @@ from econ.presentation.figures import (
     cjk_font,
     coefficient_plot,
     event_study_plot,
+    fonts,
     lorenz_plot,
 )
 
@@ -172,6 +176,148 @@ def test_event_study_names_missing_columns(study):
         event_study_plot(study, uniform=("band_low", "band_high"))
     with pytest.raises(ValueError, match="'att'"):
         event_study_plot(study.to_frame(), estimate="att")
+
+
+# --- the package's event-study result (canonical frame) ----------------------------------------
+
+
+@dataclasses.dataclass(frozen=True)
+class _EventStudyStandIn:
+    """Stands in for the package's event-study result: ``to_frame()`` and the attributes."""
+
+    frame: pd.DataFrame
+    level: float = 0.95
+    simulated: bool = False
+    reference: int | None = None
+    time_label: str = "relative period"
+
+    def to_frame(self) -> pd.DataFrame:
+        return self.frame.copy()
+
+
+def _canonical(periods, references, *, band: bool = True,
+               reference_bounds: float = np.nan) -> pd.DataFrame:
+    """A result frame: effects growing after period 0 (or the first reference), NaN band
+    columns when ``band`` is false, reference rows at zero with ``reference_bounds``."""
+    period = np.asarray(list(periods), dtype=np.int64)
+    start = period[np.searchsorted(period, max(references))] if len(period) else 0
+    since = period - start
+    estimate = np.where(since > 0, 0.12 * since, 0.03 * np.cos(period))
+    std_error = 0.05 + 0.01 * np.abs(since)
+    frame = pd.DataFrame({"period": period, "estimate": estimate, "std_error": std_error,
+                          "conf_low": estimate - 1.96 * std_error,
+                          "conf_high": estimate + 1.96 * std_error,
+                          "band_low": estimate - 2.8 * std_error if band else np.nan,
+                          "band_high": estimate + 2.8 * std_error if band else np.nan,
+                          "is_reference": np.isin(period, references)})
+    ref = frame["is_reference"]
+    frame.loc[ref, "estimate"] = 0.0
+    frame.loc[ref, "std_error"] = np.nan
+    columns = ["conf_low", "conf_high", *(["band_low", "band_high"] if band else [])]
+    frame.loc[ref, columns] = reference_bounds
+    return frame
+
+
+def _stand_in(time_label: str, band: bool, **options) -> _EventStudyStandIn:
+    if time_label == "year":
+        frame = _canonical(range(2015, 2023), [2020], band=band, reference_bounds=0.0)
+        return _EventStudyStandIn(frame, reference=2020, time_label="year", **options)
+    frame = _canonical(range(-4, 4), [-1], band=band)
+    return _EventStudyStandIn(frame, reference=-1, **options)
+
+
+@pytest.mark.parametrize("time_label", ["relative period", "year"])
+@pytest.mark.parametrize("band", [True, False])
+def test_event_study_result_is_drawn_from_its_own_columns(time_label, band):
+    result = _stand_in(time_label, band, level=0.9, simulated=True)
+    frame = result.to_frame()
+    chart = event_study_plot(result)
+    data, ax = chart.data, chart.figure.axes[0]
+    assert list(data.columns) == ["period", "estimate", "conf_low", "conf_high", "band_low",
+                                  "band_high", "is_reference"]
+    assert data["period"].dtype == np.int64
+    assert data["period"].tolist() == frame["period"].tolist()
+    np.testing.assert_array_equal(data["estimate"], frame["estimate"])
+    assert data["is_reference"].tolist() == frame["is_reference"].tolist()
+    # The reference row is pinned at its estimate, zero, whether its bounds were 0 or NaN.
+    pinned = data.loc[data["is_reference"], ["conf_low", "conf_high"]].to_numpy()
+    assert (pinned == 0.0).all()
+    others = ~data["is_reference"]
+    np.testing.assert_array_equal(data.loc[others, "conf_low"], frame.loc[others, "conf_low"])
+
+    x = frame["period"].to_numpy(dtype=float)
+    line, = _by_gid(chart, "estimate")
+    np.testing.assert_array_equal(line.get_xdata(), x)
+    bars, = _by_gid(chart, "pointwise")
+    expected = np.stack([np.column_stack([x, data["conf_low"]]),
+                         np.column_stack([x, data["conf_high"]])], axis=1)
+    np.testing.assert_allclose(_segments(bars), expected)
+    if band:
+        polygon, = _by_gid(chart, "uniform")
+        vertices = np.concatenate([p.vertices for p in polygon.get_paths()])
+        for period, low, high in data[["period", "band_low", "band_high"]].itertuples(
+                index=False):
+            for bound in (low, high):
+                assert np.isclose(vertices, [period, bound]).all(axis=1).any(), (period, bound)
+    else:
+        assert not _by_gid(chart, "uniform")
+        assert data["band_low"].isna().all() and data["band_high"].isna().all()
+
+    reference, = _by_gid(chart, "reference")
+    assert reference.get_xdata() == [result.reference, result.reference]
+    year = time_label == "year"
+    assert _legend(chart) == ["Estimate", "Pointwise 90% CI",
+                              *(["Uniform 90% band"] if band else []),
+                              "Reference year" if year else "Reference period"]
+    assert ax.get_xlabel() == ("Year" if year else "Period relative to treatment")
+    assert SIMULATED_LABEL in _texts(chart)
+
+
+def test_canonical_frame_alone_and_chart_data_replot_the_same():
+    frame = _canonical(range(-3, 3), [-1])
+    chart = event_study_plot(frame)
+    # Without a result object there is no time_label: periods are relative, 95% by default.
+    assert chart.figure.axes[0].get_xlabel() == "Period relative to treatment"
+    assert _legend(chart)[1] == "Pointwise 95% CI"
+    assert SIMULATED_LABEL not in _texts(chart)
+    pd.testing.assert_frame_equal(event_study_plot(chart.data).data, chart.data)
+
+
+def test_keyword_options_still_apply_to_a_result():
+    result = _stand_in("relative period", True)
+    bare = event_study_plot(result, uniform=None, pointwise=None, xlabel="Years since")
+    assert not _by_gid(bare, "uniform") and not _by_gid(bare, "pointwise")
+    assert bare.data[["conf_low", "band_low"]].isna().all().all()
+    assert bare.figure.axes[0].get_xlabel() == "Years since"
+    # An explicit reference must agree with the rows the result flags.
+    assert event_study_plot(result, reference=-1).data["is_reference"].sum() == 1
+    with pytest.raises(ValueError, match=r"reference=0, but .* flagged is_reference are at"):
+        event_study_plot(result, reference=0)
+    with pytest.raises(ValueError, match="uniform must be"):
+        event_study_plot(result, uniform="band")
+
+
+def test_several_reference_periods_get_one_legend_entry():
+    frame = _canonical(range(-5, 3), [-5, -1])
+    chart = event_study_plot(_EventStudyStandIn(frame))
+    lines = _by_gid(chart, "reference")
+    assert sorted(line.get_xdata()[0] for line in lines) == [-5.0, -1.0]
+    assert _legend(chart).count("Reference period") == 1
+    assert chart.data.loc[chart.data["is_reference"], "period"].tolist() == [-5, -1]
+    # The result's own reference picks the line; both rows stay normalised.
+    main = event_study_plot(_EventStudyStandIn(frame, reference=-1))
+    assert [line.get_xdata()[0] for line in _by_gid(main, "reference")] == [-1.0]
+    assert main.data["is_reference"].sum() == 2
+
+
+def test_canonical_frame_missing_columns_are_named():
+    frame = _canonical(range(-3, 3), [-1]).drop(columns=["conf_high", "band_low"])
+    with pytest.raises(ValueError, match=r"\['conf_high', 'band_low'\] not found; available"):
+        event_study_plot(_EventStudyStandIn(frame))
+    with pytest.raises(ValueError, match=r"\['estimate'\] not found"):
+        event_study_plot(_canonical(range(3), [0]).drop(columns="estimate"))
+    with pytest.raises(ValueError, match="time_label must be one of"):
+        event_study_plot(_EventStudyStandIn(_canonical(range(3), [0]), time_label="month"))
 
 
 # --- coefficient plot --------------------------------------------------------------------------
@@ -343,21 +489,38 @@ def test_style_width_and_no_leak_into_global_rcparams(study):
         event_study_plot(study, language="fr")
 
 
-def test_module_uses_the_object_oriented_api_only():
-    tree = ast.parse(inspect.getsource(figures))
+def _imports(module) -> set[str]:
+    tree = ast.parse(inspect.getsource(module))
     imported = {alias.name for node in ast.walk(tree) if isinstance(node, ast.Import)
                 for alias in node.names}
     imported |= {f"{node.module}.{alias.name}" for node in ast.walk(tree)
                  if isinstance(node, ast.ImportFrom) for alias in node.names}
-    assert not any("pyplot" in name for name in imported)
-    assert not any(name.startswith(("econ.api", "econ.cli")) for name in imported)
+    return imported
+
+
+def test_package_uses_the_object_oriented_api_only():
+    modules = [figures, *(importlib.import_module(f"{figures.__name__}.{info.name}")
+                          for info in pkgutil.iter_modules(figures.__path__))]
+    assert len(modules) > 5
+    for module in modules:
+        imported = _imports(module)
+        assert not any("pyplot" in name for name in imported), module.__name__
+        assert not any(name.startswith(("econ.api", "econ.cli")) for name in imported)
+
+
+def test_figure_labels_stay_in_the_data_layer():
+    econ_imports = {name for name in _imports(figure_labels) if name.startswith("econ.")}
+    assert econ_imports and all(name.startswith("econ.data.") for name in econ_imports)
+    assert figure_labels.figure_text(figure_labels.LORENZ, "zh")["equality"] == "绝对平均线"
+    with pytest.raises(ValueError, match="language must be"):
+        figure_labels.figure_text(figure_labels.LORENZ, "fr")
 
 
 # --- Chinese labels ----------------------------------------------------------------------------
 
 
 def test_chinese_without_a_cjk_font_warns_and_draws_english(monkeypatch, study):
-    monkeypatch.setattr(figures, "cjk_font", lambda: None)
+    monkeypatch.setattr(fonts, "cjk_font", lambda: None)
     with pytest.warns(MissingFontWarning, match="no CJK font was found") as caught:
         chart = event_study_plot(study, language="zh")
     message = str(caught[0].message)
@@ -375,7 +538,7 @@ def test_chinese_without_a_cjk_font_warns_and_draws_english(monkeypatch, study):
 def test_chinese_labels_are_wired_when_a_cjk_family_is_found(monkeypatch, study, boot):
     # Wiring only: "DejaVu Sans" stands in for a CJK family so the test runs on machines
     # without one. It has no Chinese glyphs, so the figures are inspected but never rendered.
-    monkeypatch.setattr(figures, "cjk_font", lambda: "DejaVu Sans")
+    monkeypatch.setattr(fonts, "cjk_font", lambda: "DejaVu Sans")
     chart = event_study_plot(study, language="zh")
     ax = chart.figure.axes[0]
     assert (ax.get_xlabel(), ax.get_ylabel()) == ("年份", "估计值")
@@ -391,13 +554,13 @@ def test_chinese_labels_are_wired_when_a_cjk_family_is_found(monkeypatch, study,
 
 
 def test_text_no_font_can_draw_is_refused(monkeypatch, study):
-    monkeypatch.setattr(figures, "cjk_font", lambda: None)
+    monkeypatch.setattr(fonts, "cjk_font", lambda: None)
     with pytest.raises(ValueError, match="no available font can draw"):
         event_study_plot(study, title="梯度")
 
 
 def test_explicit_font_file_or_family(monkeypatch, study):
-    monkeypatch.setattr(figures, "cjk_font", lambda: None)
+    monkeypatch.setattr(fonts, "cjk_font", lambda: None)
     dejavu = Path(mpl.get_data_path()) / "fonts" / "ttf" / "DejaVuSans.ttf"
     chart = event_study_plot(study, font=dejavu)
     assert chart.style["font.family"] == ["DejaVu Sans"]

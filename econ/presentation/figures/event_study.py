@@ -1,0 +1,245 @@
+"""Event-study plot: estimates by period with pointwise intervals and a uniform band."""
+
+from __future__ import annotations
+
+import re
+from pathlib import Path
+from typing import Any, Literal
+
+import numpy as np
+import pandas as pd
+from matplotlib import ticker
+
+from econ.data.figure_labels import EVENT_STUDY
+from econ.presentation.figures.arguments import (
+    coverage_percent,
+    is_simulated,
+    require_columns,
+)
+from econ.presentation.figures.chart import Chart
+from econ.presentation.figures.fonts import labels_and_style
+from econ.presentation.figures.style import (
+    COLORS,
+    REFERENCE_GREY,
+    Width,
+    finish,
+    is_wide,
+    legend_above,
+    new_figure,
+    styled,
+)
+
+Bounds = tuple[str, str]
+
+# A frame with these columns is the package's event-study result (``to_frame()``): its
+# periods, bounds and reference rows are read from fixed columns.
+_CANONICAL = frozenset({"period", "is_reference"})
+_CANONICAL_BAND = ("band_low", "band_high")
+_LEGACY_BAND = ("uniform_low", "uniform_high")
+
+# time_label -> the labels of the x axis and of the reference line.
+_TIME_KEYS = {"year": ("year", "reference_year"),
+              "relative period": ("period", "reference_period")}
+
+_NUMBER_AT_END = re.compile(r"(-?\d+(?:\.\d+)?)\s*$")
+
+
+def _periods(values: pd.Series) -> np.ndarray:
+    """Numeric periods; labels such as ``"e=-2"`` give -2 and ``"overall"`` gives NaN."""
+    numeric = pd.to_numeric(values, errors="coerce")
+    if values.dtype.kind in "biuf" or numeric.notna().all():
+        return numeric.to_numpy(dtype=float)
+    parsed = values.astype(str).str.extract(_NUMBER_AT_END, expand=False)
+    return pd.to_numeric(parsed, errors="coerce").to_numpy(dtype=float)
+
+
+def _path_data(frame: pd.DataFrame, time: str, estimate: str, pointwise: Bounds | None,
+               uniform: Bounds | None, flagged: np.ndarray | float | None) -> pd.DataFrame:
+    """The plotted rows, sorted by period; ``flagged`` marks reference rows.
+
+    ``flagged`` is a boolean array over the rows of ``frame`` (a canonical frame), or the
+    reference period to match (``None``: no reference row).
+    """
+    period = _periods(frame[time])
+    keep = np.isfinite(period)
+    if not keep.any():
+        raise ValueError(f"event_study_plot: column {time!r} has no numeric period")
+    data = pd.DataFrame({"period": period[keep],
+                         "estimate": frame[estimate].to_numpy(dtype=float)[keep]})
+    for name, pair in (("conf", pointwise), ("band", uniform)):
+        for side, column in zip(("low", "high"), pair or (None, None), strict=True):
+            data[f"{name}_{side}"] = (np.nan if column is None
+                                      else frame[column].to_numpy(dtype=float)[keep])
+    if isinstance(flagged, np.ndarray):
+        data["is_reference"] = flagged[keep]
+    else:
+        data["is_reference"] = (data["period"] == flagged) if flagged is not None else False
+    data = data.sort_values("period", kind="stable", ignore_index=True)
+    for name, pair in (("conf", pointwise), ("band", uniform)):
+        if pair is not None:
+            for side in ("low", "high"):
+                column = f"{name}_{side}"
+                gap = data["is_reference"] & data[column].isna()
+                data.loc[gap, column] = data.loc[gap, "estimate"]
+    if (data["period"] == data["period"].round()).all():
+        data["period"] = data["period"].astype(np.int64)
+    return data
+
+
+def event_study_plot(
+    path: pd.DataFrame | Any,
+    *,
+    reference: float | None = None,
+    estimate: str = "estimate",
+    time: str | None = None,
+    pointwise: Bounds | None = ("conf_low", "conf_high"),
+    uniform: Bounds | Literal["auto"] | None = "auto",
+    level: float | None = None,
+    title: str = "",
+    xlabel: str | None = None,
+    ylabel: str | None = None,
+    width: Width = "single",
+    height: float | None = None,
+    language: str = "en",
+    font: str | Path | None = None,
+    simulated: bool | None = None,
+) -> Chart:
+    """Event-study path: estimates by period with pointwise intervals and a uniform band.
+
+    Parameters
+    ----------
+    path
+        An event-study result (an object whose ``to_frame()`` returns the canonical frame
+        below), another object with ``to_frame()``, or a DataFrame. The object's
+        ``reference``, ``level`` and ``simulated`` attributes, when present, are the defaults
+        of the options of the same names. A *canonical* frame has the columns ``period``,
+        ``estimate``, ``std_error``, ``conf_low``, ``conf_high``, ``band_low``,
+        ``band_high`` and ``is_reference``: its rows flagged ``is_reference`` are the
+        reference rows, its band is drawn unless ``band_low`` and ``band_high`` are all
+        missing, and the object's ``time_label`` (``"year"`` or ``"relative period"``, the
+        default) names the x axis.
+    reference
+        Period the path is normalised to; drawn as a dashed vertical line. ``None`` (and no
+        ``reference`` attribute) draws none, except that for a canonical frame the line
+        then marks each period flagged ``is_reference``.
+    estimate, time
+        Columns of the point estimates and of the period (default ``"period"`` for a
+        canonical frame, ``"year"`` otherwise). A text period such as Callaway-Sant'Anna's
+        ``"e=-2"`` is read as the number at its end; rows without one (the ``"overall"``
+        row) are not drawn.
+    pointwise
+        Lower and upper column of the pointwise intervals (error bars), or ``None``.
+    uniform
+        Lower and upper column of the simultaneous band (shaded), or ``None``. ``"auto"``
+        takes ``("band_low", "band_high")`` of a canonical frame and
+        ``("uniform_low", "uniform_high")`` of any other. For a Callaway-Sant'Anna dynamic
+        aggregation pass ``time="term", estimate="att", uniform=("band_low", "band_high")``.
+    level
+        Coverage named in the legend (default: ``path.level``, else 0.95).
+    title, xlabel, ylabel
+        Title, and axis labels replacing the defaults ("Year" or "Period relative to
+        treatment", and "Estimate").
+    width, height
+        ``"single"`` (3.5 in), ``"double"`` (7 in) or a width in inches; height in inches
+        (default: 0.8 of the width, 0.45 from 5 in up).
+    language, font
+        ``"en"`` or ``"zh"`` labels, and an optional font file or family (see
+        :func:`~econ.presentation.figures.cjk_font`).
+    simulated
+        Caption the figure with the simulated-data label (default: ``path.simulated``).
+
+    Returns
+    -------
+    Chart
+        ``data`` has columns ``period``, ``estimate``, ``conf_low``, ``conf_high``,
+        ``band_low``, ``band_high`` (NaN when not drawn) and ``is_reference``, sorted by
+        period. A reference row whose bounds are missing is drawn, and reported, with
+        zero-width bounds at its estimate: the normalisation leaves it no uncertainty.
+
+    Raises
+    ------
+    TypeError
+        When ``path`` is neither a DataFrame nor has ``to_frame()`` returning one.
+    ValueError
+        When a needed column is missing (the message names it and lists the available
+        ones), no row has a numeric period, ``time_label`` is unknown, or ``reference`` is
+        not among the periods a canonical frame flags as reference.
+    """
+    frame = path if isinstance(path, pd.DataFrame) else path.to_frame()
+    if not isinstance(frame, pd.DataFrame):
+        raise TypeError(f"path must be a DataFrame or have to_frame(); got {type(path)!r}")
+    canonical = _CANONICAL <= set(frame.columns)
+    if time is None:
+        time = "period" if canonical else "year"
+    auto_band = isinstance(uniform, str)
+    if isinstance(uniform, str):
+        if uniform != "auto":
+            raise ValueError(f"uniform must be two column names, None or 'auto'; got "
+                             f"{uniform!r}")
+        uniform = _CANONICAL_BAND if canonical else _LEGACY_BAND
+    require_columns(frame, [time, estimate, *(pointwise or ()), *(uniform or ())],
+                    "event_study_plot")
+    if canonical and auto_band and frame[list(_CANONICAL_BAND)].isna().to_numpy().all():
+        # A result without a uniform band still carries the columns, all missing.
+        uniform = None
+    if reference is None:
+        reference = getattr(path, "reference", None)
+    if level is None:
+        level = float(getattr(path, "level", 0.95))
+    percent = coverage_percent(level)
+    simulated = is_simulated(simulated, path)
+
+    if canonical:
+        time_label = getattr(path, "time_label", "relative period")
+        data = _path_data(frame, time, estimate, pointwise, uniform,
+                          frame["is_reference"].eq(True).to_numpy())
+        flagged = sorted(float(p) for p in data.loc[data["is_reference"], "period"].unique())
+        if reference is not None and flagged and float(reference) not in flagged:
+            raise ValueError(f"event_study_plot: reference={reference!r}, but the rows "
+                             f"flagged is_reference are at {flagged}")
+        lines = [float(reference)] if reference is not None else flagged
+    else:
+        time_label = "year" if time == "year" else "relative period"
+        data = _path_data(frame, time, estimate, pointwise, uniform, reference)
+        lines = [float(reference)] if reference is not None else []
+    if time_label not in _TIME_KEYS:
+        raise ValueError(f"event_study_plot: time_label must be one of {sorted(_TIME_KEYS)}, "
+                         f"got {time_label!r}")
+    axis_key, reference_key = _TIME_KEYS[time_label]
+
+    text, style = labels_and_style(language, font, EVENT_STUDY,
+                                   [title, xlabel or "", ylabel or ""])
+    x = data["period"].to_numpy(dtype=float)
+    color = COLORS[0]
+    with styled(style):
+        figure, ax = new_figure(width, height, 0.8, 0.45)
+        handles = []
+        line, = ax.plot(x, data["estimate"], color=color, marker="o", zorder=4,
+                        label=text["estimate"], gid="estimate")
+        handles.append(line)
+        if pointwise is not None:
+            bars = data[["conf_low", "conf_high"]].notna().all(axis=1).to_numpy()
+            handles.append(ax.vlines(x[bars], data["conf_low"][bars], data["conf_high"][bars],
+                                     color=color, linewidth=0.9, zorder=3,
+                                     label=text["pointwise"].format(level=percent),
+                                     gid="pointwise"))
+        if uniform is not None:
+            handles.append(ax.fill_between(x, data["band_low"], data["band_high"], color=color,
+                                           alpha=0.18, linewidth=0, zorder=1,
+                                           label=text["uniform"].format(level=percent),
+                                           gid="uniform"))
+        ax.axhline(0.0, color=REFERENCE_GREY, linewidth=0.6, zorder=2, gid="zero")
+        for j, spot in enumerate(lines):
+            # One legend entry however many periods are normalised.
+            marker = ax.axvline(spot, color=REFERENCE_GREY, linestyle="--", linewidth=0.8,
+                                zorder=2, label=text[reference_key] if j == 0 else "_",
+                                gid="reference")
+            if j == 0:
+                handles.append(marker)
+        ax.xaxis.set_major_locator(ticker.MaxNLocator(nbins="auto", integer=True))
+        ax.xaxis.set_major_formatter(ticker.StrMethodFormatter("{x:g}"))
+        ax.set_xlabel(xlabel if xlabel is not None else text[axis_key])
+        ax.set_ylabel(ylabel if ylabel is not None else text["estimate"])
+        legend_above(ax, handles, ncols=len(handles) if is_wide(width) else 2)
+        finish(figure, title, simulated)
+    return Chart(figure, data, title, style)
