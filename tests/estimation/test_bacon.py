@@ -105,6 +105,10 @@ def test_all_four_comparison_types(staggered):
                                               "treated vs always treated"]
     always = table[table["type"] == "treated vs always treated"]
     assert set(always["control"]) == {"always"} and len(always) == 3
+    # The cohort rule shared by the DiD estimators keeps the always-treated units here.
+    assert result.parts.group_sizes["always"] == 7
+    assert result.parts.notes == ("7 always-treated unit(s) (cohort <= first period 2001) kept "
+                                  "as the always-treated comparison group (Goodman-Bacon 2021)",)
     for _, row in table.iterrows():
         direct = _direct_2x2(staggered, row, column="start", outcome="y", time="time")
         assert row["estimate"] == pytest.approx(direct, abs=1e-12), row.to_dict()
@@ -175,7 +179,8 @@ def test_treatment_that_switches_off_is_refused(staggered):
 
 def test_start_period_changing_within_a_unit_is_refused(staggered):
     start = staggered["start"].where(staggered["unit"] != 10, staggered["time"])
-    with pytest.raises(ValueError, match=r"changes within 1 unit.*not absorbing"):
+    with pytest.raises(ValueError, match=r"'start' changes within 1 unit\(s\), e\.g\. 10: "
+                                         r".*not absorbing"):
         bacon_decomposition(staggered.assign(start=start), outcome="y", unit="unit",
                             time="time", treated_from="start")
 

@@ -203,12 +203,28 @@ def test_error_no_never_treated(mpdta):
 
 
 def test_first_period_cohort_is_dropped_with_warning(mpdta):
+    # Cohort rule shared by the DiD estimators (econ.estimation.did.cohorts).
     data = mpdta.copy()
-    data.loc[data["countyreal"].isin(data["countyreal"].unique()[:3]), "first.treat"] = 2003
-    with pytest.warns(UserWarning, match="Dropped 3 units already treated in the first period"):
+    always = data["countyreal"].isin(data["countyreal"].unique()[:3])
+    data.loc[always, "first.treat"] = 2003
+    with pytest.warns(UserWarning, match=r"Dropped 3 always-treated unit\(s\) \(cohort <= "
+                                         r"first period 2003\)"):
         result = _ours(data)
-    assert "Dropped 3 units" in result.summary().as_text()
+    assert "Dropped 3 always-treated unit(s)" in result.summary().as_text()
     assert 2003 not in set(result.tidy()["group"])
+    removed = _ours(data[~always])
+    pd.testing.assert_frame_equal(result.tidy(), removed.tidy(), check_exact=True)
+
+
+def test_zero_is_a_cohort_when_periods_are_not_all_positive(mpdta):
+    # With periods -1..3, a cohort of 0 is the period 0 and never-treated units are missing.
+    shifted = mpdta.assign(year=mpdta["year"] - 2004, **{
+        "first.treat": (mpdta["first.treat"] - 2004).where(mpdta["first.treat"] > 0)})
+    ours, reference = _ours(shifted).tidy(), _ours(mpdta).tidy()
+    assert sorted(set(ours["group"])) == [0, 2, 3]
+    np.testing.assert_array_equal(ours["group"] + 2004, reference["group"])
+    np.testing.assert_array_equal(ours["time"] + 2004, reference["time"])
+    np.testing.assert_allclose(ours["att"], reference["att"], rtol=0, atol=1e-12)
 
 
 def test_error_unknown_column(mpdta):
@@ -224,7 +240,8 @@ def test_error_non_numeric_outcome(mpdta):
 def test_error_cohort_changes_within_unit(mpdta):
     data = mpdta.copy()
     data.loc[0, "first.treat"] = 2006
-    with pytest.raises(ValueError, match=r"cohort 'first\.treat' changes over time"):
+    with pytest.raises(ValueError, match=rf"cohort 'first\.treat' changes within 1 unit\(s\), "
+                                         rf"e\.g\. {data.loc[0, 'countyreal']}: "):
         _ours(data)
 
 

@@ -196,12 +196,26 @@ def test_no_never_treated_units(mpdta):
     assert result.cohort_sizes == {2004: 20, 2006: 40}
 
 
-def test_cohort_treated_in_the_first_period_is_refused(mpdta):
+@pytest.mark.parametrize("control", ["never_treated", "last_treated"])
+def test_always_treated_units_are_dropped_and_counted(mpdta, control):
+    # Cohort rule shared by the DiD estimators (econ.estimation.did.cohorts): units treated
+    # from the first period have no untreated period, so they are dropped, not refused.
     first = mpdta.assign(first_treat=mpdta["first_treat"].replace({2004: 2003}))
-    with pytest.raises(ValueError, match=r"cohort\(s\) 2003 \(20 units\) are treated from the "
-                                         r"first period 2003.*drop them"):
-        sun_abraham(first, outcome="lemp", unit="countyreal", time="year",
-                    cohort="first_treat")
+    options = {"outcome": "lemp", "unit": "countyreal", "time": "year", "cohort": "first_treat",
+               "control": control}
+    with pytest.warns(UserWarning, match=r"Dropped 20 always-treated unit\(s\) \(cohort <= "
+                                         r"first period 2003\)"):
+        result = sun_abraham(first, **options)
+    note = [n for n in result.notes if n.startswith("Dropped 20 always-treated unit(s)")]
+    assert len(note) == 1 and note[0] in result.summary().as_text()
+    removed = sun_abraham(first[first["first_treat"] != 2003], **options)
+    assert not any("always-treated" in n for n in removed.notes)
+    pd.testing.assert_frame_equal(result.tidy(), removed.tidy(), check_exact=True)
+    pd.testing.assert_frame_equal(result.cohort_effects(), removed.cohort_effects(),
+                                  check_exact=True)
+    assert result.cohort_sizes == removed.cohort_sizes
+    assert result.n_control_units == removed.n_control_units
+    assert result.regression.nobs == removed.regression.nobs
 
 
 def test_no_variation_left_after_the_fixed_effects(mpdta):

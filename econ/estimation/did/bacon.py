@@ -13,6 +13,11 @@ between two treatment-timing groups (Goodman-Bacon 2021, Theorem 1):
 - a treated group against units treated throughout the panel (always treated), over the whole
   panel; these are later-versus-earlier comparisons too.
 
+Cohorts follow the rule shared by the DiD estimators (:mod:`econ.estimation.did.cohorts`):
+unlike the cohort-effect estimators, which drop always-treated units, the decomposition keeps
+them as the always-treated comparison group, since the two-way fixed-effects estimate it
+decomposes uses them (Goodman-Bacon 2021).
+
 The weights are proportional to the squared size of the pair of groups, the balance of units
 between them and the variance of the treatment within the pair; they sum to one.
 """
@@ -25,7 +30,8 @@ from dataclasses import dataclass
 import numpy as np
 import pandas as pd
 
-from econ.data.codes import group_codes, varying_groups
+from econ.data.codes import group_codes
+from econ.estimation.did.cohorts import period_label, recode
 
 EARLIER_VS_LATER = "earlier vs later treated"
 LATER_VS_EARLIER = "later vs earlier treated"
@@ -73,7 +79,11 @@ class Comparison:
 
 @dataclass(frozen=True)
 class BaconParts:
-    """The comparisons, the two-way fixed-effects estimate they reproduce, and the panel."""
+    """The comparisons, the two-way fixed-effects estimate they reproduce, and the panel.
+
+    ``notes`` say how the cohorts were read (always-treated units kept, cohorts after the last
+    period counted as never treated).
+    """
 
     comparisons: tuple[Comparison, ...]
     twfe: float
@@ -81,6 +91,7 @@ class BaconParts:
     n_units: int
     periods: np.ndarray
     group_sizes: Mapping[str, int]
+    notes: tuple[str, ...] = ()
 
 
 def decompose(frame: pd.DataFrame, *, outcome: str, unit: str, time: str,
@@ -94,17 +105,20 @@ def decompose(frame: pd.DataFrame, *, outcome: str, unit: str, time: str,
     outcome, unit, time
         Column names.
     treated_from
-        Either the period a unit is first treated (numeric, constant within the unit; missing,
-        or 0 when every period is positive, for never treated; a period at or before the first
-        one for always treated; a period after the last one counts as never treated in the
-        panel), or a boolean treatment status that must stay on once on.
+        Either the period a unit is first treated, read under the rule shared by the DiD
+        estimators (:mod:`econ.estimation.did.cohorts`: missing, or 0 when every period is
+        positive, for never treated; a period after the last one counts as never treated in
+        the panel; a period at or before the first one for always treated, kept as the
+        always-treated comparison group), or a boolean treatment status that must stay on
+        once on.
 
     Raises
     ------
     ValueError
-        For an unbalanced panel, a missing outcome, a treatment that switches off or a start
-        period that changes within a unit, or a treatment with no variation left after the
-        unit and time fixed effects.
+        For an unbalanced panel, a missing outcome, a treatment that switches off, or a
+        treatment with no variation left after the unit and time fixed effects.
+    econ.estimation.did.cohorts.CohortError
+        (a ``ValueError``) For a start period that is not numeric or changes within a unit.
     """
     missing = [c for c in dict.fromkeys((outcome, unit, time, treated_from))
                if c not in frame.columns]
@@ -115,21 +129,24 @@ def decompose(frame: pd.DataFrame, *, outcome: str, unit: str, time: str,
     n_periods = len(periods)
     grid = np.empty((n_units, n_periods))
     grid[units, period_index] = y
-    start = _start_index(frame[treated_from], treated_from, units=units, n_units=n_units,
-                         periods=periods, period_index=period_index)
+    start, notes = _start_index(frame[treated_from], treated_from, units=units,
+                                n_units=n_units, ids=frame[unit], periods=periods,
+                                period_index=period_index)
     starts, sizes = np.unique(start, return_counts=True)
     if not ((starts > 0) & (starts < n_periods)).any():
         raise ValueError(f"no unit's treatment ({treated_from!r}) starts inside the panel "
-                         f"({_label(periods[0])}-{_label(periods[-1])}): the treatment has no "
-                         f"variation left after the unit and time fixed effects")
+                         f"({period_label(periods[0])}-{period_label(periods[-1])}): the "
+                         f"treatment has no variation left after the unit and time fixed "
+                         f"effects")
     treated = np.arange(n_periods)[None, :] >= start[:, None]
     residual = (treated - treated.mean(axis=1, keepdims=True) - treated.mean(axis=0)
                 + treated.mean())
     variance = float(np.mean(residual ** 2))
     if len(starts) < 2 or variance <= 1e-12:
         raise ValueError(f"every unit starts treatment in the same period "
-                         f"({_label(periods[starts[0]])}): the treatment is collinear with the "
-                         f"time fixed effects, so no variation is left after the fixed effects")
+                         f"({period_label(periods[starts[0]])}): the treatment is collinear "
+                         f"with the time fixed effects, so no variation is left after the "
+                         f"fixed effects")
     twfe = float(np.sum(residual * grid) / np.sum(residual ** 2))
     means = np.vstack([grid[start == s].mean(axis=0) for s in starts])
     share = sizes / n_units
@@ -165,7 +182,7 @@ def decompose(frame: pd.DataFrame, *, outcome: str, unit: str, time: str,
                     _number(periods[s_k]), _number(periods[-1]), int(sizes[ell]),
                     int(sizes[k])))
     return BaconParts(tuple(comparisons), twfe, variance, n_units, periods,
-                      dict(zip(labels, (int(s) for s in sizes), strict=True)))
+                      dict(zip(labels, (int(s) for s in sizes), strict=True)), notes)
 
 
 def _balanced_grid(frame: pd.DataFrame, *, unit: str,
@@ -209,8 +226,10 @@ def _outcome_values(series: pd.Series, name: str) -> np.ndarray:
 
 
 def _start_index(series: pd.Series, name: str, *, units: np.ndarray, n_units: int,
-                 periods: np.ndarray, period_index: np.ndarray) -> np.ndarray:
-    """Per unit, the position of its first treated period (``len(periods)`` if never)."""
+                 ids: pd.Series, periods: np.ndarray,
+                 period_index: np.ndarray) -> tuple[np.ndarray, tuple[str, ...]]:
+    """Per unit, the position of its first treated period (``len(periods)`` if never), and
+    the notes from reading the cohorts."""
     if pd.api.types.is_bool_dtype(series.dtype):
         if series.isna().any():
             raise ValueError(f"treatment status {name!r} is missing in "
@@ -224,39 +243,11 @@ def _start_index(series: pd.Series, name: str, *, units: np.ndarray, n_units: in
             raise ValueError(f"treatment {name!r} is not absorbing: it switches off again in "
                              f"{len(bad)} unit(s); the decomposition needs a treatment that "
                              f"stays on once on")
-        return start
-    cohorts = unit_cohorts(series, name, units=units, n_units=n_units, periods=periods)
-    return np.searchsorted(periods, cohorts, side="left")
-
-
-def unit_cohorts(series: pd.Series, name: str, *, units: np.ndarray, n_units: int,
-                 periods: np.ndarray) -> np.ndarray:
-    """Per unit, the period it is first treated, ``inf`` for never treated.
-
-    Missing values mark never-treated units, and so does 0 when every period is positive (the
-    convention of R's ``did`` and Stata's ``csdid``, as in the ``mpdta`` data).
-
-    Raises
-    ------
-    ValueError
-        If the column is not numeric or changes within a unit.
-    """
-    if not pd.api.types.is_numeric_dtype(series.dtype) or pd.api.types.is_bool_dtype(
-            series.dtype):
-        raise ValueError(f"{name!r} must hold the period each unit is first treated (numeric, "
-                         f"missing if never), not {series.dtype}")
-    values = series.to_numpy(dtype=np.float64, na_value=np.nan)
-    values = np.where(np.isnan(values), np.inf, values)
-    if periods.min() > 0:
-        values = np.where(values == 0, np.inf, values)
-    varying = varying_groups(units, values, n_units)
-    if len(varying):
-        raise ValueError(f"{name!r} changes within {len(varying)} unit(s): it must be the one "
-                         f"period each unit is first treated; a start that changes means the "
-                         f"treatment is not absorbing (switches off or restarts)")
-    cohorts = np.full(n_units, np.inf)
-    cohorts[units] = values
-    return cohorts
+        return start, ()
+    cohorts = recode(series, name, units=units, n_units=n_units, ids=ids, periods=periods,
+                     always_treated="keep")
+    # Never treated (inf) lands after the last period, always treated at position 0.
+    return np.searchsorted(periods, cohorts.first_treated, side="left"), cohorts.notes
 
 
 def _group_label(start: int, periods: np.ndarray) -> str:
@@ -264,11 +255,7 @@ def _group_label(start: int, periods: np.ndarray) -> str:
         return ALWAYS
     if start == len(periods):
         return NEVER
-    return _label(periods[start])
-
-
-def _label(value: float) -> str:
-    return str(int(value)) if float(value).is_integer() else f"{value:g}"
+    return period_label(periods[start])
 
 
 def _number(value: float) -> float | int:

@@ -12,6 +12,9 @@ For cohort ``g`` and period ``t`` the estimate is a 2x2 DiD between the units fi
 - covariates are taken in the earlier of the two periods (the base period, except for
   universal-base periods before the base), as R's ``did`` does.
 
+Cohorts follow the rule shared by the DiD estimators (:mod:`econ.estimation.did.cohorts`):
+always-treated units are dropped by :func:`econ.estimation.did.panel.prepare`.
+
 Influence functions are stacked over all ``n`` units (zero for units outside a comparison) and
 scaled by ``n / n_used`` so that ``att - ATT ~ mean(influence)`` over the ``n`` units.
 """
@@ -111,7 +114,7 @@ def estimate(
     estimator = ESTIMATORS[method]
     periods, cohort = panel.periods, panel.cohort
     n = panel.n_units
-    cohorts = np.unique(cohort[(cohort > 0) & np.isfinite(cohort)])
+    cohorts = np.unique(cohort[np.isfinite(cohort)])
     plan = [(g, t, b) for g in cohorts for t, b in _cells(periods, g, anticipation, base_period)]
     k = len(plan)
     influence = np.zeros((n, k), order="F")
@@ -119,7 +122,7 @@ def estimate(
     estimated = np.zeros(k, dtype=bool)
     n_treated = np.zeros(k, dtype=np.int64)
     n_control = np.zeros(k, dtype=np.int64)
-    never = cohort == 0
+    never = cohort == np.inf
     for j, (g, t, b) in enumerate(plan):
         if t == b:
             att[j] = 0.0

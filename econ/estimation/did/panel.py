@@ -2,13 +2,14 @@
 
 Rules (those of R's ``did`` unless stated):
 
-- ``cohort`` is the first treated period; missing or ``0`` means never treated.
-- Rows with a missing outcome or covariate are dropped (counted in ``notes``).
+- ``cohort`` is the first treated period, recoded by :func:`econ.estimation.did.cohorts.recode`
+  under the rule shared by all DiD estimators (see :mod:`econ.estimation.did.cohorts`): missing,
+  or ``0`` when every period is positive, means never treated; cohorts later than the last
+  period plus anticipation are never treated within the panel; always-treated units
+  (``cohort <= first period + anticipation``) are dropped with a ``UserWarning`` and a note.
+- Rows with a missing outcome or covariate are dropped (counted in ``notes``); the first and
+  last periods are those of the rows left.
 - A unit's cohort, weight and cluster must be the same in every period (else ``ValueError``).
-- Cohorts later than the last period (plus anticipation) are never treated within the panel
-  and are recoded to never treated.
-- Units treated in the first period (``cohort <= first period + anticipation``) have no
-  untreated period to compare with: they are dropped with a ``UserWarning``.
 - Unbalanced panels: ``balance="balanced"`` (R's default) drops units not observed in every
   period; ``balance="pairwise"`` keeps them, and each ATT(g, t) then uses the units observed in
   both of its periods (R's ``allow_unbalanced_panel`` instead switches to a repeated
@@ -17,13 +18,14 @@ Rules (those of R's ``did`` unless stated):
 
 from __future__ import annotations
 
-import warnings
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from typing import Literal
 
 import numpy as np
 import pandas as pd
+
+from econ.estimation.did.cohorts import recode
 
 Balance = Literal["balanced", "pairwise"]
 
@@ -32,8 +34,10 @@ Balance = Literal["balanced", "pairwise"]
 class StaggeredPanel:
     """Unit-by-period arrays; units are rows, ``periods`` (sorted) columns.
 
-    ``cohort`` is 0 for never-treated units; ``weights`` have mean one over units; ``cluster``
-    holds integer codes (``None``: each unit its own cluster).
+    ``cohort`` is ``inf`` for units never treated within ``periods`` (with no never-treated
+    units and ``control="not_yet_treated"``, that includes the last cohort, whose periods from
+    its treatment on are dropped); ``weights`` have mean one over units; ``cluster`` holds
+    integer codes (``None``: each unit its own cluster).
     """
 
     units: np.ndarray
@@ -92,9 +96,11 @@ def prepare(
     Raises
     ------
     ValueError
-        Unknown columns, a non-numeric outcome, time, cohort, covariate or weight, duplicate
-        (unit, time) rows, a cohort (weight, cluster) that changes within a unit, no
-        never-treated units with ``control="never_treated"``, or no usable cohort.
+        Unknown columns, a non-numeric outcome, time, covariate or weight, duplicate (unit,
+        time) rows, a weight or cluster that changes within a unit, no never-treated units
+        with ``control="never_treated"``, or no usable cohort.
+    econ.estimation.did.cohorts.CohortError
+        (a ``ValueError``) A non-numeric cohort, or one that changes within a unit.
     """
     covariates = tuple(covariates)
     wanted = {"outcome": outcome, "unit": unit, "time": time, "cohort": cohort}
@@ -113,7 +119,6 @@ def prepare(
         raise ValueError(f"anticipation must be >= 0, got {anticipation}")
     _require_numeric(frame, outcome, "outcome")
     _require_numeric(frame, time, "time")
-    _require_numeric(frame, cohort, "cohort")
     for c in covariates:
         _require_numeric(frame, c, "covariate")
     if weights is not None:
@@ -139,8 +144,10 @@ def prepare(
         raise ValueError(f"duplicate ({unit}, {time}) rows: the panel must have one row per "
                          f"unit and period")
 
-    first_treated = _per_unit(data, codes, n, cohort, "cohort").astype("float64")
-    first_treated = first_treated.fillna(0.0).to_numpy()
+    cohorts = recode(data[cohort], cohort, units=codes, n_units=n, ids=data[unit],
+                     periods=period_values, always_treated="drop", anticipation=anticipation)
+    notes += cohorts.notes
+    first_treated = cohorts.first_treated
     w = (np.ones(n) if weights is None
          else _per_unit(data, codes, n, weights, "weights").to_numpy(dtype="float64"))
     if weights is not None and (np.any(w < 0) or not np.all(np.isfinite(w)) or w.sum() <= 0):
@@ -160,20 +167,7 @@ def prepare(
     observed = np.zeros((n, n_periods), dtype=bool)
     observed[codes, t_codes] = True
 
-    keep = np.ones(n, dtype=bool)
-    late = first_treated > period_values[-1] + anticipation
-    if late.any():
-        notes.append(f"{int(late.sum())} units first treated after the last period are "
-                     f"treated as never treated")
-        first_treated[late] = 0.0
-    early = (first_treated > 0) & (first_treated <= period_values[0] + anticipation)
-    if early.any():
-        message = (f"Dropped {int(early.sum())} units already treated in the first period "
-                   f"{period_values[0]:g} (cohort <= first period + anticipation): they have "
-                   f"no untreated period to compare with")
-        warnings.warn(message, UserWarning, stacklevel=3)
-        notes.append(message)
-        keep &= ~early
+    keep = ~cohorts.always
     if balance == "balanced":
         gaps = keep & ~observed.all(axis=1)
         if gaps.any():
@@ -181,11 +175,11 @@ def prepare(
                          f"(balance='balanced')")
             keep &= ~gaps
 
-    never = keep & (first_treated == 0)
+    never = keep & cohorts.never
     if not never.any():
         if control == "never_treated":
-            raise ValueError(f"no never-treated units (cohort {cohort!r} missing or 0): "
-                             f"control='never_treated' needs some; use "
+            raise ValueError(f"no never-treated units (cohort {cohort!r} missing, 0 or after "
+                             f"the last period): control='never_treated' needs some; use "
                              f"control='not_yet_treated'")
         # R's did: the last cohort becomes the comparison group and periods from its
         # treatment date on are dropped, as nothing is untreated then.
@@ -198,7 +192,7 @@ def prepare(
         y, x, observed = y[:, period_keep], x[:, period_keep], observed[:, period_keep]
         period_values = period_values[period_keep]
         first_treated = np.where(first_treated == last, np.inf, first_treated)
-    if not np.any(keep & (first_treated > 0) & np.isfinite(first_treated)):
+    if not np.any(keep & np.isfinite(first_treated)):
         raise ValueError(f"no treated cohort with a pre-treatment period in {cohort!r}")
 
     w = w[keep]

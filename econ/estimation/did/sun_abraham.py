@@ -6,6 +6,11 @@ effects, so that each coefficient is the cohort's own effect ``CATT(e, l)`` agai
 cohort. The effect at relative period ``l`` is then the average of the ``CATT(e, l)`` weighted
 by each cohort's share of the observations at ``l`` (the "interaction weights").
 
+Cohorts follow the rule shared by the DiD estimators (:mod:`econ.estimation.did.cohorts`):
+always-treated units (treated from the first period) have no untreated period, so no effect of
+theirs is identified relative to the reference; they are dropped with a warning and a note, as
+Sun and Abraham (2021) exclude them.
+
 This module builds the dummies and the weights; fitting is left to the regression routine.
 """
 
@@ -19,7 +24,7 @@ import numpy as np
 import pandas as pd
 
 from econ.data.codes import group_codes
-from econ.estimation.did.bacon import unit_cohorts
+from econ.estimation.did.cohorts import recode
 
 Control = Literal["never_treated", "last_treated"]
 
@@ -40,8 +45,9 @@ class SaturatedDesign:
     Attributes
     ----------
     rows
-        Positions of the input rows kept (``last_treated`` control drops the periods from the
-        control cohort's treatment on, and the never-treated units).
+        Positions of the input rows kept: always-treated units are dropped, and the
+        ``last_treated`` control drops the periods from the control cohort's treatment on, and
+        the never-treated units.
     dummies
         ``len(rows) x len(cells)`` matrix of 0/1 dummies, in the order of ``cells``.
     cells
@@ -78,9 +84,11 @@ def saturated_design(frame: pd.DataFrame, *, unit: str, time: str, cohort: str,
     unit, time
         Unit identifier and integer period columns.
     cohort
-        The period each unit is first treated, constant within the unit. Missing, or 0 when
-        all periods are positive, marks never-treated units; cohorts after the last period are
-        never treated within the panel and count as such.
+        The period each unit is first treated, recoded under the rule shared by the DiD
+        estimators (:mod:`econ.estimation.did.cohorts`): missing, or 0 when all periods are
+        positive, marks never-treated units; cohorts after the last period count as never
+        treated; always-treated units (cohort at or before the first period) are dropped with
+        a ``UserWarning``, and their number is in ``notes``.
     control
         ``"never_treated"``: the never-treated units are the controls, every treated cohort
         gets dummies. ``"last_treated"``: the last-treated cohort is the control; its dummies
@@ -94,10 +102,10 @@ def saturated_design(frame: pd.DataFrame, *, unit: str, time: str, cohort: str,
     Raises
     ------
     ValueError
-        If a cohort is treated in the first period (it has no untreated period, so its effects
-        are not identified relative to the reference: drop those units), there is no control
-        group, a reference period is outside the data or missing for some cohort, or the cohort
-        or time is not integer-valued or changes within a unit.
+        If there is no control group, a reference period is outside the data or missing for
+        some cohort, or the time or a treated cohort is not integer-valued.
+    econ.estimation.did.cohorts.CohortError
+        (a ``ValueError``) If the cohort is not numeric or changes within a unit.
     """
     refs = tuple(int(r) for r in ref)
     if control not in ("never_treated", "last_treated"):
@@ -114,51 +122,35 @@ def saturated_design(frame: pd.DataFrame, *, unit: str, time: str, cohort: str,
     units = np.unique(codes, return_inverse=True)[1]
     n_units = int(units.max()) + 1
     periods = np.unique(times)
-    first_period, last_period = int(periods[0]), int(periods[-1])
-    per_unit = unit_cohorts(frame[cohort], cohort, units=units, n_units=n_units,
-                            periods=periods.astype(np.float64))
-    finite = np.isfinite(per_unit)
-    if (per_unit[finite] % 1 != 0).any():
+    last_period = int(periods[-1])
+    cohorts = recode(frame[cohort], cohort, units=units, n_units=n_units, ids=frame[unit],
+                     periods=periods.astype(np.float64), always_treated="drop")
+    per_unit = cohorts.first_treated
+    if (per_unit[cohorts.treated] % 1 != 0).any():
         raise ValueError(f"{cohort!r} must hold integer periods (like {time!r})")
-    notes: list[str] = []
-    late = finite & (per_unit > last_period)
-    if late.any():
-        notes.append(f"{int(late.sum())} unit(s) first treated after {last_period} are never "
-                     f"treated within the panel and counted as never treated")
-        per_unit[late] = np.inf
-    always = np.isfinite(per_unit) & (per_unit <= first_period)
-    if always.any():
-        found = ", ".join(f"{int(c)} ({n} units)" for c, n in
-                          zip(*np.unique(per_unit[always], return_counts=True), strict=True))
-        raise ValueError(
-            f"cohort(s) {found} are treated from the first period {first_period}: with no "
-            f"untreated period their effects are not identified relative to the reference "
-            f"period, and Sun and Abraham (2021) exclude such always-treated units; drop them "
-            f"(e.g. data[data[{cohort!r}].isna() | (data[{cohort!r}] > {first_period})]), "
-            f"or recode 0 to missing if 0 marks never-treated units")
-    never = ~np.isfinite(per_unit)
+    notes = list(cohorts.notes)
+    never = cohorts.never
     row_cohort = per_unit[units]
-    keep = np.ones(len(frame), dtype=bool)
+    keep = ~cohorts.always[units]
+    treated_cohorts = np.unique(per_unit[cohorts.treated])
     if control == "never_treated":
         if not never.any():
             raise ValueError(f"no never-treated units ({cohort!r} missing, 0 or after "
                              f"{last_period}): control='never_treated' needs some; use "
                              f"control='last_treated' to compare with the last-treated cohort")
-        n_control = int(never.sum())
-        treated_cohorts = np.unique(per_unit[~never])
+        n_control = cohorts.n_never
     else:
-        treated_cohorts = np.unique(per_unit[~never])
         if len(treated_cohorts) < 2:
             raise ValueError(f"control='last_treated' needs at least two treated cohorts; "
                              f"{cohort!r} has {len(treated_cohorts)}")
         last = treated_cohorts[-1]
-        keep = (times < last) & np.isfinite(row_cohort)
+        keep &= (times < last) & np.isfinite(row_cohort)
         n_control = int((per_unit == last).sum())
         treated_cohorts = treated_cohorts[:-1]
         notes.append(f"control: the last-treated cohort {int(last)} ({n_control} units); "
                      f"periods from {int(last)} on dropped")
         if never.any():
-            notes.append(f"{int(never.sum())} never-treated unit(s) dropped: the control group "
+            notes.append(f"{cohorts.n_never} never-treated unit(s) dropped: the control group "
                          f"is the last-treated cohort alone")
     rows = np.flatnonzero(keep)
     rel = times[rows] - np.where(np.isfinite(row_cohort[rows]), row_cohort[rows], 0)
