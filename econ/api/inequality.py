@@ -17,6 +17,7 @@ from econ.data.dataset import Dataset
 from econ.data.derive import PERIODS, derive
 from econ.estimation.inequality import MEASURE_NAMES, measures, theil_decomposition
 from econ.inference.cluster_bootstrap import cluster_bootstrap
+from econ.inference.resampling import CLUSTER_REPS, DEFAULT_SEED, Seed
 from econ.results.inequality import InequalityResult, tidy_table
 
 UNASSIGNED = "unassisted"
@@ -30,8 +31,8 @@ def inequality(
     by_year: bool = True,
     groups: Sequence[str] = ("typology",),
     cluster: str = "township_id",
-    reps: int = 999,
-    seed: int = 20210501,
+    reps: int = CLUSTER_REPS,
+    seed: Seed = DEFAULT_SEED,
     chunk_size: int = 128,
     level: float = 0.95,
     missing_groups: Literal["drop", "group"] = "drop",

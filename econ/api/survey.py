@@ -20,15 +20,10 @@ import pandas as pd
 from econ.data.dataset import Dataset
 from econ.data.io import read_survey
 from econ.data.schema import DIFFICULTIES, SURVEY
-from econ.estimation.survey import (
-    bootstrap,
-    bootstrap_pvalues,
-    cronbach_alpha,
-    fit_item,
-    holm,
-    level_descriptives,
-    romano_wolf,
-)
+from econ.estimation.survey import cronbach_alpha, fit_item, level_descriptives
+from econ.inference.multiple_testing import bootstrap_pvalues, holm, romano_wolf
+from econ.inference.resampling import DEFAULT_SEED, RESPONDENT_REPS, Seed
+from econ.inference.respondent_bootstrap import bootstrap
 from econ.results.survey import OrderedModels
 
 LEVELS = SURVEY["unit_level"].categories
@@ -67,8 +62,8 @@ def ordered_models(
     link: Link = "logit",
     controls: Sequence[str] = ("tenure_months",),
     reference_level: str = "county",
-    reps: int = 499,
-    seed: int = 0,
+    reps: int = RESPONDENT_REPS,
+    seed: Seed = DEFAULT_SEED,
     level: float = 0.95,
     chunk_size: int = 64,
 ) -> OrderedModels:

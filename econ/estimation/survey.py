@@ -1,9 +1,10 @@
-"""Cadre-survey estimators: descriptives, Cronbach's alpha, ordered logit/probit, bootstrap.
+"""Cadre-survey estimators: descriptives, Cronbach's alpha, ordered logit/probit.
 
 The ordered models are statsmodels' :class:`~statsmodels.miscmodels.ordinal_model.OrderedModel`
 fits, unchanged; this module adds the average marginal effects of the dispatching level on
-``P(answer >= 4)``, a respondent bootstrap, and the Holm and Romano-Wolf adjustments across
-difficulties.
+``P(answer >= 4)`` and a fast Newton refit (:func:`newton_ordered`) for resamples. The
+respondent bootstrap is :mod:`econ.inference.respondent_bootstrap`, the Holm and Romano-Wolf
+adjustments :mod:`econ.inference.multiple_testing`.
 """
 
 from __future__ import annotations
@@ -150,82 +151,6 @@ def fit_item(y: np.ndarray, exog: pd.DataFrame, level_columns: Sequence[int], li
                       pd.Series(ame, index=names), int(result.nobs), float(result.llf))
 
 
-@dataclass(frozen=True)
-class BootstrapDraws:
-    """Respondent-bootstrap replicates: coefficients, their standard errors and the AMEs.
-
-    Arrays are (replicate, item, regressor) and (replicate, item, level); ``redrawn`` counts
-    resamples discarded (a level or an answer category missing, or no convergence).
-    """
-
-    params: np.ndarray
-    std_errors: np.ndarray
-    marginal_effects: np.ndarray
-    redrawn: int
-
-
-def bootstrap(answers: np.ndarray, exog: pd.DataFrame, level_columns: Sequence[int],
-              link: str, fits: Sequence[OrderedFit], *, reps: int, seed: int,
-              chunk_size: int = 64, max_redraws: int = 1000) -> BootstrapDraws:
-    """Resample respondents (all items together) and refit every item.
-
-    Replicate ``r`` draws from ``SeedSequence(seed).spawn(reps)[r]`` alone, so the draws do not
-    depend on ``chunk_size`` (how many replicates are computed per pass). A resample in which a
-    level or one of an item's observed answer categories is absent, or a fit that does not
-    converge, is redrawn from the same replicate stream.
-    """
-    if reps < 1:
-        raise ValueError("reps must be at least 1")
-    n, n_items = answers.shape
-    k = exog.shape[1]
-    levels = exog.to_numpy(dtype=float)[:, list(level_columns)]
-    children = np.random.SeedSequence(seed).spawn(reps)
-    params = np.empty((reps, n_items, k))
-    ses = np.empty((reps, n_items, k))
-    ames = np.empty((reps, n_items, len(level_columns)))
-    redrawn = 0
-    for start in range(0, reps, chunk_size):
-        for r in range(start, min(start + chunk_size, reps)):
-            rng = np.random.default_rng(children[r])
-            for _ in range(max_redraws):
-                rows = rng.integers(0, n, size=n)
-                draw = _replicate(answers[rows], exog.iloc[rows], levels[rows],
-                                  level_columns, link, fits)
-                if draw is not None:
-                    params[r], ses[r], ames[r] = draw
-                    break
-                redrawn += 1
-            else:
-                raise RuntimeError(f"bootstrap replicate {r}: no usable resample in "
-                                   f"{max_redraws} draws")
-    return BootstrapDraws(params, ses, ames, redrawn)
-
-
-def _replicate(answers, exog, levels, level_columns, link, fits):
-    if np.any(levels.sum(axis=0) == 0) or np.all(levels.sum(axis=1) == 1):
-        return None
-    x = exog.to_numpy(dtype=float)
-    k = x.shape[1]
-    out_p = np.empty((len(fits), k))
-    out_se = np.empty((len(fits), k))
-    out_ame = np.empty((len(fits), len(level_columns)))
-    for j, fit in enumerate(fits):
-        y = answers[:, j]
-        if not np.array_equal(np.unique(y), fit.categories):
-            return None
-        codes = np.searchsorted(fit.categories, y)
-        start = np.concatenate([np.asarray(fit.params)[:k], fit.cutpoints])
-        solved = newton_ordered(codes, x, link, start)
-        if solved is None:
-            return None
-        theta, se = solved
-        # Back to statsmodels' parameterisation for the probability functions.
-        params = np.concatenate([theta[:k], theta[k:k + 1], np.log(np.diff(theta[k:]))])
-        out_p[j], out_se[j] = theta[:k], se[:k]
-        out_ame[j] = level_effects(params, x, level_columns, fit.categories, link)
-    return out_p, out_se, out_ame
-
-
 def _loglike_and_score(theta, codes, x, link):
     k = x.shape[1]
     cdf, pdf = _DISTRIBUTIONS[link]
@@ -301,41 +226,3 @@ def _hessian(theta, codes, x, link):
             return None
         out[:, c] = (up - down) / (2 * h)
     return (out + out.T) / 2
-
-
-def holm(pvalues: np.ndarray) -> np.ndarray:
-    """Holm step-down adjusted p-values."""
-    p = np.asarray(pvalues, dtype=float)
-    m = len(p)
-    order = np.argsort(p, kind="stable")
-    stepped = np.maximum.accumulate((m - np.arange(m)) * p[order])
-    out = np.empty(m)
-    out[order] = np.minimum(stepped, 1.0)
-    return out
-
-
-def romano_wolf(t_observed: np.ndarray, t_boot: np.ndarray) -> np.ndarray:
-    """Romano-Wolf step-down adjusted p-values for two-sided tests.
-
-    ``t_observed`` holds the m observed ``|t|``; ``t_boot`` the (B, m) bootstrap ``|t*|``,
-    recentred at the estimates (``|b* - b| / se*``). At step s the hypotheses not yet
-    passed are compared with the bootstrap maximum over them; p-values are made monotone.
-    """
-    t_observed = np.abs(np.asarray(t_observed, dtype=float))
-    t_boot = np.abs(np.asarray(t_boot, dtype=float))
-    b, m = t_boot.shape
-    order = np.argsort(-t_observed, kind="stable")
-    raw = np.empty(m)
-    for s in range(m):
-        remaining = order[s:]
-        largest = t_boot[:, remaining].max(axis=1)
-        raw[s] = (1.0 + np.sum(largest >= t_observed[order[s]])) / (b + 1.0)
-    out = np.empty(m)
-    out[order] = np.maximum.accumulate(raw)
-    return out
-
-
-def bootstrap_pvalues(t_observed: np.ndarray, t_boot: np.ndarray) -> np.ndarray:
-    """Unadjusted two-sided bootstrap-t p-values ``(1 + #{|t*| >= |t|}) / (B + 1)``."""
-    b = t_boot.shape[0]
-    return (1.0 + np.sum(np.abs(t_boot) >= np.abs(t_observed), axis=0)) / (b + 1.0)

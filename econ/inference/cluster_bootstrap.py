@@ -5,45 +5,22 @@ multiplicities ``m_b`` (how often each cluster was drawn), so a chunk of replica
 ``(k, G)`` matrix and a statistic written for frequency weights evaluates all ``k`` at once on
 the observation weights ``m[:, cluster_code]`` (:func:`observation_weights`).
 
-Draws come in fixed blocks of :data:`BLOCK` replicates, block ``j`` drawn from
-``PCG64(SeedSequence(seed, spawn_key=(j,)))`` (as in
-:mod:`econ.inference.bootstrap.weights`), so the multiplicities of replicate ``b`` depend only
-on ``seed`` and ``b``: the draws are the same bit for bit whatever ``chunk_size``, provided the
-statistic treats each row on its own (row-wise reductions, no BLAS products across rows).
-Memory is bounded by ``chunk_size`` rows of weights at a time.
+The multiplicities come from :func:`econ.inference.resampling.multiplicities`, the stream all
+resampling engines share, so those of replicate ``b`` depend only on the seed and ``b``: the
+draws are the same bit for bit whatever ``chunk_size``, provided the statistic treats each row
+on its own (row-wise reductions, no BLAS products across rows). Memory is bounded by
+``chunk_size`` rows of weights at a time.
 """
 
 from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass
-from functools import lru_cache
 
 import numpy as np
 import pandas as pd
 
-BLOCK = 1024
-
-
-@lru_cache(maxsize=2)
-def _block(clusters: int, seed: int, block: int) -> np.ndarray:
-    rng = np.random.Generator(np.random.PCG64(np.random.SeedSequence(seed, spawn_key=(block,))))
-    picks = rng.integers(0, clusters, size=(BLOCK, clusters))
-    flat = (picks + np.arange(BLOCK)[:, None] * clusters).ravel()
-    counts = np.bincount(flat, minlength=BLOCK * clusters).reshape(BLOCK, clusters)
-    counts = counts.astype(float)
-    counts.flags.writeable = False
-    return counts
-
-
-def multiplicities(clusters: int, seed: int, start: int, stop: int) -> np.ndarray:
-    """Cluster multiplicities of replicates ``start .. stop - 1``, shape ``(stop - start, G)``."""
-    out = np.empty((stop - start, clusters))
-    for block in range(start // BLOCK, (stop - 1) // BLOCK + 1):
-        counts = _block(clusters, seed, block)
-        lo, hi = max(start, block * BLOCK), min(stop, (block + 1) * BLOCK)
-        out[lo - start:hi - start] = counts[lo - block * BLOCK:hi - block * BLOCK]
-    return out
+from econ.inference.resampling import CLUSTER_REPS, Seed, entropy, multiplicities
 
 
 def observation_weights(counts: np.ndarray, codes: np.ndarray) -> np.ndarray:
@@ -55,7 +32,8 @@ def observation_weights(counts: np.ndarray, codes: np.ndarray) -> np.ndarray:
 class ClusterBootstrap:
     """Bootstrap draws of a statistic, its estimate on the data, percentile CI and SE.
 
-    ``draws`` has shape ``(reps,)`` or ``(reps, m)`` for an ``m``-vector statistic.
+    ``draws`` has shape ``(reps,)`` or ``(reps, m)`` for an ``m``-vector statistic; ``seed``
+    is the stream's entropy, which reproduces the draws when passed back as the seed.
     """
 
     estimate: np.ndarray
@@ -82,8 +60,8 @@ def cluster_bootstrap(
     statistic: Callable[[np.ndarray], np.ndarray],
     clusters: object,
     *,
-    reps: int = 999,
-    seed: int,
+    reps: int = CLUSTER_REPS,
+    seed: Seed,
     chunk_size: int = 256,
     level: float = 0.95,
 ) -> ClusterBootstrap:
@@ -96,12 +74,19 @@ def cluster_bootstrap(
         values, one row per replicate; the estimate is its value at weights of one.
     clusters
         Cluster label of each of the ``n`` observations.
-    reps, seed
-        Number of replicates and the seed of the block streams.
+    reps
+        Number of replicates.
+    seed
+        Seed of the multiplicities (an ``int`` or a generator, read once).
     chunk_size
         Replicates evaluated at once (memory is about ``chunk_size * n`` floats).
     level
         Confidence level of :meth:`ClusterBootstrap.conf_int`.
+
+    Returns
+    -------
+    ClusterBootstrap
+        The estimate, the draws and the resolved seed.
     """
     codes, labels = pd.factorize(pd.Series(np.asarray(clusters, dtype=object)), sort=True)
     if (codes < 0).any():
@@ -111,10 +96,11 @@ def cluster_bootstrap(
     groups = len(labels)
     if groups < 2:
         raise ValueError("a cluster bootstrap needs at least 2 clusters")
+    resolved = entropy(seed)
     estimate = np.asarray(statistic(np.ones((1, codes.size))))[0]
     draws = np.empty((reps, *estimate.shape))
     for start in range(0, reps, chunk_size):
         stop = min(reps, start + chunk_size)
-        counts = multiplicities(groups, seed, start, stop)
+        counts = multiplicities(groups, resolved, start, stop)
         draws[start:stop] = statistic(observation_weights(counts, codes))
-    return ClusterBootstrap(estimate, draws, groups, seed, level)
+    return ClusterBootstrap(estimate, draws, groups, resolved, level)

@@ -9,8 +9,9 @@ the cluster sums with i.i.d. weights ``v_c`` (mean 0, variance 1): draw ``b`` is
 ``sum_c v_cb S_c / n``. As in R, standard errors are the draws' interquartile range over
 that of the standard normal, and the uniform band's critical value is the ``1 - alpha``
 quantile (inverse empirical CDF) of ``max_j |draw_j / se_j|``. Weights come from
-:func:`econ.inference.bootstrap.weights.stream`, so results for a seed do not depend on the
-chunk size.
+:func:`econ.inference.resampling.stream`, the same stream as the wild cluster bootstrap's, so
+results for a seed do not depend on the chunk size. :class:`Multiplier` holds the bootstrap's
+settings; :class:`InfluenceInference` applies them.
 """
 
 from __future__ import annotations
@@ -20,7 +21,15 @@ from dataclasses import dataclass, field
 import numpy as np
 from scipy import stats
 
-from econ.inference.bootstrap.weights import Distribution, stream
+from econ.inference.resampling import (
+    DEFAULT_SEED,
+    MULTIPLIER_REPS,
+    Distribution,
+    Seed,
+    check_distribution,
+    entropy,
+    stream,
+)
 
 # Standard errors at or below this are treated as degenerate (R's did uses the same cut).
 DEGENERATE = np.sqrt(np.finfo(float).eps) * 10
@@ -44,15 +53,62 @@ def analytic_std_errors(influence: np.ndarray, cluster: np.ndarray | None = None
     return np.where(se > DEGENERATE, se, np.nan)
 
 
+@dataclass(frozen=True, kw_only=True)
+class Multiplier:
+    """Settings of the multiplier bootstrap of Callaway-Sant'Anna estimates.
+
+    Parameters
+    ----------
+    reps
+        Number of draws; with Rademacher weights and ``2^G <= reps`` all ``2^G`` sign
+        patterns are used instead.
+    distribution
+        Distribution of the bootstrap weights ``v_c``: ``"rademacher"`` (R's did),
+        ``"mammen"``, ``"webb"`` or ``"normal"``.
+    seed
+        Seed of the weight stream. A generator is read once, here
+        (:func:`econ.inference.resampling.entropy`), and replaced by the resulting ``int``, so
+        every estimate bootstrapped with these settings shares one set of draws.
+    chunk_size
+        Draws computed at once (memory ``O(chunk_size x G)``); results do not depend on it.
+
+    Raises
+    ------
+    ValueError
+        If ``reps`` or ``chunk_size`` is below 1, or ``distribution`` is unknown.
+    """
+
+    reps: int = MULTIPLIER_REPS
+    distribution: Distribution = "rademacher"
+    seed: Seed = DEFAULT_SEED
+    chunk_size: int = 1024
+
+    def __post_init__(self) -> None:
+        if self.reps < 1:
+            raise ValueError(f"reps must be at least 1, got {self.reps}")
+        if self.chunk_size < 1:
+            raise ValueError(f"chunk_size must be at least 1, got {self.chunk_size}")
+        check_distribution(self.distribution)
+        object.__setattr__(self, "seed", entropy(self.seed))
+
+    def inference(self, alpha: float = 0.05) -> InfluenceInference:
+        """These settings as the bootstrap of :class:`InfluenceInference` at level ``alpha``."""
+        return InfluenceInference(bootstrap=True, reps=self.reps, weights=self.distribution,
+                                  seed=self.seed, alpha=alpha, chunk_size=self.chunk_size)
+
+
 @dataclass(frozen=True, eq=False)
 class BootstrapDraws:
-    """Multiplier-bootstrap standard errors, the sup-t critical value and the draws."""
+    """Multiplier-bootstrap standard errors, the sup-t critical value and the draws.
+
+    ``seed`` is the weight stream's entropy: as a seed it reproduces the draws.
+    """
 
     std_errors: np.ndarray
     critical_value: float
     draws: np.ndarray
     reps: int
-    weights: Distribution
+    distribution: Distribution
     seed: int
     clusters: int
 
@@ -61,9 +117,9 @@ def multiplier_bootstrap(
     influence: np.ndarray,
     *,
     cluster: np.ndarray | None = None,
-    reps: int = 999,
-    weights: Distribution = "rademacher",
-    seed: int = 20240501,
+    reps: int = MULTIPLIER_REPS,
+    distribution: Distribution = "rademacher",
+    seed: Seed = DEFAULT_SEED,
     alpha: float = 0.05,
     band: np.ndarray | None = None,
     chunk_size: int = 1024,
@@ -79,10 +135,11 @@ def multiplier_bootstrap(
     reps
         Number of draws (with Rademacher weights and ``2^G <= reps`` all ``2^G`` sign patterns
         are used instead).
-    weights
-        ``"rademacher"`` (R's did), ``"mammen"``, ``"webb"`` or ``"normal"``.
+    distribution
+        Distribution of the bootstrap weights: ``"rademacher"`` (R's did), ``"mammen"``,
+        ``"webb"`` or ``"normal"``.
     seed
-        Seed of the weight stream.
+        Seed of the weight stream (an ``int`` or a generator, read once).
     alpha
         One minus the uniform band's coverage.
     band
@@ -90,6 +147,11 @@ def multiplier_bootstrap(
         columns (near-zero standard error) are always left out.
     chunk_size
         Draws computed at once; memory is O(chunk_size x G).
+
+    Returns
+    -------
+    BootstrapDraws
+        Standard errors, the uniform band's critical value and the draws.
     """
     if reps < 1:
         raise ValueError(f"reps must be at least 1, got {reps}")
@@ -97,17 +159,17 @@ def multiplier_bootstrap(
         raise ValueError(f"alpha must be in (0, 1), got {alpha}")
     influence = np.atleast_2d(influence.T).T
     sums = cluster_sums(influence, cluster)
-    weight_stream = stream(weights, sums.shape[0], reps, seed)
+    weight_stream = stream(distribution, sums.shape[0], reps, seed)
     draws = np.empty((weight_stream.reps, influence.shape[1]))
     for start in range(0, weight_stream.reps, chunk_size):
         stop = min(weight_stream.reps, start + chunk_size)
         draws[start:stop] = weight_stream.chunk(start, stop).T @ sums / influence.shape[0]
-    return summarise(draws, alpha=alpha, band=band, weights=weights, seed=seed,
-                     clusters=sums.shape[0])
+    return summarise(draws, alpha=alpha, band=band, distribution=distribution,
+                     seed=weight_stream.seed, clusters=sums.shape[0])
 
 
 def summarise(draws: np.ndarray, *, alpha: float, band: np.ndarray | None,
-              weights: Distribution, seed: int, clusters: int) -> BootstrapDraws:
+              distribution: Distribution, seed: int, clusters: int) -> BootstrapDraws:
     """IQR standard errors and the sup-t critical value of bootstrap ``draws`` (reps x k)."""
     high = np.quantile(draws, 0.75, axis=0, method="inverted_cdf")
     low = np.quantile(draws, 0.25, axis=0, method="inverted_cdf")
@@ -119,7 +181,7 @@ def summarise(draws: np.ndarray, *, alpha: float, band: np.ndarray | None,
         critical = float(np.quantile(sup, 1 - alpha, method="inverted_cdf"))
     else:
         critical = float("nan")
-    return BootstrapDraws(se, critical, draws, draws.shape[0], weights, seed, clusters)
+    return BootstrapDraws(se, critical, draws, draws.shape[0], distribution, seed, clusters)
 
 
 @dataclass(frozen=True, eq=False)
@@ -178,13 +240,16 @@ class InfluenceInference:
     """How to turn influence functions into standard errors and bands.
 
     ``bootstrap=False`` gives analytic standard errors and no uniform band (its critical value
-    is NaN); otherwise the multiplier bootstrap gives both.
+    is NaN); otherwise the multiplier bootstrap gives both, with weights of distribution
+    ``weights`` (see :class:`Multiplier`, whose :meth:`Multiplier.inference` builds this). A
+    generator ``seed`` is read once, at construction, so that :meth:`basis` and
+    :meth:`compute` draw the same weights.
     """
 
     bootstrap: bool = True
-    reps: int = 999
+    reps: int = MULTIPLIER_REPS
     weights: Distribution = "rademacher"
-    seed: int = 20240501
+    seed: Seed = DEFAULT_SEED
     alpha: float = 0.05
     chunk_size: int = 1024
 
@@ -193,14 +258,17 @@ class InfluenceInference:
             raise ValueError(f"alpha must be in (0, 1), got {self.alpha}")
         if self.bootstrap and self.reps < 1:
             raise ValueError(f"reps must be at least 1, got {self.reps}")
+        if self.bootstrap:
+            check_distribution(self.weights)
+        object.__setattr__(self, "seed", entropy(self.seed))
 
     def basis(self, basis: np.ndarray, cluster: np.ndarray | None) -> DrawBasis | None:
         """Draws for ``basis`` to reuse in :meth:`compute` (``None`` without the bootstrap)."""
         if not self.bootstrap:
             return None
         out = multiplier_bootstrap(basis, cluster=cluster, reps=self.reps,
-                                   weights=self.weights, seed=self.seed, alpha=self.alpha,
-                                   chunk_size=self.chunk_size)
+                                   distribution=self.weights, seed=self.seed,
+                                   alpha=self.alpha, chunk_size=self.chunk_size)
         return DrawBasis(basis, out.draws)
 
     def compute(self, influence: np.ndarray, cluster: np.ndarray | None,
@@ -217,11 +285,11 @@ class InfluenceInference:
         draws = None if basis is None else basis.draws_for(influence)
         if draws is None:
             boot = multiplier_bootstrap(influence, cluster=cluster, reps=self.reps,
-                                        weights=self.weights, seed=self.seed,
+                                        distribution=self.weights, seed=self.seed,
                                         alpha=self.alpha, band=band,
                                         chunk_size=self.chunk_size)
         else:
-            boot = summarise(draws, alpha=self.alpha, band=band, weights=self.weights,
+            boot = summarise(draws, alpha=self.alpha, band=band, distribution=self.weights,
                              seed=self.seed, clusters=n_clusters)
         return Uncertainty(boot.std_errors, pointwise, boot.critical_value,
                            f"multiplier bootstrap ({self.weights}, {boot.reps} draws, seed "

@@ -1,4 +1,8 @@
-"""Cadre-survey analysis: ordered models against statsmodels, AMEs, alpha, Holm, Romano-Wolf."""
+"""Cadre-survey analysis: ordered models against statsmodels, AMEs, alpha.
+
+The respondent bootstrap and the Holm and Romano-Wolf adjustments are tested in
+``tests/inference/test_respondent_bootstrap.py`` and ``tests/inference/test_multiple_testing.py``.
+"""
 
 from __future__ import annotations
 
@@ -8,19 +12,13 @@ import numpy as np
 import pandas as pd
 import pytest
 from statsmodels.miscmodels.ordinal_model import OrderedModel
-from statsmodels.stats.multitest import multipletests
 
 import econ
 from econ.api.survey import ordered_models, survey_alpha, survey_descriptives
 from econ.data.dataset import SIMULATED_LABEL
 from econ.data.problems import ValidationError
 from econ.data.schema import DIFFICULTIES
-from econ.estimation.survey import (
-    cronbach_alpha,
-    holm,
-    newton_ordered,
-    romano_wolf,
-)
+from econ.estimation.survey import cronbach_alpha, newton_ordered
 
 LEVEL_DUMMIES = ["municipal", "provincial", "central"]
 
@@ -120,42 +118,6 @@ def test_alpha_and_descriptives_on_shipped(shipped):
     assert row["mean"] == pytest.approx(values.mean())
     assert row["sd"] == pytest.approx(values.std(ddof=1))
     assert row.share_high == pytest.approx(np.mean(values >= 4))
-
-
-def test_holm_matches_statsmodels(fitted):
-    rng = np.random.default_rng(0)
-    for _ in range(20):
-        p = rng.uniform(0, 0.2, size=6)
-        np.testing.assert_allclose(holm(p), multipletests(p, method="holm")[1], atol=1e-12)
-    for term in LEVEL_DUMMIES:
-        rows = fitted.coefficients[fitted.coefficients.term == term]
-        np.testing.assert_allclose(rows.p_holm, multipletests(rows.p_value, method="holm")[1],
-                                   atol=1e-12)
-
-
-def test_romano_wolf_properties(fitted):
-    for term in LEVEL_DUMMIES:
-        rows = fitted.coefficients[fitted.coefficients.term == term]
-        assert np.all(rows.p_romano_wolf >= rows.p_bootstrap - 1e-15)
-        ordered = rows.sort_values("z", key=np.abs, ascending=False)
-        assert np.all(np.diff(ordered.p_romano_wolf.to_numpy()) >= 0)
-    rng = np.random.default_rng(1)
-    t_boot = np.abs(rng.standard_normal((999, 4)))
-    t_obs = np.array([3.0, 0.5, 2.0, 1.0])
-    adjusted = romano_wolf(t_obs, t_boot)
-    single = (1 + (t_boot >= t_obs).sum(axis=0)) / 1000
-    assert np.all(adjusted >= single)
-    assert np.all(np.diff(adjusted[np.argsort(-t_obs)]) >= 0)
-    # The first step compares the largest |t| with the maximum over all four.
-    assert adjusted[0] == pytest.approx((1 + np.sum(t_boot.max(axis=1) >= 3.0)) / 1000)
-
-
-def test_bootstrap_reproducible_and_chunk_free(shipped, fitted):
-    again = ordered_models(shipped, reps=39, seed=11, chunk_size=5)
-    pd.testing.assert_frame_equal(fitted.marginal_effects, again.marginal_effects)
-    pd.testing.assert_frame_equal(fitted.coefficients, again.coefficients)
-    other = ordered_models(shipped, reps=39, seed=12)
-    assert not np.allclose(other.marginal_effects.ci_lower, fitted.marginal_effects.ci_lower)
 
 
 def test_level_effect_in_shipped_survey(fitted):

@@ -6,7 +6,8 @@ import numpy as np
 import pytest
 
 from econ.estimation.inequality import gini, theil_decomposition
-from econ.inference.cluster_bootstrap import cluster_bootstrap, multiplicities
+from econ.inference.cluster_bootstrap import cluster_bootstrap
+from econ.inference.resampling import CLUSTER_REPS, multiplicities
 
 RNG = np.random.default_rng(5)
 N = 90
@@ -50,6 +51,20 @@ def test_vectorised_equals_plain_loop():
     assert np.all(lower <= upper)
     assert np.all(boot.std_error > 0)
     np.testing.assert_allclose(boot.estimate, both(np.ones((1, N)))[0])
+
+
+def test_generator_seed_is_read_once_and_recorded():
+    a = cluster_bootstrap(gini_only, CLUSTERS, reps=50, seed=np.random.default_rng(8))
+    b = cluster_bootstrap(gini_only, CLUSTERS, reps=50, seed=np.random.default_rng(8),
+                          chunk_size=3)
+    again = cluster_bootstrap(gini_only, CLUSTERS, reps=50, seed=a.seed)
+    assert isinstance(a.seed, int) and a.seed == b.seed == again.seed
+    assert np.array_equal(a.draws, b.draws) and np.array_equal(a.draws, again.draws)
+    assert cluster_bootstrap(gini_only, CLUSTERS, seed=1).reps == CLUSTER_REPS
+
+
+def gini_only(weights):
+    return gini(VALUES, weights)
 
 
 def test_errors():

@@ -35,9 +35,9 @@ from econ.inference.bootstrap.engine import (
     statistic,
     variance,
 )
-from econ.inference.bootstrap.weights import Distribution, stream
 from econ.inference.corrections import DEFAULT, SmallSample
 from econ.inference.covariance import cluster_codes, intersect, nested_k, warn_few_clusters
+from econ.inference.resampling import Distribution, stream
 from econ.spec.design import build
 from econ.spec.formula import Factor, Term, parse
 
