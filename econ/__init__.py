@@ -4,11 +4,13 @@ The public API, in the order data flows through it:
 
 - load and validate: :func:`read_panel`, :func:`read_survey`, :func:`write_panel`;
 - study variables: :func:`derive`;
-- regression: :func:`feols` with :class:`IID`, :class:`HC1`, :class:`Cluster`, :class:`CR2`,
-  :class:`CR3`;
+- regression: :func:`feols` with :class:`IID`, :class:`HC1` and the cluster specifications
+  (:class:`ClusterSpec`) :class:`Cluster` (CR1), :class:`CR2`, :class:`CR3`; inference with
+  :class:`WildBootstrap` settings, ``result.lincom``;
 - study designs: :func:`strong_alliance`, :func:`gradient_event_study`,
   :func:`heterogeneity`, :func:`designation_effect`;
-- staggered adoption: :func:`att_gt`, :func:`sun_abraham`, :func:`bacon_decomposition`;
+- staggered adoption: :func:`att_gt` (with :class:`Multiplier` settings), :func:`sun_abraham`,
+  :func:`bacon_decomposition`; event studies of every kind are one :class:`EventStudy`;
 - tables for papers: :func:`etable` (regressions side by side), :func:`descriptive_table`,
   :func:`describe_by`, :func:`count_by`, :class:`Table`;
 - figures for papers: :func:`event_study_plot`, :func:`coefficient_plot`, :func:`lorenz_plot`,
@@ -16,18 +18,6 @@ The public API, in the order data flows through it:
 - simulated data with known truth: :data:`simulate`.
 """
 
-from econ.api.designs import (
-    designation_effect,
-    gradient_event_study,
-    heterogeneity,
-    strong_alliance,
-)
-from econ.api.efficiency import efficiency
-from econ.api.inequality import inequality
-from econ.api.regression import feols
-from econ.api.staggered import att_gt
-from econ.api.sun_abraham import sun_abraham
-from econ.api.survey import ordered_models, survey_alpha, survey_descriptives
 from econ.data.dataset import SIMULATED_LABEL, Dataset, LoadReport
 from econ.data.derive import derive
 from econ.data.io import read_panel, read_survey, write_panel
@@ -39,9 +29,15 @@ from econ.estimation.descriptives import count_by, describe_by, summary_statisti
 from econ.estimation.inequality import gini, lorenz_curve, theil_decomposition, theil_l, theil_t
 from econ.inference.bootstrap.settings import WildBootstrap
 from econ.inference.corrections import SmallSample
-from econ.inference.covariance import HC1, IID, Cluster, FewClustersWarning
+from econ.inference.covariance import HC1, IID, Cluster, ClusterSpec, FewClustersWarning
 from econ.inference.cr2 import CR2
 from econ.inference.cr3 import CR3
+from econ.inference.multiplier import Multiplier
+from econ.models.bacon import bacon_decomposition
+from econ.models.binary import group_probabilities
+from econ.models.feols import feols
+from econ.models.staggered import att_gt
+from econ.models.sun_abraham import sun_abraham
 from econ.presentation.descriptive_table import descriptive_table
 from econ.presentation.figures import (
     Chart,
@@ -53,13 +49,22 @@ from econ.presentation.figures import (
     lorenz_plot,
 )
 from econ.presentation.regression_table import Model, Stars, etable
-from econ.results.bacon import BaconDecomposition, bacon_decomposition
+from econ.results.bacon import BaconDecomposition
 from econ.results.bootstrap import WildBootstrapTest
-from econ.results.event_study import EventStudyResult
+from econ.results.design import DesignationEffect, DesignResult, Heterogeneity, NamedEffect
+from econ.results.efficiency import Efficiency
+from econ.results.event_study import EventStudy
 from econ.results.inequality import InequalityResult
 from econ.results.regression import RegressionResult, WaldTest
 from econ.results.staggered import AggregateResult, ATTgtResult
 from econ.results.survey import OrderedModels
+from econ.study.designation import designation_effect
+from econ.study.efficiency import efficiency
+from econ.study.gradient import gradient_event_study
+from econ.study.heterogeneity import heterogeneity
+from econ.study.inequality import inequality
+from econ.study.strong_alliance import strong_alliance
+from econ.study.survey import ordered_models, survey_alpha, survey_descriptives
 from econ.table import Table
 
 __version__ = "0.1.0"
@@ -78,13 +83,20 @@ __all__ = [
     "BaconDecomposition",
     "Chart",
     "Cluster",
+    "ClusterSpec",
     "Dataset",
-    "EventStudyResult",
+    "DesignResult",
+    "DesignationEffect",
+    "Efficiency",
+    "EventStudy",
     "FewClustersWarning",
+    "Heterogeneity",
     "InequalityResult",
     "LoadReport",
     "MissingFontWarning",
     "Model",
+    "Multiplier",
+    "NamedEffect",
     "OrderedModels",
     "Problem",
     "RegressionResult",
@@ -115,6 +127,7 @@ __all__ = [
     "feols",
     "gini",
     "gradient_event_study",
+    "group_probabilities",
     "heterogeneity",
     "inequality",
     "lorenz_curve",

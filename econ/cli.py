@@ -16,17 +16,17 @@ from typing import TextIO
 
 import pandas as pd
 
-from econ.api.regression import feols
-from econ.api.replicate import DEFAULT_PANEL, replicate
 from econ.data.derive import derive
 from econ.data.io import read_panel, read_survey, write_panel
 from econ.data.problems import ValidationError
 from econ.data.simulate import PRESETS, simulate
 from econ.inference.bootstrap.settings import WildBootstrap
-from econ.inference.covariance import HC1, IID, Cluster, CovarianceSpec
+from econ.inference.covariance import HC1, IID, Cluster, ClusterSpec, CovarianceSpec
 from econ.inference.cr2 import CR2
 from econ.inference.cr3 import CR3
+from econ.models.feols import feols
 from econ.presentation.regression_table import Model, etable
+from econ.replication import DEFAULT_PANEL, replicate
 from econ.spec.formula import FormulaError
 
 EXIT_OK, EXIT_INVALID, EXIT_USAGE = 0, 1, 2
@@ -163,11 +163,8 @@ def _covariance(args: argparse.Namespace) -> CovarianceSpec:
         return IID()
     if kind == "hc1":
         return HC1()
-    if kind == "cr2":
-        return CR2(args.cluster[0])
-    if kind == "cr3":
-        return CR3(args.cluster[0])
-    return Cluster(*args.cluster)
+    kinds: dict[str, type[ClusterSpec]] = {"cr1": Cluster, "cr2": CR2, "cr3": CR3}
+    return kinds[kind](*args.cluster)
 
 
 def _fit(args: argparse.Namespace) -> None:
@@ -175,14 +172,17 @@ def _fit(args: argparse.Namespace) -> None:
     if args.bootstrap and not args.cluster:
         raise ValueError("--bootstrap needs --cluster COLUMN (the bootstrap resamples clusters)")
     panel = derive(read_panel(args.file, encoding=args.encoding))
-    results = feols(args.formula, panel, cov=spec, weights=args.weights)
-    options = WildBootstrap(reps=args.reps, seed=args.seed).options()
+    results = feols(args.formula, panel, cov=spec, weights=args.weights,
+                    groups=args.cluster or ())
+    # With --vcov iid/hc1 the bootstrap still resamples the --cluster columns.
+    settings = WildBootstrap(reps=args.reps, seed=args.seed,
+                             cluster=None if isinstance(spec, ClusterSpec) else args.cluster)
     for result in results if isinstance(results, tuple) else (results,):
         missing = [t for t in args.bootstrap if t not in result.names]
         if missing:
             raise ValueError(f"--bootstrap {missing}: not coefficients of the model; "
                              f"coefficients: {list(result.names)}")
-        tests = tuple(result.wild_bootstrap(t, **options) for t in args.bootstrap)
+        tests = tuple(result.wild_bootstrap(t, settings) for t in args.bootstrap)
         if args.format == "text":
             print(result.summary())
             for test in tests:

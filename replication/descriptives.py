@@ -15,7 +15,11 @@ VARIABLES = ("assistance_funds", "projects", "collective_income", "income_per_ca
              "industry_active")
 
 
-def main(*, panel: econ.Dataset, output: Path) -> list[Path]:
+SEED = None
+REPS = None
+
+
+def main(*, panel: econ.Dataset, output: Path, reps: int | None = REPS) -> list[Path]:
     """Write tables 0-3 to ``output``; return the files written."""
     derived = econ.derive(panel)
     notes = [econ.SIMULATED_LABEL] if panel.simulated else []

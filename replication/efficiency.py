@@ -11,9 +11,10 @@ from pathlib import Path
 import econ
 
 SEED = 20240501
+REPS = 9999
 
 
-def main(*, panel: econ.Dataset, output: Path, reps: int = 9999) -> list[Path]:
+def main(*, panel: econ.Dataset, output: Path, reps: int = REPS) -> list[Path]:
     """Write the efficiency tables; return the files written."""
     result = econ.efficiency(panel, bootstrap=econ.WildBootstrap(reps=reps, seed=SEED))
     notes = [econ.SIMULATED_LABEL] if panel.simulated else []

@@ -11,17 +11,18 @@ from pathlib import Path
 import econ
 
 SEED = 20240501
+REPS = 9999
 
 
-def main(*, panel: econ.Dataset, output: Path, reps: int = 9999) -> list[Path]:
+def main(*, panel: econ.Dataset, output: Path, reps: int = REPS) -> list[Path]:
     """Write the event-study path; return the files written."""
-    study = econ.gradient_event_study(panel, bootstrap=econ.WildBootstrap(reps=reps, seed=SEED),
-                                      seed=SEED)
+    bootstrap = econ.WildBootstrap(reps=reps, seed=SEED)
+    study = econ.gradient_event_study(panel, bootstrap=bootstrap, seed=SEED)
     notes = [econ.SIMULATED_LABEL] if panel.simulated else []
     pretrend = study.pretrend
     notes += [f"Reference year {study.reference}; uniform band: sup-t critical value "
-              f"{study.sup_t:.3f}; pre-trend wild bootstrap Wald p = {pretrend.pvalue:.4g} "
-              f"(B = {pretrend.reps}, seed {SEED})."]
+              f"{study.band_critical_value:.3f}; pre-trend wild bootstrap Wald p = "
+              f"{pretrend.pvalue:.4g} (B = {pretrend.reps}, seed {SEED})."]
     written = econ.Table.from_frame(
         study.to_frame(), digits=4, labels=("year",),
         title="Figure 1 data. Level x endowment gradient by year (event study)", notes=notes,

@@ -15,10 +15,11 @@ import pandas as pd
 import econ
 
 SEED = 20240501
+REPS = 999
 POINTS = np.linspace(0.0, 1.0, 21)
 
 
-def main(*, panel: econ.Dataset, output: Path, reps: int = 999) -> list[Path]:
+def main(*, panel: econ.Dataset, output: Path, reps: int = REPS) -> list[Path]:
     """Write the inequality tables and the Lorenz and between-share figure data."""
     result = econ.inequality(panel, reps=reps, seed=SEED)
     notes = [econ.SIMULATED_LABEL] if panel.simulated else []
@@ -32,7 +33,7 @@ def main(*, panel: econ.Dataset, output: Path, reps: int = 999) -> list[Path]:
     share = table[(table["scope"] == "year")
                   & table["measure"].str.startswith("between_share_T")]
     written += econ.Table.from_frame(
-        share[["label", "estimate", "ci_lower", "ci_upper"]].rename(columns={"label": "year"}),
+        share[["label", "estimate", "conf_low", "conf_high"]].rename(columns={"label": "year"}),
         digits=4, labels=("year",),
         title="Figure 2a data. Between-type share of Theil T inequality of funds by year",
         notes=notes,

@@ -17,35 +17,37 @@ import numpy as np
 import econ
 
 SEED = 20240501
+REPS = 999
 
 
-def main(*, panel: econ.Dataset, output: Path, reps: int = 999) -> list[Path]:
+def main(*, panel: econ.Dataset, output: Path, reps: int = REPS) -> list[Path]:
     """Write the staggered-adoption tables; return the files written."""
     data = panel.to_pandas()
     data["y"] = np.log1p(data["assistance_funds"])
     notes = [econ.SIMULATED_LABEL] if panel.simulated else []
     result = econ.att_gt(data, outcome="y", unit="village_id", time="year",
-                         cohort="demonstration_year", control="not_yet_treated", reps=reps,
-                         seed=SEED)
-    dynamic = result.aggregate("dynamic").tidy()
+                         cohort="demonstration_year", control="not_yet_treated",
+                         bootstrap=econ.Multiplier(reps=reps, seed=SEED))
+    by_event_time = result.aggregate("dynamic")
+    dynamic = by_event_time.tidy()
     simple = result.aggregate("simple").tidy()
     held = econ.designation_effect(panel, bootstrap=econ.WildBootstrap(reps=max(reps, 999),
                                                                        seed=SEED))
     low, high = held.bootstrap.ci
     table = dynamic.assign(term=dynamic["term"].astype(str))
     written = econ.Table.from_frame(
-        table[["term", "att", "std_error", "conf_low", "conf_high", "band_low", "band_high"]],
+        table[["term", "estimate", "std_error", "conf_low", "conf_high", "band_low",
+               "band_high"]],
         digits=4, title="Table 7. ATT of designation by event time (Callaway-Sant'Anna)",
         notes=[*notes, f"Outcome log(1 + funds); not-yet-designated controls; doubly robust; "
                        f"multiplier bootstrap B = {reps}, seed {SEED} for the uniform band. "
-                       f"Simple ATT {simple['att'].iloc[0]:.4f} "
+                       f"Simple ATT {simple['estimate'].iloc[0]:.4f} "
                        f"(s.e. {simple['std_error'].iloc[0]:.4f}).",
                f"Holding the dispatching unit fixed (econ.designation_effect): average effect "
                f"{held.estimate:.4f}, wild bootstrap 95% CI [{low:.4f}, {high:.4f}]."],
     ).write(output / "table7_designation_att")
     chart = econ.event_study_plot(
-        result.aggregate("dynamic").tidy(), time="term", estimate="att",
-        uniform=("band_low", "band_high"), simulated=panel.simulated,
+        by_event_time.event_study(),
         title="Figure 5. ATT of designation by years since designation (Callaway-Sant'Anna)")
     written += chart.save(output / "figure5_designation_event_study")
     bacon = econ.bacon_decomposition(data, outcome="y", unit="village_id", time="year",

@@ -14,6 +14,7 @@ import pandas as pd
 import econ
 
 SEED = 20240501
+REPS = 9999
 TERMS = ("level:endow:post", "endow:post", "level:post", "level", "level:endow")
 LABELS = {"level:endow:post": "Unit level × Endowment × Post-2021 (strong alliance)",
           "level": "Unit level"}
@@ -24,14 +25,14 @@ SPECIFICATIONS = (("binary", "continuous", "High-level unit, endowment"),
                   ("binary", "binary", "High-level unit, rich village"))
 
 
-def main(*, panel: econ.Dataset, output: Path, reps: int = 9999) -> list[Path]:
+def main(*, panel: econ.Dataset, output: Path, reps: int = REPS) -> list[Path]:
     """Write the triple-difference tables and figures; return the files written."""
     # The draws feed Figure 4, the bootstrap distribution behind the triple-difference test.
     bootstrap = econ.WildBootstrap(reps=reps, seed=SEED, keep_draws=True)
     notes = [econ.SIMULATED_LABEL] if panel.simulated else []
-    designs = [econ.strong_alliance(panel, level=level, endowment=endowment,
+    designs = [econ.strong_alliance(panel, unit_rank=rank, endowment=endowment,
                                     bootstrap=bootstrap)
-               for level, endowment, _ in SPECIFICATIONS]
+               for rank, endowment, _ in SPECIFICATIONS]
     design = designs[0]
     columns = ["effect", "coefficient", "estimate", "std_error", "p_cluster", "p_bootstrap",
                "boot_conf_low", "boot_conf_high", "expected_sign", "nobs"]

@@ -11,10 +11,11 @@ from pathlib import Path
 import econ
 
 SEED = 20240501
+REPS = 499
 SURVEY = Path(__file__).resolve().parent.parent / "data" / "cadre_survey.parquet"
 
 
-def main(*, panel: econ.Dataset, output: Path, reps: int = 499) -> list[Path]:
+def main(*, panel: econ.Dataset, output: Path, reps: int = REPS) -> list[Path]:
     """Write the survey tables; return the files written (the panel is not used)."""
     survey = econ.read_survey(SURVEY)
     notes = [econ.SIMULATED_LABEL] if survey.simulated else []

@@ -18,7 +18,14 @@ column               definition
                      township unit, poor), D (high level, poor); missing when unassisted.
 ``demonstration``    ``year >= demonstration_year`` (designated and after).
 ``event_time``       ``year - demonstration_year``; missing for never-designated villages.
+``designation_cell`` ``"<demonstration_year>:<event_time>"`` for designated village-years,
+                     missing otherwise: the cohort-by-year-since-designation cell the study
+                     designs control for (designation's effect grows with time since it and
+                     differs by cohort).
 ===================  =====================================================================
+
+The designs call :func:`ensure_derived`: a panel is derived once, and again only when it lacks a
+derived column or was derived with another ``post_year``.
 """
 
 from __future__ import annotations
@@ -33,7 +40,7 @@ POST_YEAR = 2021
 TYPOLOGY = ("A", "B", "C", "D")
 #: Columns :func:`derive` adds.
 DERIVED_COLUMNS = ("period", "post", "assisted", "high_level", "baseline_endowment", "rich",
-                   "typology", "event_time", "demonstration")
+                   "typology", "event_time", "demonstration", "designation_cell")
 PERIODS = ("poverty_alleviation", "transition")
 
 
@@ -119,10 +126,26 @@ def derive(
     if "demonstration_year" in data.columns:
         designated = data["demonstration_year"].astype("Int64")
         columns["event_time"] = (year - designated).astype("Int64")
-        columns["demonstration"] = (year >= designated).fillna(False).astype("boolean")
+        after = (year >= designated).fillna(False).astype("boolean")
+        columns["demonstration"] = after
+        cell = (designated.astype("string") + ":" + columns["event_time"].astype("string"))
+        columns["designation_cell"] = cell.where(after.to_numpy(dtype=bool), pd.NA)
         notes["event_time"] = "year - demonstration_year"
         notes["demonstration"] = "year >= demonstration_year"
+        notes["designation_cell"] = "demonstration_year:event_time when designated"
     return panel.with_columns(columns, notes)
+
+
+def ensure_derived(panel: Dataset, *, post_year: int = POST_YEAR) -> Dataset:
+    """``panel`` if it already has the derived variables for ``post_year``, else
+    :func:`derive` applied to it (the rule every study design follows)."""
+    made = panel.derived.get("post")
+    expected = [c for c in DERIVED_COLUMNS[:7] if c not in panel.data.columns]
+    if made == f"year >= {post_year}" and not expected and (
+            "demonstration_year" not in panel.data.columns
+            or "designation_cell" in panel.data.columns):
+        return panel
+    return derive(panel, post_year=post_year)
 
 
 def _baseline_endowment(data: pd.DataFrame, year: pd.Series, post_year: int) -> pd.Series:

@@ -2,16 +2,17 @@
 
 from __future__ import annotations
 
+import dataclasses
 import warnings
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 
 import numpy as np
-import pandas as pd
 import scipy.linalg
 
 from econ.estimation.absorb import Absorber, absorbed, drop_singletons, fe_parameters
-from econ.spec.design import Design
+from econ.spec.design import Design, Grouping
+from econ.spec.formula import Formula
 
 #: Pivoted-QR threshold relative to the largest diagonal of R: below it a column is collinear.
 COLLINEAR_TOL = 1e-9
@@ -46,9 +47,12 @@ class LinearFit:
     xtx_inv
         ``(X'X)^{-1}``.
     rows
-        Positions of the estimation sample in ``data``.
-    data
-        The input table (referenced, not copied), for cluster variables chosen later.
+        Positions of the estimation sample in the input table.
+    design, sample
+        The design the fit came from and the positions of its rows kept (singletons removed),
+        so that the model can be refitted with some fixed effects as dummies.
+    clusters
+        The cluster variables resolved on the estimation sample.
     fe_names, fe_codes
         Fixed effects and their dense codes on the estimation sample.
     fe_params
@@ -59,7 +63,7 @@ class LinearFit:
         Regressors removed, each with its reason.
     """
 
-    formula: str
+    formula: Formula
     outcome: str
     names: tuple[str, ...]
     params: np.ndarray
@@ -68,7 +72,9 @@ class LinearFit:
     residuals: np.ndarray
     xtx_inv: np.ndarray
     rows: np.ndarray
-    data: pd.DataFrame
+    design: Design
+    sample: np.ndarray
+    clusters: Mapping[str, Grouping]
     fe_names: tuple[str, ...]
     fe_codes: tuple[np.ndarray, ...]
     fe_params: int
@@ -79,7 +85,6 @@ class LinearFit:
     iterations: int
     dropped_rows: Mapping[str, int] = field(default_factory=dict)
     dropped_coefficients: tuple[DroppedCoefficient, ...] = ()
-    weights_name: str | None = None
 
     @property
     def nobs(self) -> int:
@@ -95,8 +100,8 @@ class LinearFit:
         return len(self.names) + self.fe_params
 
 
-def fit(design: Design, *, outcome: int = 0, tol: float = 1e-10, max_iter: int = 10_000,
-        data: pd.DataFrame) -> LinearFit:
+def fit(design: Design, *, outcome: int = 0, tol: float = 1e-10, max_iter: int = 10_000
+        ) -> LinearFit:
     """Fit one outcome of ``design`` by least squares with its fixed effects absorbed.
 
     Singleton groups are removed first (counted in ``dropped_rows``); regressors absorbed by the
@@ -105,15 +110,18 @@ def fit(design: Design, *, outcome: int = 0, tol: float = 1e-10, max_iter: int =
     dropped = dict(design.dropped)
     y_raw, X_raw, w = design.y[:, outcome], design.X, design.weights
     codes, rows = design.fe_codes, design.rows
+    sample = np.arange(len(rows))
+    clusters = dict(design.clusters)
     if codes:
         keep = drop_singletons(codes)
         if not keep.all():
             dropped["singleton fixed-effect groups"] = int((~keep).sum())
             warnings.warn(f"{int((~keep).sum())} row(s) in singleton fixed-effect groups "
                           f"removed", EstimationWarning, stacklevel=3)
-            y_raw, X_raw, rows = y_raw[keep], X_raw[keep], rows[keep]
+            y_raw, X_raw, rows, sample = y_raw[keep], X_raw[keep], rows[keep], sample[keep]
             w = None if w is None else w[keep]
             codes = tuple(_renumber(c[keep]) for c in codes)
+            clusters = {name: g.subset(keep) for name, g in clusters.items()}
         if not len(rows):
             raise ValueError(f"every row of {design.formula.text!r} is a singleton in a fixed "
                              f"effect ({', '.join(design.fe_names)}); nothing is left to fit")
@@ -147,14 +155,52 @@ def fit(design: Design, *, outcome: int = 0, tol: float = 1e-10, max_iter: int =
     residuals = y_tilde - X_tilde @ params
     tss = _tss(y_raw, w, centred=bool(codes) or design.formula.intercept)
     return LinearFit(
-        formula=design.formula.text, outcome=design.formula.outcomes[outcome],
+        formula=design.formula, outcome=design.formula.outcomes[outcome],
         names=tuple(names), params=params, X=X_tilde, y=y_tilde, residuals=residuals,
-        xtx_inv=r_inv @ r_inv.T, rows=rows, data=data, fe_names=design.fe_names,
-        fe_codes=codes, fe_params=fe_parameters(codes), weights=w,
+        xtx_inv=r_inv @ r_inv.T, rows=rows, design=design, sample=sample, clusters=clusters,
+        fe_names=design.fe_names, fe_codes=codes, fe_params=fe_parameters(codes), weights=w,
         has_intercept=design.formula.intercept, tss=tss, tss_within=float(y_tilde @ y_tilde),
         iterations=iterations, dropped_rows=dropped, dropped_coefficients=tuple(drops),
-        weights_name=design.weights_name,
     )
+
+
+def with_dummies(fitted: LinearFit, expand: tuple[str, ...], *, tol: float = 1e-10,
+                 max_iter: int = 10_000) -> LinearFit:
+    """Refit ``fitted`` with the fixed effects ``expand`` as dummy regressors.
+
+    The dummies follow the original regressors, so those keep their positions and estimates
+    (Frisch-Waugh-Lovell). One level of each expanded effect is left out; when no fixed effect
+    stays absorbed an intercept is added, so the model spans the same space as before: leaving
+    it out would force one level's effect to zero.
+    """
+    design = fitted.design
+    keep = np.zeros(len(design.rows), dtype=bool)
+    keep[fitted.sample] = True
+    kept_fe = [(name, codes) for name, codes in zip(fitted.fe_names, fitted.fe_codes,
+                                                    strict=True) if name not in expand]
+    columns, names = [design.X[fitted.sample]], list(design.names)
+    if not kept_fe:
+        columns.append(np.ones((len(fitted.sample), 1)))
+        names.append("Intercept")
+    for name, codes in zip(fitted.fe_names, fitted.fe_codes, strict=True):
+        if name in expand:
+            levels = int(codes.max()) + 1
+            dummies = np.zeros((len(codes), levels - 1))
+            rows = np.flatnonzero(codes > 0)
+            dummies[rows, codes[rows] - 1] = 1.0
+            columns.append(dummies)
+            names += [f"{name}[{level}]" for level in range(1, levels)]
+    outcome = design.formula.outcomes.index(fitted.outcome)
+    refit = Design(
+        formula=dataclasses.replace(design.formula, outcomes=(fitted.outcome,),
+                                    intercept=design.formula.intercept or not kept_fe),
+        y=design.y[fitted.sample][:, [outcome]],
+        X=np.asfortranarray(np.hstack(columns)), names=tuple(names),
+        fe_names=tuple(n for n, _ in kept_fe), fe_codes=tuple(c for _, c in kept_fe),
+        weights=fitted.weights, rows=fitted.rows, n_input=design.n_input,
+        dropped=fitted.dropped_rows, weights_name=design.weights_name,
+        clusters=fitted.clusters)
+    return fit(refit, tol=tol, max_iter=max_iter)
 
 
 def _renumber(codes: np.ndarray) -> np.ndarray:

@@ -10,12 +10,14 @@ import itertools
 import warnings
 from abc import ABC, abstractmethod
 from dataclasses import dataclass
+from typing import ClassVar
 
 import numpy as np
 
-from econ.data.codes import group_codes, is_nested
+from econ.data.codes import is_nested
 from econ.estimation.linear import LinearFit
 from econ.inference.corrections import DEFAULT, SmallSample
+from econ.spec.design import Grouping
 
 #: Below this many clusters cluster-robust t-tests over-reject (Cameron, Gelbach and Miller 2008).
 FEW_CLUSTERS = 30
@@ -59,11 +61,6 @@ class CovarianceSpec(ABC):
     def compute(self, fit: LinearFit) -> CovarianceResult:
         """The covariance of ``fit``'s coefficients."""
 
-    @property
-    def cluster_columns(self) -> tuple[str, ...]:
-        """Columns the estimator needs non-missing in the estimation sample."""
-        return ()
-
 
 @dataclass(frozen=True)
 class IID(CovarianceSpec):
@@ -92,7 +89,56 @@ class HC1(CovarianceSpec):
 
 
 @dataclass(frozen=True, init=False)
-class Cluster(CovarianceSpec):
+class ClusterSpec(CovarianceSpec):
+    """A cluster-robust covariance: the cluster variable(s) ``by`` and a small-sample choice.
+
+    The kinds are :class:`Cluster` (CR1, one-way or multiway), :class:`~econ.CR2` and
+    :class:`~econ.CR3`; all take the variables the same way, positionally. The model resolves
+    ``by`` to integer codes when it is fitted (rows where a variable is missing are dropped
+    and reported there); every clustered result can be wild-bootstrapped by them.
+    """
+
+    by: tuple[str, ...]
+    ssc: SmallSample
+    #: Short name of the kind, used in labels ("CR1", "CR2", "CR3").
+    kind: ClassVar[str] = "CR1"
+    #: Whether several variables (multiway clustering) are supported.
+    multiway: ClassVar[bool] = True
+
+    def __init__(self, *by: str, ssc: SmallSample = DEFAULT) -> None:
+        if not by or not all(isinstance(b, str) for b in by):
+            raise ValueError(f"{type(self).__name__} needs the cluster variable name(s), e.g. "
+                             f"{type(self).__name__}('township_id'); got {by!r}")
+        if len(by) > 1 and not self.multiway:
+            raise ValueError(f"{type(self).__name__} is one-way: pass one cluster variable, "
+                             f"not {list(by)} (Cluster(...) handles multiway clustering)")
+        object.__setattr__(self, "by", tuple(by))
+        object.__setattr__(self, "ssc", ssc)
+
+    @property
+    def label(self) -> str:
+        return f"{self.kind} ({', '.join(self.by)})"
+
+    def groupings(self, fit: LinearFit) -> list[Grouping]:
+        """The fit's groupings of ``by``, refusing fewer than 2 clusters."""
+        missing = [b for b in self.by if b not in fit.clusters]
+        if missing:
+            raise ValueError(
+                f"the fit was not grouped by {missing}: pass cov={type(self).__name__}"
+                f"({', '.join(repr(b) for b in self.by)}) to the estimator so that the "
+                f"variables are resolved (and rows where they are missing dropped) when it "
+                f"fits; grouped by: {sorted(fit.clusters) or 'nothing'}")
+        found = [fit.clusters[b] for b in self.by]
+        for g in found:
+            if g.groups < 2:
+                raise ValueError(f"cluster variable {g.name!r} has {g.groups} group in the "
+                                 f"estimation sample; clustering needs at least 2 (and "
+                                 f"ideally 30+)")
+        return found
+
+
+@dataclass(frozen=True, init=False)
+class Cluster(ClusterSpec):
     """Cluster-robust (CR1) by one or more variables; several give Cameron-Gelbach-Miller.
 
     Examples
@@ -101,22 +147,10 @@ class Cluster(CovarianceSpec):
     >>> Cluster("township_id", "year")         # two-way
     """
 
-    by: tuple[str, ...]
-    ssc: SmallSample
-
-    def __init__(self, *by: str, ssc: SmallSample = DEFAULT) -> None:
-        if not by:
-            raise ValueError("Cluster needs at least one variable, e.g. Cluster('township_id')")
-        object.__setattr__(self, "by", tuple(by))
-        object.__setattr__(self, "ssc", ssc)
-
-    @property
-    def cluster_columns(self) -> tuple[str, ...]:
-        return self.by
-
     def compute(self, fit: LinearFit) -> CovarianceResult:
-        codes = [usable_cluster_codes(fit, name) for name in self.by]
-        sizes = tuple(int(c.max()) + 1 for c in codes)
+        found = self.groupings(fit)
+        codes = [g.codes for g in found]
+        sizes = tuple(g.groups for g in found)
         n = fit.nobs
         k = nested_k(fit, codes, self.ssc)
         scores = fit.X * fit.residuals[:, None]
@@ -131,35 +165,7 @@ class Cluster(CovarianceSpec):
                 meat += (-1) ** (r + 1) * self.ssc.cluster_scale(g_adj) * (sums.T @ sums)
         cov = self.ssc.scale(n, k) * fit.xtx_inv @ meat @ fit.xtx_inv
         df = float(g_min - 1) if self.ssc.t_df == "min" else float(n - k)
-        label = f"CR1 ({', '.join(self.by)})"
-        return CovarianceResult(label, cov, df, self.by, sizes)
-
-
-def cluster_codes(fit: LinearFit, name: str) -> np.ndarray:
-    """Dense codes of cluster variable ``name`` on ``fit``'s estimation sample."""
-    if name not in fit.data.columns:
-        raise ValueError(f"cluster variable {name!r} is not in the data; available: "
-                         f"{list(fit.data.columns)}")
-    values = fit.data[name].iloc[fit.rows]
-    codes, _ = group_codes(values)
-    if (codes < 0).any():
-        raise ValueError(
-            f"cluster variable {name!r} is missing in {(codes < 0).sum()} row(s) of the "
-            f"estimation sample; pass cov=Cluster({name!r}) when fitting so those rows are "
-            f"dropped (and reported), or fill the variable")
-    present = np.bincount(codes)
-    return (np.cumsum(present > 0) - 1)[codes]
-
-
-def usable_cluster_codes(fit: LinearFit, name: str) -> np.ndarray:
-    """Cluster codes, refusing fewer than 2 clusters and warning when they are few or unequal."""
-    codes = cluster_codes(fit, name)
-    groups = int(codes.max()) + 1
-    if groups < 2:
-        raise ValueError(f"cluster variable {name!r} has {groups} group in the estimation "
-                         f"sample; clustering needs at least 2 (and ideally 30+)")
-    warn_few_clusters((name,), [codes])
-    return codes
+        return CovarianceResult(self.label, cov, df, self.by, sizes)
 
 
 def intersect(codes: list[np.ndarray]) -> np.ndarray:
@@ -187,17 +193,30 @@ def nested_k(fit: LinearFit, clusters: list[np.ndarray], ssc: SmallSample) -> in
     return ssc.k(len(fit.names), fit.fe_params, levels, len(nested))
 
 
-def warn_few_clusters(names: tuple[str, ...], codes: list[np.ndarray]) -> None:
-    """Warn when clusters are few (< 30) or very unequal in size, pointing to the bootstrap."""
-    for name, c in zip(names, codes, strict=True):
-        sizes = np.bincount(c)
+def warn_few_clusters(groupings: list[Grouping]) -> None:
+    """Warn when clusters are few (< 30) or very unequal in size, pointing to the bootstrap.
+
+    Called once per covariance computed, that is once per fitted result.
+    """
+    for grouping in groupings:
+        sizes = np.bincount(grouping.codes)
+        name = grouping.name
         if len(sizes) < FEW_CLUSTERS:
             warnings.warn(
                 f"only {len(sizes)} clusters in {name!r}: cluster-robust t-tests over-reject "
                 f"with fewer than {FEW_CLUSTERS}; use the wild cluster bootstrap for inference",
-                FewClustersWarning, stacklevel=4)
+                FewClustersWarning, stacklevel=5)
         elif sizes.max() > 10 * np.median(sizes):
             warnings.warn(
                 f"clusters in {name!r} are very unequal (largest {sizes.max()} rows, median "
                 f"{np.median(sizes):g}): cluster-robust inference is unreliable; prefer the "
-                f"wild cluster bootstrap", FewClustersWarning, stacklevel=4)
+                f"wild cluster bootstrap", FewClustersWarning, stacklevel=5)
+
+
+def estimate_covariance(fit: LinearFit, spec: CovarianceSpec) -> CovarianceResult:
+    """``spec`` applied to ``fit``: the one place a result's covariance is computed, so the
+    few-clusters warning is issued once for each fitted result."""
+    result = spec.compute(fit)
+    if isinstance(spec, ClusterSpec):
+        warn_few_clusters(spec.groupings(fit))
+    return result

@@ -10,8 +10,8 @@ effects models", JBES 36(4). clubSandwich's ``vcovCR(type = "CR2")`` and
 
 from __future__ import annotations
 
-from dataclasses import KW_ONLY, dataclass
-from typing import Literal
+from dataclasses import dataclass
+from typing import ClassVar, Literal
 
 import numpy as np
 import scipy.linalg
@@ -19,12 +19,8 @@ import scipy.sparse
 
 from econ.estimation.absorb import Absorber
 from econ.estimation.linear import LinearFit
-from econ.inference.covariance import (
-    CovarianceResult,
-    CovarianceSpec,
-    cluster_sums,
-    usable_cluster_codes,
-)
+from econ.inference.corrections import DEFAULT, SmallSample
+from econ.inference.covariance import ClusterSpec, CovarianceResult, cluster_sums
 
 #: Limits that keep CR2 to the small data it is meant for: every cluster's ``n_g x n_g``
 #: block is eigendecomposed (cost ``n_g^3``), and the dummies of all fixed effects but the
@@ -38,8 +34,8 @@ MAX_DUMMY_CELLS = 50_000_000
 ZERO_EIGENVALUE = 1e-10
 
 
-@dataclass(frozen=True)
-class CR2(CovarianceSpec):
+@dataclass(frozen=True, init=False)
+class CR2(ClusterSpec):
     """Bias-reduced linearization (Bell-McCaffrey) cluster-robust covariance.
 
     ``V = (X'X)^{-1} sum_g X_g' A_g e_g e_g' A_g X_g (X'X)^{-1}`` with
@@ -88,22 +84,21 @@ class CR2(CovarianceSpec):
     >>> CR2("township_id", df="satterthwaite")
     """
 
-    by: str
-    _: KW_ONLY
-    df: Literal["residual", "satterthwaite"] = "residual"
+    df: Literal["residual", "satterthwaite"]
+    kind: ClassVar[str] = "CR2"
+    multiway: ClassVar[bool] = False
 
-    def __post_init__(self) -> None:
-        if self.df not in ("residual", "satterthwaite"):
-            raise ValueError(f"df must be 'residual' or 'satterthwaite', got {self.df!r}")
-
-    @property
-    def cluster_columns(self) -> tuple[str, ...]:
-        return (self.by,)
+    def __init__(self, *by: str, df: Literal["residual", "satterthwaite"] = "residual",
+                 ssc: SmallSample = DEFAULT) -> None:
+        if df not in ("residual", "satterthwaite"):
+            raise ValueError(f"df must be 'residual' or 'satterthwaite', got {df!r}")
+        super().__init__(*by, ssc=ssc)
+        object.__setattr__(self, "df", df)
 
     def compute(self, fit: LinearFit) -> CovarianceResult:
-        codes = usable_cluster_codes(fit, self.by)
-        g = int(codes.max()) + 1
-        _check_size(fit, codes, self.by)
+        (grouping,) = self.groupings(fit)
+        codes, g, name = grouping.codes, grouping.groups, grouping.name
+        _check_size(fit, codes, name)
         dummies = DummyProjection.of(fit)
         members = _members(codes, g)
         weighted = np.empty_like(fit.X)  # rows of cluster g: A_g X_g
@@ -111,11 +106,10 @@ class CR2(CovarianceSpec):
             weighted[rows] = _adjustment(fit, dummies, rows) @ fit.X[rows]
         scores = cluster_sums(weighted * fit.residuals[:, None], codes, g)
         cov = fit.xtx_inv @ (scores.T @ scores) @ fit.xtx_inv
-        label = f"CR2 ({self.by})"
         if self.df == "residual":
-            return CovarianceResult(label, cov, float(g - 1), (self.by,), (g,))
+            return CovarianceResult(self.label, cov, float(g - 1), self.by, (g,))
         by_coef = satterthwaite_df(fit, dummies, codes, g, weighted @ fit.xtx_inv)
-        return CovarianceResult(label, cov, float(by_coef.min()), (self.by,), (g,), by_coef)
+        return CovarianceResult(self.label, cov, float(by_coef.min()), self.by, (g,), by_coef)
 
 
 @dataclass(frozen=True)

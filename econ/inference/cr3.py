@@ -8,25 +8,23 @@ or very unequal clusters, or when one cluster carries much of a regressor's vari
 
 from __future__ import annotations
 
-from dataclasses import KW_ONLY, dataclass
+from dataclasses import dataclass
+from typing import ClassVar
 
 import numpy as np
 
 from econ.estimation.linear import LinearFit
-from econ.inference.covariance import (
-    CovarianceResult,
-    CovarianceSpec,
-    cluster_sums,
-    usable_cluster_codes,
-)
+from econ.inference.corrections import DEFAULT, SmallSample
+from econ.inference.covariance import ClusterSpec, CovarianceResult, cluster_sums
+from econ.spec.design import Grouping
 
 #: Smallest eigenvalue of the scaled leave-one-out ``X'X``, relative to the largest, below which
 #: a coefficient is taken to be unidentified without the cluster.
 SINGULAR_TOL = 1e-10
 
 
-@dataclass(frozen=True)
-class CR3(CovarianceSpec):
+@dataclass(frozen=True, init=False)
+class CR3(ClusterSpec):
     """Leave-one-cluster-out jackknife covariance (CV3 of MacKinnon, Nielsen and Webb 2023).
 
     With ``beta_(g)`` the estimate without cluster ``g``,
@@ -76,26 +74,27 @@ class CR3(CovarianceSpec):
     >>> CR3("township_id", center=True)
     """
 
-    by: str
-    _: KW_ONLY
-    center: bool = False
+    center: bool
+    kind: ClassVar[str] = "CR3"
+    multiway: ClassVar[bool] = False
 
-    @property
-    def cluster_columns(self) -> tuple[str, ...]:
-        return (self.by,)
+    def __init__(self, *by: str, center: bool = False, ssc: SmallSample = DEFAULT) -> None:
+        super().__init__(*by, ssc=ssc)
+        object.__setattr__(self, "center", bool(center))
 
     def compute(self, fit: LinearFit) -> CovarianceResult:
-        codes = usable_cluster_codes(fit, self.by)
-        g = int(codes.max()) + 1
-        shifts = leave_one_out_shifts(fit, codes, g, self.by)
+        (grouping,) = self.groupings(fit)
+        g = grouping.groups
+        shifts = leave_one_out_shifts(fit, grouping)
         if self.center:
             shifts = shifts - shifts.mean(axis=0)
         cov = (g - 1) / g * shifts.T @ shifts
-        return CovarianceResult(f"CR3 ({self.by})", cov, float(g - 1), (self.by,), (g,))
+        return CovarianceResult(self.label, cov, float(g - 1), self.by, (g,))
 
 
-def leave_one_out_shifts(fit: LinearFit, codes: np.ndarray, g: int, name: str) -> np.ndarray:
-    """``G x p`` matrix of ``beta_(g) - beta``, one row per cluster (``name`` for errors)."""
+def leave_one_out_shifts(fit: LinearFit, grouping: Grouping) -> np.ndarray:
+    """``G x p`` matrix of ``beta_(g) - beta``, one row per cluster of ``grouping``."""
+    codes, g, name = grouping.codes, grouping.groups, grouping.name
     p = fit.X.shape[1]
     xtx = fit.X.T @ fit.X
     within = np.stack([cluster_sums(fit.X * fit.X[:, [j]], codes, g) for j in range(p)], axis=1)
@@ -103,7 +102,7 @@ def leave_one_out_shifts(fit: LinearFit, codes: np.ndarray, g: int, name: str) -
     unidentified = _first_singular(remaining, np.diag(xtx))
     if unidentified is not None:
         cluster, vector = unidentified
-        value = fit.data[name].iloc[fit.rows].to_numpy()[np.argmax(codes == cluster)]
+        value = grouping.labels[cluster]
         involved = [n for n, v in zip(fit.names, np.abs(vector), strict=True)
                     if v > 1e-6 * np.abs(vector).max()]
         raise ValueError(

@@ -58,7 +58,7 @@ def bootstrap(answers: np.ndarray, exog: pd.DataFrame, level_columns: Sequence[i
     seed
         Seed of the resamples (an ``int`` or a generator, read once).
     chunk_size
-        Accepted for :func:`econ.api.survey.ordered_models`; replicates are refitted one at a
+        Accepted for :func:`econ.study.survey.ordered_models`; replicates are refitted one at a
         time, so it changes nothing.
     max_redraws
         Resamples tried per replicate before giving up.

@@ -17,9 +17,12 @@ from typing import Literal
 
 from econ.data.dataset import SIMULATED_LABEL
 from econ.data.labels import Language, check_language, term_label, variable_label
+from econ.presentation.event_study_column import Coefficients, EventStudyColumn
 from econ.results.bootstrap import WildBootstrapTest
 from econ.results.design import DesignResult
+from econ.results.event_study import EventStudy
 from econ.results.regression import RegressionResult
+from econ.results.staggered import AggregateResult
 from econ.table import Table
 
 Beneath = Literal["se", "tstat", "ci", "pvalue", "none"]
@@ -93,7 +96,7 @@ class Model:
         reported in the rows beneath.
     """
 
-    result: RegressionResult
+    result: Coefficients
     title: str = ""
     bootstrap: tuple[WildBootstrapTest, ...] = field(default=())
 
@@ -107,9 +110,11 @@ class Model:
         return {_tested_term(t, self.result): t for t in self.bootstrap}
 
 
+Column = RegressionResult | DesignResult | EventStudy | AggregateResult | Model
+
+
 def etable(
-    models: RegressionResult | DesignResult | Model
-    | Sequence[RegressionResult | DesignResult | Model],
+    models: Column | Sequence[Column],
     *,
     keep: Sequence[str] | None = None,
     drop: Sequence[str] = (),
@@ -132,7 +137,8 @@ def etable(
         Results of :func:`econ.feols` (or :class:`Model` wrappers carrying a heading and wild
         bootstrap tests). A design result (:func:`econ.strong_alliance`, ...) adds one column
         per regression behind its effects, with its bootstrap tests, keeping only the effects'
-        coefficients unless ``keep`` says otherwise.
+        coefficients unless ``keep`` says otherwise. An event study (:class:`~econ.EventStudy`,
+        or a Callaway-Sant'Anna dynamic aggregation) is a column with one row per period.
     keep, drop
         Regular expressions matched against coefficient names (``re.search``); ``keep`` also
         orders the rows (by first matching pattern). Default: every coefficient, in order of
@@ -214,10 +220,10 @@ def etable(
     if booted:
         rules.append(len(rows))
 
-    effects = list(dict.fromkeys(fe for c in columns for fe in c.result.fit.fe_names))
+    effects = list(dict.fromkeys(fe for c in columns for fe in c.result.fe_names))
     for fe in effects:
         rows.append((word("fe").format(variable_label(fe, language)),
-                     *(word("yes") if fe in c.result.fit.fe_names else word("no")
+                     *(word("yes") if fe in c.result.fe_names else word("no")
                        for c in columns)))
     rows.append((word("covariance"), *(_cov_type(c.result) for c in columns)))
     rows.append((word("clusters"), *(_clusters(c.result, language) for c in columns)))
@@ -232,9 +238,9 @@ def etable(
     rules.append(len(rows) - len(fit_statistics))
 
     header = ("", *(f"({i})" for i in range(1, width)))
-    extra = [(word("dependent"), *(variable_label(c.result.fit.outcome, language)
-                                   if labels is None or c.result.fit.outcome not in labels
-                                   else labels[c.result.fit.outcome] for c in columns))]
+    extra = [(word("dependent"), *(variable_label(c.result.outcome, language)
+                                   if labels is None or c.result.outcome not in labels
+                                   else labels[c.result.outcome] for c in columns))]
     if any(c.title for c in columns):
         extra.append(("", *(c.title for c in columns)))
     return Table(word("title") if title is None else title, header, tuple(rows),
@@ -254,6 +260,10 @@ def _columns(models: object) -> tuple[list[Model], list[str] | None]:
         elif isinstance(item, RegressionResult):
             columns.append(Model(item))
             plain = True
+        elif isinstance(item, EventStudy | AggregateResult):
+            study = item if isinstance(item, EventStudy) else item.event_study()
+            columns.append(Model(EventStudyColumn(study)))
+            plain = True
         elif isinstance(item, DesignResult):
             by_fit: dict[int, tuple[RegressionResult, list[WildBootstrapTest]]] = {}
             for effect in item.effects:
@@ -264,8 +274,8 @@ def _columns(models: object) -> tuple[list[Model], list[str] | None]:
             columns += [Model(fit, item.title if len(by_fit) == 1 else "", tuple(tests))
                         for fit, tests in by_fit.values()]
         else:
-            raise TypeError(f"etable takes regression results, design results or "
-                            f"econ.Model columns, not {type(item).__name__}")
+            raise TypeError(f"etable takes regression results, design results, event studies "
+                            f"or econ.Model columns, not {type(item).__name__}")
     keep = None if plain or not design_terms else [
         f"^{re.escape(t)}$" for t in dict.fromkeys(design_terms)]
     return columns, keep
@@ -288,7 +298,7 @@ def _select_terms(columns: list[Model], keep: Sequence[str] | None,
     return chosen
 
 
-def _tested_term(test: WildBootstrapTest, result: RegressionResult) -> str:
+def _tested_term(test: WildBootstrapTest, result: Coefficients) -> str:
     term = test.hypothesis.rpartition(" = ")[0]
     if term not in result.names:
         raise ValueError(f"the wild bootstrap test of {test.hypothesis!r} is not about a single "
@@ -297,7 +307,7 @@ def _tested_term(test: WildBootstrapTest, result: RegressionResult) -> str:
     return term
 
 
-def _beneath(result: RegressionResult, term: str, beneath: str, level: float,
+def _beneath(result: Coefficients, term: str, beneath: str, level: float,
              digits: int) -> str:
     if beneath == "se":
         return f"({result.std_errors[term]:.{digits}f})"
@@ -307,7 +317,7 @@ def _beneath(result: RegressionResult, term: str, beneath: str, level: float,
         return f"({_pvalue(float(result.pvalues[term]), digits)})"
     if beneath == "ci":
         bounds = result.conf_int(level).loc[term]
-        return _interval((bounds["lower"], bounds["upper"]), digits)
+        return _interval((bounds["conf_low"], bounds["conf_high"]), digits)
     return ""
 
 
@@ -328,11 +338,11 @@ def _number(value: float, digits: int) -> str:
     return f"{value:.{digits}f}"
 
 
-def _cov_type(result: RegressionResult) -> str:
+def _cov_type(result: Coefficients) -> str:
     return result.covariance.label.split(" (")[0]
 
 
-def _clusters(result: RegressionResult, language: Language) -> str:
+def _clusters(result: Coefficients, language: Language) -> str:
     cov = result.covariance
     return ", ".join(f"{variable_label(name, language)} ({count:,})"
                      for name, count in zip(cov.clusters, cov.n_clusters, strict=True))
@@ -347,7 +357,7 @@ def _notes(columns: list[Model], language: Language, beneath: str, level: float,
     if stars.levels:
         notes.append(_WORDS[f"stars_{stars_from}"][lang].format(stars.describe()))
     methods = list(dict.fromkeys(
-        f"{t.method}, {t.weights} weights, "
+        f"{t.method}, {t.distribution} weights, "
         + (f"all {t.reps:,} sign patterns" if t.enumerated else f"B = {t.reps:,}")
         + f", seed {t.seed}, bootstrap clusters {', '.join(t.bootstrap_cluster)} "
           f"({t.bootstrap_clusters})"

@@ -7,8 +7,9 @@ from dataclasses import dataclass
 import numpy as np
 import pandas as pd
 
-from econ.data.dataset import SIMULATED_LABEL, Dataset
-from econ.estimation.did.bacon import KINDS, BaconParts, decompose
+from econ.data.dataset import SIMULATED_LABEL
+from econ.estimation.did.bacon import KINDS, BaconParts
+from econ.estimation.did.cohorts import period_label
 from econ.results.summary import Summary, SummaryDisplay
 
 
@@ -87,50 +88,14 @@ class BaconDecomposition(SummaryDisplay):
                  ("TWFE estimate", f"{self.twfe:.6f}"),
                  ("Sum of weight x estimate", f"{self.estimate:.6f}"),
                  ("Units", f"{self.parts.n_units:,}"),
-                 ("Periods", f"{len(periods)} ({_period(periods[0])}-{_period(periods[-1])})"),
+                 ("Periods", f"{len(periods)} ({period_label(periods[0])}-"
+                             f"{period_label(periods[-1])})"),
                  ("Groups (first treated: units)", groups))
         notes = [f"Treatment from {self.treated_from!r}; fixed effects {self.unit} + "
                  f"{self.time}; later-vs-earlier and always-treated comparisons use already "
                  f"treated units as controls."]
+        notes += list(self.parts.notes)
         if self.simulated:
             notes.append(SIMULATED_LABEL)
         return Summary(f"Goodman-Bacon decomposition: {self.outcome}", facts,
                        ("comparison", "2x2s", "weight", "avg. estimate"), rows, tuple(notes))
-
-
-def bacon_decomposition(data: Dataset | pd.DataFrame, *, outcome: str, unit: str, time: str,
-                        treated_from: str) -> BaconDecomposition:
-    """Goodman-Bacon (2021) decomposition of the two-way fixed-effects DiD estimate.
-
-    Parameters
-    ----------
-    data
-        A balanced panel (:class:`~econ.Dataset` or DataFrame): one row per unit and period,
-        with the outcome in every row.
-    outcome, unit, time
-        Column names; ``time`` must be numeric.
-    treated_from
-        The period each unit is first treated (constant within the unit; missing, or 0 when all
-        periods are positive, for never treated; at or before the first period for always
-        treated), or a boolean treatment status that stays on once on.
-
-    Returns
-    -------
-    BaconDecomposition
-        ``tidy()`` lists each 2x2 comparison with its estimate and weight, ``by_type()``
-        sums them by comparison type, ``twfe`` is the estimate they reproduce.
-
-    Raises
-    ------
-    ValueError
-        For an unbalanced panel, a treatment that is not absorbing, or one with no variation
-        left after the unit and time fixed effects.
-    """
-    frame = data.data if isinstance(data, Dataset) else data
-    simulated = isinstance(data, Dataset) and data.simulated
-    parts = decompose(frame, outcome=outcome, unit=unit, time=time, treated_from=treated_from)
-    return BaconDecomposition(parts, outcome, unit, time, treated_from, simulated)
-
-
-def _period(value: float) -> str:
-    return str(int(value)) if float(np.asarray(value)).is_integer() else f"{value:g}"

@@ -41,7 +41,7 @@ class WildBootstrapTest(SummaryDisplay):
     ci_level: float | None
     reps: int
     enumerated: bool
-    weights: str
+    distribution: str
     variant: str
     restricted: bool
     cluster: tuple[str, ...]
@@ -64,13 +64,14 @@ class WildBootstrapTest(SummaryDisplay):
     def tidy(self) -> pd.DataFrame:
         row = {"hypothesis": self.hypothesis, "statistic": self.statistic,
                "p_value": self.pvalue, "conf_low": np.nan, "conf_high": np.nan,
-               "reps": self.reps, "method": self.method, "weights": self.weights}
+               "reps": self.reps, "method": self.method,
+               "distribution": self.distribution}
         if self.ci is not None:
             row["conf_low"], row["conf_high"] = self.ci
         return pd.DataFrame([row])
 
     def summary(self) -> Summary:
-        facts = [("Method", f"{self.method} wild cluster bootstrap, {self.weights} weights"),
+        facts = [("Method", f"{self.method} wild cluster bootstrap, {self.distribution} weights"),
                  ("Clusters", f"{', '.join(self.cluster)} (bootstrap by "
                               f"{', '.join(self.bootstrap_cluster)}: "
                               f"{self.bootstrap_clusters} clusters)"),

@@ -9,7 +9,7 @@ import pandas as pd
 
 from econ.data.dataset import SIMULATED_LABEL
 from econ.results.bootstrap import WildBootstrapTest
-from econ.results.regression import RegressionResult
+from econ.results.regression import RegressionResult, WaldTest
 from econ.results.summary import Summary, SummaryDisplay
 
 
@@ -33,8 +33,8 @@ class NamedEffect:
             "estimate": float(self.regression.params[self.coefficient]),
             "std_error": float(self.regression.std_errors[self.coefficient]),
             "p_cluster": float(self.regression.pvalues[self.coefficient]),
-            "conf_low": float(ci.loc[self.coefficient, "lower"]),
-            "conf_high": float(ci.loc[self.coefficient, "upper"]),
+            "conf_low": float(ci.loc[self.coefficient, "conf_low"]),
+            "conf_high": float(ci.loc[self.coefficient, "conf_high"]),
             "p_bootstrap": self.bootstrap.pvalue if self.bootstrap else np.nan,
             "boot_conf_low": boot_ci[0], "boot_conf_high": boot_ci[1],
             "expected_sign": {1: "+", -1: "-", 0: ""}[self.expected_sign],
@@ -69,10 +69,80 @@ class DesignResult(SummaryDisplay):
         first = self.effects[0]
         facts = [("Covariance", first.regression.covariance.label)]
         if first.bootstrap is not None:
-            facts.append(("Bootstrap", f"{first.bootstrap.method}, {first.bootstrap.weights}, "
+            facts.append(("Bootstrap", f"{first.bootstrap.method}, {first.bootstrap.distribution}, "
                                        f"B = {first.bootstrap.reps:,}, seed "
                                        f"{first.bootstrap.seed}"))
         notes = list(self.notes) + ([SIMULATED_LABEL] if self.simulated else [])
         return Summary(self.title, tuple(facts),
                        ("effect", "coefficient", "estimate", "s.e.", "p (cluster)",
                         "p [CI] (wild bootstrap)", "expected", "N"), tuple(rows), tuple(notes))
+
+
+@dataclass(frozen=True, repr=False)
+class Heterogeneity(SummaryDisplay):
+    """Post-transition changes by group, and tests that they are equal.
+
+    Attributes
+    ----------
+    effects
+        One named effect per group: the change in the outcome after ``post_year`` for villages
+        of that group (fixed at ``post_year``), relative to villages with no team then.
+    equality
+        Cluster-robust F test that all group effects are equal.
+    equality_bootstrap
+        Wild bootstrap Wald test of the same hypothesis (``None`` without a bootstrap).
+    """
+
+    effects: DesignResult
+    equality: WaldTest
+    equality_bootstrap: WildBootstrapTest | None
+
+    def tidy(self) -> pd.DataFrame:
+        return self.effects.tidy()
+
+    def summary(self) -> Summary:
+        base = self.effects.summary()
+        facts = (*base.facts, ("Equal effects (CR1 F test)", f"p = {self.equality.pvalue:.4g}"))
+        if self.equality_bootstrap is not None:
+            facts = (*facts, ("Equal effects (wild bootstrap Wald)",
+                              f"p = {self.equality_bootstrap.pvalue:.4g}"))
+        return Summary(base.title, facts, base.header, base.rows, base.notes)
+
+
+@dataclass(frozen=True, repr=False)
+class DesignationEffect(SummaryDisplay):
+    """The average effect of demonstration designation on designated village-years.
+
+    Attributes
+    ----------
+    estimate, std_error, conf_int, level
+        The cell-size weighted average of the cohort-by-event-time designation coefficients,
+        its CR1 standard error and t interval at confidence ``level``.
+    cells
+        Each cohort and event time: coefficient, village-years (the weight).
+    bootstrap
+        Wild cluster bootstrap test of ``average = 0`` with its interval (or ``None``).
+    """
+
+    estimate: float
+    std_error: float
+    conf_int: tuple[float, float]
+    level: float
+    cells: pd.DataFrame
+    bootstrap: WildBootstrapTest | None
+    regression: RegressionResult
+    simulated: bool = False
+
+    def summary(self) -> Summary:
+        rows = tuple((f"{r.cohort}", f"{r.event_time}", f"{r.estimate:.4f}", f"{r.rows:,}")
+                     for r in self.cells.itertuples())
+        facts = [("Average effect", f"{self.estimate:.4f} (s.e. {self.std_error:.4f}, CR1)"),
+                 (f"{self.level:.0%} CI (CR1)",
+                  f"[{self.conf_int[0]:.4f}, {self.conf_int[1]:.4f}]")]
+        if self.bootstrap is not None and self.bootstrap.ci is not None:
+            low, high = self.bootstrap.ci
+            facts.append(("Wild bootstrap", f"p = {self.bootstrap.pvalue:.4f}, CI "
+                                            f"[{low:.4f}, {high:.4f}]"))
+        notes = (SIMULATED_LABEL,) if self.simulated else ()
+        return Summary("Effect of demonstration designation", tuple(facts),
+                       ("cohort", "event time", "estimate", "village-years"), rows, notes)

@@ -1,4 +1,4 @@
-"""The result of :func:`econ.api.inequality.inequality`: measures by year and period, with CIs."""
+"""The result of :func:`econ.study.inequality.inequality`: measures by year and period, with CIs."""
 
 from __future__ import annotations
 
@@ -10,7 +10,7 @@ import pandas as pd
 from econ.data.dataset import SIMULATED_LABEL
 from econ.results.summary import Summary, SummaryDisplay
 
-TIDY_COLUMNS = ("scope", "label", "measure", "estimate", "std_error", "ci_lower", "ci_upper")
+TIDY_COLUMNS = ("scope", "label", "measure", "estimate", "std_error", "conf_low", "conf_high")
 
 
 @dataclass(frozen=True, repr=False)
@@ -47,7 +47,7 @@ class InequalityResult(SummaryDisplay):
     def summary(self) -> Summary:
         shown = self.table[self.table["scope"] != "year"]
         rows = tuple((f"{r.label}", r.measure, f"{r.estimate:.4f}", f"({r.std_error:.4f})",
-                      f"[{r.ci_lower:.4f}, {r.ci_upper:.4f}]") for r in shown.itertuples())
+                      f"[{r.conf_low:.4f}, {r.conf_high:.4f}]") for r in shown.itertuples())
         facts = (("Value", self.value), ("Clusters", f"{self.cluster} ({self.clusters})"),
                  ("Bootstrap", f"{self.reps} replicates, seed {self.seed}, percentile "
                                f"{self.level:.0%} CI"))
@@ -64,5 +64,5 @@ def tidy_table(scopes: list[tuple[str, str, str]], estimate: np.ndarray, draws: 
     frame = pd.DataFrame(scopes, columns=["scope", "label", "measure"])
     frame["estimate"] = estimate
     frame["std_error"] = np.nanstd(draws, axis=0, ddof=1)
-    frame["ci_lower"], frame["ci_upper"] = lower, upper
+    frame["conf_low"], frame["conf_high"] = lower, upper
     return frame.loc[:, list(TIDY_COLUMNS)]

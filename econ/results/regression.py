@@ -12,16 +12,18 @@ from scipy import stats
 
 from econ.data.dataset import SIMULATED_LABEL
 from econ.estimation.linear import LinearFit
-from econ.inference.bootstrap.weights import Distribution
+from econ.inference.bootstrap.settings import WildBootstrap
 from econ.inference.bootstrap.wild import wild_bootstrap
-from econ.inference.covariance import (
-    Cluster,
-    CovarianceResult,
-    CovarianceSpec,
-    cluster_codes,
+from econ.inference.covariance import CovarianceResult, CovarianceSpec, estimate_covariance
+from econ.inference.linear_combinations import (
+    inference_table,
+    linear_combinations,
+    std_errors,
 )
 from econ.results.bootstrap import WildBootstrapTest
 from econ.results.summary import Summary, SummaryDisplay
+
+Hypothesis = str | Sequence[str] | tuple[np.ndarray, np.ndarray]
 
 
 @dataclass(frozen=True)
@@ -43,23 +45,28 @@ class WaldTest:
 class RegressionResult(SummaryDisplay):
     """A fitted regression with one covariance choice; ``with_cov`` gives another.
 
-    All arrays are read-only views; properties return fresh pandas objects labelled by
-    coefficient name.
+    Built by the models (``econ.feols``) with the covariance already computed; properties
+    return fresh pandas objects labelled by coefficient name.
     """
 
     fit: LinearFit
     cov_spec: CovarianceSpec
+    covariance: CovarianceResult = field(repr=False)
     simulated: bool = False
-    covariance: CovarianceResult = field(init=False, repr=False)
-
-    def __post_init__(self) -> None:
-        # Computed at once so that warnings about the clusters appear at the fit, not later.
-        object.__setattr__(self, "covariance", self.cov_spec.compute(self.fit))
 
     # estimates -------------------------------------------------------------------------
     @property
     def names(self) -> tuple[str, ...]:
         return self.fit.names
+
+    @property
+    def outcome(self) -> str:
+        return self.fit.outcome
+
+    @property
+    def fe_names(self) -> tuple[str, ...]:
+        """The fixed effects absorbed."""
+        return self.fit.fe_names
 
     @property
     def params(self) -> pd.Series:
@@ -77,16 +84,13 @@ class RegressionResult(SummaryDisplay):
         read as zero. A clearly negative variance (possible with multiway clustering, which is
         not positive semi-definite by construction) gives NaN and a warning.
         """
-        variances = np.diag(self.covariance.cov).copy()
-        rounding = 1e-12 * max(float(np.abs(self.covariance.cov).max()), 1e-300)
-        variances[(variances < 0) & (variances > -rounding)] = 0.0
-        negative = variances < 0
+        errors = std_errors(self.covariance.cov)
+        negative = np.isnan(errors)
         if negative.any():
             bad = [name for name, b in zip(self.names, negative, strict=True) if b]
             warnings.warn(f"negative variance for {bad} under {self.covariance.label}; its "
                           f"standard error is NaN", RuntimeWarning, stacklevel=2)
-            variances[negative] = np.nan
-        return pd.Series(np.sqrt(variances), index=self.names, name="std_error")
+        return pd.Series(errors, index=self.names, name="std_error")
 
     @property
     def tstats(self) -> pd.Series:
@@ -109,12 +113,10 @@ class RegressionResult(SummaryDisplay):
         return pd.Series(p, index=self.names, name="p_value")
 
     def conf_int(self, level: float = 0.95) -> pd.DataFrame:
-        """Two-sided t intervals at ``level``."""
-        if not 0 < level < 1:
-            raise ValueError(f"level must be in (0, 1), got {level}")
-        q = stats.t.ppf(0.5 + level / 2, self.df_by_coef)
-        half = q * self.std_errors
-        return pd.DataFrame({"lower": self.params - half, "upper": self.params + half})
+        """Two-sided t intervals at ``level``: columns ``conf_low`` and ``conf_high``."""
+        table = self.tidy(level).set_index("term")
+        table.index.name = None
+        return table[["conf_low", "conf_high"]]
 
     # fit statistics --------------------------------------------------------------------
     @property
@@ -142,8 +144,46 @@ class RegressionResult(SummaryDisplay):
 
     # tests and variants ----------------------------------------------------------------
     def with_cov(self, spec: CovarianceSpec) -> RegressionResult:
-        """The same fit with another covariance estimator (no refit)."""
-        return RegressionResult(self.fit, spec, self.simulated)
+        """The same fit with another covariance estimator (no refit).
+
+        A cluster variable must be one the model was grouped by when fitted (``cov=`` or
+        ``groups=``), so that every covariance uses the same rows.
+        """
+        return RegressionResult(self.fit, spec, estimate_covariance(self.fit, spec),
+                                self.simulated)
+
+    def lincom(self, R: np.ndarray | pd.DataFrame | Sequence[float],
+               names: Sequence[str] | None = None, *, level: float = 0.95) -> pd.DataFrame:
+        """Estimates, standard errors, t tests and intervals of linear combinations ``R b``.
+
+        Parameters
+        ----------
+        R
+            ``q x p`` weights over the coefficients (a vector for one combination); a
+            DataFrame's columns are matched to the coefficient names (absent ones weigh 0).
+        names
+            A name for each combination (default ``"R[0]"``, ...).
+        level
+            Confidence level of the intervals.
+
+        Returns
+        -------
+        pandas.DataFrame
+            ``term, estimate, std_error, statistic, p_value, conf_low, conf_high``, with the
+            covariance's degrees of freedom.
+        """
+        if isinstance(R, pd.DataFrame):
+            unknown = [c for c in R.columns if c not in self.names]
+            if unknown:
+                raise KeyError(f"no coefficient {unknown}; coefficients: {list(self.names)}")
+            matrix = R.reindex(columns=list(self.names), fill_value=0.0).to_numpy(float)
+            labels = [str(i) for i in R.index] if names is None else list(names)
+        else:
+            matrix = np.atleast_2d(np.asarray(R, dtype=float))
+            labels = ([f"R[{i}]" for i in range(matrix.shape[0])] if names is None
+                      else list(names))
+        return linear_combinations(self.fit.params, self.covariance.cov, self.df_resid,
+                                   matrix, labels, level)
 
     def wald_test(self, R: np.ndarray | pd.DataFrame | str | list[str],
                   r: np.ndarray | float | None = None) -> WaldTest:
@@ -176,23 +216,8 @@ class RegressionResult(SummaryDisplay):
         p = float(stats.f.sf(stat, q, self.df_resid))
         return WaldTest(stat, q, self.df_resid, p, label)
 
-    def wild_bootstrap(
-        self,
-        hypothesis: str | Sequence[str] | tuple[np.ndarray, np.ndarray],
-        *,
-        value: float | Sequence[float] = 0.0,
-        reps: int = 9999,
-        weights: Distribution = "rademacher",
-        restricted: bool = True,
-        variant: str = "11",
-        cluster: str | Sequence[str] | None = None,
-        bootstrap_cluster: str | Sequence[str] | None = None,
-        seed: int = 20240501,
-        ci_level: float | None = 0.95,
-        chunk_size: int = 16384,
-        threads: int | None = None,
-        keep_draws: bool = False,
-    ) -> WildBootstrapTest:
+    def wild_bootstrap(self, hypothesis: Hypothesis, settings: WildBootstrap | None = None,
+                       *, value: float | Sequence[float] = 0.0) -> WildBootstrapTest:
         """Wild cluster bootstrap test (and confidence interval) for few-cluster inference.
 
         Parameters
@@ -200,74 +225,26 @@ class RegressionResult(SummaryDisplay):
         hypothesis
             A coefficient name (``b = value``), several names (joint test, each ``= value``),
             or ``(R, r)`` arrays over the coefficients.
+        settings
+            :class:`~econ.WildBootstrap` settings (replications, weight distribution, variant,
+            clusters, seed, interval level); default ``WildBootstrap()``. The CRVE clusters
+            default to those of this result's covariance (CR1, CR2 or CR3).
         value
             Hypothesised value(s) for named coefficients.
-        reps
-            Replications B; with Rademacher weights and ``2^G <= B`` all ``2^G`` sign patterns
-            are used instead (``enumerated`` is then true).
-        weights
-            ``"rademacher"``, ``"webb"`` (six-point, for very few clusters), ``"mammen"`` or
-            ``"normal"``.
-        restricted
-            Impose the null on the bootstrap DGP (WCR, recommended) or not (WCU).
-        variant
-            ``"11"``, ``"13"``, ``"31"`` or ``"33"`` (MacKinnon, Nielsen and Webb 2023): first
-            digit the DGP residuals (3 = jackknife), second the variance (3 = CV3).
-        cluster
-            CRVE cluster variable(s); by default those of the result's ``Cluster`` covariance.
-            Several give multiway (Cameron-Gelbach-Miller) variances.
-        bootstrap_cluster
-            Variable(s) whose groups share a weight (several: their intersection).
-            A finer variable gives the subcluster bootstrap (cluster by county, bootstrap by
-            township). Default: the cluster variable (one-way), or the clustering dimension with
-            the fewest clusters (multiway).
-        seed
-            Seed of the weight stream; results are identical for a seed whatever
-            ``chunk_size``.
-        ci_level
-            Level of the confidence interval (one restriction), or ``None`` for none.
-        chunk_size
-            Replications processed at once (memory is O(chunk_size x G) per thread).
-        threads
-            Chunks processed in parallel (default: all cores). Results are identical bit for
-            bit whatever ``threads`` and ``chunk_size``.
-        keep_draws
-            Keep the bootstrap statistics in the result.
         """
+        chosen = settings if settings is not None else WildBootstrap()
         R, r, label = self._restriction(hypothesis, value)
-        clusters = self._cluster_names(cluster)
-        if bootstrap_cluster is None and len(clusters) > 1:
-            # Multiway: bootstrap by the dimension with the fewest clusters, as MacKinnon,
-            # Nielsen and Webb (2021) recommend.
-            sizes = [int(cluster_codes(self.fit, c).max()) + 1 for c in clusters]
-            boot: tuple[str, ...] = (clusters[int(np.argmin(sizes))],)
-        elif bootstrap_cluster is None:
-            boot = clusters
-        else:
-            boot = ((bootstrap_cluster,) if isinstance(bootstrap_cluster, str)
-                    else tuple(bootstrap_cluster))
-        ssc = self.cov_spec.ssc if isinstance(self.cov_spec, Cluster) else Cluster(
-            *clusters).ssc
-        outcome = wild_bootstrap(self.fit, R, r, cluster=clusters, bootstrap_cluster=boot,
-                                 reps=reps, weights=weights, restricted=restricted,
-                                 variant=variant, seed=seed, ci_level=ci_level,
-                                 chunk_size=chunk_size, threads=threads, ssc=ssc)
+        outcome = wild_bootstrap(self.fit, R, r, spec=self.cov_spec, settings=chosen)
         return WildBootstrapTest(
             label, outcome.statistic, tuple(float(e) for e in outcome.estimate),
             outcome.std_error, outcome.pvalues, outcome.ci,
-            ci_level if outcome.ci is not None else None, outcome.reps, outcome.enumerated,
-            weights, variant, restricted, clusters, boot, outcome.bootstrap_clusters, seed,
-            outcome.dummies, outcome.draws if keep_draws else None)
+            chosen.ci_level if outcome.ci is not None else None, outcome.reps,
+            outcome.enumerated, chosen.distribution, chosen.variant, chosen.restricted,
+            outcome.cluster, outcome.bootstrap_cluster, outcome.bootstrap_clusters,
+            chosen.seed, outcome.dummies, outcome.draws if chosen.keep_draws else None)
 
-    def _cluster_names(self, cluster: str | Sequence[str] | None) -> tuple[str, ...]:
-        if cluster is not None:
-            return (cluster,) if isinstance(cluster, str) else tuple(cluster)
-        if isinstance(self.cov_spec, Cluster):
-            return self.cov_spec.by
-        raise ValueError("wild_bootstrap needs cluster=...: this result's covariance is "
-                         f"{self.covariance.label}, not clustered")
-
-    def _restriction(self, hypothesis, value) -> tuple[np.ndarray, np.ndarray, str]:
+    def _restriction(self, hypothesis: Hypothesis, value: float | Sequence[float]
+                     ) -> tuple[np.ndarray, np.ndarray, str]:
         names = list(self.names)
         if isinstance(hypothesis, tuple) and len(hypothesis) == 2 and not isinstance(
                 hypothesis[0], str):
@@ -291,13 +268,8 @@ class RegressionResult(SummaryDisplay):
     # presentation ----------------------------------------------------------------------
     def tidy(self, level: float = 0.95) -> pd.DataFrame:
         """One row per coefficient: estimate, std_error, statistic, p_value, conf bounds."""
-        ci = self.conf_int(level)
-        return pd.DataFrame({
-            "term": list(self.names), "estimate": self.params.to_numpy(),
-            "std_error": self.std_errors.to_numpy(), "statistic": self.tstats.to_numpy(),
-            "p_value": self.pvalues.to_numpy(), "conf_low": ci["lower"].to_numpy(),
-            "conf_high": ci["upper"].to_numpy(),
-        })
+        return inference_table(self.params.to_numpy(), self.std_errors.to_numpy(),
+                               self.df_by_coef, level, {"term": list(self.names)})
 
     def summary(self) -> Summary:
         table = self.tidy()
@@ -305,7 +277,7 @@ class RegressionResult(SummaryDisplay):
                       f"{row.statistic:.3f}", f"{row.p_value:.4f}",
                       f"[{row.conf_low:.4f}, {row.conf_high:.4f}]")
                      for row in table.itertuples())
-        facts = [("Formula", self.fit.formula), ("Observations", f"{self.nobs:,}"),
+        facts = [("Formula", self.fit.formula.text), ("Observations", f"{self.nobs:,}"),
                  ("Covariance", self.covariance.label), ("R-squared", f"{self.r2:.4f}")]
         if self.fit.fe_names:
             facts += [("Fixed effects", " + ".join(self.fit.fe_names)),

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 
 import numpy as np
 import pandas as pd
@@ -10,7 +10,13 @@ import pandas as pd
 from econ.data.dataset import SIMULATED_LABEL
 from econ.estimation.did.aggregate import Aggregation, Kind, aggregate
 from econ.estimation.did.callaway_santanna import GroupTimeEffects
-from econ.inference.multiplier import DrawBasis, InfluenceInference, Uncertainty
+from econ.inference.multiplier import (
+    DrawBasis,
+    InfluenceInference,
+    Uncertainty,
+    cluster_sums,
+)
+from econ.results.event_study import EventStudy, event_study_path
 from econ.results.summary import Summary, SummaryDisplay
 
 _METHODS = {"dr": "doubly robust", "ipw": "inverse probability weighting",
@@ -71,15 +77,7 @@ class AggregateResult(_Described, SummaryDisplay):
     """
 
     aggregation: Aggregation
-    draw_basis: DrawBasis | None = field(default=None, repr=False)
-    uncertainty: Uncertainty = field(init=False, repr=False)
-
-    def __post_init__(self) -> None:
-        a = self.aggregation
-        influence = np.column_stack([a.influence, a.overall_influence])
-        band = np.r_[np.ones(a.labels.size, dtype=bool), False]
-        object.__setattr__(self, "uncertainty", self.inference.compute(
-            influence, self.effects.panel.cluster, band, self.draw_basis))
+    uncertainty: Uncertainty
 
     @property
     def kind(self) -> Kind:
@@ -99,8 +97,8 @@ class AggregateResult(_Described, SummaryDisplay):
 
     def tidy(self) -> pd.DataFrame:
         """The overall effect (``term="overall"``) then one row per cohort, event time or
-        period: ``att``, ``std_error``, pointwise ``conf_low``/``conf_high`` and the uniform
-        band ``band_low``/``band_high`` (NaN without the bootstrap)."""
+        period: ``estimate``, ``std_error``, pointwise ``conf_low``/``conf_high`` and the
+        uniform band ``band_low``/``band_high`` (NaN without the bootstrap)."""
         a, u = self.aggregation, self.uncertainty
         att = np.r_[a.overall, a.estimates]
         se = np.r_[u.std_errors[-1], u.std_errors[:-1]]
@@ -110,14 +108,14 @@ class AggregateResult(_Described, SummaryDisplay):
         prefix = {"group": "g=", "dynamic": "e=", "calendar": "t="}.get(a.kind, "")
         terms = ["overall", *(f"{prefix}{v:g}" for v in a.labels)]
         frame = pd.DataFrame({
-            "term": terms, column: labels, "att": att, "std_error": se,
+            "term": terms, column: labels, "estimate": att, "std_error": se,
             "conf_low": att - u.pointwise_critical_value * se,
             "conf_high": att + u.pointwise_critical_value * se,
             "band_low": att - band * se, "band_high": att + band * se})
         return frame.drop(columns="label") if a.kind == "simple" else frame
 
     def summary(self) -> Summary:
-        rows = tuple((r.term, _num(r.att), _num(r.std_error),
+        rows = tuple((r.term, _num(r.estimate), _num(r.std_error),
                       _interval(r.conf_low, r.conf_high), _interval(r.band_low, r.band_high))
                      for r in self.tidy().itertuples())
         title = f"Callaway-Sant'Anna ATT, {self.kind} aggregation: {self.outcome}"
@@ -133,6 +131,29 @@ class AggregateResult(_Described, SummaryDisplay):
                        ("term", "ATT", "std. error", f"{level} CI", f"{level} uniform band"),
                        rows, tuple(self._notes(self.uncertainty)))
 
+    def event_study(self) -> EventStudy:
+        """The dynamic aggregation as the package's event-study result (periods are event
+        times; no reference row: with a varying base period every event time is estimated)."""
+        if self.kind != "dynamic":
+            raise ValueError(f"only the dynamic aggregation is an event study, not "
+                             f"{self.kind!r}: use result.aggregate('dynamic')")
+        a, u = self.aggregation, self.uncertainty
+        errors = u.std_errors[:-1]
+        path = event_study_path(a.labels, a.estimates, errors, u.pointwise_critical_value,
+                                u.uniform_critical_value, ())
+        # The analytic (influence-function) covariance: with the bootstrap its diagonal
+        # differs from the squared bootstrap standard errors of the path.
+        sums = cluster_sums(a.influence, self.effects.panel.cluster) / a.influence.shape[0]
+        facts = (*self._facts(), ("Overall ATT", f"{a.overall:.4f} (s.e. "
+                                                 f"{self.overall_std_error:.4f})"))
+        return EventStudy(
+            title=f"Event study (Callaway-Sant'Anna dynamic aggregation): {self.outcome}",
+            outcome=self.outcome, path=path, cov=sums.T @ sums, df=float("inf"),
+            level=1 - self.inference.alpha, time_label="relative period", reference=None,
+            band_critical_value=u.uniform_critical_value, facts=facts,
+            notes=tuple(self._notes(u)), nobs=self.effects.panel.n_units,
+            simulated=self.simulated)
+
 
 @dataclass(frozen=True, eq=False, repr=False)
 class ATTgtResult(_Described, SummaryDisplay):
@@ -142,31 +163,20 @@ class ATTgtResult(_Described, SummaryDisplay):
     ATT(g, t) with the same inference settings (and bootstrap seed).
     """
 
-    uncertainty: Uncertainty = field(init=False, repr=False)
-    draw_basis: DrawBasis | None = field(init=False, repr=False)
-
-    def __post_init__(self) -> None:
-        # Every aggregation's influence function combines the cells' influence functions
-        # with cohort-membership indicators and a constant (the estimated weights): drawing
-        # the bootstrap weights once for these columns serves all aggregations.
-        e, panel = self.effects, self.effects.panel
-        members = (panel.cohort[:, None] == e.groups[None, :]) * panel.weights[:, None]
-        basis = self.inference.basis(
-            np.column_stack([e.influence, members, np.ones(panel.n_units)]), panel.cluster)
-        object.__setattr__(self, "draw_basis", basis)
-        object.__setattr__(self, "uncertainty", self.inference.compute(
-            e.influence, panel.cluster, e.estimated, basis))
+    uncertainty: Uncertainty
+    draw_basis: DrawBasis | None
 
     @property
-    def att(self) -> pd.Series:
+    def params(self) -> pd.Series:
+        """ATT(g, t), indexed by ``group`` and ``time``."""
         index = pd.MultiIndex.from_arrays([self.effects.group, self.effects.time],
                                           names=["group", "time"])
-        return pd.Series(self.effects.att, index=index, name="att")
+        return pd.Series(self.effects.att, index=index, name="estimate")
 
     @property
     def std_errors(self) -> pd.Series:
         se = np.where(self.effects.estimated, self.uncertainty.std_errors, np.nan)
-        return pd.Series(se, index=self.att.index, name="std_error")
+        return pd.Series(se, index=self.params.index, name="std_error")
 
     @property
     def influence(self) -> np.ndarray:
@@ -177,14 +187,14 @@ class ATTgtResult(_Described, SummaryDisplay):
 
     def tidy(self) -> pd.DataFrame:
         """One row per (cohort, period): ``group``, ``time``, ``base_time``, ``event_time``,
-        ``post``, ``att``, ``std_error``, ``conf_low``/``conf_high`` (pointwise) and
+        ``post``, ``estimate``, ``std_error``, ``conf_low``/``conf_high`` (pointwise) and
         ``band_low``/``band_high`` (uniform sup-t band; NaN without the bootstrap), and the
         numbers of treated and comparison units used."""
         e, u = self.effects, self.uncertainty
         se = self.std_errors.to_numpy()
         return pd.DataFrame({
             "group": e.group, "time": e.time, "base_time": e.base,
-            "event_time": e.time - e.group, "post": e.post, "att": e.att, "std_error": se,
+            "event_time": e.time - e.group, "post": e.post, "estimate": e.att, "std_error": se,
             "conf_low": e.att - u.pointwise_critical_value * se,
             "conf_high": e.att + u.pointwise_critical_value * se,
             "band_low": e.att - u.uniform_critical_value * se,
@@ -198,11 +208,15 @@ class ATTgtResult(_Described, SummaryDisplay):
         ``"calendar"``. See :mod:`econ.estimation.did.aggregate`."""
         aggregation = aggregate(self.effects, kind, min_e=min_e, max_e=max_e,
                                 balance_e=balance_e)
+        influence = np.column_stack([aggregation.influence, aggregation.overall_influence])
+        band = np.r_[np.ones(aggregation.labels.size, dtype=bool), False]
+        uncertainty = self.inference.compute(influence, self.effects.panel.cluster, band,
+                                             self.draw_basis)
         return AggregateResult(self.effects, self.inference, self.outcome, self.cluster_name,
-                               self.simulated, aggregation, self.draw_basis)
+                               self.simulated, aggregation, uncertainty)
 
     def summary(self) -> Summary:
-        rows = tuple((f"{r.group:g}", f"{r.time:g}", _num(r.att), _num(r.std_error),
+        rows = tuple((f"{r.group:g}", f"{r.time:g}", _num(r.estimate), _num(r.std_error),
                       _interval(r.conf_low, r.conf_high), _interval(r.band_low, r.band_high))
                      for r in self.tidy().itertuples())
         level = f"{1 - self.inference.alpha:.0%}"

@@ -26,10 +26,10 @@ class OrderedModels(SummaryDisplay):
     marginal_effects
         One row per (item, level): the average change in ``P(answer >= 4)`` from a county unit
         to that level holding controls at observed values (``ame``), its bootstrap standard
-        error and percentile interval (``ci_lower``, ``ci_upper``).
+        error and percentile interval (``conf_low``, ``conf_high``).
     descriptives
         Mean, sd, n and share answering 4-5 by level and item.
-    link, reference_level, controls, nobs, reps, seed, level
+    link, reference_unit, controls, nobs, reps, seed, level
         Settings of the fit; ``level`` is the confidence level of the intervals.
     redrawn
         Bootstrap resamples discarded and redrawn (a level or answer category absent, or a fit
@@ -43,7 +43,7 @@ class OrderedModels(SummaryDisplay):
     marginal_effects: pd.DataFrame
     descriptives: pd.DataFrame
     link: str
-    reference_level: str
+    reference_unit: str
     controls: tuple[str, ...]
     nobs: int
     reps: int
@@ -68,17 +68,17 @@ class OrderedModels(SummaryDisplay):
             if (row.item, row.term) in effects.index:
                 e = effects.loc[(row.item, row.term)]
                 ame = f"{e.ame:.3f}"
-                ci = f"[{e.ci_lower:.3f}, {e.ci_upper:.3f}]"
+                ci = f"[{e.conf_low:.3f}, {e.conf_high:.3f}]"
             holm = "" if pd.isna(row.p_holm) else f"{row.p_holm:.4f}"
             rw = "" if pd.isna(row.p_romano_wolf) else f"{row.p_romano_wolf:.4f}"
             rows.append((row.item, row.term, f"{row.estimate:.4f}", f"({row.std_error:.4f})",
                          f"{row.p_value:.4f}", holm, rw, ame, ci))
         facts = (("Link", self.link), ("Respondents", f"{self.nobs:,}"),
-                 ("Reference level", self.reference_level),
+                 ("Reference unit level", self.reference_unit),
                  ("Controls", ", ".join(self.controls) or "none"),
                  ("Bootstrap", f"{self.reps} respondent resamples, seed {self.seed}"
                   + (f", {self.redrawn} redrawn" if self.redrawn else "")))
-        notes = [f"AME: average change in P(answer >= 4) from a {self.reference_level} unit; "
+        notes = [f"AME: average change in P(answer >= 4) from a {self.reference_unit} unit; "
                  f"{self.level:.0%} bootstrap percentile interval. Holm from asymptotic p; "
                  "Romano-Wolf step-down from the studentized bootstrap, across difficulties "
                  "for each level."]

@@ -3,6 +3,10 @@
 Rows with a missing value in any used column (outcome, regressor, fixed effect, weight or
 cluster variable) are dropped and counted per column; nothing else is dropped here. Singleton
 fixed-effect groups are removed later, by the estimator, which reports them too.
+
+Cluster variables are resolved here, once: each becomes a :class:`Grouping` (dense integer codes
+on the estimation sample and the value of each group), which the fit carries to every
+covariance estimator and bootstrap. Nothing downstream looks a column up by name again.
 """
 
 from __future__ import annotations
@@ -16,6 +20,49 @@ import pandas as pd
 from econ.data.codes import group_codes
 from econ.data.derive import DERIVED_COLUMNS
 from econ.spec.formula import Factor, Formula, FormulaError, Term
+
+
+@dataclass(frozen=True, eq=False)
+class Grouping:
+    """A grouping variable (a cluster) resolved to dense codes on a set of rows.
+
+    Attributes
+    ----------
+    name
+        The column it came from.
+    codes
+        One code per row, ``0 .. groups - 1``, every code present.
+    labels
+        The column's value for each code (for messages that name a cluster).
+    """
+
+    name: str
+    codes: np.ndarray
+    labels: np.ndarray
+
+    @property
+    def groups(self) -> int:
+        return len(self.labels)
+
+    @classmethod
+    def of(cls, name: str, values: pd.Series) -> Grouping:
+        """Dense codes of ``values`` (no missing values), numbered as :func:`group_codes` orders
+        the groups (categories, then numbers, then first appearance), so that a bootstrap
+        weight goes to the same cluster however the grouping was reached."""
+        raw, _ = group_codes(values)
+        if (raw < 0).any():
+            raise ValueError(f"cluster variable {name!r} is missing in {(raw < 0).sum()} "
+                             f"row(s); such rows must be dropped before grouping")
+        codes = _dense(raw)
+        first = np.zeros(int(codes.max()) + 1 if len(codes) else 0, dtype=np.int64)
+        first[codes[::-1]] = np.arange(len(codes))[::-1]
+        return cls(name, codes, values.to_numpy(dtype=object)[first])
+
+    def subset(self, keep: np.ndarray) -> Grouping:
+        """The grouping on the rows where ``keep`` is true, renumbered over the groups left."""
+        present = np.bincount(self.codes[keep], minlength=self.groups) > 0
+        remap = np.cumsum(present) - 1
+        return Grouping(self.name, remap[self.codes[keep]], self.labels[present])
 
 
 @dataclass(frozen=True)
@@ -36,6 +83,8 @@ class Design:
         Positions (in the input table) of the rows kept.
     dropped
         ``{reason: rows}`` for rows left out, e.g. ``{"missing assistance_funds": 3}``.
+    clusters
+        The cluster variables asked for, resolved on the rows kept.
     """
 
     formula: Formula
@@ -49,6 +98,7 @@ class Design:
     n_input: int
     dropped: Mapping[str, int] = field(default_factory=dict)
     weights_name: str | None = None
+    clusters: Mapping[str, Grouping] = field(default_factory=dict)
 
     @property
     def fe_levels(self) -> tuple[int, ...]:
@@ -60,7 +110,7 @@ def build(
     data: pd.DataFrame,
     *,
     weights: str | None = None,
-    complete: Sequence[str] = (),
+    clusters: Sequence[str] = (),
 ) -> Design:
     """Build the design for ``formula`` on ``data``.
 
@@ -72,11 +122,11 @@ def build(
         The table (a validated panel's ``data`` or any DataFrame).
     weights
         Column of positive observation weights.
-    complete
-        Further columns that must be non-missing (cluster variables), so that covariances chosen
-        now or later use the same rows.
+    clusters
+        Cluster variables: rows where one is missing are dropped (and counted), and each is
+        resolved to a :class:`Grouping` on the rows kept.
     """
-    wanted = [*formula.columns, *([weights] if weights else []), *complete]
+    wanted = [*formula.columns, *([weights] if weights else []), *clusters]
     absent = [c for c in dict.fromkeys(wanted) if c not in data.columns]
     if absent:
         hint = (" They are study variables: add them with econ.derive(panel)."
@@ -120,8 +170,10 @@ def build(
     for j, (_, values) in enumerate(columns):
         X[:, j] = values
     fe_codes = tuple(_dense(group_codes(sample[name])[0]) for name in formula.fixed_effects)
+    groupings = {name: Grouping.of(name, sample[name]) for name in dict.fromkeys(clusters)}
     return Design(formula, y, X, names, formula.fixed_effects, fe_codes,
-                  None if not weights else w[rows], rows, len(data), dropped, weights)
+                  None if not weights else w[rows], rows, len(data), dropped, weights,
+                  groupings)
 
 
 def _numeric(series: pd.Series, name: str) -> np.ndarray:

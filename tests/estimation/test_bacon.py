@@ -9,7 +9,7 @@ import pandas as pd
 import pytest
 
 import econ
-from econ.results.bacon import bacon_decomposition
+from econ.models.bacon import bacon_decomposition
 
 MPDTA = Path(__file__).resolve().parent.parent / "data" / "mpdta.csv"
 

@@ -18,7 +18,7 @@ import pandas as pd
 import pytest
 
 import econ
-from econ.api.staggered import att_gt
+from econ.models.staggered import att_gt
 from econ.data.dataset import SIMULATED_LABEL
 from econ.inference.multiplier import multiplier_bootstrap
 
@@ -34,7 +34,7 @@ def mpdta() -> pd.DataFrame:
 
 def _ours(data, **options):
     return att_gt(data, outcome="lemp", unit="countyreal", time="year", cohort="first.treat",
-                  bootstrap=False, **options)
+                  bootstrap=None, **options)
 
 
 def _csdid(data, *, covariates, control, method, base_period="varying", cluster=None):
@@ -64,7 +64,7 @@ def test_matches_csdid(mpdta, method, control, covariates):
     table = ours.tidy()
     np.testing.assert_array_equal(table["group"], cells["group"])
     np.testing.assert_array_equal(table["time"], cells["year"])
-    np.testing.assert_allclose(table["att"], cells["att"], rtol=0, atol=1e-6)
+    np.testing.assert_allclose(table["estimate"], cells["att"], rtol=0, atol=1e-6)
     np.testing.assert_allclose(table["std_error"], cells["se"], rtol=0, atol=1e-4)
     for kind in KINDS:
         agg = ours.aggregate(kind)
@@ -73,7 +73,7 @@ def test_matches_csdid(mpdta, method, control, covariates):
         assert agg.overall_std_error == pytest.approx(ref["overall_se"], abs=1e-4), kind
         if kind != "simple":
             tidy = agg.tidy().iloc[1:]
-            np.testing.assert_allclose(tidy["att"], ref["att_egt"], rtol=0, atol=1e-6)
+            np.testing.assert_allclose(tidy["estimate"], ref["att_egt"], rtol=0, atol=1e-6)
             np.testing.assert_allclose(tidy["std_error"], ref["se_egt"], rtol=0, atol=1e-4)
 
 
@@ -83,10 +83,10 @@ def test_universal_base_period_matches_csdid(mpdta):
     cells, _ = _csdid(mpdta, covariates=True, control="not_yet_treated", method="dr",
                       base_period="universal")
     table = ours.tidy()
-    np.testing.assert_allclose(table["att"], cells["att"], rtol=0, atol=1e-6)
+    np.testing.assert_allclose(table["estimate"], cells["att"], rtol=0, atol=1e-6)
     np.testing.assert_allclose(table["std_error"], cells["se"], rtol=0, atol=1e-4)
     base = table[table["time"] == table["group"] - 1]
-    assert (base["att"] == 0).all() and base["std_error"].isna().all()
+    assert (base["estimate"] == 0).all() and base["std_error"].isna().all()
 
 
 def test_clustered_analytic_se_matches_csdid(mpdta):
@@ -104,8 +104,8 @@ def test_dynamic_event_window_and_balance(mpdta):
     window = ours.aggregate("dynamic", min_e=-1, max_e=2).tidy()
     assert window["event_time"].iloc[1:].tolist() == [-1, 0, 1, 2]
     full = ours.aggregate("dynamic").tidy().set_index("term")
-    np.testing.assert_allclose(window.set_index("term")["att"].iloc[1:],
-                               full.loc[["e=-1", "e=0", "e=1", "e=2"], "att"])
+    np.testing.assert_allclose(window.set_index("term")["estimate"].iloc[1:],
+                               full.loc[["e=-1", "e=0", "e=1", "e=2"], "estimate"])
     balanced = ours.aggregate("dynamic", balance_e=1).tidy()
     assert balanced["event_time"].max() == 1
 
@@ -123,7 +123,8 @@ def test_bootstrap_se_close_to_analytic(mpdta):
     # counties per cohort it runs 0-6% above it here (1% Monte Carlo error).
     np.testing.assert_allclose(draws.std_errors / se, 1.0, atol=0.08)
     boot = att_gt(mpdta, outcome="lemp", unit="countyreal", time="year", cohort="first.treat",
-                  covariates=["lpop"], reps=20_000, seed=3)
+                  covariates=["lpop"],
+                  bootstrap=econ.Multiplier(reps=20_000, seed=3))
     np.testing.assert_allclose(boot.tidy()["std_error"], draws.std_errors, rtol=1e-12)
     agg_ratio = (boot.aggregate("dynamic").tidy()["std_error"]
                  / analytic.aggregate("dynamic").tidy()["std_error"])
@@ -132,7 +133,8 @@ def test_bootstrap_se_close_to_analytic(mpdta):
 
 def test_bootstrap_is_chunk_invariant_and_band_wider(mpdta):
     results = [att_gt(mpdta, outcome="lemp", unit="countyreal", time="year",
-                      cohort="first.treat", reps=999, seed=11, chunk_size=c).tidy()
+                      cohort="first.treat",
+                      bootstrap=econ.Multiplier(reps=999, seed=11, chunk_size=c)).tidy()
                for c in (100, 333, 5000)]
     for other in results[1:]:
         pd.testing.assert_frame_equal(results[0], other)
@@ -147,7 +149,8 @@ def test_aggregate_bootstrap_reuses_draws_exactly(mpdta, kind):
     # what a direct bootstrap of the aggregate's influence function gives with the same seed.
     data = mpdta.assign(state=mpdta["countyreal"] // 1000)
     result = att_gt(data, outcome="lemp", unit="countyreal", time="year",
-                    cohort="first.treat", covariates=["lpop"], cluster="state", reps=499, seed=5)
+                    cohort="first.treat", covariates=["lpop"], cluster="state",
+                    bootstrap=econ.Multiplier(reps=499, seed=5))
     agg = result.aggregate(kind)
     a = agg.aggregation
     direct = multiplier_bootstrap(np.column_stack([a.influence, a.overall_influence]),
@@ -181,7 +184,8 @@ def test_summaries_and_simulated_label():
     data = sim.dataset.with_columns(
         {"y": np.log1p(sim.data["assistance_funds"])}, {"y": "log1p(assistance_funds)"})
     result = att_gt(data, outcome="y", unit="village_id", time="year",
-                    cohort="demonstration_year", control="not_yet_treated", reps=199)
+                    cohort="demonstration_year", control="not_yet_treated",
+                    bootstrap=econ.Multiplier(reps=199))
     for text in (result.summary().as_text(), result.summary().as_html(),
                  result.summary().as_latex(), result._repr_html_(), repr(result)):
         assert SIMULATED_LABEL in text.replace(r"\_", "_")
@@ -224,7 +228,7 @@ def test_zero_is_a_cohort_when_periods_are_not_all_positive(mpdta):
     assert sorted(set(ours["group"])) == [0, 2, 3]
     np.testing.assert_array_equal(ours["group"] + 2004, reference["group"])
     np.testing.assert_array_equal(ours["time"] + 2004, reference["time"])
-    np.testing.assert_allclose(ours["att"], reference["att"], rtol=0, atol=1e-12)
+    np.testing.assert_allclose(ours["estimate"], reference["estimate"], rtol=0, atol=1e-12)
 
 
 def test_error_unknown_column(mpdta):
@@ -273,7 +277,8 @@ def test_unbalanced_panel(mpdta):
     assert pairwise["n_treated"].sum() < full["n_treated"].sum()
     # Cells not touching 2005 use every unit, exactly as on the full panel.
     clean = (pairwise["time"] != 2005) & (pairwise["base_time"] != 2005)
-    np.testing.assert_allclose(pairwise.loc[clean, "att"], full.loc[clean, "att"], atol=1e-12)
+    np.testing.assert_allclose(pairwise.loc[clean, "estimate"], full.loc[clean, "estimate"],
+                               atol=1e-12)
 
 
 # recovery on simulated data ------------------------------------------------------------
@@ -293,7 +298,7 @@ def _simple_att(seed, params=None, covariates=("endowment",)):
     data = sim.data.assign(y=np.log1p(sim.data["assistance_funds"]))
     result = att_gt(data, outcome="y", unit="village_id", time="year",
                     cohort="demonstration_year", control="not_yet_treated",
-                    covariates=covariates, bootstrap=False)
+                    covariates=covariates, bootstrap=None)
     agg = result.aggregate("simple")
     return agg.overall, agg.overall_std_error, sim.truth.demonstration_att_overall, result
 
@@ -306,8 +311,8 @@ def test_default_design_is_confounded_by_the_redispatch():
     _, _, truth, result = _simple_att(1)
     table = result.tidy().set_index(["group", "time"])
     placebo = table.loc[(2022, 2021)]
-    assert placebo["att"] > 4 * placebo["std_error"]
-    assert table.loc[(2021, 2021), "att"] > truth + 0.3
+    assert placebo["estimate"] > 4 * placebo["std_error"]
+    assert table.loc[(2021, 2021), "estimate"] > truth + 0.3
 
 
 def _calendar_errors(seeds, params):
@@ -320,7 +325,7 @@ def _calendar_errors(seeds, params):
         for year in (2021, 2022):
             cells = truth[truth["year"] == year]
             target = np.average(cells["att"], weights=cells["villages"])
-            out.append((calendar.loc[year, "att"] - target, calendar.loc[year, "std_error"]))
+            out.append((calendar.loc[year, "estimate"] - target, calendar.loc[year, "std_error"]))
     return np.array(out).reshape(len(seeds), 2, 2)
 
 

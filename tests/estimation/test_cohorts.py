@@ -9,10 +9,10 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from econ.api.staggered import att_gt
-from econ.api.sun_abraham import sun_abraham
+from econ.models.staggered import att_gt
+from econ.models.sun_abraham import sun_abraham
 from econ.estimation.did.cohorts import CohortError, recode
-from econ.results.bacon import bacon_decomposition
+from econ.models.bacon import bacon_decomposition
 
 MPDTA = Path(__file__).resolve().parent.parent / "data" / "mpdta.csv"
 PERIODS = np.arange(2001.0, 2006.0)

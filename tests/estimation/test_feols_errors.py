@@ -48,9 +48,26 @@ def test_nothing_identified_is_an_error(panel):
 
 
 def test_one_cluster_is_an_error(panel):
-    res = econ.feols("y ~ x | unit", panel.assign(one=1))
     with pytest.raises(ValueError, match="'one' has 1 group"):
-        res.with_cov(econ.Cluster("one"))
+        econ.feols("y ~ x | unit", panel.assign(one=1), cov=econ.Cluster("one"))
+    res = econ.feols("y ~ x | unit", panel.assign(one=1), groups=["one"])
+    for spec in (econ.Cluster("one"), econ.CR2("one"), econ.CR3("one")):
+        with pytest.raises(ValueError, match="'one' has 1 group"):
+            res.with_cov(spec)
+
+
+def test_a_covariance_by_a_variable_not_resolved_at_the_fit_names_the_fix(panel):
+    res = econ.feols("y ~ x | unit", panel)
+    with pytest.raises(ValueError, match=r"not grouped by \['cluster'\].*cov=Cluster"):
+        res.with_cov(econ.Cluster("cluster"))
+
+
+def test_cr2_and_cr3_are_one_way_cluster_specifications():
+    assert isinstance(econ.CR2("g"), econ.ClusterSpec) and econ.CR3("g").by == ("g",)
+    with pytest.raises(ValueError, match="one-way"):
+        econ.CR2("g", "t")
+    with pytest.raises(ValueError, match="cluster variable name"):
+        econ.CR3()
 
 
 def test_few_clusters_warn_and_point_to_the_bootstrap(panel):
@@ -92,11 +109,11 @@ def test_missing_values_are_dropped_and_reported(panel):
     assert "missing x: 2" in res.summary().as_text()
 
 
-def test_cluster_missing_in_sample_needs_refit(panel):
+def test_rows_missing_a_cluster_variable_are_dropped_and_counted_at_the_fit(panel):
     data = panel.assign(partial=np.where(panel.index < 10, np.nan, panel["cluster"]))
-    res = econ.feols("y ~ x | unit", data)
-    with pytest.raises(ValueError, match="'partial' is missing in 10 row"):
-        res.with_cov(econ.Cluster("partial"))
+    with pytest.warns(econ.FewClustersWarning):
+        res = econ.feols("y ~ x | unit", data, cov=econ.Cluster("partial"))
+    assert res.dropped_rows["missing partial"] == 10 and res.nobs == len(panel) - 10
 
 
 def test_non_convergence_is_reported(panel):

@@ -69,7 +69,7 @@ def test_one_way_cluster_matches_stata_regress(grunfeld_200):
     _close(res.params, table[order, 0], STATA)
     _close(res.std_errors, table[order, 1], STATA)
     _close(res.pvalues, table[order, 3], STATA)
-    _close(res.conf_int()["lower"], table[order, 4], STATA)
+    _close(res.conf_int()["conf_low"], table[order, 4], STATA)
     assert res.df_resid == stata.results_cluster.df_r
     _close(res.cov.to_numpy(), stata.results_cluster.cov[np.ix_(order, order)], STATA)
 

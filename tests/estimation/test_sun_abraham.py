@@ -19,7 +19,7 @@ import pyfixest as pf
 import pytest
 
 import econ
-from econ.api.sun_abraham import sun_abraham
+from econ.models.sun_abraham import sun_abraham
 from econ.estimation.did.sun_abraham import Cell, interaction_weights
 
 MPDTA = Path(__file__).resolve().parent.parent / "data" / "mpdta.csv"

@@ -14,7 +14,7 @@ import pytest
 from statsmodels.miscmodels.ordinal_model import OrderedModel
 
 import econ
-from econ.api.survey import ordered_models, survey_alpha, survey_descriptives
+from econ.study.survey import ordered_models, survey_alpha, survey_descriptives
 from econ.data.dataset import SIMULATED_LABEL
 from econ.data.problems import ValidationError
 from econ.data.schema import DIFFICULTIES
@@ -125,7 +125,7 @@ def test_level_effect_in_shipped_survey(fitted):
     assert rows.loc[("resource_mobilisation", "central"), "estimate"] < 0
     assert rows.loc[("resource_mobilisation", "provincial"), "estimate"] < 0
     effects = fitted.marginal_effects.set_index(["item", "level"])
-    assert effects.loc[("resource_mobilisation", "central"), "ci_upper"] < 0
+    assert effects.loc[("resource_mobilisation", "central"), "conf_high"] < 0
 
 
 def test_recovers_truth_on_large_simulation():
@@ -180,5 +180,5 @@ def test_item_with_single_category(shipped):
 def test_bad_options(shipped):
     with pytest.raises(ValueError, match="link"):
         ordered_models(shipped, link="cloglog", reps=0)
-    with pytest.raises(ValueError, match="reference_level"):
-        ordered_models(shipped, reference_level="township", reps=0)
+    with pytest.raises(ValueError, match="reference_unit"):
+        ordered_models(shipped, reference_unit="township", reps=0)

@@ -228,4 +228,4 @@ def test_satterthwaite_df_reach_p_values_and_intervals(panel):
     expected = 2 * stats.t.sf(np.abs(res.tstats.to_numpy()), own)
     np.testing.assert_allclose(res.pvalues.to_numpy(), expected, rtol=1e-12)
     half = stats.t.ppf(0.975, own) * res.std_errors.to_numpy()
-    np.testing.assert_allclose(res.conf_int()["upper"] - res.params, half, rtol=1e-12)
+    np.testing.assert_allclose(res.conf_int()["conf_high"] - res.params, half, rtol=1e-12)

@@ -10,7 +10,7 @@ import pytest
 from statsmodels.stats.multitest import multipletests
 
 import econ
-from econ.api.survey import ordered_models
+from econ.study.survey import ordered_models
 from econ.estimation.survey import fit_item
 from econ.inference.respondent_bootstrap import bootstrap
 
@@ -59,7 +59,7 @@ def test_bootstrap_reproducible_and_chunk_free(shipped, fitted):
     pd.testing.assert_frame_equal(fitted.marginal_effects, again.marginal_effects)
     pd.testing.assert_frame_equal(fitted.coefficients, again.coefficients)
     other = ordered_models(shipped, reps=39, seed=12)
-    assert not np.allclose(other.marginal_effects.ci_lower, fitted.marginal_effects.ci_lower)
+    assert not np.allclose(other.marginal_effects.conf_low, fitted.marginal_effects.conf_low)
 
 
 def test_generator_seed_reproducible_and_recorded(problem):

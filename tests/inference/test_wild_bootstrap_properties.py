@@ -10,6 +10,7 @@ import os
 import subprocess
 import sys
 import textwrap
+import warnings
 from pathlib import Path
 
 import numpy as np
@@ -17,7 +18,7 @@ import pandas as pd
 import pytest
 
 import econ
-from econ.inference.bootstrap.weights import stream
+from econ.inference.resampling import stream
 
 ROOT = Path(__file__).resolve().parents[2]
 FEW = "ignore::econ.FewClustersWarning"
@@ -38,13 +39,33 @@ def make_data(clusters: int = 20, seed: int = 4, n: int = 400) -> pd.DataFrame:
 @pytest.fixture(scope="module")
 def result() -> econ.RegressionResult:
     with pytest.warns(econ.FewClustersWarning):
-        return econ.feols("y ~ x1 + x2", make_data(), cov=econ.Cluster("g"))
+        return econ.feols("y ~ x1 + x2", make_data(), cov=econ.Cluster("g"), groups=["h", "t"])
 
 
-def test_few_clusters_warning_is_raised() -> None:
-    unclustered = econ.feols("y ~ x1 + x2", make_data(clusters=10))
-    with pytest.warns(econ.FewClustersWarning, match="only 10 clusters in 'g'"):
-        unclustered.wild_bootstrap("x1", reps=99, cluster="g")
+def test_few_clusters_warning_is_issued_once_per_fit() -> None:
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always")
+        fit = econ.feols("y ~ x1 + x2", make_data(clusters=10), cov=econ.Cluster("g"))
+        fit.wild_bootstrap("x1", econ.WildBootstrap(reps=99))
+        fit.wild_bootstrap("x2", econ.WildBootstrap(reps=99))
+    few = [w for w in caught if issubclass(w.category, econ.FewClustersWarning)]
+    assert len(few) == 1 and "only 10 clusters in 'g'" in str(few[0].message)
+    # Each covariance chosen is a new result and warns for itself, once.
+    with pytest.warns(econ.FewClustersWarning) as again:
+        fit.with_cov(econ.CR2("g"))
+    assert len(again) == 1
+
+
+@pytest.mark.filterwarnings(FEW)
+def test_an_unclustered_fit_bootstraps_by_a_variable_resolved_at_the_fit() -> None:
+    data = make_data(clusters=10)
+    unclustered = econ.feols("y ~ x1 + x2", data, groups=["g"])
+    clustered = econ.feols("y ~ x1 + x2", data, cov=econ.Cluster("g"))
+    settings = econ.WildBootstrap(reps=99, cluster="g")
+    a, b = unclustered.wild_bootstrap("x1", settings), clustered.wild_bootstrap("x1", settings)
+    assert (a.statistic, a.pvalues, a.ci) == (b.statistic, b.pvalues, b.ci)
+    with pytest.raises(ValueError, match=r"not grouped by it.*groups=\['h'\]"):
+        unclustered.wild_bootstrap("x1", econ.WildBootstrap(reps=99, cluster="h"))
 
 
 # identities ----------------------------------------------------------------------------------
@@ -60,30 +81,30 @@ def test_null_at_the_estimate_and_interval_bounds(result: econ.RegressionResult,
     gives one of the two neighbouring steps: 500/B or 499/B (the crossing draw lies inside the
     1e-10 tie band or just outside it), both within 1/B of 0.05. No extra tolerance is needed.
     """
-    options = dict(reps=REPS, weights="webb", variant=variant)
-    test = result.wild_bootstrap("x1", **options)
+    options = dict(reps=REPS, distribution="webb", variant=variant)
+    test = result.wild_bootstrap("x1", econ.WildBootstrap(**options))
     assert not test.enumerated and test.reps == REPS
     estimate = test.estimate[0]
-    at_estimate = result.wild_bootstrap("x1", value=estimate, **options)
+    at_estimate = result.wild_bootstrap("x1", econ.WildBootstrap(**options), value=estimate)
     assert at_estimate.statistic == 0.0
     assert at_estimate.pvalue == 1.0
     low, high = test.ci
     assert np.isfinite([low, high]).all()
     assert low < estimate < high
     for bound in (low, high):
-        at_bound = result.wild_bootstrap("x1", value=bound, **options)
+        at_bound = result.wild_bootstrap("x1", econ.WildBootstrap(**options), value=bound)
         assert abs(at_bound.pvalue - (1 - test.ci_level)) <= 1 / REPS
     # Just inside the bounds the null is not rejected, just outside it is.
     width = high - low
     for value, rejected in [(low - 1e-3 * width, True), (low + 1e-3 * width, False),
                             (high - 1e-3 * width, False), (high + 1e-3 * width, True)]:
-        p = result.wild_bootstrap("x1", value=value, **options).pvalue
+        p = result.wild_bootstrap("x1", econ.WildBootstrap(**options), value=value).pvalue
         assert (p <= 1 - test.ci_level) == rejected
 
 
 @pytest.mark.filterwarnings(FEW)
 def test_pvalue_directions_are_consistent(result: econ.RegressionResult) -> None:
-    test = result.wild_bootstrap("x1", value=0.3, reps=REPS, weights="webb", keep_draws=True)
+    test = result.wild_bootstrap("x1", econ.WildBootstrap(reps=REPS, distribution="webb", keep_draws=True), value=0.3)
     p = test.pvalues
     assert p["upper"] + p["lower"] == pytest.approx(1.0, abs=1e-12)
     assert p["equal_tailed"] == pytest.approx(min(1.0, 2 * min(p["upper"], p["lower"])))
@@ -94,7 +115,7 @@ def test_pvalue_directions_are_consistent(result: econ.RegressionResult) -> None
 def test_enumerated_wcr11_ties_are_the_two_constant_patterns() -> None:
     # The docstring's tie rule: v = +1 and v = -1 reproduce t and -t and are not counted.
     fit = econ.feols("y ~ x1 + x2", make_data(clusters=9, seed=8), cov=econ.Cluster("g"))
-    test = fit.wild_bootstrap("x1", reps=1000, keep_draws=True)
+    test = fit.wild_bootstrap("x1", econ.WildBootstrap(reps=1000, keep_draws=True))
     assert test.enumerated and test.reps == 512
     t = test.statistic
     assert test.draws[0] == pytest.approx(t, rel=1e-12)  # pattern 0 is all +1
@@ -134,42 +155,41 @@ def assert_same_test(a: econ.WildBootstrapTest, b: econ.WildBootstrapTest) -> No
 @pytest.mark.parametrize("variant", ["11", "33"])
 def test_chunk_size_keeps_pvalues_and_interval(result: econ.RegressionResult, variant: str
                                                ) -> None:
-    options = dict(reps=REPS, weights="webb", variant=variant, keep_draws=True)
-    reference = result.wild_bootstrap("x1", chunk_size=REPS, **options)
+    options = dict(reps=REPS, distribution="webb", variant=variant, keep_draws=True)
+    reference = result.wild_bootstrap("x1", econ.WildBootstrap(chunk_size=REPS, **options))
     # Chunks of 7 regenerate a weight block per chunk (slow), so once, for variant 11.
     for chunk_size in (7, 1000, 4097) if variant == "11" else (1000, 4097):
-        assert_same_test(result.wild_bootstrap("x1", chunk_size=chunk_size, **options),
+        assert_same_test(result.wild_bootstrap("x1", econ.WildBootstrap(chunk_size=chunk_size, **options)),
                          reference)
     # chunk_size=1 at full B is in the slow test; here on fewer draws.
     small = dict(options, reps=600)
-    assert_same_test(result.wild_bootstrap("x1", chunk_size=1, **small),
-                     result.wild_bootstrap("x1", chunk_size=600, **small))
+    assert_same_test(result.wild_bootstrap("x1", econ.WildBootstrap(chunk_size=1, **small)),
+                     result.wild_bootstrap("x1", econ.WildBootstrap(chunk_size=600, **small)))
 
 
 @pytest.mark.slow
 @pytest.mark.filterwarnings(FEW)
 def test_chunk_size_one_at_full_reps(result: econ.RegressionResult) -> None:
-    options = dict(reps=REPS, weights="webb", keep_draws=True)
-    assert_same_test(result.wild_bootstrap("x1", chunk_size=1, **options),
-                     result.wild_bootstrap("x1", chunk_size=REPS, **options))
+    options = dict(reps=REPS, distribution="webb", keep_draws=True)
+    assert_same_test(result.wild_bootstrap("x1", econ.WildBootstrap(chunk_size=1, **options)),
+                     result.wild_bootstrap("x1", econ.WildBootstrap(chunk_size=REPS, **options)))
 
 
 @pytest.mark.filterwarnings(FEW)
 def test_chunk_size_keeps_multiway_and_enumerated_results() -> None:
     fit = econ.feols("y ~ x1 + x2", make_data(clusters=10, seed=6), cov=econ.Cluster("g", "t"))
-    for options in (dict(reps=REPS, weights="mammen"), dict(reps=2000, bootstrap_cluster="g")):
-        reference = fit.wild_bootstrap("x2", chunk_size=8192, keep_draws=True, **options)
+    for options in (dict(reps=REPS, distribution="mammen"), dict(reps=2000, bootstrap_cluster="g")):
+        reference = fit.wild_bootstrap("x2", econ.WildBootstrap(chunk_size=8192, keep_draws=True, **options))
         for chunk_size in (7, 1000) if options["reps"] == REPS else (1, 7, 1000):
-            assert_same_test(fit.wild_bootstrap("x2", chunk_size=chunk_size, keep_draws=True,
-                                                **options), reference)
+            assert_same_test(fit.wild_bootstrap("x2", econ.WildBootstrap(chunk_size=chunk_size, keep_draws=True, **options)), reference)
 
 
 @pytest.mark.filterwarnings(FEW)
 def test_chunk_size_changes_no_bit(result: econ.RegressionResult) -> None:
-    options = dict(reps=2000, weights="webb", keep_draws=True)
-    reference = result.wild_bootstrap("x1", chunk_size=2000, **options)
+    options = dict(reps=2000, distribution="webb", keep_draws=True)
+    reference = result.wild_bootstrap("x1", econ.WildBootstrap(chunk_size=2000, **options))
     for chunk_size in (7, 1000):
-        test = result.wild_bootstrap("x1", chunk_size=chunk_size, **options)
+        test = result.wild_bootstrap("x1", econ.WildBootstrap(chunk_size=chunk_size, **options))
         assert np.array_equal(test.draws, reference.draws)
 
 
@@ -186,14 +206,14 @@ THREAD_SCRIPT = textwrap.dedent("""
     df = pd.DataFrame(X, columns=[f"x{i}" for i in range(6)])
     df["g"], df["t"] = g, rng.integers(0, 40, n)
     df["y"] = X @ np.linspace(0.1, 0.6, 6) + rng.normal(size=n) + rng.normal(size=clusters)[g]
-    fit = econ.feols("y ~ x0 + x1 + x2 + x3 + x4 + x5", df, cov=econ.Cluster("g"))
+    fit = econ.feols("y ~ x0 + x1 + x2 + x3 + x4 + x5", df, cov=econ.Cluster("g"), groups=["t"])
     cases = {"one-way": {}, "cv3": {"variant": "33"}, "multiway": {"cluster": ("g", "t")}}
     for name, options in cases.items():
-        test = fit.wild_bootstrap("x1", reps=2999, weights="webb", keep_draws=True, **options)
+        test = fit.wild_bootstrap("x1", econ.WildBootstrap(reps=2999, distribution="webb", keep_draws=True, **options))
         digest = hashlib.sha256(test.draws.tobytes()).hexdigest()
         print(name, digest, repr(test.statistic), repr(sorted(test.pvalues.items())),
               repr(test.ci))
-    joint = fit.wild_bootstrap(["x1", "x2"], reps=2999, keep_draws=True)
+    joint = fit.wild_bootstrap(["x1", "x2"], econ.WildBootstrap(reps=2999, keep_draws=True))
     print("joint-pvalue", repr(joint.statistic), repr(joint.pvalues))
     print("joint-draws", hashlib.sha256(joint.draws.tobytes()).hexdigest())
 """)
@@ -232,10 +252,10 @@ def test_thread_count_changes_no_bit_joint_draws(by_threads: dict[int, dict[str,
 
 @pytest.mark.filterwarnings(FEW)
 def test_seed_reproduces_and_changes_draws(result: econ.RegressionResult) -> None:
-    options = dict(reps=2000, weights="webb", keep_draws=True)
-    first = result.wild_bootstrap("x1", seed=5, **options)
-    assert_identical(first, result.wild_bootstrap("x1", seed=5, **options))
-    other = result.wild_bootstrap("x1", seed=6, **options)
+    options = dict(reps=2000, distribution="webb", keep_draws=True)
+    first = result.wild_bootstrap("x1", econ.WildBootstrap(seed=5, **options))
+    assert_identical(first, result.wild_bootstrap("x1", econ.WildBootstrap(seed=5, **options)))
+    other = result.wild_bootstrap("x1", econ.WildBootstrap(seed=6, **options))
     assert not np.array_equal(first.draws, other.draws)
     assert other.seed == 6 and first.statistic == other.statistic
 
@@ -247,11 +267,11 @@ def test_enumeration_only_for_rademacher_when_all_patterns_fit() -> None:
              ("rademacher", 1023, False, 1023), ("webb", 5000, False, 5000),
              ("mammen", 2000, False, 2000), ("normal", 2000, False, 2000)]
     for weights, reps, enumerated, used in cases:
-        test = fit.wild_bootstrap("x1", reps=reps, weights=weights, keep_draws=True)
+        test = fit.wild_bootstrap("x1", econ.WildBootstrap(reps=reps, distribution=weights, keep_draws=True))
         assert (test.enumerated, test.reps, len(test.draws)) == (enumerated, used, used)
     # Enumeration ignores the seed.
-    a = fit.wild_bootstrap("x1", reps=5000, seed=1, keep_draws=True)
-    b = fit.wild_bootstrap("x1", reps=5000, seed=2, keep_draws=True)
+    a = fit.wild_bootstrap("x1", econ.WildBootstrap(reps=5000, seed=1, keep_draws=True))
+    b = fit.wild_bootstrap("x1", econ.WildBootstrap(reps=5000, seed=2, keep_draws=True))
     assert_identical(a, b)
 
 
@@ -259,36 +279,35 @@ def test_enumeration_only_for_rademacher_when_all_patterns_fit() -> None:
 @pytest.mark.filterwarnings(FEW)
 def test_error_paths(result: econ.RegressionResult) -> None:
     with pytest.raises(ValueError, match="variant must be one of"):
-        result.wild_bootstrap("x1", reps=99, variant="21")
+        result.wild_bootstrap("x1", econ.WildBootstrap(reps=99, variant="21"))
     for variant in ("13", "33"):
         with pytest.raises(ValueError, match=f"variant '{variant}'.*one-way"):
-            result.wild_bootstrap("x1", reps=99, variant=variant, cluster=("g", "t"))
+            result.wild_bootstrap("x1", econ.WildBootstrap(reps=99, variant=variant, cluster=("g", "t")))
         with pytest.raises(ValueError, match=f"variant '{variant}'"):
-            result.wild_bootstrap("x1", reps=99, variant=variant, cluster="h",
-                                  bootstrap_cluster="g")
+            result.wild_bootstrap("x1", econ.WildBootstrap(reps=99, variant=variant, cluster="h", bootstrap_cluster="g"))
     with pytest.raises(KeyError, match=r"no coefficient.*x9"):
-        result.wild_bootstrap("x9", reps=99)
+        result.wild_bootstrap("x9", econ.WildBootstrap(reps=99))
     with pytest.raises(KeyError, match="x9"):
-        result.wild_bootstrap(["x1", "x9"], reps=99)
+        result.wild_bootstrap(["x1", "x9"], econ.WildBootstrap(reps=99))
     with pytest.raises(ValueError, match="unknown weights 'gaussian'"):
-        result.wild_bootstrap("x1", reps=99, weights="gaussian")
+        result.wild_bootstrap("x1", econ.WildBootstrap(reps=99, distribution="gaussian"))
     # A bad name is refused even when Rademacher-style enumeration would otherwise apply.
     with pytest.raises(ValueError, match="unknown weights"):
-        result.wild_bootstrap("x1", reps=10**7, weights="rademacker")
+        result.wild_bootstrap("x1", econ.WildBootstrap(reps=10**7, distribution="rademacker"))
     with pytest.raises(ValueError, match="positive"):
-        result.wild_bootstrap("x1", reps=0)
+        result.wild_bootstrap("x1", econ.WildBootstrap(reps=0))
     with pytest.raises(ValueError, match="positive"):
-        result.wild_bootstrap("x1", reps=99, chunk_size=0)
-    with pytest.raises(ValueError, match=r"'county'.*not in the data"):
-        result.wild_bootstrap("x1", reps=99, cluster="county")
+        result.wild_bootstrap("x1", econ.WildBootstrap(reps=99, chunk_size=0))
+    with pytest.raises(ValueError, match=r"'county'.*not grouped"):
+        result.wild_bootstrap("x1", econ.WildBootstrap(reps=99, cluster="county"))
     with pytest.raises(ValueError, match="R must be"):
-        result.wild_bootstrap((np.ones((1, 2)), np.zeros(1)), reps=99)
+        result.wild_bootstrap((np.ones((1, 2)), np.zeros(1)), econ.WildBootstrap(reps=99))
 
 
 def test_unclustered_result_needs_cluster() -> None:
     fit = econ.feols("y ~ x1 + x2", make_data(), cov=econ.HC1())
-    with pytest.raises(ValueError, match=r"needs cluster=\.\.\..*not clustered"):
-        fit.wild_bootstrap("x1", reps=99)
+    with pytest.raises(ValueError, match=r"needs cluster variables.*not clustered"):
+        fit.wild_bootstrap("x1", econ.WildBootstrap(reps=99))
 
 
 # the shipped simulated panel ------------------------------------------------------------------
@@ -300,12 +319,13 @@ def shipped() -> econ.RegressionResult:
     panel = econ.derive(econ.read_panel(ROOT / "data" / "village_panel.parquet")).data.copy()
     panel["log_funds"] = np.log1p(panel["assistance_funds"])
     return econ.feols(f"log_funds ~ {TRIPLE} + rich:post + high_level:post + high_level"
-                      " | village_id + year", panel, cov=econ.Cluster("township_id"))
+                      " | village_id + year", panel, cov=econ.Cluster("township_id"),
+                      groups=["county_id"])
 
 
 def test_shipped_panel_township_bootstrap_covers_the_truth(shipped: econ.RegressionResult
                                                            ) -> None:
-    test = shipped.wild_bootstrap(TRIPLE, reps=REPS)
+    test = shipped.wild_bootstrap(TRIPLE, econ.WildBootstrap(reps=REPS))
     # Villages nest in townships (absorbed); years cross them (refit as dummies).
     assert test.dummies == ("year",) and test.bootstrap_clusters == 31
     assert test.statistic == pytest.approx(shipped.tstats[TRIPLE], rel=1e-10)
@@ -321,8 +341,7 @@ def test_shipped_panel_subcluster_bootstrap_by_township(shipped: econ.Regression
                                                         ) -> None:
     # Two counties: CRVE by county, one weight per township (MacKinnon and Webb's subcluster
     # wild bootstrap).
-    test = shipped.wild_bootstrap(TRIPLE, reps=REPS, cluster="county_id",
-                                  bootstrap_cluster="township_id")
+    test = shipped.wild_bootstrap(TRIPLE, econ.WildBootstrap(reps=REPS, cluster="county_id", bootstrap_cluster="township_id"))
     assert test.cluster == ("county_id",) and test.bootstrap_cluster == ("township_id",)
     assert test.bootstrap_clusters == 31 and not test.enumerated
     county = shipped.with_cov(econ.Cluster("county_id"))
@@ -332,7 +351,7 @@ def test_shipped_panel_subcluster_bootstrap_by_township(shipped: econ.Regression
 
 @pytest.mark.filterwarnings(FEW)
 def test_worker_threads_change_no_bit(result: econ.RegressionResult) -> None:
-    options = dict(reps=5000, weights="webb", keep_draws=True, chunk_size=700)
-    one = result.wild_bootstrap("x1", threads=1, **options)
-    assert_identical(one, result.wild_bootstrap("x1", threads=2, **options))
-    assert_identical(one, result.wild_bootstrap("x1", threads=5, **options))
+    options = dict(reps=5000, distribution="webb", keep_draws=True, chunk_size=700)
+    one = result.wild_bootstrap("x1", econ.WildBootstrap(threads=1, **options))
+    assert_identical(one, result.wild_bootstrap("x1", econ.WildBootstrap(threads=2, **options)))
+    assert_identical(one, result.wild_bootstrap("x1", econ.WildBootstrap(threads=5, **options)))

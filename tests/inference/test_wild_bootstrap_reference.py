@@ -75,8 +75,7 @@ def test_enumeration_matches_wildboottest(variant: str, restricted: bool, cluste
     reps = 2**clusters + 1
     t_ref, draws_ref, p_ref = run_wildboottest(df, variant, restricted, reps)
     result = econ.feols("y ~ x1 + x2", df, cov=econ.Cluster("g"))
-    test = result.wild_bootstrap("x1", reps=reps, variant=variant, restricted=restricted,
-                                 keep_draws=True)
+    test = result.wild_bootstrap("x1", econ.WildBootstrap(reps=reps, variant=variant, restricted=restricted, keep_draws=True))
     assert test.enumerated and test.reps == len(draws_ref) == 2**clusters
     assert test.statistic == pytest.approx(t_ref, rel=1e-10)
     np.testing.assert_allclose(np.sort(test.draws), np.sort(draws_ref), rtol=0, atol=1e-10)
@@ -116,13 +115,13 @@ def test_enumeration_matches_pyfixest(formula: str) -> None:
     # econ's small-sample factor the same (the default "nested" only rescales t and all t*).
     ssc = econ.SmallSample(fixef_k="full")
     result = econ.feols(formula, df, cov=econ.Cluster("g", ssc=ssc))
-    test = result.wild_bootstrap("x1", reps=2**clusters + 1, keep_draws=True)
+    test = result.wild_bootstrap("x1", econ.WildBootstrap(reps=2**clusters + 1, keep_draws=True))
     assert test.enumerated and len(draws_ref) == test.reps == 2**clusters
     assert test.statistic == pytest.approx(t_ref, rel=1e-10)
     np.testing.assert_allclose(np.sort(test.draws), np.sort(draws_ref), rtol=0, atol=1e-10)
     assert test.pvalue == symmetric_pvalue(t_ref, draws_ref)
     assert abs(test.pvalue - p_ref) <= 2 / 2**clusters
-    default = econ.feols(formula, df, cov=econ.Cluster("g")).wild_bootstrap("x1", reps=2000)
+    default = econ.feols(formula, df, cov=econ.Cluster("g")).wild_bootstrap("x1", econ.WildBootstrap(reps=2000))
     assert default.pvalues == test.pvalues
 
 
@@ -135,7 +134,7 @@ def test_webb_pvalue_within_monte_carlo_error_of_pyfixest(formula: str) -> None:
     reps = 1999
     _, p_ref, _, _ = run_pyfixest(df, formula, reps=reps, weights="webb")
     result = econ.feols(formula, df, cov=econ.Cluster("g"))
-    test = result.wild_bootstrap("x1", reps=reps, weights="webb", seed=99)
+    test = result.wild_bootstrap("x1", econ.WildBootstrap(reps=reps, distribution="webb", seed=99))
     assert not test.enumerated and test.reps == reps
     p = test.pvalue
     assert 0.02 < p < 0.98

@@ -38,7 +38,7 @@ def fits():
     main = econ.feols("y ~ high_level:rich:post + rich:post + high_level:post + high_level"
                       " | village_id + year", data, cov=econ.Cluster("township_id"))
     pooled = econ.feols("y ~ high_level + rich | township_id + year", data, cov=econ.HC1())
-    test = main.wild_bootstrap("high_level:rich:post", reps=999, seed=11)
+    test = main.wild_bootstrap("high_level:rich:post", econ.WildBootstrap(reps=999, seed=11))
     return main, pooled, test
 
 

@@ -73,7 +73,12 @@ def test_unknown_columns_and_refs_are_named(frame):
 
 def test_weights_and_cluster_columns_must_be_present(frame):
     design = build(parse("y ~ d"), frame.assign(w=[1.0, 0.0, 2.0, 1.0, 1.0, 1.0]),
-                   weights="w", complete=("u",))
+                   weights="w", clusters=("u",))
     assert design.dropped == {"zero w": 1}
+    # The cluster variable is resolved once, on the rows kept: dense codes and their values.
+    grouping = design.clusters["u"]
+    kept = frame["u"].to_numpy()[design.rows]
+    assert grouping.labels[grouping.codes].tolist() == kept.tolist()
+    assert sorted(set(grouping.codes.tolist())) == list(range(grouping.groups))
     with pytest.raises(FormulaError, match="negative"):
         build(parse("y ~ d"), frame.assign(w=-1.0), weights="w")

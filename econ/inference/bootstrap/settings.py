@@ -1,32 +1,104 @@
-"""Typed options of a wild cluster bootstrap, for designs that run several tests."""
+"""Typed settings of a wild cluster bootstrap, passed as one object wherever one runs."""
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from typing import Literal
 
-from econ.inference.bootstrap.weights import Distribution
+from econ.inference.resampling import (
+    DEFAULT_REPS,
+    DEFAULT_SEED,
+    Distribution,
+    Seed,
+    check_distribution,
+    entropy,
+)
+
+Variant = Literal["11", "13", "31", "33"]
+VARIANTS: tuple[Variant, ...] = ("11", "13", "31", "33")
 
 
-@dataclass(frozen=True)
+def _names(value: str | Sequence[str] | None) -> tuple[str, ...] | None:
+    if value is None:
+        return None
+    return (value,) if isinstance(value, str) else tuple(value)
+
+
+@dataclass(frozen=True, kw_only=True)
 class WildBootstrap:
-    """Settings passed to ``RegressionResult.wild_bootstrap`` for each named effect.
+    """Settings of a wild cluster bootstrap test (and its confidence interval).
+
+    Parameters
+    ----------
+    reps
+        Replications B; with Rademacher weights and ``2^G <= B`` all ``2^G`` sign patterns
+        are used instead.
+    distribution
+        Weight distribution: ``"rademacher"``, ``"webb"`` (six-point, for very few clusters),
+        ``"mammen"`` or ``"normal"``.
+    variant
+        ``"11"``, ``"13"``, ``"31"`` or ``"33"`` (MacKinnon, Nielsen and Webb 2023): first
+        digit the DGP residuals (3 = jackknife), second the variance (3 = CV3).
+    restricted
+        Impose the null on the bootstrap DGP (WCR, recommended) or not (WCU).
+    cluster
+        CRVE cluster variable(s) of the bootstrap statistic; by default those of the result's
+        cluster-robust covariance (CR1, CR2 or CR3). Several give multiway variances.
+    bootstrap_cluster
+        Variable(s) whose groups share a weight (several: their intersection). A finer variable
+        than ``cluster`` gives the subcluster bootstrap. Default: the cluster variable, or
+        with multiway clustering the dimension with the fewest clusters.
+    seed
+        An int or a ``numpy.random.Generator`` (one integer is drawn from it, here, so the
+        settings record the seed actually used). Results are identical for a seed whatever
+        ``chunk_size`` and ``threads``.
+    ci_level
+        Level of the confidence interval (one restriction), or ``None`` for none.
+    chunk_size
+        Replications processed at once (memory is O(chunk_size x G) per thread).
+    threads
+        Chunks processed in parallel (default: all cores).
+    keep_draws
+        Keep the bootstrap statistics in the result.
 
     Examples
     --------
-    >>> WildBootstrap(reps=9999, weights="webb", seed=7)
-    >>> WildBootstrap(bootstrap_cluster="township_id")   # with cluster="county_id": subcluster
+    >>> WildBootstrap(reps=9999, distribution="webb", seed=7)
+    >>> WildBootstrap(cluster="county_id", bootstrap_cluster="township_id")   # subcluster
     """
 
-    reps: int = 9999
-    weights: Distribution = "rademacher"
-    variant: str = "11"
+    reps: int = DEFAULT_REPS
+    distribution: Distribution = "rademacher"
+    variant: Variant = "11"
     restricted: bool = True
-    bootstrap_cluster: str | None = None
-    seed: int = 20240501
+    cluster: tuple[str, ...] | None = None
+    bootstrap_cluster: tuple[str, ...] | None = None
+    seed: int = field(default=DEFAULT_SEED)
     ci_level: float | None = 0.95
+    chunk_size: int = 16384
+    threads: int | None = None
     keep_draws: bool = False
 
-    def options(self) -> dict[str, object]:
-        return {"reps": self.reps, "weights": self.weights, "variant": self.variant,
-                "restricted": self.restricted, "bootstrap_cluster": self.bootstrap_cluster,
-                "seed": self.seed, "ci_level": self.ci_level, "keep_draws": self.keep_draws}
+    def __init__(self, *, reps: int = DEFAULT_REPS, distribution: Distribution = "rademacher",
+                 variant: Variant = "11", restricted: bool = True,
+                 cluster: str | Sequence[str] | None = None,
+                 bootstrap_cluster: str | Sequence[str] | None = None,
+                 seed: Seed = DEFAULT_SEED, ci_level: float | None = 0.95,
+                 chunk_size: int = 16384, threads: int | None = None,
+                 keep_draws: bool = False) -> None:
+        if variant not in VARIANTS:
+            raise ValueError(f"variant must be one of {VARIANTS}, got {variant!r}")
+        check_distribution(distribution)
+        if reps < 1 or chunk_size < 1:
+            raise ValueError(f"reps and chunk_size must be positive, got reps={reps}, "
+                             f"chunk_size={chunk_size}")
+        if ci_level is not None and not 0 < ci_level < 1:
+            raise ValueError(f"ci_level must be in (0, 1) or None, got {ci_level}")
+        values = {"reps": int(reps), "distribution": distribution, "variant": variant,
+                  "restricted": bool(restricted), "cluster": _names(cluster),
+                  "bootstrap_cluster": _names(bootstrap_cluster), "seed": entropy(seed),
+                  "ci_level": ci_level, "chunk_size": int(chunk_size), "threads": threads,
+                  "keep_draws": bool(keep_draws)}
+        for name, value in values.items():
+            object.__setattr__(self, name, value)

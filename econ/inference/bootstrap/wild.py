@@ -19,14 +19,13 @@ from __future__ import annotations
 import itertools
 import os
 from concurrent.futures import ThreadPoolExecutor
-from dataclasses import dataclass, replace
+from dataclasses import dataclass
 from weakref import WeakKeyDictionary
 
 import numpy as np
 
 from econ.data.codes import is_nested
-from econ.estimation.linear import LinearFit
-from econ.estimation.linear import fit as refit
+from econ.estimation.linear import LinearFit, with_dummies
 from econ.inference.bootstrap.engine import (
     CrossProducts,
     Dimension,
@@ -35,11 +34,11 @@ from econ.inference.bootstrap.engine import (
     statistic,
     variance,
 )
+from econ.inference.bootstrap.settings import WildBootstrap
 from econ.inference.corrections import DEFAULT, SmallSample
-from econ.inference.covariance import cluster_codes, intersect, nested_k, warn_few_clusters
-from econ.inference.resampling import Distribution, stream
-from econ.spec.design import build
-from econ.spec.formula import Factor, Term, parse
+from econ.inference.covariance import ClusterSpec, CovarianceSpec, intersect, nested_k
+from econ.inference.resampling import stream
+from econ.spec.design import Grouping
 
 MAX_DUMMIES = 2_000
 TIE = 1e-10
@@ -60,6 +59,8 @@ class BootstrapOutcome:
     ci: tuple[float, float] | None
     bootstrap_clusters: int
     dummies: tuple[str, ...]
+    cluster: tuple[str, ...]
+    bootstrap_cluster: tuple[str, ...]
 
 
 def wild_bootstrap(
@@ -67,39 +68,32 @@ def wild_bootstrap(
     R: np.ndarray,
     r: np.ndarray,
     *,
-    cluster: tuple[str, ...],
-    bootstrap_cluster: tuple[str, ...],
-    reps: int,
-    weights: Distribution,
-    restricted: bool,
-    variant: str,
-    seed: int,
-    ci_level: float | None,
-    chunk_size: int,
-    threads: int | None = None,
-    ssc: SmallSample = DEFAULT,
+    spec: CovarianceSpec,
+    settings: WildBootstrap,
 ) -> BootstrapOutcome:
-    """Test ``R b = r`` (``R`` over ``fit.names``) by the wild cluster bootstrap."""
-    if variant not in VARIANTS:
-        raise ValueError(f"variant must be one of {VARIANTS}, got {variant!r}")
-    if reps < 1 or chunk_size < 1:
-        raise ValueError("reps and chunk_size must be positive")
-    codes = {c: _codes(fit, c) for c in dict.fromkeys((*bootstrap_cluster, *cluster))}
-    boot = intersect([codes[c] for c in bootstrap_cluster])
-    fit, dummies = _nested_or_dummies(fit, boot, cluster, bootstrap_cluster)
-    if dummies:
-        codes = {c: _codes(fit, c) for c in codes}
-        boot = intersect([codes[c] for c in bootstrap_cluster])
+    """Test ``R b = r`` (``R`` over ``fit.names``) by the wild cluster bootstrap.
+
+    The CRVE clusters are ``settings.cluster`` or, by default, those of ``spec`` (any
+    :class:`~econ.inference.covariance.ClusterSpec`: CR1, CR2 or CR3), with ``spec``'s
+    small-sample correction; the bootstrap clusters are chosen by :func:`bootstrap_dimension`.
+    """
+    cluster = crve_clusters(spec, settings)
+    ssc = spec.ssc if isinstance(spec, ClusterSpec) else DEFAULT
+    crve_groups = _groupings(fit, cluster, "cluster")
+    boot_names = bootstrap_dimension(settings, crve_groups)
+    boot = intersect([g.codes for g in _groupings(fit, boot_names, "bootstrap_cluster")])
+    fit, dummies = _nested_or_dummies(fit, boot)
     R = _align(R, fit)
-    crve = [codes[c] for c in cluster]
-    warn_few_clusters(cluster, crve)
+    crve = [fit.clusters[c].codes for c in cluster]
     G = int(boot.max()) + 1
+    variant, reps, chunk_size = settings.variant, settings.reps, settings.chunk_size
+    restricted, ci_level = settings.restricted, settings.ci_level
     if variant[1] == "3" and (len(cluster) > 1 or not np.array_equal(crve[0], boot)):
         raise ValueError(f"variant {variant!r} uses the CV3 jackknife variance, which needs "
                          f"one-way clustering by the bootstrap cluster; use variant '11' or "
                          f"'31' for multiway or subcluster bootstraps")
     dimensions = _dimensions(fit, crve, ssc)
-    products = tuple(_cross_products(fit, bootstrap_cluster, boot, G, name, d.codes)
+    products = tuple(_cross_products(fit, boot_names, boot, G, name, d.codes)
                      for name, d in zip(_dimension_names(cluster), dimensions, strict=True))
     problem = Problem(products, fit.xtx_inv, R, G, dimensions, restricted=restricted,
                       variant=variant)
@@ -109,7 +103,7 @@ def wild_bootstrap(
     observed = float(statistic((estimate - r)[:, None], observed_var)[0])
     std_error = float(np.sqrt(observed_var[0, 0, 0])) if q == 1 else float("nan")
 
-    draws_of = stream(weights, G, reps, seed)
+    draws_of = stream(settings.distribution, G, reps, settings.seed)
     at_null = problem.scores(r)
     invert = ci_level is not None and q == 1 and restricted
     step = std_error if np.isfinite(std_error) and std_error > 0 else 1.0
@@ -127,7 +121,7 @@ def wild_bootstrap(
             pieces[:, start:stop] = _affine_pieces(problem, numerator, terms, slope, v)
 
     starts = range(0, draws_of.reps, chunk_size)
-    workers = min(threads or os.cpu_count() or 1, len(starts))
+    workers = min(settings.threads or os.cpu_count() or 1, len(starts))
     if workers > 1:
         with ThreadPoolExecutor(max_workers=workers) as pool:
             list(pool.map(run, starts))
@@ -141,7 +135,7 @@ def wild_bootstrap(
               if pieces is not None else
               _percentile_t(draws, estimate[0], std_error, ci_level))
     return BootstrapOutcome(observed, estimate, std_error, draws, pvalues, draws_of.reps,
-                            draws_of.enumerate, ci, G, dummies)
+                            draws_of.enumerate, ci, G, dummies, cluster, boot_names)
 
 
 #: Cluster codes and cluster-level cross products of each fit: reused by every test on the same
@@ -158,12 +152,45 @@ def _cross_products(fit: LinearFit, boot_names: tuple[str, ...], boot: np.ndarra
     return cache[key]
 
 
-def _codes(fit: LinearFit, name: str) -> np.ndarray:
-    cache = _PRODUCTS.setdefault(fit, {})
-    key = ("codes", name)
-    if key not in cache:
-        cache[key] = cluster_codes(fit, name)
-    return cache[key]
+def crve_clusters(spec: CovarianceSpec, settings: WildBootstrap) -> tuple[str, ...]:
+    """The variables of the bootstrap statistic's CRVE: the settings', else the result's."""
+    if settings.cluster is not None:
+        return settings.cluster
+    if isinstance(spec, ClusterSpec):
+        return spec.by
+    raise ValueError("the wild bootstrap needs cluster variables: this result's covariance is "
+                     f"{type(spec).__name__}, not clustered; fit with cov=Cluster(...) (or "
+                     f"CR2/CR3) or pass WildBootstrap(cluster=...)")
+
+
+def bootstrap_dimension(settings: WildBootstrap, crve: list[Grouping]) -> tuple[str, ...]:
+    """Variables whose groups share a bootstrap weight.
+
+    ``settings.bootstrap_cluster`` when given (a finer one gives the subcluster bootstrap);
+    otherwise the CRVE cluster (one-way) or, with multiway clustering, the dimension with the
+    fewest clusters, as MacKinnon, Nielsen and Webb (2021) recommend.
+    """
+    if settings.bootstrap_cluster is not None:
+        return settings.bootstrap_cluster
+    if len(crve) > 1:
+        return (crve[int(np.argmin([g.groups for g in crve]))].name,)
+    return (crve[0].name,)
+
+
+def _groupings(fit: LinearFit, names: tuple[str, ...], option: str) -> list[Grouping]:
+    missing = [n for n in names if n not in fit.clusters]
+    if missing:
+        raise ValueError(
+            f"{option} {missing}: the fit was not grouped by it. Grouping variables are resolved "
+            f"once, when the model is fitted (rows where they are missing are dropped and "
+            f"reported there): fit again with groups={missing} (or cov=Cluster(...) by it). "
+            f"Grouped by: {sorted(fit.clusters) or 'nothing'}")
+    found = [fit.clusters[n] for n in names]
+    for g in found:
+        if g.groups < 2:
+            raise ValueError(f"{option} {g.name!r} has {g.groups} group in the estimation "
+                             f"sample; the wild bootstrap needs at least 2")
+    return found
 
 
 def _dimension_names(cluster: tuple[str, ...]) -> list[tuple[str, ...]]:
@@ -172,14 +199,11 @@ def _dimension_names(cluster: tuple[str, ...]) -> list[tuple[str, ...]]:
             for subset in itertools.combinations(range(len(cluster)), size)]
 
 
-def _nested_or_dummies(fit: LinearFit, boot: np.ndarray, cluster: tuple[str, ...],
-                       boot_names: tuple[str, ...]) -> tuple[LinearFit, tuple[str, ...]]:
-    cache = _PRODUCTS.setdefault(fit, {})
-    key = ("outside", boot_names)
-    if key not in cache:
-        cache[key] = [name for name, codes in zip(fit.fe_names, fit.fe_codes, strict=True)
-                      if not is_nested(codes, int(codes.max()) + 1, boot)]
-    outside = cache[key]
+def _nested_or_dummies(fit: LinearFit, boot: np.ndarray) -> tuple[LinearFit, tuple[str, ...]]:
+    """``fit``, or its refit with the fixed effects not nested in the bootstrap clusters as
+    dummies (cached with the fit), and the names of those fixed effects."""
+    outside = tuple(name for name, codes in zip(fit.fe_names, fit.fe_codes, strict=True)
+                    if not is_nested(codes, int(codes.max()) + 1, boot))
     if not outside:
         return fit, ()
     too_many = [n for n, c in zip(fit.fe_names, fit.fe_codes, strict=True)
@@ -189,13 +213,13 @@ def _nested_or_dummies(fit: LinearFit, boot: np.ndarray, cluster: tuple[str, ...
             f"fixed effect(s) {too_many} are not nested in the bootstrap clusters and have more "
             f"than {MAX_DUMMIES} levels: the wild bootstrap cannot absorb them correctly. "
             f"Bootstrap by a coarser cluster that contains them, or include them as regressors")
-    formula = parse(fit.formula)
-    formula = replace(formula,
-                      terms=(*formula.terms, *(Term((Factor(n, "C"),)) for n in outside)),
-                      fixed_effects=tuple(f for f in formula.fixed_effects if f not in outside))
-    design = build(formula, fit.data, weights=fit.weights_name, complete=cluster)
-    outcome = formula.outcomes.index(fit.outcome)
-    return refit(design, outcome=outcome, data=fit.data), tuple(outside)
+    cache = _PRODUCTS.setdefault(fit, {})
+    key = ("refit", outside)
+    if key not in cache:
+        cache[key] = with_dummies(fit, outside)
+    refit = cache[key]
+    assert isinstance(refit, LinearFit)
+    return refit, outside
 
 
 def _align(R: np.ndarray, fit: LinearFit) -> np.ndarray:

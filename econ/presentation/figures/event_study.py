@@ -28,6 +28,7 @@ from econ.presentation.figures.style import (
     new_figure,
     styled,
 )
+from econ.results.staggered import AggregateResult
 
 Bounds = tuple[str, str]
 
@@ -109,10 +110,11 @@ def event_study_plot(
     Parameters
     ----------
     path
-        An event-study result (an object whose ``to_frame()`` returns the canonical frame
-        below), another object with ``to_frame()``, or a DataFrame. The object's
-        ``reference``, ``level`` and ``simulated`` attributes, when present, are the defaults
-        of the options of the same names. A *canonical* frame has the columns ``period``,
+        An event-study result (:class:`~econ.EventStudy` from ``econ.gradient_event_study``,
+        ``econ.sun_abraham`` or a Callaway-Sant'Anna dynamic aggregation, which is converted
+        with its ``event_study()``), another object with ``to_frame()``, or a DataFrame. The
+        object's ``reference``, ``level`` and ``simulated`` attributes, when present, are the
+        defaults of the options of the same names. A *canonical* frame has the columns ``period``,
         ``estimate``, ``std_error``, ``conf_low``, ``conf_high``, ``band_low``,
         ``band_high`` and ``is_reference``: its rows flagged ``is_reference`` are the
         reference rows, its band is drawn unless ``band_low`` and ``band_high`` are all
@@ -165,6 +167,8 @@ def event_study_plot(
         ones), no row has a numeric period, ``time_label`` is unknown, or ``reference`` is
         not among the periods a canonical frame flags as reference.
     """
+    if isinstance(path, AggregateResult):
+        path = path.event_study()
     frame = path if isinstance(path, pd.DataFrame) else path.to_frame()
     if not isinstance(frame, pd.DataFrame):
         raise TypeError(f"path must be a DataFrame or have to_frame(); got {type(path)!r}")

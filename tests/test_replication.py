@@ -14,10 +14,10 @@ import pandas as pd
 import pytest
 
 import econ
-from econ.api.replicate import replicate
+from econ.replication import replicate
 from econ.cli import main
 
-ROOT = Path(__file__).resolve().parent.parent.parent
+ROOT = Path(__file__).resolve().parent.parent
 
 
 @pytest.fixture

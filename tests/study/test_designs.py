@@ -5,10 +5,13 @@ from __future__ import annotations
 import warnings
 
 import numpy as np
+import pandas as pd
 import pytest
+import statsmodels.api as sm
 
 import econ
-from econ.api.designs import gradient_event_study, strong_alliance
+from econ.study.gradient import gradient_event_study
+from econ.study.strong_alliance import strong_alliance
 from econ.estimation.linear import EstimationWarning
 from econ.inference.bootstrap.settings import WildBootstrap
 
@@ -65,13 +68,27 @@ def test_event_study_path_pretrend_and_bands(shipped):
         warnings.simplefilter("ignore", EstimationWarning)
         study = gradient_event_study(shipped, bootstrap=FEW, sup_t_draws=20_000)
     path = study.to_frame()
-    assert list(path["year"]) == list(range(2013, 2026))
-    assert path.loc[path["year"] == 2020, "estimate"].item() == 0.0
-    assert ((path["uniform_high"] - path["uniform_low"])
+    assert isinstance(study, econ.EventStudy) and tuple(path.columns) == (
+        "period", "estimate", "std_error", "conf_low", "conf_high", "band_low", "band_high",
+        "is_reference")
+    assert list(path["period"]) == list(range(2013, 2026))
+    assert path.loc[path["is_reference"], "period"].tolist() == [2020]
+    assert path.loc[path["period"] == 2020, "estimate"].item() == 0.0
+    assert ((path["band_high"] - path["band_low"])
             >= (path["conf_high"] - path["conf_low"]) - 1e-12).all()
-    assert study.sup_t > 1.96
-    assert 0 <= study.pretrend.pvalue <= 1 and study.pretrend.statistic > 0
-    post = path[path["year"] >= 2021]["estimate"]
+    assert study.band_critical_value > 1.96
+    # The path is the regression's year-by-gradient coefficients, with their CR1 intervals.
+    fit = study.regression
+    names = [f"year::{y}:lxe" for y in study.periods]
+    np.testing.assert_allclose(study.params.to_numpy(), fit.params[names], rtol=1e-12)
+    np.testing.assert_allclose(study.conf_int()["conf_low"].to_numpy(),
+                               fit.conf_int().loc[names, "conf_low"], rtol=1e-12)
+    # The bootstrap pre-trend test's observed statistic is the CR1 Wald F of the same
+    # restrictions, computed independently by wald_test.
+    pre = [n for n, y in zip(names, study.periods, strict=True) if y < 2020]
+    assert study.pretrend.statistic == pytest.approx(fit.wald_test(pre).statistic, rel=1e-9)
+    assert study.pretrend.reps == 499
+    post = path[path["period"] >= 2021]["estimate"]
     assert (post > 0).all()
 
 
@@ -100,7 +117,7 @@ def test_bootstrap_coverage_over_200_panels():
         assert 0.92 <= result.coverage <= 0.98, (name, result)
 
 def test_heterogeneity_by_type_and_level(shipped):
-    from econ.api.designs import heterogeneity
+    from econ.study.heterogeneity import heterogeneity
 
     with warnings.catch_warnings():
         warnings.simplefilter("ignore", EstimationWarning)
@@ -118,7 +135,7 @@ def test_heterogeneity_by_type_and_level(shipped):
 
 
 def test_designation_effect_recovers_the_simulated_att():
-    from econ.api.designs import designation_effect
+    from econ.study.designation import designation_effect
 
     errors = []
     context = _quiet()
@@ -134,15 +151,36 @@ def test_designation_effect_recovers_the_simulated_att():
 
 
 def test_designation_effect_cells_and_bootstrap(shipped):
-    from econ.api.designs import designation_effect
+    from econ.study.designation import designation_effect
 
     with warnings.catch_warnings():
         warnings.simplefilter("ignore", EstimationWarning)
         result = designation_effect(shipped, bootstrap=FEW)
     cells = result.cells
     assert set(cells["cohort"]) == {2021, 2022, 2023, 2024}
-    weights = cells["rows"] / cells["rows"].sum()
-    assert np.isclose(result.estimate, float(weights @ cells["estimate"]), rtol=1e-12)
+    # Independent check: statsmodels OLS with village and year dummies on the same regressors,
+    # CR1 by township with fixest's small-sample factor (nested village effects not counted).
+    fit = result.regression.fit
+    design = fit.design
+    frame = shipped.data.iloc[fit.rows]
+    dummies = pd.get_dummies(frame["village_id"].astype(str), drop_first=True, dtype=float)
+    years = pd.get_dummies(frame["year"], prefix="y", drop_first=True, dtype=float)
+    kept = [design.names.index(n) for n in fit.names]
+    X = np.column_stack([np.ones(len(frame)), design.X[fit.sample][:, kept],
+                         dummies.to_numpy(), years.to_numpy()])
+    ols = sm.OLS(design.y[fit.sample, 0], X).fit()
+    cells_at = [1 + fit.names.index(f"designation_cell::{c}:{e}")
+                for c, e in zip(cells["cohort"], cells["event_time"], strict=True)]
+    weights = np.zeros(X.shape[1])
+    weights[cells_at] = cells["rows"] / cells["rows"].sum()
+    assert result.estimate == pytest.approx(float(weights @ ols.params), rel=1e-8)
+    groups = frame["township_id"].astype(str).to_numpy()
+    n, g = len(frame), len(set(groups))
+    scale = (n - 1) / (n - len(fit.names) - years.shape[1] - 1) * g / (g - 1)
+    clustered = ols.get_robustcov_results("cluster", groups=pd.factorize(groups)[0],
+                                          use_correction=False)
+    error = np.sqrt(scale * weights @ clustered.cov_params() @ weights)
+    assert result.std_error == pytest.approx(error, rel=1e-6)
     low, high = result.bootstrap.ci
     assert low < result.estimate < high
     assert "SIMULATED DATA" in result.summary().as_text()

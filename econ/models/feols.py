@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
+
 import pandas as pd
 
 from econ.data.dataset import Dataset
 from econ.estimation.linear import fit as fit_linear
-from econ.inference.covariance import IID, CovarianceSpec
+from econ.inference.covariance import IID, ClusterSpec, CovarianceSpec, estimate_covariance
 from econ.results.regression import RegressionResult
 from econ.spec.design import build
 from econ.spec.formula import parse
@@ -18,6 +20,7 @@ def feols(
     *,
     cov: CovarianceSpec | None = None,
     weights: str | None = None,
+    groups: Sequence[str] = (),
     tol: float = 1e-10,
     max_iter: int = 10_000,
 ) -> RegressionResult | tuple[RegressionResult, ...]:
@@ -37,6 +40,11 @@ def feols(
         ``result.with_cov(...)`` for other choices without refitting.
     weights
         Column of positive observation weights (WLS).
+    groups
+        Further grouping variables to resolve now, for covariances or wild bootstraps chosen
+        later (``result.with_cov(Cluster("county_id"))``, a subcluster bootstrap by
+        ``township_id``). Variables are resolved once, here, so every later choice uses the
+        same rows; rows where one is missing are dropped and reported.
     tol, max_iter
         Convergence tolerance and sweep limit of the alternating projections, used only when
         the fixed effects have no closed form (more than two, unbalanced, or weighted).
@@ -50,9 +58,11 @@ def feols(
     frame = data.data if isinstance(data, Dataset) else data
     simulated = isinstance(data, Dataset) and data.simulated
     parsed = parse(formula)
-    design = build(parsed, frame, weights=weights, complete=spec.cluster_columns)
-    results = tuple(
-        RegressionResult(fit_linear(design, outcome=k, tol=tol, max_iter=max_iter, data=frame),
-                         spec, simulated)
-        for k in range(len(parsed.outcomes)))
+    by = spec.by if isinstance(spec, ClusterSpec) else ()
+    groups = (groups,) if isinstance(groups, str) else tuple(groups)
+    design = build(parsed, frame, weights=weights, clusters=(*by, *groups))
+    fits = [fit_linear(design, outcome=k, tol=tol, max_iter=max_iter)
+            for k in range(len(parsed.outcomes))]
+    results = tuple(RegressionResult(fit, spec, estimate_covariance(fit, spec), simulated)
+                    for fit in fits)
     return results[0] if len(results) == 1 else results

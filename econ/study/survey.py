@@ -22,7 +22,7 @@ from econ.data.io import read_survey
 from econ.data.schema import DIFFICULTIES, SURVEY
 from econ.estimation.survey import cronbach_alpha, fit_item, level_descriptives
 from econ.inference.multiple_testing import bootstrap_pvalues, holm, romano_wolf
-from econ.inference.resampling import DEFAULT_SEED, RESPONDENT_REPS, Seed
+from econ.inference.resampling import DEFAULT_SEED, RESPONDENT_REPS, Seed, entropy
 from econ.inference.respondent_bootstrap import bootstrap
 from econ.results.survey import OrderedModels
 
@@ -61,7 +61,7 @@ def ordered_models(
     items: Sequence[str] = DIFFICULTIES,
     link: Link = "logit",
     controls: Sequence[str] = ("tenure_months",),
-    reference_level: str = "county",
+    reference_unit: str = "county",
     reps: int = RESPONDENT_REPS,
     seed: Seed = DEFAULT_SEED,
     level: float = 0.95,
@@ -80,7 +80,7 @@ def ordered_models(
         ``"logit"`` or ``"probit"``.
     controls
         Numeric columns entered linearly.
-    reference_level
+    reference_unit
         The omitted level; every other level present in the schema gets a dummy.
     reps
         Respondent-bootstrap replicates (all items resampled together); ``0`` skips the
@@ -101,8 +101,8 @@ def ordered_models(
     """
     if link not in ("logit", "probit"):
         raise ValueError(f"link must be 'logit' or 'probit', not {link!r}")
-    if reference_level not in LEVELS:
-        raise ValueError(f"reference_level must be one of {LEVELS}, not {reference_level!r}")
+    if reference_unit not in LEVELS:
+        raise ValueError(f"reference_unit must be one of {LEVELS}, not {reference_unit!r}")
     if not 0 < level < 1:
         raise ValueError("level must be between 0 and 1")
     dataset = _dataset(survey)
@@ -114,7 +114,7 @@ def ordered_models(
     if empty:
         raise ValueError(f"no respondents (with complete answers) at level(s) {empty}; drop "
                          "the level or pool it with another before fitting")
-    others = [name for name in LEVELS if name != reference_level]
+    others = [name for name in LEVELS if name != reference_unit]
     exog = pd.DataFrame({name: (used["unit_level"] == name).to_numpy(dtype=float)
                          for name in others})
     for name in controls:
@@ -143,8 +143,9 @@ def ordered_models(
     return OrderedModels(
         coefficients=coefficients, cutpoints=cutpoints, marginal_effects=effects,
         descriptives=level_descriptives(data, items, LEVELS), link=link,
-        reference_level=reference_level, controls=tuple(controls), nobs=len(used), reps=reps,
-        seed=seed, level=level, redrawn=0 if draws is None else draws.redrawn,
+        reference_unit=reference_unit, controls=tuple(controls), nobs=len(used), reps=reps,
+        seed=entropy(seed) if draws is None else draws.seed, level=level,
+        redrawn=0 if draws is None else draws.redrawn,
         simulated=dataset.simulated)
 
 
@@ -185,10 +186,10 @@ def _effects(items, others, fits, draws, level) -> pd.DataFrame:
     for j, (item, fit) in enumerate(zip(items, fits, strict=True)):
         for c, name in enumerate(others):
             row = {"item": item, "level": name, "ame": float(fit.marginal_effects[name]),
-                   "ame_std_error": np.nan, "ci_lower": np.nan, "ci_upper": np.nan}
+                   "ame_std_error": np.nan, "conf_low": np.nan, "conf_high": np.nan}
             if draws is not None:
                 values = draws.marginal_effects[:, j, c]
                 row["ame_std_error"] = float(values.std(ddof=1)) if len(values) > 1 else np.nan
-                row["ci_lower"], row["ci_upper"] = np.quantile(values, [alpha, 1 - alpha])
+                row["conf_low"], row["conf_high"] = np.quantile(values, [alpha, 1 - alpha])
             rows.append(row)
     return pd.DataFrame(rows)

@@ -14,7 +14,7 @@ from typing import Literal
 import numpy as np
 
 from econ.data.dataset import Dataset
-from econ.data.derive import PERIODS, derive
+from econ.data.derive import PERIODS, ensure_derived
 from econ.estimation.inequality import MEASURE_NAMES, measures, theil_decomposition
 from econ.inference.cluster_bootstrap import cluster_bootstrap
 from econ.inference.resampling import CLUSTER_REPS, DEFAULT_SEED, Seed
@@ -42,7 +42,7 @@ def inequality(
     Parameters
     ----------
     panel
-        A village-year panel; :func:`econ.derive` is applied if ``period`` is absent.
+        A village-year panel (derived variables are added if absent).
     value
         The allocation; divided by ``population`` when ``per_capita``.
     by_year
@@ -61,8 +61,7 @@ def inequality(
     ValueError
         On missing or negative values, or a column the analysis needs being absent.
     """
-    if "period" not in panel.data.columns:
-        panel = derive(panel)
+    panel = ensure_derived(panel)
     data = panel.data
     if missing_groups not in ("drop", "group"):
         raise ValueError(f"missing_groups must be 'drop' or 'group', got {missing_groups!r}")
@@ -135,5 +134,5 @@ def inequality(
              + (" per capita" if per_capita else "") + " across villages within each year."]
     if not with_l:
         notes.append("Theil L omitted: the values include zeros (Theil T allows them).")
-    return InequalityResult(table, value, cluster, boot.clusters, reps, seed, level,
+    return InequalityResult(table, value, cluster, boot.clusters, reps, boot.seed, level,
                             tuple(notes), panel.simulated)

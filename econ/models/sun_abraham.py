@@ -16,11 +16,12 @@ from collections.abc import Sequence
 import numpy as np
 import pandas as pd
 
-from econ.api.regression import feols
 from econ.data.dataset import Dataset
 from econ.estimation.did.sun_abraham import Control, interaction_weights, saturated_design
 from econ.inference.covariance import Cluster, CovarianceSpec
-from econ.results.event_study import EventStudyResult
+from econ.inference.linear_combinations import critical_value
+from econ.models.feols import feols
+from econ.results.event_study import EventStudy, event_study_path
 from econ.results.regression import RegressionResult
 
 
@@ -36,7 +37,8 @@ def sun_abraham(
     ref: int | Sequence[int] = -1,
     cluster: str | Sequence[str] | CovarianceSpec | None = None,
     weights: str | None = None,
-) -> EventStudyResult:
+    level: float = 0.95,
+) -> EventStudy:
     """Interaction-weighted event study (Sun and Abraham 2021), as fixest's ``sunab()``.
 
     Fits ``outcome ~ cohort x relative-period dummies + covariates | unit + time`` and averages
@@ -53,8 +55,9 @@ def sun_abraham(
     cohort
         The period each unit is first treated, constant within the unit. Missing (or 0, when
         every period is positive) marks never-treated units; a cohort after the last period is
-        never treated within the panel. Cohorts treated in the first period are refused: they
-        have no untreated period, so their effects are not identified (drop those units).
+        never treated within the panel. Always-treated units (cohort at or before the first
+        period) are dropped with a warning and counted in ``notes`` (the rule shared by every
+        DiD estimator: :mod:`econ.estimation.did.cohorts`).
     covariates
         Further formula terms, e.g. ``("population", "C(unit_type)")``.
     control
@@ -67,19 +70,22 @@ def sun_abraham(
         default: clustered by ``unit``, as fixest does with unit fixed effects.
     weights
         Column of positive observation weights; the cohort shares are then weighted too.
+    level
+        Confidence level of the intervals.
 
     Returns
     -------
-    EventStudyResult
-        ``tidy()`` by relative period, ``cohort_effects()``, ``to_frame()`` for plots,
-        ``att()``, ``summary()``; the saturated fit is ``regression``.
+    EventStudy
+        The package's event-study result: ``tidy()`` by relative period, ``to_frame()`` for
+        plots, ``cohort_effects()``, ``att()``, ``summary()``; the saturated fit is
+        ``regression``.
 
     Raises
     ------
     ValueError
         For a reference period outside the data or missing for a cohort, no never-treated units
-        with ``control="never_treated"``, a cohort treated in the first period, or a cohort
-        effect not identified after the fixed effects (named in the message).
+        with ``control="never_treated"``, or a cohort effect not identified after the fixed
+        effects (named in the message).
     """
     frame = data.data if isinstance(data, Dataset) else data
     simulated = isinstance(data, Dataset) and data.simulated
@@ -107,14 +113,31 @@ def sun_abraham(
     positions = [regression.names.index(c) for c in design.columns]
     aggregation = np.zeros((len(rel_times), len(regression.names)))
     aggregation[:, positions] = shares
+    effects = regression.lincom(aggregation, [str(t) for t in rel_times], level=level)
+    cov = aggregation @ regression.covariance.cov @ aggregation.T
     cells = pd.DataFrame({
         "cohort": [c.cohort for c in design.cells],
-        "rel_time": [c.rel_time for c in design.cells],
+        "period": [c.rel_time for c in design.cells],
         "term": list(design.columns), "n_obs": counts,
         "weight": shares.sum(axis=0)})
-    return EventStudyResult(regression, cells, rel_times, aggregation, refs, control,
-                            dict(design.cohort_sizes), design.n_control_units, design.notes,
-                            simulated)
+    path = event_study_path(rel_times, effects["estimate"].to_numpy(),
+                            effects["std_error"].to_numpy(),
+                            critical_value(level, regression.df_resid), float("nan"), refs)
+    cohorts = ", ".join(f"{c}: {n}" for c, n in design.cohort_sizes.items())
+    facts = (("Outcome", outcome), ("Observations", f"{regression.nobs:,}"),
+             ("Control", f"{control.replace('_', ' ')} ({design.n_control_units:,} units)"),
+             ("Treated cohorts (units)", cohorts),
+             ("Fixed effects", " + ".join(regression.fit.fe_names)),
+             ("Covariance", regression.covariance.label))
+    notes = (*design.notes,
+             "Interaction-weighted estimates (Sun and Abraham 2021): cohort-specific effects "
+             "averaged with cohort shares at each relative period; cohort_effects() lists them.",
+             *(f"Dropped rows: {k}: {v}" for k, v in regression.dropped_rows.items()))
+    return EventStudy(
+        title=f"Event study (Sun-Abraham): {outcome}", outcome=outcome, path=path, cov=cov,
+        df=regression.df_resid, level=level, time_label="relative period",
+        reference=refs[0], facts=facts, notes=notes, nobs=regression.nobs,
+        regression=regression, cells=cells, simulated=simulated)
 
 
 def _fit(formula: str, sample: pd.DataFrame, spec: CovarianceSpec, weights: str | None,

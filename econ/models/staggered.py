@@ -4,14 +4,17 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 
+import numpy as np
 import pandas as pd
 
 from econ.data.dataset import Dataset
 from econ.estimation.did.callaway_santanna import BasePeriod, Control, Method, estimate
 from econ.estimation.did.panel import Balance, prepare
-from econ.inference.bootstrap.weights import Distribution
-from econ.inference.multiplier import InfluenceInference
+from econ.inference.multiplier import InfluenceInference, Multiplier
 from econ.results.staggered import ATTgtResult
+
+#: R's did bootstraps by default; so does att_gt.
+DEFAULT_MULTIPLIER = Multiplier()
 
 
 def att_gt(
@@ -29,12 +32,8 @@ def att_gt(
     balance: Balance = "balanced",
     cluster: str | None = None,
     weights: str | None = None,
-    bootstrap: bool = True,
-    reps: int = 999,
-    bootstrap_weights: Distribution = "rademacher",
-    seed: int = 20240501,
-    alpha: float = 0.05,
-    chunk_size: int = 1024,
+    bootstrap: Multiplier | None = DEFAULT_MULTIPLIER,
+    level: float = 0.95,
 ) -> ATTgtResult:
     """Group-time average treatment effects ATT(g, t) under staggered adoption.
 
@@ -51,10 +50,12 @@ def att_gt(
     outcome, unit, time
         Columns of the (numeric) outcome, the unit id and the (numeric) period.
     cohort
-        Column of the first treated period; **missing or 0 both mean never treated** (R's did
-        uses 0; the study panel's ``demonstration_year`` is missing). It must be constant
-        within a unit. Units treated in the first period are dropped with a warning (no
-        untreated period); cohorts after the last period count as never treated.
+        Column of the first treated period, constant within a unit. Missing, or 0 when every
+        period is positive (R's did uses 0; the study panel's ``demonstration_year`` is
+        missing), means never treated; always-treated units (cohort at or before the first
+        period plus ``anticipation``) are dropped with a warning and a note; cohorts after the
+        last period count as never treated (the rule shared by every DiD estimator:
+        :mod:`econ.estimation.did.cohorts`).
     covariates
         Numeric columns conditioned on (parallel trends given covariates). Each comparison
         uses their values in its earlier period (the base period, as in R's did).
@@ -78,15 +79,11 @@ def att_gt(
     weights
         Column of non-negative sampling weights, constant within a unit.
     bootstrap
-        Multiplier bootstrap standard errors and uniform (sup-t) bands, as R's default;
-        ``False`` gives analytic standard errors and no uniform band.
-    reps, bootstrap_weights, seed
-        Number of draws, their distribution (``"rademacher"`` as R's did, ``"mammen"``,
-        ``"webb"`` or ``"normal"``) and the seed; results do not depend on ``chunk_size``.
-    alpha
-        Intervals and bands have coverage ``1 - alpha``.
-    chunk_size
-        Bootstrap draws computed at once.
+        :class:`~econ.Multiplier` settings (draws, weight distribution, seed) of the
+        multiplier bootstrap for standard errors and uniform (sup-t) bands, as R's default;
+        ``None`` gives analytic standard errors and no uniform band.
+    level
+        Confidence level of the intervals and bands.
 
     Returns
     -------
@@ -103,8 +100,10 @@ def att_gt(
     """
     frame = data.data if isinstance(data, Dataset) else data
     simulated = isinstance(data, Dataset) and data.simulated
-    inference = InfluenceInference(bootstrap=bootstrap, reps=reps, weights=bootstrap_weights,
-                                   seed=seed, alpha=alpha, chunk_size=chunk_size)
+    if not 0 < level < 1:
+        raise ValueError(f"level must be in (0, 1), got {level}")
+    inference = (InfluenceInference(bootstrap=False, alpha=1 - level) if bootstrap is None
+                 else bootstrap.inference(1 - level))
     if control not in ("never_treated", "not_yet_treated"):
         raise ValueError(f"control must be 'never_treated' or 'not_yet_treated', got "
                          f"{control!r}")
@@ -113,4 +112,11 @@ def att_gt(
                     anticipation=anticipation, balance=balance)
     effects = estimate(panel, control=control, method=method, base_period=base_period,
                        anticipation=anticipation)
-    return ATTgtResult(effects, inference, outcome, cluster, simulated)
+    # Every aggregation's influence function combines the cells' influence functions with
+    # cohort-membership indicators and a constant (the estimated weights): drawing the
+    # bootstrap weights once for these columns serves all aggregations.
+    members = (panel.cohort[:, None] == effects.groups[None, :]) * panel.weights[:, None]
+    basis = inference.basis(
+        np.column_stack([effects.influence, members, np.ones(panel.n_units)]), panel.cluster)
+    uncertainty = inference.compute(effects.influence, panel.cluster, effects.estimated, basis)
+    return ATTgtResult(effects, inference, outcome, cluster, simulated, uncertainty, basis)

@@ -1,17 +1,21 @@
 """Run every replication script and record what produced the outputs.
 
 A replication script is a file ``replication/<step>.py`` (names starting with ``_`` are skipped)
-that defines ``main(*, panel: econ.Dataset, output: pathlib.Path) -> list[pathlib.Path]`` (plus
-``reps: int`` if it bootstraps, and a module-level ``SEED`` if it draws random numbers; both are
-recorded in the manifest) and imports only the public ``econ`` API, so it can also be run on its
-own.
+that imports only the public ``econ`` API, so it can also be run on its own, and defines:
+
+- ``SEED: int | None``: the seed of its random numbers (``None`` if it draws none);
+- ``REPS: int | None``: its default bootstrap replications (``None`` if it does not
+  bootstrap);
+- ``main(*, panel: econ.Dataset, output: pathlib.Path, reps: int | None) -> list[Path]``.
+
+The runner checks these declarations when it loads a script (a missing one is an error naming
+the script) and records the seed and replications each step used in the manifest.
 """
 
 from __future__ import annotations
 
 import hashlib
 import importlib.util
-import inspect
 import json
 import platform
 import time
@@ -20,7 +24,9 @@ from dataclasses import dataclass
 from importlib import metadata
 from pathlib import Path
 from types import ModuleType
+from typing import Protocol, cast
 
+from econ.data.dataset import Dataset
 from econ.data.io import read_panel
 
 DEFAULT_PANEL = Path("data") / "village_panel.parquet"
@@ -30,6 +36,17 @@ _VERSIONED = ("econ", "numpy", "pandas", "pyarrow", "scipy", "statsmodels", "lin
               "matplotlib")
 #: ``progress(step number, steps, step name, seconds)``: seconds is ``None`` when a step starts.
 Progress = Callable[[int, int, str, float | None], None]
+
+
+class Script(Protocol):
+    """What a replication script declares."""
+
+    SEED: int | None
+    REPS: int | None
+
+    def main(self, *, panel: Dataset, output: Path, reps: int | None) -> list[Path]:
+        """Write the step's outputs; return the files written."""
+        ...
 
 
 @dataclass(frozen=True)
@@ -94,15 +111,13 @@ def replicate(
     for i, name in enumerate(chosen, start=1):
         say(i, len(chosen), name, None)
         started = time.perf_counter()
-        module = _load(available[name])
-        own = inspect.signature(module.main).parameters.get("reps")
-        options = {"reps": reps} if reps is not None and own is not None else {}
-        used = None if own is None else options.get("reps", own.default)
-        written = module.main(panel=panel, output=out, **options)
+        script = _load(available[name])
+        used = None if script.REPS is None else (reps if reps is not None else script.REPS)
+        written = script.main(panel=panel, output=out, reps=used)
         seconds = time.perf_counter() - started
         records.append(StepRecord(name, tuple((p.relative_to(out).as_posix(), _sha256(p))
                                               for p in written), round(seconds, 3),
-                                  getattr(module, "SEED", None), used))
+                                  script.SEED, used))
         say(i, len(chosen), name, seconds)
     manifest = {
         "input": {"path": str(source), "sha256": _input_digest(Path(source)),
@@ -119,15 +134,21 @@ def replicate(
     return path
 
 
-def _load(script: Path) -> ModuleType:
+def _load(script: Path) -> Script:
     spec = importlib.util.spec_from_file_location(f"econ_replication_{script.stem}", script)
     if spec is None or spec.loader is None:
         raise ImportError(f"cannot import replication script {script}")
-    module = importlib.util.module_from_spec(spec)
+    module: ModuleType = importlib.util.module_from_spec(spec)
     spec.loader.exec_module(module)
     if not callable(getattr(module, "main", None)):
-        raise TypeError(f"replication script {script} defines no main(*, panel, output)")
-    return module
+        raise TypeError(f"replication script {script} defines no main(*, panel, output, reps)")
+    for name in ("SEED", "REPS"):
+        value = getattr(module, name, "absent")
+        if not (value is None or isinstance(value, int)) or value == "absent":
+            raise TypeError(f"replication script {script} must declare {name} (an int, or None "
+                            f"when it has no {'random numbers' if name == 'SEED' else 'bootstrap'}"
+                            f"); found {value!r}")
+    return cast(Script, module)
 
 
 def _sha256(path: Path) -> str:

@@ -6,76 +6,26 @@
   slopes' equality is tested (CR1 F and wild bootstrap Wald).
 - Survival: among villages whose assisted industry had started before the transition, whether
   it is still active in the last year, by type: a linear probability model (HC1) and a logit
-  and a probit (statsmodels), each with the predicted survival probability by type.
+  and a probit (:mod:`econ.models.binary`), each with the predicted survival probability by
+  type.
 """
 
 from __future__ import annotations
 
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import replace
 
 import numpy as np
 import pandas as pd
-import statsmodels.api as sm
 
-from econ.api.regression import feols
-from econ.data.dataset import SIMULATED_LABEL, Dataset
-from econ.data.derive import POST_YEAR, derive
+from econ.data.dataset import Dataset
+from econ.data.derive import POST_YEAR, ensure_derived
 from econ.inference.bootstrap.settings import WildBootstrap
 from econ.inference.covariance import HC1, Cluster
-from econ.results.regression import RegressionResult, WaldTest
-from econ.results.summary import Summary, SummaryDisplay
-
-
-@dataclass(frozen=True)
-class Returns:
-    """Slopes of one outcome on log cumulative funds by village type, and their equality."""
-
-    outcome: str
-    regression: RegressionResult
-    slopes: pd.DataFrame
-    equality: WaldTest
-    equality_bootstrap: object | None
-
-
-@dataclass(frozen=True)
-class Survival:
-    """Survival of pre-transition industries by type under three models."""
-
-    table: pd.DataFrame
-    equality_lpm: WaldTest
-    villages: int
-
-
-@dataclass(frozen=True, repr=False)
-class Efficiency(SummaryDisplay):
-    """Returns of funds for each outcome, and industry survival, by village type."""
-
-    returns: tuple[Returns, ...]
-    survival: Survival | None
-    simulated: bool = False
-
-    def tidy(self) -> pd.DataFrame:
-        frames = [r.slopes.assign(outcome=r.outcome) for r in self.returns]
-        return pd.concat(frames, ignore_index=True)
-
-    def summary(self) -> Summary:
-        rows = tuple((r.outcome, row.type, f"{row.slope:.4f}", f"({row.std_error:.4f})",
-                      f"{row.p_value:.4f}")
-                     for r in self.returns for row in r.slopes.itertuples())
-        facts = [(f"Equal slopes, {r.outcome}",
-                  f"CR1 F p = {r.equality.pvalue:.4g}" + (
-                      f"; wild bootstrap p = {r.equality_bootstrap.pvalue:.4g}"
-                      if r.equality_bootstrap is not None else ""))
-                 for r in self.returns]
-        if self.survival is not None:
-            for row in self.survival.table.itertuples():
-                facts.append((f"Industry survival, type {row.type}",
-                              f"LPM {row.lpm:.3f}, logit {row.logit:.3f}, probit "
-                              f"{row.probit:.3f} (n = {row.villages})"))
-        notes = (SIMULATED_LABEL,) if self.simulated else ()
-        return Summary("Returns of funds and industry survival by village type", tuple(facts),
-                       ("outcome", "type", "slope", "s.e.", "p"), rows, notes)
+from econ.models.binary import group_probabilities
+from econ.models.feols import feols
+from econ.results.efficiency import Efficiency, Returns, Survival
+from econ.results.regression import RegressionResult
 
 
 def efficiency(
@@ -104,7 +54,7 @@ def efficiency(
     bootstrap
         Wild bootstrap settings for the equality-of-slopes test, or ``None``.
     """
-    derived = panel if "typology" in panel.data.columns else derive(panel, post_year=post_year)
+    derived = ensure_derived(panel, post_year=post_year)
     data = derived.to_pandas().sort_values(["village_id", "year"])
     for name in (*outcomes, funds):
         if name not in data.columns:
@@ -123,7 +73,10 @@ def efficiency(
                              f"the returns are estimated in logs")
         data["y"] = np.log(values)
         fit = feols("y ~ i(type, log_cum_funds) | village_id + year",
-                    Dataset(data, simulated=panel.simulated), cov=Cluster(cluster))
+                    Dataset(data, simulated=panel.simulated), cov=Cluster(cluster),
+                    groups=[] if bootstrap is None else [*(bootstrap.cluster or ()),
+                                                         *(bootstrap.bootstrap_cluster or ())])
+        assert isinstance(fit, RegressionResult)
         results.append(_returns(outcome, fit, bootstrap))
     survival = (_survival(data, post_year) if "industry_active" in data.columns else None)
     return Efficiency(tuple(results), survival, panel.simulated)
@@ -131,18 +84,18 @@ def efficiency(
 
 def _returns(outcome: str, fit: RegressionResult, bootstrap: WildBootstrap | None) -> Returns:
     names = list(fit.names)
-    ci = fit.conf_int()
+    table = fit.tidy()
     slopes = pd.DataFrame({
         "type": [n.split("::")[1].split(":")[0] for n in names],
-        "slope": fit.params.to_numpy(), "std_error": fit.std_errors.to_numpy(),
-        "p_value": fit.pvalues.to_numpy(), "conf_low": ci["lower"].to_numpy(),
-        "conf_high": ci["upper"].to_numpy(),
+        "slope": table["estimate"].to_numpy(), "std_error": table["std_error"].to_numpy(),
+        "p_value": table["p_value"].to_numpy(), "conf_low": table["conf_low"].to_numpy(),
+        "conf_high": table["conf_high"].to_numpy(),
     })
     differences = np.zeros((len(names) - 1, len(names)))
     differences[:, 0] = 1.0
     differences[np.arange(len(names) - 1), np.arange(1, len(names))] = -1.0
     boot = (None if bootstrap is None else fit.wild_bootstrap(
-        (differences, np.zeros(len(names) - 1)), **{**bootstrap.options(), "ci_level": None}))
+        (differences, np.zeros(len(names) - 1)), replace(bootstrap, ci_level=None)))
     return Returns(outcome, fit, slopes, fit.wald_test(differences), boot)
 
 
@@ -159,27 +112,16 @@ def _survival(data: pd.DataFrame, post_year: int) -> Survival:
     final["type"] = final["type"].astype(object)
     # No intercept: each type's coefficient is its survival probability.
     lpm = feols("active ~ 0 + i(type)", final, cov=HC1())
-    dummies = pd.get_dummies(final["type"], dtype=float)
-    means = final.groupby("type")["active"].mean()
-    # A type whose industries all survive (or all fail) separates the data: its logit and
-    # probit coefficients diverge and its fitted probability is that boundary, 0 or 1.
-    separated = [kind for kind in dummies.columns if means[kind] in (0.0, 1.0)]
-    interior = [kind for kind in dummies.columns if kind not in separated]
-    fitted: dict[str, dict[str, float]] = {"logit": {}, "probit": {}}
-    if interior:
-        rows = final["type"].isin(interior).to_numpy()
-        design = dummies.loc[rows, interior].to_numpy()
-        for name, model in (("logit", sm.Logit), ("probit", sm.Probit)):
-            estimate = model(final.loc[rows, "active"].to_numpy(), design).fit(disp=0)
-            probabilities = estimate.predict(np.eye(len(interior)))
-            fitted[name] = dict(zip(interior, probabilities, strict=True))
-    table = [{"type": kind, "villages": int(dummies[kind].sum()),
+    assert isinstance(lpm, RegressionResult)
+    kinds = sorted(final["type"].unique(), key=str)
+    logit = group_probabilities(final["active"], final["type"], link="logit")
+    probit = group_probabilities(final["active"], final["type"], link="probit")
+    table = [{"type": kind, "villages": int((final["type"] == kind).sum()),
               "lpm": float(lpm.params[f"type::{kind}"]),
-              "logit": float(fitted["logit"].get(kind, means[kind])),
-              "probit": float(fitted["probit"].get(kind, means[kind])),
-              "separated": kind in separated}
-             for kind in dummies.columns]
-    k = len(dummies.columns)
+              "logit": logit.probability[kind], "probit": probit.probability[kind],
+              "separated": kind in logit.separated}
+             for kind in kinds]
+    k = len(kinds)
     differences = np.zeros((k - 1, k))
     differences[:, 0] = 1.0
     differences[np.arange(k - 1), np.arange(1, k)] = -1.0

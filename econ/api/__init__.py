@@ -1,1 +1,0 @@
-"""API: the replication pipeline and other entry points built on the layers below."""

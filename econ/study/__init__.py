@@ -1,0 +1,1 @@
+"""The paper's designs, each a composition of models, inference and results."""
