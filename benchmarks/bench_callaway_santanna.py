@@ -28,7 +28,8 @@ import numpy as np
 import pandas as pd
 
 import econ
-from econ.api.staggered import att_gt
+from econ.inference.multiplier import Multiplier
+from econ.models.staggered import att_gt
 
 OUTPUT = Path(__file__).resolve().parent / "output"
 REPS = 999
@@ -48,9 +49,10 @@ def make_data() -> pd.DataFrame:
 
 def run_econ(data: pd.DataFrame) -> np.ndarray:
     result = att_gt(data, outcome="y", unit="village", time="year", cohort="cohort",
-                    covariates=["endowment"], control="not_yet_treated", reps=REPS, seed=1)
+                    covariates=["endowment"], control="not_yet_treated",
+                    bootstrap=Multiplier(reps=REPS, seed=1))
     result.aggregate("dynamic")
-    return result.tidy()["att"].to_numpy()
+    return result.tidy()["estimate"].to_numpy()
 
 
 def run_csdid(data: pd.DataFrame) -> np.ndarray:

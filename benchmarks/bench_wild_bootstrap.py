@@ -9,7 +9,8 @@ Each package gets a fitted model (or, for wildboottest, the arrays it needs) bui
 timing; only the bootstrap call is timed:
 
 - econ: ``feols("y ~ x1 + x2 + x3 + x4 | fe", cov=Cluster("cluster")).wild_bootstrap("x1",
-  reps=B, ci_level=None)``; the fixed effect stays absorbed (it is nested in the clusters);
+  WildBootstrap(reps=B, ci_level=None))``; the fixed effect stays absorbed (it is nested in
+  the clusters);
 - wildboottest: ``WildboottestCL`` (its defaults, ``parallel=True``) on ``y`` and ``X``
   demeaned by the fixed effect here, with numpy group means: WildboottestCL takes arrays only,
   and demeaning a nested effect leaves the WCR test unchanged;
@@ -129,7 +130,8 @@ def run_econ(result: Any, reps: int, seed: int, ci_level: float | None = None
 
     with warnings.catch_warnings():
         warnings.simplefilter("ignore", econ.FewClustersWarning)
-        test = result.wild_bootstrap("x1", reps=reps, seed=seed, ci_level=ci_level)
+        test = result.wild_bootstrap("x1",
+                                     econ.WildBootstrap(reps=reps, seed=seed, ci_level=ci_level))
     return test.pvalue, test.statistic
 
 

@@ -113,11 +113,14 @@ def simulate(reps: int = 3000, seed: int = 20240501, design: Design | None = Non
             rng = np.random.default_rng(child)
             result = econ.feols("y ~ x", design.draw(rng), cov=econ.Cluster("cluster"))
             weight_seed = int(rng.integers(2**31))
-            rademacher = result.wild_bootstrap("x", reps=2**design.clusters, ci_level=None)
+            rademacher = result.wild_bootstrap("x",
+                                               econ.WildBootstrap(reps=2**design.clusters,
+                                                                  ci_level=None))
             if not rademacher.enumerated:
                 raise RuntimeError("econ did not enumerate the Rademacher sign patterns")
-            webb = result.wild_bootstrap("x", reps=999, weights="webb", seed=weight_seed,
-                                         ci_level=None)
+            webb = result.wild_bootstrap("x",
+                                         econ.WildBootstrap(reps=999, distribution="webb",
+                                                            seed=weight_seed, ci_level=None))
             pvalues = (rademacher.pvalue, webb.pvalue, float(result.pvalues["x"]))
             counts += np.array(pvalues) < LEVEL
     rates = [Rate(int(c), reps) for c in counts]

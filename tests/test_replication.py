@@ -14,8 +14,8 @@ import pandas as pd
 import pytest
 
 import econ
-from econ.replication import replicate
 from econ.cli import main
+from econ.replication import replicate
 
 ROOT = Path(__file__).resolve().parent.parent
 
@@ -36,8 +36,8 @@ def _contents(folder: Path) -> dict[str, bytes]:
 
 def test_replicate_writes_tables_and_a_complete_manifest(project):
     (project / "replication" / "tiny.py").write_text(
-        "from pathlib import Path\n\nSEED = 5\n\n\n"
-        "def main(*, panel, output: Path, reps: int = 7) -> list[Path]:\n"
+        "from pathlib import Path\n\nSEED = 5\nREPS = 7\n\n\n"
+        "def main(*, panel, output: Path, reps: int = REPS) -> list[Path]:\n"
         "    path = output / 'tiny.txt'\n"
         "    path.write_text(f'{len(panel)} rows, {reps} reps, seed {SEED}\\n')\n"
         "    return [path]\n", encoding="utf-8")
@@ -54,6 +54,17 @@ def test_replicate_writes_tables_and_a_complete_manifest(project):
     first = _contents(manifest_path.parent)
     replicate(root=project, steps=["descriptives", "tiny"])
     assert _contents(manifest_path.parent) == first
+    # --reps reaches the steps that bootstrap, and only those.
+    manifest = json.loads(replicate(root=project, steps=["descriptives", "tiny"], reps=3)
+                          .read_text(encoding="utf-8"))
+    assert [s["reps"] for s in manifest["steps"]] == [None, 3]
+
+
+def test_a_script_must_declare_its_seed_and_replications(project):
+    (project / "replication" / "undeclared.py").write_text(
+        "def main(*, panel, output, reps=None):\n    return []\n", encoding="utf-8")
+    with pytest.raises(TypeError, match=r"undeclared.py must declare SEED"):
+        replicate(root=project, steps=["undeclared"])
 
 
 def test_full_replication_on_the_shipped_panel_is_byte_identical(tmp_path):

@@ -9,11 +9,12 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from dataclasses import dataclass, field
+from typing import Literal
 
 import numpy as np
 import pandas as pd
 
-from econ.data.schema import Column, pandas_dtype
+from econ.data.schema import Column, categorical_dtype
 
 _TRUE = frozenset({"true", "t", "yes", "y", "1", "1.0", "是", "有", "真", "对"})
 _FALSE = frozenset({"false", "f", "no", "n", "0", "0.0", "否", "无", "没有", "假"})
@@ -93,7 +94,7 @@ def _id_text(value: object) -> str:
 
 
 def _coerce_number(series: pd.Series, *, integer: bool) -> Coerced:
-    target = "Int64" if integer else "float64"
+    target: Literal["Int64", "float64"] = "Int64" if integer else "float64"
     if pd.api.types.is_bool_dtype(series.dtype):
         series = series.astype("Int64")
     if pd.api.types.is_numeric_dtype(series.dtype):
@@ -135,7 +136,7 @@ def _coerce_bool(series: pd.Series) -> Coerced:
 def _coerce_category(
     series: pd.Series, column: Column, value_mapping: Mapping[str, str]
 ) -> Coerced:
-    dtype = pandas_dtype(column)
+    dtype = categorical_dtype(column)
     if isinstance(series.dtype, pd.CategoricalDtype) and series.dtype == dtype:
         return Coerced(series)
     codes, uniques = pd.factorize(series, use_na_sentinel=True)

@@ -102,7 +102,7 @@ def derive(
 
     codes = np.where(high, np.where(rich, 0, 3), np.where(rich, 1, 2))
     codes = np.where(assisted, codes, -1)
-    typology = pd.Categorical.from_codes(codes, categories=list(TYPOLOGY))
+    typology = pd.Categorical.from_codes(codes, categories=pd.Index(list(TYPOLOGY)))
 
     columns: dict[str, pd.Series] = {
         "period": pd.Series(period, index=data.index),

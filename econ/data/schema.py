@@ -250,7 +250,7 @@ SURVEY = TableSchema(
 )
 
 
-def pandas_dtype(column: Column) -> object:
+def pandas_dtype(column: Column) -> str | pd.CategoricalDtype:
     """The pandas dtype a validated table uses for ``column``.
 
     Integers and booleans are nullable so that a missing value stays missing instead of turning
@@ -267,3 +267,11 @@ def pandas_dtype(column: Column) -> object:
     if column.kind == "bool":
         return "boolean"
     return pd.CategoricalDtype(list(column.categories), ordered=column.ordered)
+
+
+def categorical_dtype(column: Column) -> pd.CategoricalDtype:
+    """:func:`pandas_dtype` of an ``id`` or ``category`` column, typed as categorical."""
+    dtype = pandas_dtype(column)
+    if not isinstance(dtype, pd.CategoricalDtype):
+        raise TypeError(f"column {column.name!r} of kind {column.kind!r} is not categorical")
+    return dtype

@@ -136,9 +136,9 @@ def _canonical_headers(
     renamed: dict[str, str] = {}
     for header in frame.columns:
         text = str(header)
-        target = mapping.get(text) or aliases.get(text.strip().lower())
-        if target is not None and target != header:
-            renamed[header] = target
+        canonical = mapping.get(text) or aliases.get(text.strip().lower())
+        if canonical is not None and canonical != header:
+            renamed[header] = canonical
     claimed: dict[str, list[str]] = {}
     for header in frame.columns:
         claimed.setdefault(renamed.get(header, str(header)), []).append(str(header))

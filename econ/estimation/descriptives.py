@@ -51,7 +51,8 @@ def describe_by(
     grouped = frame.groupby(list(by), sort=True, observed=True)
     table = pd.DataFrame({"village_years": grouped.size(),
                           "villages": grouped["village_id"].nunique()})
-    total = {"village_years": len(frame), "villages": frame["village_id"].nunique()}
+    total: dict[str, float] = {"village_years": len(frame),
+                               "villages": frame["village_id"].nunique()}
     for name in names:
         table[f"{name}_mean"] = grouped[name].mean()
         table[f"{name}_sd"] = grouped[name].std()

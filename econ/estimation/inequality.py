@@ -52,10 +52,10 @@ def _weights(weights: object | None, n: int) -> tuple[np.ndarray, bool]:
     if weights is None:
         return np.ones((1, n)), False
     w = np.asarray(weights, dtype=float)
-    matrix = w.ndim == 2
+    matrix, given = w.ndim == 2, w.shape
     w = np.atleast_2d(w)
     if w.shape[1] != n or w.ndim != 2:
-        raise ValueError(f"weights of shape {np.shape(weights)} do not match {n} values")
+        raise ValueError(f"weights of shape {given} do not match {n} values")
     if np.any(w < 0) or np.isnan(w).any():
         raise ValueError("weights must be non-negative and not missing")
     return w, matrix

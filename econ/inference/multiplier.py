@@ -289,6 +289,7 @@ class InfluenceInference:
                                         alpha=self.alpha, band=band,
                                         chunk_size=self.chunk_size)
         else:
+            assert isinstance(self.seed, int)  # __post_init__ replaced a generator by its entropy
             boot = summarise(draws, alpha=self.alpha, band=band, distribution=self.weights,
                              seed=self.seed, clusters=n_clusters)
         return Uncertainty(boot.std_errors, pointwise, boot.critical_value,

@@ -8,7 +8,7 @@ boundary probability; the model is fitted on the others.
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import Literal
+from typing import Literal, cast
 
 import numpy as np
 import pandas as pd
@@ -35,10 +35,11 @@ def group_probabilities(outcome: pd.Series, groups: pd.Series, *, link: Link
     if not np.isin(values, (0.0, 1.0)).all():
         raise ValueError(f"{outcome.name!r} must be 0/1 without missing values")
     dummies = pd.get_dummies(groups.astype(object), dtype=float)
-    means = dummies.T @ values / dummies.sum()
+    # DataFrame @ 1-D array is a Series (pandas-stubs say DataFrame).
+    means = cast(pd.Series, dummies.T @ values) / dummies.sum()
     separated = tuple(g for g in dummies.columns if means[g] in (0.0, 1.0))
     interior = [g for g in dummies.columns if g not in separated]
-    probability = {g: float(means[g]) for g in separated}
+    probability: dict[object, float] = {g: float(means[g]) for g in separated}
     if interior:
         rows = groups.isin(interior).to_numpy()
         model = sm.Logit if link == "logit" else sm.Probit

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Sequence
+from typing import cast
 
 from econ.data.dataset import SIMULATED_LABEL, Dataset
 from econ.data.labels import Language, check_language, variable_label
@@ -34,11 +35,12 @@ def descriptive_table(
     check_language(language)
     stats = summary_statistics(panel, variables=variables)
     rows = tuple(
-        (variable_label(r.variable, language), f"{r.n:,}",
+        (variable_label(str(r.variable), language), f"{r.n:,}",
          *(format_number(float(getattr(r, c)), digits)
            for c in ("mean", "sd", "min", "p25", "median", "p75", "max")))
         for r in stats.itertuples())
-    extra = [_MISSING[language].format(f"{r.missing:,}", variable_label(r.variable, language))
+    extra = [_MISSING[language].format(f"{cast(int, r.missing):,}",
+                                       variable_label(str(r.variable), language))
              for r in stats.itertuples() if r.missing]
     simulated = [SIMULATED_LABEL] if panel.simulated else []
     return Table(title, _HEADER[language], rows, (*notes, *extra, *simulated))

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import cast
 
 import numpy as np
 import pandas as pd
@@ -11,6 +12,11 @@ from econ.data.dataset import SIMULATED_LABEL
 from econ.estimation.did.bacon import KINDS, BaconParts
 from econ.estimation.did.cohorts import period_label
 from econ.results.summary import Summary, SummaryDisplay
+
+
+def _dot(a: pd.Series, b: pd.Series) -> float:
+    """``a @ b`` of two float columns (pandas-stubs type it as any scalar)."""
+    return float(cast(float, a @ b))
 
 
 @dataclass(frozen=True, eq=False, repr=False)
@@ -43,7 +49,7 @@ class BaconDecomposition(SummaryDisplay):
     def estimate(self) -> float:
         """The weighted sum of the 2x2 estimates (equal to :attr:`twfe` up to rounding)."""
         table = self.tidy()
-        return float(table["weight"] @ table["estimate"])
+        return _dot(table["weight"], table["estimate"])
 
     def tidy(self) -> pd.DataFrame:
         """One row per 2x2 comparison.
@@ -73,14 +79,14 @@ class BaconDecomposition(SummaryDisplay):
             if part.empty:
                 continue
             total = float(part["weight"].sum())
-            average = (float(part["weight"] @ part["estimate"]) / total if total > 0
+            average = (_dot(part["weight"], part["estimate"]) / total if total > 0
                        else float("nan"))
             rows.append({"type": kind, "comparisons": len(part), "weight": total,
                          "estimate": average})
         return pd.DataFrame(rows, columns=["type", "comparisons", "weight", "estimate"])
 
     def summary(self) -> Summary:
-        rows = tuple((row.type, str(row.comparisons), f"{row.weight:.4f}",
+        rows = tuple((str(row.type), str(row.comparisons), f"{row.weight:.4f}",
                       f"{row.estimate:.4f}") for row in self.by_type().itertuples())
         periods = self.parts.periods
         groups = ", ".join(f"{label}: {n}" for label, n in self.parts.group_sizes.items())

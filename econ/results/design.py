@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import cast
 
 import numpy as np
 import pandas as pd
@@ -25,7 +26,8 @@ class NamedEffect:
     bootstrap: WildBootstrapTest | None
 
     def row(self) -> dict[str, object]:
-        ci = self.regression.conf_int()
+        ci = self.regression.conf_int().loc[self.coefficient]
+        assert isinstance(ci, pd.Series)  # one row: coefficient names are unique
         boot_ci = self.bootstrap.ci if self.bootstrap and self.bootstrap.ci else (np.nan, np.nan)
         return {
             "effect": self.name, "coefficient": self.coefficient,
@@ -33,8 +35,8 @@ class NamedEffect:
             "estimate": float(self.regression.params[self.coefficient]),
             "std_error": float(self.regression.std_errors[self.coefficient]),
             "p_cluster": float(self.regression.pvalues[self.coefficient]),
-            "conf_low": float(ci.loc[self.coefficient, "conf_low"]),
-            "conf_high": float(ci.loc[self.coefficient, "conf_high"]),
+            "conf_low": float(ci["conf_low"]),
+            "conf_high": float(ci["conf_high"]),
             "p_bootstrap": self.bootstrap.pvalue if self.bootstrap else np.nan,
             "boot_conf_low": boot_ci[0], "boot_conf_high": boot_ci[1],
             "expected_sign": {1: "+", -1: "-", 0: ""}[self.expected_sign],
@@ -62,10 +64,11 @@ class DesignResult(SummaryDisplay):
     def summary(self) -> Summary:
         rows = []
         for r in self.tidy().itertuples():
-            boot = ("" if np.isnan(r.p_bootstrap) else
+            boot = ("" if np.isnan(cast(float, r.p_bootstrap)) else
                     f"{r.p_bootstrap:.4f} [{r.boot_conf_low:.3f}, {r.boot_conf_high:.3f}]")
-            rows.append((r.effect, r.coefficient, f"{r.estimate:.4f}", f"({r.std_error:.4f})",
-                         f"{r.p_cluster:.4f}", boot, r.expected_sign, f"{r.nobs:,}"))
+            rows.append((str(r.effect), str(r.coefficient), f"{r.estimate:.4f}",
+                         f"({r.std_error:.4f})", f"{r.p_cluster:.4f}", boot, str(r.expected_sign),
+                         f"{r.nobs:,}"))
         first = self.effects[0]
         facts = [("Covariance", first.regression.covariance.label)]
         if first.bootstrap is not None:

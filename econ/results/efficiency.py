@@ -45,7 +45,7 @@ class Efficiency(SummaryDisplay):
         return pd.concat(frames, ignore_index=True)
 
     def summary(self) -> Summary:
-        rows = tuple((r.outcome, row.type, f"{row.slope:.4f}", f"({row.std_error:.4f})",
+        rows = tuple((r.outcome, str(row.type), f"{row.slope:.4f}", f"({row.std_error:.4f})",
                       f"{row.p_value:.4f}")
                      for r in self.returns for row in r.slopes.itertuples())
         facts = [(f"Equal slopes, {r.outcome}",

@@ -8,7 +8,6 @@ has the columns :data:`COLUMNS`.
 
 from __future__ import annotations
 
-from collections.abc import Mapping
 from dataclasses import dataclass, field
 
 import numpy as np
@@ -195,7 +194,3 @@ class EventStudy(SummaryDisplay):
                              f"Sun-Abraham estimator")
         return self.regression, self.cells
 
-
-def cohort_sizes_fact(sizes: Mapping[int, int]) -> tuple[str, str]:
-    """The summary line listing treated cohorts and their units."""
-    return ("Treated cohorts (units)", ", ".join(f"{c}: {n}" for c, n in sizes.items()))

@@ -46,7 +46,7 @@ class InequalityResult(SummaryDisplay):
 
     def summary(self) -> Summary:
         shown = self.table[self.table["scope"] != "year"]
-        rows = tuple((f"{r.label}", r.measure, f"{r.estimate:.4f}", f"({r.std_error:.4f})",
+        rows = tuple((f"{r.label}", str(r.measure), f"{r.estimate:.4f}", f"({r.std_error:.4f})",
                       f"[{r.conf_low:.4f}, {r.conf_high:.4f}]") for r in shown.itertuples())
         facts = (("Value", self.value), ("Clusters", f"{self.cluster} ({self.clusters})"),
                  ("Bootstrap", f"{self.reps} replicates, seed {self.seed}, percentile "

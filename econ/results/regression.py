@@ -273,7 +273,7 @@ class RegressionResult(SummaryDisplay):
 
     def summary(self) -> Summary:
         table = self.tidy()
-        rows = tuple((row.term, f"{row.estimate:.4f}", f"{row.std_error:.4f}",
+        rows = tuple((str(row.term), f"{row.estimate:.4f}", f"{row.std_error:.4f}",
                       f"{row.statistic:.3f}", f"{row.p_value:.4f}",
                       f"[{row.conf_low:.4f}, {row.conf_high:.4f}]")
                      for row in table.itertuples())

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import Any
 
 import numpy as np
 import pandas as pd
@@ -30,6 +31,13 @@ def _num(value: float) -> str:
 
 def _interval(low: float, high: float) -> str:
     return "" if not (np.isfinite(low) and np.isfinite(high)) else f"[{low:.4f}, {high:.4f}]"
+
+
+def _estimate_cells(row: Any) -> tuple[str, str, str, str]:
+    """ATT, std. error, pointwise interval and uniform band of a :meth:`tidy` row (its fields
+    are float columns; pandas-stubs type ``itertuples`` fields as any scalar)."""
+    return (_num(row.estimate), _num(row.std_error), _interval(row.conf_low, row.conf_high),
+            _interval(row.band_low, row.band_high))
 
 
 @dataclass(frozen=True, eq=False, repr=False)
@@ -115,9 +123,7 @@ class AggregateResult(_Described, SummaryDisplay):
         return frame.drop(columns="label") if a.kind == "simple" else frame
 
     def summary(self) -> Summary:
-        rows = tuple((r.term, _num(r.estimate), _num(r.std_error),
-                      _interval(r.conf_low, r.conf_high), _interval(r.band_low, r.band_high))
-                     for r in self.tidy().itertuples())
+        rows = tuple((str(r.term), *_estimate_cells(r)) for r in self.tidy().itertuples())
         title = f"Callaway-Sant'Anna ATT, {self.kind} aggregation: {self.outcome}"
         facts = self._facts()
         if self.kind == "dynamic" and (np.isfinite(self.aggregation.min_e)
@@ -216,8 +222,7 @@ class ATTgtResult(_Described, SummaryDisplay):
                                self.simulated, aggregation, uncertainty)
 
     def summary(self) -> Summary:
-        rows = tuple((f"{r.group:g}", f"{r.time:g}", _num(r.estimate), _num(r.std_error),
-                      _interval(r.conf_low, r.conf_high), _interval(r.band_low, r.band_high))
+        rows = tuple((f"{r.group:g}", f"{r.time:g}", *_estimate_cells(r))
                      for r in self.tidy().itertuples())
         level = f"{1 - self.inference.alpha:.0%}"
         return Summary(f"Callaway-Sant'Anna ATT(g, t): {self.outcome}", tuple(self._facts()),

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import cast
 
 import pandas as pd
 
@@ -65,13 +66,14 @@ class OrderedModels(SummaryDisplay):
         rows = []
         for row in self.coefficients.itertuples():
             ame = ci = ""
-            if (row.item, row.term) in effects.index:
-                e = effects.loc[(row.item, row.term)]
+            key = (str(row.item), str(row.term))
+            if key in effects.index:
+                e = effects.xs(key)
+                assert isinstance(e, pd.Series)  # (item, level) is unique: one row
                 ame = f"{e.ame:.3f}"
                 ci = f"[{e.conf_low:.3f}, {e.conf_high:.3f}]"
-            holm = "" if pd.isna(row.p_holm) else f"{row.p_holm:.4f}"
-            rw = "" if pd.isna(row.p_romano_wolf) else f"{row.p_romano_wolf:.4f}"
-            rows.append((row.item, row.term, f"{row.estimate:.4f}", f"({row.std_error:.4f})",
+            holm, rw = _adjusted(row.p_holm), _adjusted(row.p_romano_wolf)
+            rows.append((*key, f"{row.estimate:.4f}", f"({row.std_error:.4f})",
                          f"{row.p_value:.4f}", holm, rw, ame, ci))
         facts = (("Link", self.link), ("Respondents", f"{self.nobs:,}"),
                  ("Reference unit level", self.reference_unit),
@@ -87,3 +89,9 @@ class OrderedModels(SummaryDisplay):
         return Summary(f"Ordered {self.link}: difficulties by dispatching level", facts,
                        ("item", "term", "coef", "s.e.", "p", "Holm p", "RW p", "AME", "CI"),
                        tuple(rows), tuple(notes))
+
+
+def _adjusted(p_value: object) -> str:
+    """An adjusted p-value cell: empty where the column is NaN (terms other than levels)."""
+    p = cast(float, p_value)  # the p_holm and p_romano_wolf columns are float
+    return "" if pd.isna(p) else f"{p:.4f}"

@@ -147,7 +147,7 @@ def test_summary_forms(mpdta):
     text = repr(result)
     assert "treated vs never treated" in text and "TWFE estimate: -0.036549" in text
     assert econ.SIMULATED_LABEL not in text
-    assert "<table>" in result._repr_html_()
+    assert "<table" in result._repr_html_()
     assert r"\begin{tabular}" in result.summary().as_latex()
 
 

@@ -18,9 +18,9 @@ import pandas as pd
 import pytest
 
 import econ
-from econ.models.staggered import att_gt
 from econ.data.dataset import SIMULATED_LABEL
 from econ.inference.multiplier import multiplier_bootstrap
+from econ.models.staggered import att_gt
 
 MPDTA = Path(__file__).resolve().parent.parent / "data" / "mpdta.csv"
 CONTROLS = {"never_treated": "nevertreated", "not_yet_treated": "notyettreated"}
@@ -193,6 +193,20 @@ def test_summaries_and_simulated_label():
     assert SIMULATED_LABEL in agg.summary().as_text()
     assert "uniform band" in agg._repr_html_()
     assert agg.tidy()["term"].iloc[0] == "overall"
+
+
+def test_event_study_plot_of_the_dynamic_aggregation(mpdta):
+    result = att_gt(mpdta, outcome="lemp", unit="countyreal", time="year",
+                    cohort="first.treat", bootstrap=econ.Multiplier(reps=199, seed=4))
+    dynamic = result.aggregate("dynamic")
+    chart = econ.event_study_plot(dynamic)
+    by_event_time = dynamic.tidy().iloc[1:]  # the rows after "overall", by event time
+    np.testing.assert_array_equal(chart.data["period"], by_event_time["event_time"])
+    np.testing.assert_array_equal(chart.data["estimate"], by_event_time["estimate"])
+    np.testing.assert_allclose(chart.data[["conf_low", "conf_high", "band_low", "band_high"]],
+                               by_event_time[["conf_low", "conf_high", "band_low",
+                                              "band_high"]], rtol=1e-12)
+    assert not chart.data["is_reference"].any()
 
 
 # errors and data rules -------------------------------------------------------------------

@@ -9,10 +9,10 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from econ.models.staggered import att_gt
-from econ.models.sun_abraham import sun_abraham
 from econ.estimation.did.cohorts import CohortError, recode
 from econ.models.bacon import bacon_decomposition
+from econ.models.staggered import att_gt
+from econ.models.sun_abraham import sun_abraham
 
 MPDTA = Path(__file__).resolve().parent.parent / "data" / "mpdta.csv"
 PERIODS = np.arange(2001.0, 2006.0)
@@ -104,6 +104,13 @@ def test_non_numeric_cohort_is_refused(values):
     assert issubclass(CohortError, ValueError)
 
 
+def _cohort_sizes(result) -> dict[int, int]:
+    """Units per treated cohort of a Sun-Abraham result, as its summary facts report them."""
+    listed = dict(result.facts)["Treated cohorts (units)"]
+    pairs = (item.split(": ") for item in listed.split(", "))
+    return {int(cohort): int(units) for cohort, units in pairs}
+
+
 def test_the_three_estimators_apply_one_rule():
     """Callaway-Sant'Anna and Sun-Abraham drop the always-treated units with the same note;
     Goodman-Bacon keeps them as its always-treated group."""
@@ -114,13 +121,13 @@ def test_the_three_estimators_apply_one_rule():
             "identified")
     with pytest.warns(UserWarning, match=r"Dropped 20 always-treated") as caught:
         cs = att_gt(frame, outcome="lemp", unit="countyreal", time="year",
-                    cohort="first_treat", bootstrap=False)
+                    cohort="first_treat", bootstrap=None)
         sa = sun_abraham(frame, outcome="lemp", unit="countyreal", time="year",
                          cohort="first_treat")
     # Both warnings point at the caller's line, not inside the package.
     assert {Path(w.filename).name for w in caught} == {Path(__file__).name}
     assert note in cs.effects.panel.notes and note in sa.notes
-    assert cs.effects.panel.n_units == 480 and sum(sa.cohort_sizes.values()) == 171
+    assert cs.effects.panel.n_units == 480 and sum(_cohort_sizes(sa).values()) == 171
     bacon = bacon_decomposition(frame, outcome="lemp", unit="countyreal", time="year",
                                 treated_from="first_treat")
     assert bacon.parts.group_sizes["always"] == 20

@@ -10,7 +10,6 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 import econ
-from econ.study.inequality import inequality
 from econ.estimation.inequality import (
     coefficient_of_variation,
     gini,
@@ -21,6 +20,7 @@ from econ.estimation.inequality import (
     theil_t,
     top_share,
 )
+from econ.study.inequality import inequality
 
 PANEL = Path(__file__).resolve().parents[2] / "data" / "village_panel.parquet"
 positive = st.lists(st.floats(0.01, 1e4, allow_nan=False), min_size=2, max_size=40)

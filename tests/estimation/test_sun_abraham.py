@@ -10,6 +10,7 @@ aggregated here from pyfixest's estimates and covariance with shares counted her
 
 from __future__ import annotations
 
+import re
 import warnings
 from pathlib import Path
 
@@ -19,8 +20,8 @@ import pyfixest as pf
 import pytest
 
 import econ
-from econ.models.sun_abraham import sun_abraham
 from econ.estimation.did.sun_abraham import Cell, interaction_weights
+from econ.models.sun_abraham import sun_abraham
 
 MPDTA = Path(__file__).resolve().parent.parent / "data" / "mpdta.csv"
 
@@ -42,16 +43,31 @@ def _pyfixest_saturated(frame: pd.DataFrame, *, y: str, unit: str, time: str, g:
 def _compare(result, fit, aggregated) -> None:
     cells = result.cohort_effects()
     names = [f"rel_time::{float(r)}:first_treated_period::{c}"
-             for c, r in zip(cells["cohort"], cells["rel_time"], strict=True)]
+             for c, r in zip(cells["cohort"], cells["period"], strict=True)]
     assert len(names) == len(fit.coef())
     np.testing.assert_allclose(cells["estimate"], fit.coef()[names], rtol=0, atol=1e-8)
     np.testing.assert_allclose(cells["std_error"], fit.se()[names], rtol=0, atol=1e-8)
     periods = aggregated.index.to_numpy(dtype=float)
-    np.testing.assert_array_equal(result.rel_times, periods)
+    np.testing.assert_array_equal(result.periods, periods)
     np.testing.assert_allclose(result.params, aggregated["Estimate"].astype(float), rtol=0,
                                atol=1e-6)
     np.testing.assert_allclose(result.std_errors, aggregated["Std. Error"].astype(float),
                                rtol=0, atol=1e-6)
+
+
+def _cohort_sizes(result) -> dict[int, int]:
+    """Units per treated cohort, as the result's summary facts report them."""
+    listed = dict(result.facts)["Treated cohorts (units)"]
+    pairs = (item.split(": ") for item in listed.split(", "))
+    return {int(cohort): int(units) for cohort, units in pairs}
+
+
+def _n_control_units(result) -> int:
+    """Control units, as the result's summary facts report them (e.g. "never treated (276
+    units)")."""
+    match = re.fullmatch(r".* \(([\d,]+) units\)", dict(result.facts)["Control"])
+    assert match is not None
+    return int(match[1].replace(",", ""))
 
 
 @pytest.fixture(scope="module")
@@ -88,8 +104,8 @@ def test_simulated_panel_matches_pyfixest_and_is_labelled(wp):
                           "g": wp.data["demonstration_year"].fillna(0).astype("int64")})
     fit, aggregated = _pyfixest_saturated(frame, y="y", unit="unit", time="year", g="g")
     _compare(result, fit, aggregated)
-    assert result.cohort_sizes == {2021: 21, 2022: 13, 2023: 8, 2024: 16}
-    assert result.n_control_units == 276
+    assert _cohort_sizes(result) == {2021: 21, 2022: 13, 2023: 8, 2024: 16}
+    assert _n_control_units(result) == 276
     assert econ.SIMULATED_LABEL in result.summary().as_text()
     assert econ.SIMULATED_LABEL in result._repr_html_()
 
@@ -105,8 +121,8 @@ def test_last_treated_control_matches_pyfixest_on_the_trimmed_panel(wp):
                           "g": kept["demonstration_year"].astype("int64")})
     fit, aggregated = _pyfixest_saturated(frame, y="y", unit="unit", time="year", g="g")
     _compare(result, fit, aggregated)
-    assert result.n_control_units == 16
-    assert 2024 not in result.cohort_sizes
+    assert _n_control_units(result) == 16
+    assert 2024 not in _cohort_sizes(result)
     assert any("276 never-treated unit(s) dropped" in note for note in result.notes)
 
 
@@ -120,7 +136,7 @@ def test_covariates_and_weights_match_the_explicit_saturated_regression(mpdta):
     fit = _quiet(pf.feols, "lemp ~ i(rel, first_treat, ref=-1, ref2=0) + x | countyreal + year",
                  frame, weights="w", vcov={"CRV1": "countyreal"})
     cells = result.cohort_effects()
-    names = [f"rel::{r}:first_treat::{c}" for c, r in zip(cells["cohort"], cells["rel_time"],
+    names = [f"rel::{r}:first_treat::{c}" for c, r in zip(cells["cohort"], cells["period"],
                                                           strict=True)]
     # Weighted fixed effects are absorbed by alternating projections (tol 1e-10), not in closed
     # form, so agreement is to the projection tolerance rather than to rounding.
@@ -131,7 +147,7 @@ def test_covariates_and_weights_match_the_explicit_saturated_regression(mpdta):
     treated = frame[frame["first_treat"] > 0]
     mass = treated.groupby(["rel", "first_treat"])["w"].sum()
     vcov = pd.DataFrame(fit._vcov, index=fit.coef().index, columns=fit.coef().index)
-    for period in result.rel_times:
+    for period in result.periods:
         share = mass.loc[period] / mass.loc[period].sum()
         terms = [f"rel::{period}:first_treat::{c}" for c in share.index]
         estimate = float(share.to_numpy() @ fit.coef()[terms].to_numpy())
@@ -151,26 +167,44 @@ def test_interaction_weights_are_cohort_shares():
 def test_result_tables(mpdta_result):
     result = mpdta_result
     tidy = result.tidy()
-    assert list(tidy.columns) == ["rel_time", "estimate", "std_error", "statistic", "p_value",
+    assert list(tidy.columns) == ["period", "estimate", "std_error", "statistic", "p_value",
                                   "conf_low", "conf_high"]
-    assert list(tidy["rel_time"]) == [-4, -3, -2, 0, 1, 2, 3]
+    assert list(tidy["period"]) == [-4, -3, -2, 0, 1, 2, 3]
     cells = result.cohort_effects()
-    assert cells.groupby("rel_time")["weight"].sum().to_numpy() == pytest.approx(1.0)
+    assert list(cells.columns) == ["cohort", "period", "term", "estimate", "std_error",
+                                   "statistic", "p_value", "conf_low", "conf_high", "n_obs",
+                                   "weight"]
+    assert cells.groupby("period")["weight"].sum().to_numpy() == pytest.approx(1.0)
     # each event-time effect is the share-weighted average of the cohort effects
-    averaged = (cells["weight"] * cells["estimate"]).groupby(cells["rel_time"]).sum()
+    averaged = (cells["weight"] * cells["estimate"]).groupby(cells["period"]).sum()
     np.testing.assert_allclose(averaged.to_numpy(), result.params.to_numpy(), atol=1e-14)
     plot = result.to_frame()
-    assert list(plot.columns) == ["rel_time", "estimate", "lower", "upper", "reference"]
-    assert plot.loc[plot["reference"], "rel_time"].tolist() == [-1]
-    assert (plot["lower"] <= plot["estimate"]).all() and (plot["estimate"] <= plot["upper"]).all()
-    post = cells[cells["rel_time"] >= 0]
+    assert list(plot.columns) == ["period", "estimate", "std_error", "conf_low", "conf_high",
+                                  "band_low", "band_high", "is_reference"]
+    assert plot.loc[plot["is_reference"], "period"].tolist() == [-1]
+    assert (plot["conf_low"] <= plot["estimate"]).all() and (
+        plot["estimate"] <= plot["conf_high"]).all()
+    reference = plot[plot["is_reference"]]
+    assert (reference[["estimate", "std_error", "conf_low", "conf_high"]] == 0).all().all()
+    assert plot[["band_low", "band_high"]].isna().all().all()
+    post = cells[cells["period"] >= 0]
     att = result.att()
+    assert list(att.index) == ["estimate", "std_error", "statistic", "p_value", "conf_low",
+                               "conf_high"]
     expected = float(post["n_obs"] @ post["estimate"]) / post["n_obs"].sum()
     assert att["estimate"] == pytest.approx(expected, abs=1e-14)
     text = repr(result)
     assert "Event study (Sun-Abraham): lemp" in text and econ.SIMULATED_LABEL not in text
-    assert "<table>" in result._repr_html_()
+    assert "<table" in result._repr_html_()
     assert r"\begin{tabular}" in result.summary().as_latex()
+
+
+def test_event_study_plot_draws_the_canonical_path(mpdta_result):
+    chart = econ.event_study_plot(mpdta_result)
+    plotted = ["period", "estimate", "conf_low", "conf_high", "band_low", "band_high",
+               "is_reference"]
+    assert list(chart.data.columns) == plotted
+    pd.testing.assert_frame_equal(chart.data, mpdta_result.to_frame()[plotted])
 
 
 def test_reference_outside_the_data(mpdta):
@@ -193,7 +227,7 @@ def test_no_never_treated_units(mpdta):
                     cohort="first_treat")
     result = sun_abraham(treated_only, outcome="lemp", unit="countyreal", time="year",
                          cohort="first_treat", control="last_treated")
-    assert result.cohort_sizes == {2004: 20, 2006: 40}
+    assert _cohort_sizes(result) == {2004: 20, 2006: 40}
 
 
 @pytest.mark.parametrize("control", ["never_treated", "last_treated"])
@@ -213,8 +247,8 @@ def test_always_treated_units_are_dropped_and_counted(mpdta, control):
     pd.testing.assert_frame_equal(result.tidy(), removed.tidy(), check_exact=True)
     pd.testing.assert_frame_equal(result.cohort_effects(), removed.cohort_effects(),
                                   check_exact=True)
-    assert result.cohort_sizes == removed.cohort_sizes
-    assert result.n_control_units == removed.n_control_units
+    assert _cohort_sizes(result) == _cohort_sizes(removed)
+    assert _n_control_units(result) == _n_control_units(removed)
     assert result.regression.nobs == removed.regression.nobs
 
 

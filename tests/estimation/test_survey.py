@@ -14,11 +14,11 @@ import pytest
 from statsmodels.miscmodels.ordinal_model import OrderedModel
 
 import econ
-from econ.study.survey import ordered_models, survey_alpha, survey_descriptives
 from econ.data.dataset import SIMULATED_LABEL
 from econ.data.problems import ValidationError
 from econ.data.schema import DIFFICULTIES
 from econ.estimation.survey import cronbach_alpha, newton_ordered
+from econ.study.survey import ordered_models, survey_alpha, survey_descriptives
 
 LEVEL_DUMMIES = ["municipal", "provincial", "central"]
 

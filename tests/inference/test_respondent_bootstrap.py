@@ -10,9 +10,9 @@ import pytest
 from statsmodels.stats.multitest import multipletests
 
 import econ
-from econ.study.survey import ordered_models
 from econ.estimation.survey import fit_item
 from econ.inference.respondent_bootstrap import bootstrap
+from econ.study.survey import ordered_models
 
 LEVEL_DUMMIES = ["municipal", "provincial", "central"]
 ITEMS = ("resource_mobilisation", "overlapping_roles")

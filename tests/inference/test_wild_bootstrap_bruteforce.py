@@ -190,7 +190,10 @@ def test_one_way_variants_match_brute_force(data: pd.DataFrame, variant: str,
     observed, draws = brute_force(X, y, R, r, boot=boot, dimensions=[(boot, weight)],
                                   variant=variant, restricted=restricted)
     result = econ.feols("y ~ x1 + x2", data, cov=econ.Cluster("g"))
-    test = result.wild_bootstrap("x1", econ.WildBootstrap(reps=REPS, variant=variant, restricted=restricted, keep_draws=True), value=0.1)
+    test = result.wild_bootstrap("x1",
+                                 econ.WildBootstrap(reps=REPS, variant=variant,
+                                                    restricted=restricted,
+                                                    keep_draws=True), value=0.1)
     compare(test, observed, draws)
 
 
@@ -203,7 +206,9 @@ def test_joint_wald_matches_brute_force(data: pd.DataFrame, variant: str) -> Non
     observed, draws = brute_force(X, y, R, r, boot=boot, dimensions=[(boot, weight)],
                                   variant=variant, restricted=True)
     result = econ.feols("y ~ x1 + x2", data, cov=econ.Cluster("g"))
-    test = result.wild_bootstrap(["x1", "x2"], econ.WildBootstrap(reps=REPS, variant=variant, keep_draws=True), value=[0.0, -0.3])
+    test = result.wild_bootstrap(["x1", "x2"],
+                                 econ.WildBootstrap(reps=REPS, variant=variant,
+                                                    keep_draws=True), value=[0.0, -0.3])
     compare(test, observed, draws)
     assert set(test.pvalues) == {"wald"} and test.ci is None
     assert 0.0 < test.pvalue < 1.0
@@ -221,7 +226,9 @@ def test_multiway_cgm_matches_brute_force(data: pd.DataFrame, variant: str) -> N
                                   dimensions=[(g, weight), (t, weight), (cells, -weight)],
                                   variant=variant, restricted=True)
     result = econ.feols("y ~ x1 + x2", data, cov=econ.Cluster("g", "t"))
-    test = result.wild_bootstrap("x2", econ.WildBootstrap(reps=REPS, variant=variant, keep_draws=True), value=-0.3)
+    test = result.wild_bootstrap("x2",
+                                 econ.WildBootstrap(reps=REPS, variant=variant,
+                                                    keep_draws=True), value=-0.3)
     # g has 9 clusters, t 14: the default bootstraps by the dimension with fewer.
     assert test.bootstrap_cluster == ("g",) and test.bootstrap_clusters == 9
     assert test.cluster == ("g", "t")
@@ -243,7 +250,9 @@ def test_subcluster_matches_brute_force(variant: str) -> None:
     observed, draws = brute_force(X, y, R, r, boot=fine, dimensions=[(coarse, weight)],
                                   variant=variant, restricted=True)
     result = econ.feols("y ~ x1 + x2", df, cov=econ.Cluster("h"), groups=["g"])
-    test = result.wild_bootstrap("x1", econ.WildBootstrap(reps=REPS, variant=variant, bootstrap_cluster="g", keep_draws=True))
+    test = result.wild_bootstrap("x1",
+                                 econ.WildBootstrap(reps=REPS, variant=variant,
+                                                    bootstrap_cluster="g", keep_draws=True))
     assert test.bootstrap_clusters == 11 and test.cluster == ("h",)
     compare(test, observed, draws)
     # The observed t is the ordinary CR1 t clustered by the coarse variable.
@@ -257,8 +266,10 @@ def test_nested_fixed_effect_equals_explicit_dummies(data: pd.DataFrame) -> None
     absorbed = econ.feols("y ~ x1 + x2 | unit", data, cov=econ.Cluster("g", ssc=ssc))
     dummies = econ.feols("y ~ x1 + x2 + C(unit)", data, cov=econ.Cluster("g", ssc=ssc))
     for variant in ("11", "13"):
-        a = absorbed.wild_bootstrap("x1", econ.WildBootstrap(reps=REPS, variant=variant, keep_draws=True))
-        b = dummies.wild_bootstrap("x1", econ.WildBootstrap(reps=REPS, variant=variant, keep_draws=True))
+        a = absorbed.wild_bootstrap("x1",
+                                    econ.WildBootstrap(reps=REPS, variant=variant, keep_draws=True))
+        b = dummies.wild_bootstrap("x1",
+                                   econ.WildBootstrap(reps=REPS, variant=variant, keep_draws=True))
         assert a.dummies == () and a.enumerated and b.enumerated
         assert a.statistic == pytest.approx(b.statistic, rel=1e-10)
         np.testing.assert_allclose(a.draws, b.draws, rtol=0, atol=ATOL)
@@ -284,8 +295,10 @@ def test_non_nested_fixed_effect_is_refit_as_dummies(data: pd.DataFrame) -> None
     absorbed = econ.feols("y ~ x1 + x2 | unit + t", data, cov=econ.Cluster("g"))
     written = econ.feols("y ~ x1 + x2 + C(t) | unit", data, cov=econ.Cluster("g"))
     for variant in ("11", "31"):
-        a = absorbed.wild_bootstrap("x1", econ.WildBootstrap(reps=REPS, variant=variant, keep_draws=True))
-        b = written.wild_bootstrap("x1", econ.WildBootstrap(reps=REPS, variant=variant, keep_draws=True))
+        a = absorbed.wild_bootstrap("x1",
+                                    econ.WildBootstrap(reps=REPS, variant=variant, keep_draws=True))
+        b = written.wild_bootstrap("x1",
+                                   econ.WildBootstrap(reps=REPS, variant=variant, keep_draws=True))
         assert a.dummies == ("t",) and b.dummies == ()
         assert a.statistic == pytest.approx(b.statistic, rel=1e-10)
         assert a.statistic == pytest.approx(absorbed.tstats["x1"], rel=1e-10)
@@ -308,7 +321,8 @@ def test_non_nested_fixed_effect_matches_brute_force(data: pd.DataFrame) -> None
                                   dimensions=[(g, cr1_weight(9, len(y), k))], variant="11",
                                   restricted=True)
     result = econ.feols("y ~ x1 + x2 | unit + t", data, cov=econ.Cluster("g"))
-    compare(result.wild_bootstrap("x1", econ.WildBootstrap(reps=REPS, keep_draws=True)), observed, draws)
+    compare(result.wild_bootstrap("x1",
+                                  econ.WildBootstrap(reps=REPS, keep_draws=True)), observed, draws)
 
 
 def test_large_non_nested_fixed_effect_is_refused() -> None:

@@ -104,7 +104,9 @@ def test_null_at_the_estimate_and_interval_bounds(result: econ.RegressionResult,
 
 @pytest.mark.filterwarnings(FEW)
 def test_pvalue_directions_are_consistent(result: econ.RegressionResult) -> None:
-    test = result.wild_bootstrap("x1", econ.WildBootstrap(reps=REPS, distribution="webb", keep_draws=True), value=0.3)
+    test = result.wild_bootstrap("x1",
+                                 econ.WildBootstrap(reps=REPS, distribution="webb",
+                                                    keep_draws=True), value=0.3)
     p = test.pvalues
     assert p["upper"] + p["lower"] == pytest.approx(1.0, abs=1e-12)
     assert p["equal_tailed"] == pytest.approx(min(1.0, 2 * min(p["upper"], p["lower"])))
@@ -159,7 +161,9 @@ def test_chunk_size_keeps_pvalues_and_interval(result: econ.RegressionResult, va
     reference = result.wild_bootstrap("x1", econ.WildBootstrap(chunk_size=REPS, **options))
     # Chunks of 7 regenerate a weight block per chunk (slow), so once, for variant 11.
     for chunk_size in (7, 1000, 4097) if variant == "11" else (1000, 4097):
-        assert_same_test(result.wild_bootstrap("x1", econ.WildBootstrap(chunk_size=chunk_size, **options)),
+        assert_same_test(result.wild_bootstrap("x1",
+                                               econ.WildBootstrap(chunk_size=chunk_size,
+                                                                  **options)),
                          reference)
     # chunk_size=1 at full B is in the slow test; here on fewer draws.
     small = dict(options, reps=600)
@@ -179,9 +183,14 @@ def test_chunk_size_one_at_full_reps(result: econ.RegressionResult) -> None:
 def test_chunk_size_keeps_multiway_and_enumerated_results() -> None:
     fit = econ.feols("y ~ x1 + x2", make_data(clusters=10, seed=6), cov=econ.Cluster("g", "t"))
     for options in (dict(reps=REPS, distribution="mammen"), dict(reps=2000, bootstrap_cluster="g")):
-        reference = fit.wild_bootstrap("x2", econ.WildBootstrap(chunk_size=8192, keep_draws=True, **options))
+        reference = fit.wild_bootstrap("x2",
+                                       econ.WildBootstrap(chunk_size=8192, keep_draws=True,
+                                                          **options))
         for chunk_size in (7, 1000) if options["reps"] == REPS else (1, 7, 1000):
-            assert_same_test(fit.wild_bootstrap("x2", econ.WildBootstrap(chunk_size=chunk_size, keep_draws=True, **options)), reference)
+            assert_same_test(fit.wild_bootstrap("x2",
+                                                econ.WildBootstrap(chunk_size=chunk_size,
+                                                                   keep_draws=True,
+                                                                   **options)), reference)
 
 
 @pytest.mark.filterwarnings(FEW)
@@ -209,7 +218,9 @@ THREAD_SCRIPT = textwrap.dedent("""
     fit = econ.feols("y ~ x0 + x1 + x2 + x3 + x4 + x5", df, cov=econ.Cluster("g"), groups=["t"])
     cases = {"one-way": {}, "cv3": {"variant": "33"}, "multiway": {"cluster": ("g", "t")}}
     for name, options in cases.items():
-        test = fit.wild_bootstrap("x1", econ.WildBootstrap(reps=2999, distribution="webb", keep_draws=True, **options))
+        test = fit.wild_bootstrap("x1",
+                                  econ.WildBootstrap(reps=2999, distribution="webb",
+                                                     keep_draws=True, **options))
         digest = hashlib.sha256(test.draws.tobytes()).hexdigest()
         print(name, digest, repr(test.statistic), repr(sorted(test.pvalues.items())),
               repr(test.ci))
@@ -267,7 +278,9 @@ def test_enumeration_only_for_rademacher_when_all_patterns_fit() -> None:
              ("rademacher", 1023, False, 1023), ("webb", 5000, False, 5000),
              ("mammen", 2000, False, 2000), ("normal", 2000, False, 2000)]
     for weights, reps, enumerated, used in cases:
-        test = fit.wild_bootstrap("x1", econ.WildBootstrap(reps=reps, distribution=weights, keep_draws=True))
+        test = fit.wild_bootstrap("x1",
+                                  econ.WildBootstrap(reps=reps, distribution=weights,
+                                                     keep_draws=True))
         assert (test.enumerated, test.reps, len(test.draws)) == (enumerated, used, used)
     # Enumeration ignores the seed.
     a = fit.wild_bootstrap("x1", econ.WildBootstrap(reps=5000, seed=1, keep_draws=True))
@@ -282,9 +295,12 @@ def test_error_paths(result: econ.RegressionResult) -> None:
         result.wild_bootstrap("x1", econ.WildBootstrap(reps=99, variant="21"))
     for variant in ("13", "33"):
         with pytest.raises(ValueError, match=f"variant '{variant}'.*one-way"):
-            result.wild_bootstrap("x1", econ.WildBootstrap(reps=99, variant=variant, cluster=("g", "t")))
+            result.wild_bootstrap("x1",
+                                  econ.WildBootstrap(reps=99, variant=variant, cluster=("g", "t")))
         with pytest.raises(ValueError, match=f"variant '{variant}'"):
-            result.wild_bootstrap("x1", econ.WildBootstrap(reps=99, variant=variant, cluster="h", bootstrap_cluster="g"))
+            result.wild_bootstrap("x1",
+                                  econ.WildBootstrap(reps=99, variant=variant, cluster="h",
+                                                     bootstrap_cluster="g"))
     with pytest.raises(KeyError, match=r"no coefficient.*x9"):
         result.wild_bootstrap("x9", econ.WildBootstrap(reps=99))
     with pytest.raises(KeyError, match="x9"):
@@ -341,7 +357,9 @@ def test_shipped_panel_subcluster_bootstrap_by_township(shipped: econ.Regression
                                                         ) -> None:
     # Two counties: CRVE by county, one weight per township (MacKinnon and Webb's subcluster
     # wild bootstrap).
-    test = shipped.wild_bootstrap(TRIPLE, econ.WildBootstrap(reps=REPS, cluster="county_id", bootstrap_cluster="township_id"))
+    test = shipped.wild_bootstrap(TRIPLE,
+                                  econ.WildBootstrap(reps=REPS, cluster="county_id",
+                                                     bootstrap_cluster="township_id"))
     assert test.cluster == ("county_id",) and test.bootstrap_cluster == ("township_id",)
     assert test.bootstrap_clusters == 31 and not test.enumerated
     county = shipped.with_cov(econ.Cluster("county_id"))
@@ -355,3 +373,43 @@ def test_worker_threads_change_no_bit(result: econ.RegressionResult) -> None:
     one = result.wild_bootstrap("x1", econ.WildBootstrap(threads=1, **options))
     assert_identical(one, result.wild_bootstrap("x1", econ.WildBootstrap(threads=2, **options)))
     assert_identical(one, result.wild_bootstrap("x1", econ.WildBootstrap(threads=5, **options)))
+
+
+# one cluster specification ------------------------------------------------------------------
+@pytest.mark.filterwarnings(FEW)
+@pytest.mark.parametrize("spec", [econ.CR2("g"), econ.CR3("g")], ids=["CR2", "CR3"])
+def test_cr2_and_cr3_fits_are_wild_bootstrapped_by_their_cluster(result, spec) -> None:
+    """The bootstrap statistic is the CR1 t of the same cluster variable (WCR11), so a CR2 or
+    CR3 fit gives the test of the CR1 fit, bit for bit."""
+    settings = econ.WildBootstrap(reps=999, seed=4)
+    other = result.with_cov(spec)
+    a, b = other.wild_bootstrap("x1", settings), result.wild_bootstrap("x1", settings)
+    assert a.cluster == ("g",) and a.statistic == b.statistic
+    assert (a.pvalues, a.ci) == (b.pvalues, b.ci)
+    assert a.statistic == pytest.approx(result.tstats["x1"], rel=1e-10)
+
+
+@pytest.mark.filterwarnings(FEW)
+def test_a_generator_seed_is_read_once_and_recorded() -> None:
+    fit = econ.feols("y ~ x1 + x2", make_data(), cov=econ.Cluster("g"))
+    settings = econ.WildBootstrap(reps=999, seed=np.random.default_rng(11))
+    assert isinstance(settings.seed, int)
+    first, second = fit.wild_bootstrap("x1", settings), fit.wild_bootstrap("x1", settings)
+    assert first.seed == settings.seed and first.pvalues == second.pvalues
+    replay = fit.wild_bootstrap("x1", econ.WildBootstrap(reps=999, seed=first.seed))
+    assert replay.pvalues == first.pvalues and replay.ci == first.ci
+
+
+@pytest.mark.filterwarnings(FEW)
+def test_fixed_effects_not_nested_keep_the_model_when_refitted_as_dummies() -> None:
+    """``y ~ x | year`` bootstrapped by firm: no fixed effect stays absorbed, so the refit
+    needs an intercept besides the year dummies; its observed t is then the fit's CR1 t."""
+    rng = np.random.default_rng(0)
+    df = pd.DataFrame({"g": np.repeat(np.arange(10), 20), "year": np.tile(np.arange(20), 10)})
+    df["x"] = rng.normal(size=200) + 0.1 * df["year"]
+    df["y"] = df["x"] + 3 * rng.normal(size=20)[df["year"]] + rng.normal(size=200)
+    fit = econ.feols("y ~ x | year", df, cov=econ.Cluster("g"))
+    test = fit.wild_bootstrap("x", econ.WildBootstrap(reps=999, seed=1))
+    assert test.dummies == ("year",)
+    assert test.statistic == pytest.approx(fit.tstats["x"], rel=1e-10)
+    assert test.std_error == pytest.approx(fit.std_errors["x"], rel=1e-10)

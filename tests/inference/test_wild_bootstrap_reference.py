@@ -75,7 +75,9 @@ def test_enumeration_matches_wildboottest(variant: str, restricted: bool, cluste
     reps = 2**clusters + 1
     t_ref, draws_ref, p_ref = run_wildboottest(df, variant, restricted, reps)
     result = econ.feols("y ~ x1 + x2", df, cov=econ.Cluster("g"))
-    test = result.wild_bootstrap("x1", econ.WildBootstrap(reps=reps, variant=variant, restricted=restricted, keep_draws=True))
+    test = result.wild_bootstrap("x1",
+                                 econ.WildBootstrap(reps=reps, variant=variant,
+                                                    restricted=restricted, keep_draws=True))
     assert test.enumerated and test.reps == len(draws_ref) == 2**clusters
     assert test.statistic == pytest.approx(t_ref, rel=1e-10)
     np.testing.assert_allclose(np.sort(test.draws), np.sort(draws_ref), rtol=0, atol=1e-10)
@@ -121,7 +123,9 @@ def test_enumeration_matches_pyfixest(formula: str) -> None:
     np.testing.assert_allclose(np.sort(test.draws), np.sort(draws_ref), rtol=0, atol=1e-10)
     assert test.pvalue == symmetric_pvalue(t_ref, draws_ref)
     assert abs(test.pvalue - p_ref) <= 2 / 2**clusters
-    default = econ.feols(formula, df, cov=econ.Cluster("g")).wild_bootstrap("x1", econ.WildBootstrap(reps=2000))
+    default = econ.feols(formula, df, cov=econ.Cluster("g")).wild_bootstrap("x1",
+                                                                            econ.WildBootstrap(
+                                                                                               reps=2000))
     assert default.pvalues == test.pvalues
 
 

@@ -96,24 +96,25 @@ def test_event_study_draws_estimates_intervals_band_and_reference(study):
     frame = study.to_frame()
     chart = event_study_plot(study, title="Gradient")
     data, ax = chart.data, chart.figure.axes[0]
-    assert data["period"].tolist() == frame["year"].tolist()
+    assert isinstance(study, econ.EventStudy)
+    assert data["period"].tolist() == frame["period"].tolist()
     np.testing.assert_array_equal(data["estimate"], frame["estimate"])
 
     line, = _by_gid(chart, "estimate")
-    np.testing.assert_array_equal(line.get_xdata(), frame["year"].to_numpy(dtype=float))
+    np.testing.assert_array_equal(line.get_xdata(), frame["period"].to_numpy(dtype=float))
     np.testing.assert_array_equal(line.get_ydata(), frame["estimate"])
     assert line.get_marker() == "o"
 
     # One error bar per year, from the pointwise lower to the upper bound.
     bars, = _by_gid(chart, "pointwise")
-    expected = np.stack([np.column_stack([frame["year"], frame["conf_low"]]),
-                         np.column_stack([frame["year"], frame["conf_high"]])], axis=1)
+    expected = np.stack([np.column_stack([frame["period"], frame["conf_low"]]),
+                         np.column_stack([frame["period"], frame["conf_high"]])], axis=1)
     np.testing.assert_allclose(_segments(bars), expected)
 
     # The band polygon passes through every uniform bound.
     band, = _by_gid(chart, "uniform")
     vertices = np.concatenate([p.vertices for p in band.get_paths()])
-    for year, low, high in frame[["year", "uniform_low", "uniform_high"]].itertuples(
+    for year, low, high in frame[["period", "band_low", "band_high"]].itertuples(
             index=False):
         for bound in (low, high):
             assert np.isclose(vertices, [year, bound]).all(axis=1).any(), (year, bound)
@@ -156,7 +157,7 @@ def test_callaway_santanna_dynamic_frame(panel):
                          time="year", cohort="demonstration_year",
                          control="not_yet_treated").aggregate("dynamic")
     tidy = result.tidy()
-    chart = event_study_plot(tidy, time="term", estimate="att",
+    chart = event_study_plot(tidy, time="term", estimate="estimate",
                              uniform=("band_low", "band_high"), reference=-1)
     dynamic = tidy[tidy["term"] != "overall"]
     # "e=-3" is drawn at -3; the "overall" row is no point of the path.
@@ -165,15 +166,15 @@ def test_callaway_santanna_dynamic_frame(panel):
     assert chart.figure.axes[0].get_xlabel() == "Period relative to treatment"
     assert "Reference period" in _legend(chart)
 
-    bare = event_study_plot(tidy, time="event_time", estimate="att", uniform=None)
+    bare = event_study_plot(tidy, time="event_time", estimate="estimate", uniform=None)
     assert not _by_gid(bare, "uniform") and not _by_gid(bare, "reference")
     assert bare.data["band_low"].isna().all()
     assert len(bare.data) == len(dynamic)
 
 
 def test_event_study_names_missing_columns(study):
-    with pytest.raises(ValueError, match=r"'band_low'.*not found; available: .*'uniform_low'"):
-        event_study_plot(study, uniform=("band_low", "band_high"))
+    with pytest.raises(ValueError, match=r"'uniform_low'.*not found; available: .*'band_low'"):
+        event_study_plot(study, uniform=("uniform_low", "uniform_high"))
     with pytest.raises(ValueError, match="'att'"):
         event_study_plot(study.to_frame(), estimate="att")
 
@@ -438,7 +439,8 @@ def test_bootstrap_plot_histogram_observed_and_critical_values(boot):
 
 
 def test_bootstrap_plot_joint_test_has_one_critical_value(regression):
-    joint = regression.wild_bootstrap(["x", "z"], econ.WildBootstrap(reps=99, seed=2, keep_draws=True))
+    joint = regression.wild_bootstrap(["x", "z"],
+                                      econ.WildBootstrap(reps=99, seed=2, keep_draws=True))
     chart = bootstrap_distribution_plot(joint)
     line, = _by_gid(chart, "critical")
     assert line.get_xdata()[0] == pytest.approx(np.quantile(joint.draws, 0.95))
@@ -505,7 +507,8 @@ def test_package_uses_the_object_oriented_api_only():
     for module in modules:
         imported = _imports(module)
         assert not any("pyplot" in name for name in imported), module.__name__
-        assert not any(name.startswith(("econ.models", "econ.study", "econ.replication", "econ.cli")) for name in imported)
+        upper = ("econ.models", "econ.study", "econ.replication", "econ.cli")
+        assert not any(name.startswith(upper) for name in imported)
 
 
 def test_figure_labels_stay_in_the_data_layer():

@@ -115,3 +115,54 @@ def test_rounding_below_zero_is_a_zero_standard_error():
         warnings.simplefilter("ignore", econ.FewClustersWarning)
         res = econ.feols("y ~ x + g", frame, cov=econ.Cluster("g"))
     assert np.isfinite(res.std_errors).all()
+
+
+# one path for options and results -----------------------------------------------------------
+def test_lincom_matches_statsmodels_t_test(data):
+    ours = econ.feols("invest ~ value + capital", data)
+    theirs = smf.ols("invest ~ value + capital", data).fit().t_test("value - capital = 0")
+    table = ours.lincom([[0.0, 1.0, -1.0]], ["value - capital"], level=0.9)
+    row = table.iloc[0]
+    assert row["term"] == "value - capital"
+    assert row["estimate"] == pytest.approx(float(theirs.effect[0]), rel=1e-8)
+    assert row["std_error"] == pytest.approx(float(theirs.sd[0, 0]), rel=1e-8)
+    assert row["p_value"] == pytest.approx(float(theirs.pvalue), rel=1e-8)
+    low, high = theirs.conf_int(alpha=0.1)[0]
+    assert (row["conf_low"], row["conf_high"]) == pytest.approx((low, high), rel=1e-8)
+    # Named weights: a DataFrame's columns are matched to the coefficients.
+    named = ours.lincom(pd.DataFrame({"capital": [-1.0], "value": [1.0]}, index=["diff"]))
+    assert named["estimate"].iloc[0] == pytest.approx(row["estimate"], rel=1e-12)
+    with pytest.raises(KeyError, match="x9"):
+        ours.lincom(pd.DataFrame({"x9": [1.0]}))
+
+
+def test_intervals_are_conf_low_and_conf_high_everywhere(result, reference):
+    ci = result.conf_int(0.9)
+    assert list(ci.columns) == ["conf_low", "conf_high"]
+    theirs = reference.conf_int(alpha=0.1).loc[["value", "capital"]]
+    # The same point estimates; statsmodels' interval uses its own small-sample factor and df,
+    # so compare the centres and check the tidy frame carries the same bounds.
+    np.testing.assert_allclose((ci["conf_low"] + ci["conf_high"]) / 2,
+                               (theirs[0] + theirs[1]) / 2, rtol=1e-8)
+    tidy = result.tidy(0.9).set_index("term")
+    pd.testing.assert_frame_equal(tidy[["conf_low", "conf_high"]], ci, check_names=False)
+
+
+def test_the_fit_carries_codes_and_the_parsed_formula_not_the_data(data):
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", econ.FewClustersWarning)
+        fit = econ.feols("invest ~ value + capital | year", data, cov=econ.Cluster("firm"))
+    assert not hasattr(fit.fit, "data")
+    assert fit.fit.formula.fixed_effects == ("year",)
+    grouping = fit.fit.clusters["firm"]
+    assert grouping.groups == data["firm"].nunique()
+    assert list(grouping.labels[grouping.codes]) == list(data["firm"].iloc[fit.fit.rows])
+
+
+def test_results_hold_numbers_and_do_not_compute_when_built(result):
+    """A result is built from a fit and a covariance computed before; constructing one again
+    from the same pieces recomputes nothing and changes nothing."""
+    again = econ.RegressionResult(result.fit, result.cov_spec, result.covariance,
+                                  result.simulated)
+    assert again.covariance is result.covariance
+    pd.testing.assert_series_equal(again.std_errors, result.std_errors)

@@ -10,10 +10,10 @@ import pytest
 import statsmodels.api as sm
 
 import econ
-from econ.study.gradient import gradient_event_study
-from econ.study.strong_alliance import strong_alliance
 from econ.estimation.linear import EstimationWarning
 from econ.inference.bootstrap.settings import WildBootstrap
+from econ.study.gradient import gradient_event_study
+from econ.study.strong_alliance import strong_alliance
 
 FEW = WildBootstrap(reps=499, seed=3)
 

@@ -9,7 +9,7 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
-from econ.data.schema import PANEL, pandas_dtype
+from econ.data.schema import PANEL, categorical_dtype
 from econ.data.simulate.calibration import Intercepts, probability
 from econ.data.simulate.dispatch import assign
 from econ.data.simulate.outcomes import consequences, draw_funds, structural_mean
@@ -21,7 +21,7 @@ def _code_width(n: int) -> int:
 
 
 def _category(name: str, codes: np.ndarray) -> pd.Categorical:
-    return pd.Categorical.from_codes(codes.ravel(), dtype=pandas_dtype(PANEL[name]))
+    return pd.Categorical.from_codes(codes.ravel(), dtype=categorical_dtype(PANEL[name]))
 
 
 def _nullable_int(values: np.ndarray, missing: np.ndarray) -> pd.api.extensions.ExtensionArray:

@@ -17,7 +17,7 @@ import pandas as pd
 from scipy.special import logit, ndtr
 
 from econ.data.dataset import Dataset
-from econ.data.schema import DIFFICULTIES, SURVEY, pandas_dtype
+from econ.data.schema import DIFFICULTIES, SURVEY, categorical_dtype
 from econ.data.simulate.panel import canonical, label_for, simulated_dataset
 
 SURVEY_LEVELS = ("county", "municipal", "provincial", "central")
@@ -137,7 +137,8 @@ class SimulatedSurvey:
 def design_matrix(level: pd.Series, unit_type: pd.Series,
                   tenure_months: pd.Series) -> pd.DataFrame:
     """The latent model's regressors, named as in ``SurveyTruth.coefficients``."""
-    columns = {name: (level == name).to_numpy(dtype=float) for name in SURVEY_LEVELS[1:]}
+    columns: dict[str, np.ndarray] = {name: (level == name).to_numpy(dtype=float)
+                                      for name in SURVEY_LEVELS[1:]}
     columns["state_enterprise"] = (unit_type == "state_enterprise").to_numpy(dtype=float)
     columns["tenure_years"] = tenure_months.to_numpy(dtype=float) / 12.0
     return pd.DataFrame(columns, index=level.index)
@@ -170,8 +171,10 @@ def build_survey(params: SurveyParams, n: int, *, entropy: int) -> SimulatedSurv
 
     frame = pd.DataFrame({
         "respondent_id": pd.array([f"R{i + 1:04d}" for i in range(n)], dtype="str"),
-        "unit_level": pd.Categorical.from_codes(level, dtype=pandas_dtype(SURVEY["unit_level"])),
-        "unit_type": pd.Categorical.from_codes(kind, dtype=pandas_dtype(SURVEY["unit_type"])),
+        "unit_level": pd.Categorical.from_codes(level,
+                                                dtype=categorical_dtype(SURVEY["unit_level"])),
+        "unit_type": pd.Categorical.from_codes(kind,
+                                               dtype=categorical_dtype(SURVEY["unit_type"])),
         "village_id": pd.array(village, dtype="str"),
         "tenure_months": pd.array(tenure, dtype="Int64"),
     })

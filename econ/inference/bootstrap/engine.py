@@ -225,6 +225,7 @@ def variance(terms: list[tuple[float, np.ndarray]]) -> np.ndarray:
         for h in range(z.shape[0]):  # in order: numpy's own reduction may not be
             acc += z[h, :, None, :] * z[h, None, :, :]
         total = w * acc if total is None else total + w * acc
+    assert total is not None, "variance needs at least one term"
     return total
 
 

@@ -149,7 +149,9 @@ def _cross_products(fit: LinearFit, boot_names: tuple[str, ...], boot: np.ndarra
     key = ("products", boot_names, dimension)
     if key not in cache:
         cache[key] = CrossProducts.build(fit.X, fit.y, codes, boot, G)
-    return cache[key]
+    products = cache[key]
+    assert isinstance(products, CrossProducts)
+    return products
 
 
 def crve_clusters(spec: CovarianceSpec, settings: WildBootstrap) -> tuple[str, ...]:

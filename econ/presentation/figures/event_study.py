@@ -134,8 +134,7 @@ def event_study_plot(
     uniform
         Lower and upper column of the simultaneous band (shaded), or ``None``. ``"auto"``
         takes ``("band_low", "band_high")`` of a canonical frame and
-        ``("uniform_low", "uniform_high")`` of any other. For a Callaway-Sant'Anna dynamic
-        aggregation pass ``time="term", estimate="att", uniform=("band_low", "band_high")``.
+        ``("uniform_low", "uniform_high")`` of any other.
     level
         Coverage named in the legend (default: ``path.level``, else 0.95).
     title, xlabel, ylabel

@@ -6,7 +6,7 @@ import math
 import threading
 from collections.abc import Iterator, Mapping, Sequence
 from contextlib import contextmanager
-from typing import Any, Literal
+from typing import TYPE_CHECKING, Any, Literal, cast
 
 import matplotlib as mpl
 from matplotlib.axes import Axes
@@ -15,6 +15,9 @@ from matplotlib.figure import Figure
 from matplotlib.rcsetup import cycler
 
 from econ.data.dataset import SIMULATED_LABEL
+
+if TYPE_CHECKING:
+    from matplotlib.typing import RcKeyType
 
 Width = Literal["single", "double"] | float
 
@@ -101,7 +104,8 @@ def styled(style: Mapping[str, Any]) -> Iterator[None]:
     None
         Inside the block the style is in force and :data:`LOCK` is held.
     """
-    with LOCK, mpl.rc_context(dict(style)):
+    # The keys are rcParams names (matplotlib validates them); the stubs want their Literal.
+    with LOCK, mpl.rc_context(cast("dict[RcKeyType, Any]", dict(style))):
         yield
 
 
