@@ -19,6 +19,7 @@ import pandas as pd
 from econ.data.derive import derive
 from econ.data.io import read_panel, read_survey, write_panel
 from econ.data.problems import ValidationError
+from econ.data.seeds import DEFAULT_SEED
 from econ.data.simulate import PRESETS, simulate
 from econ.inference.bootstrap.settings import WildBootstrap
 from econ.inference.covariance import HC1, IID, Cluster, ClusterSpec, CovarianceSpec
@@ -89,7 +90,7 @@ def _parser() -> argparse.ArgumentParser:
                      help="wild cluster bootstrap p-value and CI for these coefficients "
                           "(needs --cluster)")
     fit.add_argument("--reps", type=int, default=9999, help="bootstrap replications (9999)")
-    fit.add_argument("--seed", type=int, default=20240501, help="bootstrap seed")
+    fit.add_argument("--seed", type=int, default=DEFAULT_SEED, help="bootstrap seed")
     fit.add_argument("--format", choices=("text", "latex", "markdown", "html"), default="text",
                      help="text: full summary; others: a regression table to paste into a paper")
     fit.add_argument("--language", choices=("en", "zh"), default="en",
@@ -122,7 +123,7 @@ def _parser() -> argparse.ArgumentParser:
     make.add_argument("output", type=Path,
                       help="target file (.parquet, .csv, .xlsx, .dta) or, for national, folder")
     make.add_argument("--config", choices=sorted(PRESETS), default="wp")
-    make.add_argument("--seed", type=int, default=20240501)
+    make.add_argument("--seed", type=int, default=DEFAULT_SEED)
     make.add_argument("--survey", action="store_true",
                       help="write the cadre survey instead of the panel")
     make.add_argument("--respondents", type=int, default=124, help="survey size (default 124)")

@@ -28,3 +28,8 @@ def test_imports_flow_one_way():
         pytest.fail("import-linter is not installed: pip install -e '.[test]'")
     result = _run(executable, "--no-cache")
     assert result.returncode == 0, result.stdout + result.stderr
+
+
+def test_types_check():
+    result = _run(sys.executable, "-m", "mypy")
+    assert result.returncode == 0, result.stdout + result.stderr

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import io
 import json
-from collections.abc import Mapping
+from collections.abc import Hashable, Mapping
 from pathlib import Path
 from typing import Literal
 
@@ -243,7 +243,7 @@ def write_panel(
 def _stata_frame(frame: pd.DataFrame) -> pd.DataFrame:
     # Stata has no nullable boolean or integer types and no missing strings: booleans become
     # 0/1 with '.', nullable integers become doubles with '.', missing strings become "".
-    out = {}
+    out: dict[Hashable, pd.Series] = {}
     for name, column in frame.items():
         if isinstance(column.dtype, pd.CategoricalDtype):
             out[name] = column.astype(object).fillna("").astype(str)

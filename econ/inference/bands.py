@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from econ.inference.resampling import DEFAULT_SEED, Seed, entropy
+from econ.data.seeds import DEFAULT_SEED, Seed, entropy
 
 #: Normal draws of the sup-t simulation.
 SUP_T_DRAWS = 100_000

@@ -20,7 +20,8 @@ from dataclasses import dataclass
 import numpy as np
 import pandas as pd
 
-from econ.inference.resampling import CLUSTER_REPS, Seed, entropy, multiplicities
+from econ.data.seeds import Seed, entropy
+from econ.inference.resampling import CLUSTER_REPS, multiplicities
 
 
 def observation_weights(counts: np.ndarray, codes: np.ndarray) -> np.ndarray:

@@ -21,15 +21,8 @@ from dataclasses import dataclass, field
 import numpy as np
 from scipy import stats
 
-from econ.inference.resampling import (
-    DEFAULT_SEED,
-    MULTIPLIER_REPS,
-    Distribution,
-    Seed,
-    check_distribution,
-    entropy,
-    stream,
-)
+from econ.data.seeds import DEFAULT_SEED, Seed, entropy
+from econ.inference.resampling import MULTIPLIER_REPS, Distribution, check_distribution, stream
 
 # Standard errors at or below this are treated as degenerate (R's did uses the same cut).
 DEGENERATE = np.sqrt(np.finfo(float).eps) * 10

@@ -2,8 +2,8 @@
 
 The stream
 ----------
-A seed is turned into an integer *entropy* ``e`` (:func:`entropy`). Draws come in fixed blocks
-of replicates; block ``j`` has its own generator
+A seed is turned into an integer *entropy* ``e`` (:func:`~econ.data.seeds.entropy`). Draws
+come in fixed blocks of replicates; block ``j`` has its own generator
 ``PCG64(SeedSequence(e, spawn_key=(j,)))`` (:func:`block_generator`). Any range of replicates
 is read from whole or partial blocks, so the draws of replicate ``b`` depend only on ``e`` and
 ``b``: results are the same bit for bit whatever the chunk size or the order chunks are read
@@ -22,15 +22,16 @@ seed gives the draws it gave then.
 
 Seeds
 -----
-:data:`Seed` is an ``int`` (non-negative) or a :class:`numpy.random.Generator`. A generator is
-read once, 64 random bits taken as the entropy, so the draws are reproducible given its state
-and it advances by that one draw. Engines resolve a seed once per call and report the entropy
-as their seed: passing that ``int`` back reproduces the draws.
+:data:`~econ.data.seeds.Seed` is an ``int`` (non-negative) or a
+:class:`numpy.random.Generator`. A generator is read once, 64 random bits taken as the
+entropy, so the draws are reproducible given its state and it advances by that one draw.
+Engines resolve a seed once per call and report the entropy as their seed: passing that
+``int`` back reproduces the draws.
 
 Defaults
 --------
-:data:`DEFAULT_SEED` is every engine's default seed. Replications differ by engine because
-the cost of a replicate and the precision needed differ:
+:data:`~econ.data.seeds.DEFAULT_SEED` is every engine's default seed (and the simulation's).
+Replications differ by engine because the cost of a replicate and the precision needed differ:
 
 - :data:`DEFAULT_REPS` (9999), the wild cluster bootstrap: a replicate costs ``O(G)`` once the
   regression is precomputed, and its p-values near 0.05 or 0.01 and the test-inverted interval
@@ -56,11 +57,11 @@ from typing import Literal, get_args
 
 import numpy as np
 
-Seed = int | np.random.Generator
+from econ.data.seeds import Seed, entropy
+
 Distribution = Literal["rademacher", "webb", "mammen", "normal"]
 DISTRIBUTIONS: tuple[str, ...] = get_args(Distribution)
 
-DEFAULT_SEED = 20240501
 DEFAULT_REPS = 9999
 MULTIPLIER_REPS = 999
 CLUSTER_REPS = 999
@@ -73,35 +74,6 @@ _WEBB = np.array([-np.sqrt(1.5), -1.0, -np.sqrt(0.5), np.sqrt(0.5), 1.0, np.sqrt
 _SQRT5 = np.sqrt(5.0)
 _MAMMEN = np.array([-(_SQRT5 - 1) / 2, (_SQRT5 + 1) / 2])
 _MAMMEN_P = (_SQRT5 + 1) / (2 * _SQRT5)
-
-
-def entropy(seed: Seed) -> int:
-    """The stream's entropy: an ``int`` seed itself, or 64 bits drawn once from a generator.
-
-    Parameters
-    ----------
-    seed
-        A non-negative ``int`` or a :class:`numpy.random.Generator` (advanced by one draw).
-
-    Returns
-    -------
-    int
-        The entropy; as a seed it gives the same draws again.
-
-    Raises
-    ------
-    TypeError
-        If ``seed`` is neither an integer nor a generator (booleans included).
-    ValueError
-        If ``seed`` is a negative integer.
-    """
-    if isinstance(seed, np.random.Generator):
-        return int(seed.integers(0, 2**64, dtype=np.uint64))
-    if isinstance(seed, bool) or not isinstance(seed, int | np.integer):
-        raise TypeError(f"seed must be an int or a numpy Generator, got {type(seed).__name__}")
-    if seed < 0:
-        raise ValueError(f"seed must be non-negative, got {seed}")
-    return int(seed)
 
 
 def block_generator(seed: int, block: int) -> np.random.Generator:
@@ -154,7 +126,7 @@ class WeightStream:
 
     With ``enumerate=True`` (Rademacher only) the replications are the ``2^G`` sign patterns,
     in binary order (pattern ``b`` has ``v_g = +1`` where bit ``g`` of ``b`` is 0), the first
-    being all ``+1``. ``seed`` is the stream's entropy (see :func:`entropy`).
+    being all ``+1``. ``seed`` is the stream's entropy (see :func:`~econ.data.seeds.entropy`).
     """
 
     distribution: Distribution
@@ -192,7 +164,7 @@ def stream(distribution: Distribution, clusters: int, reps: int, seed: Seed) -> 
         Replications; with Rademacher weights and ``2^G <= reps`` the stream enumerates the
         ``2^G`` patterns instead.
     seed
-        Seed of the stream (resolved once, see :func:`entropy`).
+        Seed of the stream (resolved once, see :func:`~econ.data.seeds.entropy`).
 
     Returns
     -------
@@ -226,7 +198,7 @@ def multiplicities(clusters: int, seed: int, start: int, stop: int) -> np.ndarra
         Number of clusters ``G``; each replicate draws ``G`` of them with replacement.
     seed
         The stream's entropy. A range is one read of the stream, so a generator must be
-        resolved once with :func:`entropy` before reading several ranges.
+        resolved once with :func:`~econ.data.seeds.entropy` before reading several ranges.
     start, stop
         Replicates to return.
 
@@ -252,7 +224,7 @@ def resampled_rows(rows: int, seed: int, replicate: int) -> Iterator[np.ndarray]
     rows
         Number of rows ``n``; each resample has ``n`` indices in ``0 .. n - 1``.
     seed
-        The stream's entropy (resolve a generator once with :func:`entropy`).
+        The stream's entropy (resolve a generator once with :func:`~econ.data.seeds.entropy`).
     replicate
         The replicate ``b`` (its block).
 

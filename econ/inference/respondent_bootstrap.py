@@ -15,8 +15,9 @@ from itertools import islice
 import numpy as np
 import pandas as pd
 
+from econ.data.seeds import Seed, entropy
 from econ.estimation.survey import OrderedFit, level_effects, newton_ordered
-from econ.inference.resampling import Seed, entropy, resampled_rows
+from econ.inference.resampling import resampled_rows
 
 
 @dataclass(frozen=True)

@@ -15,6 +15,8 @@ from dataclasses import dataclass, field
 from functools import cached_property
 from typing import Literal
 
+import pandas as pd
+
 from econ.data.dataset import SIMULATED_LABEL
 from econ.data.labels import Language, check_language, term_label, variable_label
 from econ.presentation.event_study_column import Coefficients, EventStudyColumn
@@ -317,6 +319,7 @@ def _beneath(result: Coefficients, term: str, beneath: str, level: float,
         return f"({_pvalue(float(result.pvalues[term]), digits)})"
     if beneath == "ci":
         bounds = result.conf_int(level).loc[term]
+        assert isinstance(bounds, pd.Series)  # one row: coefficient names are unique
         return _interval((bounds["conf_low"], bounds["conf_high"]), digits)
     return ""
 

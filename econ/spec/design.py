@@ -209,7 +209,7 @@ def _factor_columns(factor: Factor, sample: pd.DataFrame) -> list[tuple[str, np.
         kept = [v for v in levels if v not in factor.refs]
         by = (None if factor.by is None
               else sample[factor.by].to_numpy(dtype=np.float64, na_value=np.nan))
-        values = series.to_numpy(dtype=object, na_value=None)
+        values = _objects(series)
         out = []
         for level in kept:
             dummy = (values == level).astype(np.float64)
@@ -221,10 +221,15 @@ def _factor_columns(factor: Factor, sample: pd.DataFrame) -> list[tuple[str, np.
     if unknown:
         raise FormulaError(f"ref={unknown} not among the values of {factor.column!r}: "
                            f"{levels[:20]}")
-    values = series.to_numpy(dtype=object, na_value=None)
+    values = _objects(series)
     prefix = f"C({factor.column})" if factor.kind == "C" else factor.column
     return [(f"{prefix}[{level}]", (values == level).astype(np.float64))
             for level in levels if level not in refs]
+
+
+def _objects(series: pd.Series) -> np.ndarray:
+    """The values as objects, missing ones as ``None`` (so comparing them gives ``False``)."""
+    return series.to_numpy(object, na_value=None)  # type: ignore[call-overload]  # stubs lack None
 
 
 def _levels(series: pd.Series) -> list[object]:

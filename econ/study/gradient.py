@@ -9,10 +9,10 @@ import numpy as np
 
 from econ.data.dataset import Dataset
 from econ.data.derive import POST_YEAR
+from econ.data.seeds import DEFAULT_SEED, Seed
 from econ.inference.bands import SUP_T_DRAWS, sup_t_critical_value
 from econ.inference.bootstrap.settings import WildBootstrap
 from econ.inference.linear_combinations import critical_value
-from econ.inference.resampling import DEFAULT_SEED, Seed
 from econ.results.event_study import EventStudy, event_study_path
 from econ.study.variables import (
     CONTROLS,

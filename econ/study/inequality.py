@@ -15,9 +15,10 @@ import numpy as np
 
 from econ.data.dataset import Dataset
 from econ.data.derive import PERIODS, ensure_derived
-from econ.estimation.inequality import MEASURE_NAMES, measures, theil_decomposition
+from econ.data.seeds import DEFAULT_SEED, Seed
+from econ.estimation.inequality import MEASURE_NAMES, TheilKind, measures, theil_decomposition
 from econ.inference.cluster_bootstrap import cluster_bootstrap
-from econ.inference.resampling import CLUSTER_REPS, DEFAULT_SEED, Seed
+from econ.inference.resampling import CLUSTER_REPS
 from econ.results.inequality import InequalityResult, tidy_table
 
 UNASSIGNED = "unassisted"
@@ -88,7 +89,7 @@ def inequality(
     period_of = data.groupby(data["year"].astype("int64"))["period"].first()
     with_l = bool(np.all(y > 0))
     names = [m for m in MEASURE_NAMES if with_l or m != "theil_l"]
-    kinds = ("T", "L") if with_l else ("T",)
+    kinds: tuple[TheilKind, ...] = ("T", "L") if with_l else ("T",)
     names += [f"between_share_{k}[{g}]" for g in groups for k in kinds]
     labels = {g: data[g].astype(object).where(data[g].notna(), UNASSIGNED).astype(str)
               .to_numpy() for g in groups}
@@ -99,7 +100,12 @@ def inequality(
         for mask in masks:
             w, v = weights[:, mask], y[mask]
             found = measures(v, w, theil_l_required=False).as_dict()
-            cols = [found[m] for m in MEASURE_NAMES if with_l or m != "theil_l"]
+            cols: list[float | np.ndarray] = []
+            for m in MEASURE_NAMES:
+                if with_l or m != "theil_l":
+                    found_m = found[m]
+                    assert found_m is not None  # theil_l is None only if some value is not > 0
+                    cols.append(found_m)
             for g in groups:
                 cols += [theil_decomposition(v, labels[g][mask], kind=k, weights=w,
                                              allow_singletons=True).between_share

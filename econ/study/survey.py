@@ -20,9 +20,10 @@ import pandas as pd
 from econ.data.dataset import Dataset
 from econ.data.io import read_survey
 from econ.data.schema import DIFFICULTIES, SURVEY
+from econ.data.seeds import DEFAULT_SEED, Seed, entropy
 from econ.estimation.survey import cronbach_alpha, fit_item, level_descriptives
 from econ.inference.multiple_testing import bootstrap_pvalues, holm, romano_wolf
-from econ.inference.resampling import DEFAULT_SEED, RESPONDENT_REPS, Seed, entropy
+from econ.inference.resampling import RESPONDENT_REPS
 from econ.inference.respondent_bootstrap import bootstrap
 from econ.results.survey import OrderedModels
 

@@ -20,7 +20,7 @@ design and names the choice in the formula:
 from __future__ import annotations
 
 from collections.abc import Sequence
-from typing import Literal
+from typing import Literal, cast
 
 import numpy as np
 import pandas as pd
@@ -53,7 +53,7 @@ def working_table(panel: Dataset, *, outcome: str, transform: Transform, unit_ra
     if transform == "log1p":
         if (values < 0).any():
             raise ValueError(f"log1p needs {outcome!r} >= 0; pass transform='none'")
-        values = np.log1p(values)
+        values = cast(pd.Series, np.log1p(values))  # a ufunc of a Series is a Series
     elif transform != "none":
         raise ValueError("transform must be 'log1p' or 'none'")
     data["y"] = values

@@ -7,8 +7,9 @@ import dataclasses
 import numpy as np
 import pytest
 
+from econ.data.seeds import DEFAULT_SEED
 from econ.inference.multiplier import InfluenceInference, Multiplier, multiplier_bootstrap
-from econ.inference.resampling import DEFAULT_SEED, MULTIPLIER_REPS
+from econ.inference.resampling import MULTIPLIER_REPS
 
 RNG = np.random.default_rng(0)
 INFLUENCE = RNG.normal(size=(120, 3))

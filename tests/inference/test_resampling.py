@@ -10,12 +10,12 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
+from econ.data.seeds import entropy
 from econ.inference.resampling import (
     CLUSTER_BLOCK,
     DISTRIBUTIONS,
     WILD_BLOCK,
     check_distribution,
-    entropy,
     multiplicities,
     resampled_rows,
     stream,

@@ -6,6 +6,7 @@ disk in bounded chunks. The model, its parameters and the true estimands are doc
 ``data/CODEBOOK.md`` and in :mod:`econ.data.simulate.params`.
 """
 
+from econ.data.seeds import DEFAULT_SEED
 from econ.data.simulate.panel import SimulatedPanel
 from econ.data.simulate.params import (
     PRESETS,
@@ -17,7 +18,6 @@ from econ.data.simulate.params import (
     Structure,
     Villages,
 )
-from econ.data.simulate.seeds import DEFAULT_SEED
 from econ.data.simulate.simulator import Simulator, simulate
 from econ.data.simulate.survey import ItemModel, SimulatedSurvey, SurveyParams, SurveyTruth
 from econ.data.simulate.truth import PanelTruth

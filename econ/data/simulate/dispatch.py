@@ -137,7 +137,7 @@ def assign(rng: np.random.Generator, params: SimulationParams, intercepts: Inter
             chosen = (demonstration == 0) & (rng.random(n) < expit(z))
             demonstration = np.where(chosen, year, demonstration)
         by_year.append(units)
-    stack = [np.column_stack([getattr(u, name) for u in by_year])
-             for name in ("level", "strength", "kind", "size")]
-    return Assignment(*stack, demonstration_year=demonstration, team_pre=team_pre,
-                      newly_posted=newly_posted)
+    level, strength, kind, size = (np.column_stack([getattr(u, name) for u in by_year])
+                                   for name in ("level", "strength", "kind", "size"))
+    return Assignment(level, strength, kind, size, demonstration_year=demonstration,
+                      team_pre=team_pre, newly_posted=newly_posted)

@@ -112,6 +112,7 @@ def consequences(rng: np.random.Generator, params: SimulationParams, funds: np.n
     """Projects, infrastructure, collective income, income per capita, industry and relapse."""
     o, d = params.outcomes, params.dispatch
     years = np.asarray(params.structure.years)
+    n: int  # typed: numpy types standard_normal(n) as an array only for an int n
     n, n_years = funds.shape
     e = endowment[:, None]
     post = years >= d.reform_year

@@ -5,10 +5,10 @@ from __future__ import annotations
 from collections.abc import Callable, Mapping
 from pathlib import Path
 
+from econ.data.seeds import DEFAULT_SEED, Seed, entropy
 from econ.data.simulate import partitions
 from econ.data.simulate.panel import SimulatedPanel, build_panel
 from econ.data.simulate.params import PRESETS, SimulationParams
-from econ.data.simulate.seeds import DEFAULT_SEED, Seed, root_entropy
 from econ.data.simulate.survey import SimulatedSurvey, SurveyParams, build_survey
 
 
@@ -46,14 +46,14 @@ class Simulator:
             ``data`` (canonical panel), ``truth``, ``params``, ``config``, ``seed``, ``label``.
         """
         return build_panel(self._params(config, params), config=config,
-                           entropy=root_entropy(seed))
+                           entropy=entropy(seed))
 
     def cadre_survey(self, n: int = 124, *, seed: Seed = DEFAULT_SEED,
                      params: SurveyParams | None = None) -> SimulatedSurvey:
         """Simulate ``n`` resident cadres' answers on the four difficulties (Likert 1-5)."""
         if n < 1:
             raise ValueError("n must be at least 1")
-        return build_survey(params or SurveyParams(), n, entropy=root_entropy(seed))
+        return build_survey(params or SurveyParams(), n, entropy=entropy(seed))
 
     def write_partitions(self, path: str | Path, config: str = "national", *,
                          seed: Seed = DEFAULT_SEED, params: SimulationParams | None = None,
@@ -68,7 +68,7 @@ class Simulator:
         written, in order. ``progress(done, counties)`` is called after each county.
         """
         return partitions.write_partitions(self._params(config, params), path,
-                                           entropy=root_entropy(seed),
+                                           entropy=entropy(seed),
                                            villages_per_chunk=villages_per_chunk,
                                            progress=progress)
 

@@ -6,14 +6,8 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field
 from typing import Literal
 
-from econ.inference.resampling import (
-    DEFAULT_REPS,
-    DEFAULT_SEED,
-    Distribution,
-    Seed,
-    check_distribution,
-    entropy,
-)
+from econ.data.seeds import DEFAULT_SEED, Seed, entropy
+from econ.inference.resampling import DEFAULT_REPS, Distribution, check_distribution
 
 Variant = Literal["11", "13", "31", "33"]
 VARIANTS: tuple[Variant, ...] = ("11", "13", "31", "33")

@@ -7,6 +7,7 @@ from typing import Any
 
 import numpy as np
 import pandas as pd
+from matplotlib.container import BarContainer
 
 from econ.data.figure_labels import BOOTSTRAP
 from econ.presentation.figures.arguments import coverage_percent
@@ -97,6 +98,7 @@ def bootstrap_distribution_plot(
         _, _, bars = ax.hist(finite, bins=int(bins), density=True, color="0.72",
                              edgecolor="white", linewidth=0.3, zorder=1,
                              label=f"{text['draws_' + kind]} ({test.method}, B = {reps:,})")
+        assert isinstance(bars, BarContainer)  # one data set drawn as bars
         for bar in bars:
             bar.set_gid("histogram")
         ax.axvline(statistic, color=COLORS[1], linewidth=1.2, zorder=3,

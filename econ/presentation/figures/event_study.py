@@ -9,6 +9,7 @@ from typing import Any, Literal
 import numpy as np
 import pandas as pd
 from matplotlib import ticker
+from matplotlib.artist import Artist
 
 from econ.data.figure_labels import EVENT_STUDY
 from econ.presentation.figures.arguments import (
@@ -216,7 +217,7 @@ def event_study_plot(
     color = COLORS[0]
     with styled(style):
         figure, ax = new_figure(width, height, 0.8, 0.45)
-        handles = []
+        handles: list[Artist] = []
         line, = ax.plot(x, data["estimate"], color=color, marker="o", zorder=4,
                         label=text["estimate"], gid="estimate")
         handles.append(line)
