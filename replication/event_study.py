@@ -24,7 +24,7 @@ def main(*, panel: econ.Dataset, output: Path, reps: int = REPS) -> list[Path]:
               f"{study.band_critical_value:.3f}; pre-trend wild bootstrap Wald p = "
               f"{pretrend.pvalue:.4g} (B = {pretrend.reps}, seed {SEED})."]
     written = econ.Table.from_frame(
-        study.to_frame(), digits=4, labels=("year",),
+        study.to_frame().rename(columns={"period": "year"}), digits=4, labels=("year",),
         title="Figure 1 data. Level x endowment gradient by year (event study)", notes=notes,
     ).write(output / "figure1_event_study_data")
     chart = econ.event_study_plot(

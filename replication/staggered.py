@@ -47,7 +47,7 @@ def main(*, panel: econ.Dataset, output: Path, reps: int = REPS) -> list[Path]:
                f"{held.estimate:.4f}, wild bootstrap 95% CI [{low:.4f}, {high:.4f}]."],
     ).write(output / "table7_designation_att")
     chart = econ.event_study_plot(
-        by_event_time.event_study(),
+        by_event_time.event_study(), simulated=panel.simulated,
         title="Figure 5. ATT of designation by years since designation (Callaway-Sant'Anna)")
     written += chart.save(output / "figure5_designation_event_study")
     bacon = econ.bacon_decomposition(data, outcome="y", unit="village_id", time="year",

@@ -86,7 +86,7 @@ class Multiplier:
 
     def inference(self, alpha: float = 0.05) -> InfluenceInference:
         """These settings as the bootstrap of :class:`InfluenceInference` at level ``alpha``."""
-        return InfluenceInference(bootstrap=True, reps=self.reps, weights=self.distribution,
+        return InfluenceInference(bootstrap=True, reps=self.reps, distribution=self.distribution,
                                   seed=self.seed, alpha=alpha, chunk_size=self.chunk_size)
 
 
@@ -234,14 +234,14 @@ class InfluenceInference:
 
     ``bootstrap=False`` gives analytic standard errors and no uniform band (its critical value
     is NaN); otherwise the multiplier bootstrap gives both, with weights of distribution
-    ``weights`` (see :class:`Multiplier`, whose :meth:`Multiplier.inference` builds this). A
+    ``distribution`` (see :class:`Multiplier`, whose :meth:`Multiplier.inference` builds this). A
     generator ``seed`` is read once, at construction, so that :meth:`basis` and
     :meth:`compute` draw the same weights.
     """
 
     bootstrap: bool = True
     reps: int = MULTIPLIER_REPS
-    weights: Distribution = "rademacher"
+    distribution: Distribution = "rademacher"
     seed: Seed = DEFAULT_SEED
     alpha: float = 0.05
     chunk_size: int = 1024
@@ -252,7 +252,7 @@ class InfluenceInference:
         if self.bootstrap and self.reps < 1:
             raise ValueError(f"reps must be at least 1, got {self.reps}")
         if self.bootstrap:
-            check_distribution(self.weights)
+            check_distribution(self.distribution)
         object.__setattr__(self, "seed", entropy(self.seed))
 
     def basis(self, basis: np.ndarray, cluster: np.ndarray | None) -> DrawBasis | None:
@@ -260,7 +260,7 @@ class InfluenceInference:
         if not self.bootstrap:
             return None
         out = multiplier_bootstrap(basis, cluster=cluster, reps=self.reps,
-                                   distribution=self.weights, seed=self.seed,
+                                   distribution=self.distribution, seed=self.seed,
                                    alpha=self.alpha, chunk_size=self.chunk_size)
         return DrawBasis(basis, out.draws)
 
@@ -278,13 +278,13 @@ class InfluenceInference:
         draws = None if basis is None else basis.draws_for(influence)
         if draws is None:
             boot = multiplier_bootstrap(influence, cluster=cluster, reps=self.reps,
-                                        distribution=self.weights, seed=self.seed,
+                                        distribution=self.distribution, seed=self.seed,
                                         alpha=self.alpha, band=band,
                                         chunk_size=self.chunk_size)
         else:
             assert isinstance(self.seed, int)  # __post_init__ replaced a generator by its entropy
-            boot = summarise(draws, alpha=self.alpha, band=band, distribution=self.weights,
+            boot = summarise(draws, alpha=self.alpha, band=band, distribution=self.distribution,
                              seed=self.seed, clusters=n_clusters)
         return Uncertainty(boot.std_errors, pointwise, boot.critical_value,
-                           f"multiplier bootstrap ({self.weights}, {boot.reps} draws, seed "
+                           f"multiplier bootstrap ({self.distribution}, {boot.reps} draws, seed "
                            f"{self.seed}), {n_clusters} clusters")

@@ -45,7 +45,7 @@ def test_inference_bootstraps_with_these_settings():
     settings = Multiplier(reps=400, distribution="webb", seed=np.random.default_rng(9),
                           chunk_size=7)
     inference = settings.inference(alpha=0.1)
-    assert inference == InfluenceInference(bootstrap=True, reps=400, weights="webb",
+    assert inference == InfluenceInference(bootstrap=True, reps=400, distribution="webb",
                                            seed=settings.seed, alpha=0.1, chunk_size=7)
     direct = multiplier_bootstrap(INFLUENCE, cluster=CLUSTER, reps=400, distribution="webb",
                                   seed=settings.seed, alpha=0.1)
@@ -62,4 +62,4 @@ def test_influence_inference_reads_a_generator_once():
     second = inference.compute(INFLUENCE, None)
     np.testing.assert_array_equal(first.std_errors, second.std_errors)
     with pytest.raises(ValueError, match="unknown weights"):
-        InfluenceInference(weights="gaussian")  # type: ignore[arg-type]
+        InfluenceInference(distribution="gaussian")  # type: ignore[arg-type]
