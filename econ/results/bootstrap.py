@@ -27,7 +27,12 @@ class WildBootstrapTest(SummaryDisplay):
         Confidence interval by test inversion (restricted) or studentized (unrestricted) and its
         level; ``None`` for joint tests.
     reps, enumerated
-        Replications used and whether they are all ``2^G`` Rademacher patterns.
+        Replications used and whether they are all ``2^G`` Rademacher patterns (then ``reps``
+        is the number of distinct patterns).
+    pvalue_rule, smallest_pvalue
+        How ties with the observed statistic were counted (``"inclusive"`` or ``"strict"``) and
+        the smallest p-value the test can give (``2 / 2^G`` under enumeration with the
+        inclusive rule: with two clusters no test at 5% can reject).
     draws
         The bootstrap statistics when requested with ``keep_draws=True``.
     """
@@ -48,6 +53,8 @@ class WildBootstrapTest(SummaryDisplay):
     bootstrap_cluster: tuple[str, ...]
     bootstrap_clusters: int
     seed: int
+    pvalue_rule: str = "inclusive"
+    smallest_pvalue: float = 0.0
     dummies: tuple[str, ...] = ()
     draws: np.ndarray | None = None
 
@@ -77,6 +84,8 @@ class WildBootstrapTest(SummaryDisplay):
                               f"{self.bootstrap_clusters} clusters)"),
                  ("Replications", f"{self.reps:,}" + (" (all 2^G patterns)"
                                                       if self.enumerated else "")),
+                 ("p-value rule", f"{self.pvalue_rule}; smallest attainable p "
+                                  f"{self.smallest_pvalue:.4g}"),
                  ("Seed", str(self.seed))]
         if self.dummies:
             facts.append(("Fixed effects as dummies", ", ".join(self.dummies)))

@@ -4,10 +4,14 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 
+import numpy as np
+import pandas as pd
+
 from econ.data.dataset import Dataset
 from econ.data.derive import POST_YEAR
 from econ.inference.bootstrap.settings import WildBootstrap
 from econ.results.design import DesignResult, NamedEffect
+from econ.results.regression import RegressionResult
 from econ.study.variables import (
     CONTROLS,
     DEFAULT_BOOTSTRAP,
@@ -72,6 +76,7 @@ def strong_alliance(
             raise ValueError(f"{name} ({coefficient}) is not identified in this panel: "
                              f"{reason}. It needs variation in unit level and endowment "
                              f"within villages over time")
+    _require_every_cell(main, data, post_year)
     effects = tuple(
         NamedEffect(name, coefficient, meaning, sign, result,
                     None if bootstrap is None else result.wild_bootstrap(coefficient, bootstrap))
@@ -79,5 +84,43 @@ def strong_alliance(
     notes = (f"Outcome: {'log(1 + ' + outcome + ')' if transform == 'log1p' else outcome}; "
              f"unit rank: {unit_rank}; endowment: {endowment}; post: year >= {post_year}.",
              f"Controls: {', '.join(controls) or 'none'}. gradient_pre from "
-             f"y ~ endow + level + controls | township_id + year on the pre-transition years.")
+             f"y ~ endow + level + controls | township_id + year on the pre-transition years.",
+             "Inference: report the wild cluster bootstrap p-values and intervals. CR1 intervals "
+             "under-cover when the treated cells sit in few clusters (over 166 SIMULATED wp "
+             "panels the CR1 95% interval of the binary triple difference covered the truth 81% "
+             "of the time, the wild bootstrap interval 97.6%)."
+             if bootstrap is not None else
+             "No wild bootstrap was run: CR1 intervals under-cover when the treated cells sit in "
+             "few clusters; pass bootstrap=econ.WildBootstrap(...) for the p-values and "
+             "intervals to report.")
     return DesignResult("Strong alliance: triple difference", effects, notes, panel.simulated)
+
+
+def _require_every_cell(main: RegressionResult, data: pd.DataFrame, post_year: int) -> None:
+    """Refuse a triple difference whose comparison terms were dropped.
+
+    The triple difference is the post-minus-pre change of the level x endowment contrast; if a
+    lower-order term of it (``level:endow``, ``level:post``, ``endow:post``, ``level``) is not
+    estimated, the "triple difference" is some other contrast (with no high-level unit in a rich
+    village before ``post_year``, only the post-period one).
+    """
+    lost = [t for t in ("level:endow", "level:post", "endow:post", "level")
+            if t not in main.names]
+    if not lost:
+        return
+    reasons = "; ".join(f"{t} {main.dropped_coefficients.get(t, 'not estimated')}" for t in lost)
+    before = data["year"] < post_year
+    cells = (data.assign(period=np.where(before, "before", "from"))
+             .groupby(["period", "level", "endow"])["village_id"].nunique())
+    message = [f"the triple difference is not identified in this panel: {reasons}."]
+    if set(np.unique(data["endow"])) <= {0.0, 1.0} and set(np.unique(data["level"])) <= {0.0,
+                                                                                         1.0}:
+        empty = [f"level={int(lv)}, endowment={int(en)} {'before' if p == 'before' else 'from'} "
+                 f"{post_year}" for p in ("before", "from") for lv in (0.0, 1.0)
+                 for en in (0.0, 1.0) if cells.get((p, lv, en), 0) == 0]
+        if empty:
+            message.append(f"No village-years in the cell(s): {', '.join(empty)}.")
+    message.append("Use the continuous endowment (endowment='continuous'), an ordered unit "
+                   "rank, or a panel where every level x endowment cell is observed in both "
+                   "periods.")
+    raise ValueError(" ".join(message))

@@ -151,12 +151,17 @@ def brute_force(X: np.ndarray, y: np.ndarray, R: np.ndarray, r: np.ndarray, *,
     return float(observed), draws
 
 
-def pvalue(observed: float, draws: np.ndarray, joint: bool) -> float:
-    """Symmetric (or Wald) p-value with econ's documented tie rule, recomputed here."""
+def pvalue(observed: float, draws: np.ndarray, joint: bool, rule: str) -> float:
+    """Symmetric (or Wald) p-value with econ's documented tie rules, recomputed here:
+    inclusive counts draws at least as extreme (ties within a relative TIE), strict only those
+    more extreme."""
     if not joint:
         observed, draws = abs(observed), np.abs(draws)
     finite = draws[np.isfinite(draws)]
-    return float(np.mean(finite > observed + TIE * abs(observed)))
+    tie = TIE * abs(observed)
+    if rule == "inclusive":
+        return float(np.mean(finite >= observed - tie))
+    return float(np.mean(finite > observed + tie))
 
 
 def cr1_weight(groups: int, n: int, k: int) -> float:
@@ -167,7 +172,7 @@ def compare(test: econ.WildBootstrapTest, observed: float, draws: np.ndarray) ->
     assert test.enumerated and test.reps == len(draws)
     assert test.statistic == pytest.approx(observed, rel=1e-10)
     np.testing.assert_allclose(np.sort(test.draws), np.sort(draws), rtol=0, atol=ATOL)
-    assert test.pvalue == pvalue(observed, draws, joint=len(test.estimate) > 1)
+    assert test.pvalue == pvalue(observed, draws, len(test.estimate) > 1, test.pvalue_rule)
 
 
 @pytest.fixture(scope="module")

@@ -115,9 +115,11 @@ def test_pvalue_directions_are_consistent(result: econ.RegressionResult) -> None
 
 @pytest.mark.filterwarnings(FEW)
 def test_enumerated_wcr11_ties_are_the_two_constant_patterns() -> None:
-    # The docstring's tie rule: v = +1 and v = -1 reproduce t and -t and are not counted.
+    # The docstring's tie rules: v = +1 and v = -1 reproduce t and -t; the inclusive rule (the
+    # default) counts them, the strict rule does not.
     fit = econ.feols("y ~ x1 + x2", make_data(clusters=9, seed=8), cov=econ.Cluster("g"))
     test = fit.wild_bootstrap("x1", econ.WildBootstrap(reps=1000, keep_draws=True))
+    strict = fit.wild_bootstrap("x1", econ.WildBootstrap(reps=1000, pvalue_rule="strict"))
     assert test.enumerated and test.reps == 512
     t = test.statistic
     assert test.draws[0] == pytest.approx(t, rel=1e-12)  # pattern 0 is all +1
@@ -125,7 +127,27 @@ def test_enumerated_wcr11_ties_are_the_two_constant_patterns() -> None:
     ties = np.abs(np.abs(test.draws) - abs(t)) <= 1e-10 * abs(t)
     assert ties.sum() == 2
     above = np.abs(test.draws) > abs(t)
-    assert test.pvalue == (above & ~ties).sum() / 512
+    assert strict.pvalue == (above & ~ties).sum() / 512
+    assert test.pvalue == strict.pvalue + 2 / 512
+    assert test.smallest_pvalue == 2 / 512 and strict.smallest_pvalue == 0.0
+
+
+@pytest.mark.filterwarnings(FEW)
+@pytest.mark.parametrize("clusters", [2, 3])
+def test_two_or_three_clusters_cannot_reject_a_true_null_by_construction(clusters) -> None:
+    """With G = 2 (3) there are 4 (8) sign patterns and the inclusive p-value is at least
+    1/2 (1/4): the test keeps its size by never rejecting at 5%, and says so."""
+    rejections = 0
+    for seed in range(40):
+        rng = np.random.default_rng(seed)
+        g = np.repeat(np.arange(clusters), 30)
+        df = pd.DataFrame({"g": g, "x": rng.normal(size=g.size)})
+        df["y"] = rng.normal(size=clusters)[g] + rng.normal(size=g.size)
+        fit = econ.feols("y ~ x", df, cov=econ.Cluster("g"))
+        test = fit.wild_bootstrap("x", econ.WildBootstrap(reps=999))
+        assert test.enumerated and test.pvalue >= test.smallest_pvalue == 2 / 2**clusters
+        rejections += test.pvalue < 0.05
+    assert rejections == 0
 
 
 # reproducibility ------------------------------------------------------------------------------

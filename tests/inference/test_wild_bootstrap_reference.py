@@ -15,6 +15,7 @@ covered by the brute-force reference in test_wild_bootstrap_bruteforce.py.
 
 from __future__ import annotations
 
+import dataclasses
 import warnings
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -44,7 +45,7 @@ def make_data(clusters: int, seed: int, n: int = 240) -> pd.DataFrame:
 
 
 def symmetric_pvalue(observed: float, draws: np.ndarray) -> float:
-    """econ's documented rule: count ``|t*| > |t|`` beyond a relative 1e-10 tie band."""
+    """econ's strict rule: count ``|t*| > |t|`` beyond a relative 1e-10 tie band."""
     return float(np.mean(np.abs(draws) > abs(observed) + TIE * abs(observed)))
 
 
@@ -75,14 +76,21 @@ def test_enumeration_matches_wildboottest(variant: str, restricted: bool, cluste
     reps = 2**clusters + 1
     t_ref, draws_ref, p_ref = run_wildboottest(df, variant, restricted, reps)
     result = econ.feols("y ~ x1 + x2", df, cov=econ.Cluster("g"))
-    test = result.wild_bootstrap("x1",
-                                 econ.WildBootstrap(reps=reps, variant=variant,
-                                                    restricted=restricted, keep_draws=True))
+    # wildboottest counts only draws more extreme than the observed t: the strict rule.
+    settings = econ.WildBootstrap(reps=reps, variant=variant, restricted=restricted,
+                                  keep_draws=True, pvalue_rule="strict")
+    test = result.wild_bootstrap("x1", settings)
     assert test.enumerated and test.reps == len(draws_ref) == 2**clusters
     assert test.statistic == pytest.approx(t_ref, rel=1e-10)
     np.testing.assert_allclose(np.sort(test.draws), np.sort(draws_ref), rtol=0, atol=1e-10)
     assert test.pvalue == symmetric_pvalue(t_ref, draws_ref)
     assert abs(test.pvalue - p_ref) <= 2 / 2**clusters
+    if restricted and variant == "11":
+        # The default (inclusive) rule adds the two patterns that reproduce +/- t (with the
+        # jackknife DGP of variant 31 they do not reproduce it exactly).
+        inclusive = result.wild_bootstrap("x1", dataclasses.replace(settings,
+                                                                    pvalue_rule="inclusive"))
+        assert inclusive.pvalue == test.pvalue + 2 / 2**clusters
 
 
 @contextmanager
@@ -117,15 +125,15 @@ def test_enumeration_matches_pyfixest(formula: str) -> None:
     # econ's small-sample factor the same (the default "nested" only rescales t and all t*).
     ssc = econ.SmallSample(fixef_k="full")
     result = econ.feols(formula, df, cov=econ.Cluster("g", ssc=ssc))
-    test = result.wild_bootstrap("x1", econ.WildBootstrap(reps=2**clusters + 1, keep_draws=True))
+    test = result.wild_bootstrap("x1", econ.WildBootstrap(reps=2**clusters + 1, keep_draws=True,
+                                                          pvalue_rule="strict"))
     assert test.enumerated and len(draws_ref) == test.reps == 2**clusters
     assert test.statistic == pytest.approx(t_ref, rel=1e-10)
     np.testing.assert_allclose(np.sort(test.draws), np.sort(draws_ref), rtol=0, atol=1e-10)
     assert test.pvalue == symmetric_pvalue(t_ref, draws_ref)
     assert abs(test.pvalue - p_ref) <= 2 / 2**clusters
-    default = econ.feols(formula, df, cov=econ.Cluster("g")).wild_bootstrap("x1",
-                                                                            econ.WildBootstrap(
-                                                                                               reps=2000))
+    default = econ.feols(formula, df, cov=econ.Cluster("g")).wild_bootstrap(
+        "x1", econ.WildBootstrap(reps=2000, pvalue_rule="strict"))
     assert default.pvalues == test.pvalues
 
 

@@ -186,3 +186,28 @@ def test_designation_effect_cells_and_bootstrap(shipped):
     assert "SIMULATED DATA" in result.summary().as_text()
     with pytest.raises(ValueError, match="needs 'demonstration'"):
         designation_effect(shipped, controls=("team",), bootstrap=None)
+
+
+def test_a_triple_difference_with_an_empty_cell_is_refused():
+    """Issue 12, item 4: with no high-level unit in a rich village before 2021 the binary
+    design loses level:endow; the design must refuse, naming the empty cell."""
+    sim = econ.simulate("wp", seed=91030)
+    context = _quiet()
+    try:
+        with pytest.raises(ValueError, match=r"level=1, endowment=1 before 2021.*continuous"):
+            strong_alliance(sim.dataset, endowment="binary", bootstrap=None)
+        # The continuous endowment is identified on the same panel.
+        assert strong_alliance(sim.dataset, bootstrap=None)["triple_difference"]
+    finally:
+        context.__exit__(None, None, None)
+
+
+def test_design_notes_say_which_intervals_to_report(shipped):
+    context = _quiet()
+    try:
+        with_boot = strong_alliance(shipped, bootstrap=FEW)
+        without = strong_alliance(shipped, bootstrap=None)
+    finally:
+        context.__exit__(None, None, None)
+    assert any("report the wild cluster bootstrap" in n for n in with_boot.notes)
+    assert any("No wild bootstrap was run" in n for n in without.notes)

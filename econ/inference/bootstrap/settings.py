@@ -10,6 +10,7 @@ from econ.data.seeds import DEFAULT_SEED, Seed, entropy
 from econ.inference.resampling import DEFAULT_REPS, Distribution, check_distribution
 
 Variant = Literal["11", "13", "31", "33"]
+PValueRule = Literal["inclusive", "strict"]
 VARIANTS: tuple[Variant, ...] = ("11", "13", "31", "33")
 
 
@@ -55,6 +56,12 @@ class WildBootstrap:
         Chunks processed in parallel (default: all cores).
     keep_draws
         Keep the bootstrap statistics in the result.
+    pvalue_rule
+        ``"inclusive"`` (default): draws at least as extreme as the observed statistic count,
+        so under full enumeration the observed sample is one of the draws and the test is valid
+        at any number of clusters (a symmetric p-value is never below ``2 / 2^G``);
+        ``"strict"``: only more extreme draws count (wildboottest, fwildclusterboot), for
+        comparisons. See :mod:`econ.inference.bootstrap.wild`.
 
     Examples
     --------
@@ -73,6 +80,7 @@ class WildBootstrap:
     chunk_size: int = 16384
     threads: int | None = None
     keep_draws: bool = False
+    pvalue_rule: PValueRule = "inclusive"
 
     def __init__(self, *, reps: int = DEFAULT_REPS, distribution: Distribution = "rademacher",
                  variant: Variant = "11", restricted: bool = True,
@@ -80,19 +88,21 @@ class WildBootstrap:
                  bootstrap_cluster: str | Sequence[str] | None = None,
                  seed: Seed = DEFAULT_SEED, ci_level: float | None = 0.95,
                  chunk_size: int = 16384, threads: int | None = None,
-                 keep_draws: bool = False) -> None:
+                 keep_draws: bool = False, pvalue_rule: PValueRule = "inclusive") -> None:
         if variant not in VARIANTS:
             raise ValueError(f"variant must be one of {VARIANTS}, got {variant!r}")
         check_distribution(distribution)
         if reps < 1 or chunk_size < 1:
             raise ValueError(f"reps and chunk_size must be positive, got reps={reps}, "
                              f"chunk_size={chunk_size}")
+        if pvalue_rule not in ("inclusive", "strict"):
+            raise ValueError(f"pvalue_rule must be 'inclusive' or 'strict', got {pvalue_rule!r}")
         if ci_level is not None and not 0 < ci_level < 1:
             raise ValueError(f"ci_level must be in (0, 1) or None, got {ci_level}")
         values = {"reps": int(reps), "distribution": distribution, "variant": variant,
                   "restricted": bool(restricted), "cluster": _names(cluster),
                   "bootstrap_cluster": _names(bootstrap_cluster), "seed": entropy(seed),
                   "ci_level": ci_level, "chunk_size": int(chunk_size), "threads": threads,
-                  "keep_draws": bool(keep_draws)}
+                  "keep_draws": bool(keep_draws), "pvalue_rule": pvalue_rule}
         for name, value in values.items():
             object.__setattr__(self, name, value)

@@ -1,12 +1,18 @@
 """Run a wild cluster bootstrap test of ``R b = r`` on a fitted model.
 
-p-value rule: a bootstrap statistic counts against the null when it is *more extreme* than the
-observed one, ``|t*| > |t|`` (symmetric), ``t* > t`` (upper), ``t* < t`` (lower), ``W* > W``
-(joint). Statistics within a relative 1e-10 of the observed one are ties and do not count. With
-full enumeration of Rademacher weights ties occur exactly: the patterns ``v = +1`` and ``v = -1``
-reproduce ``t`` and ``-t`` under the restricted bootstrap, so this rule gives a symmetric
-p-value ``2 / 2^G`` lower than counting ties would (the convention of MacKinnon 2023 and of the
-wildboottest package).
+p-value rules. A bootstrap statistic within a relative 1e-10 of the observed one *ties* it.
+
+- ``"inclusive"`` (the default): a draw counts against the null when it is at least as extreme
+  as the observed statistic, ``|t*| >= |t|`` (symmetric), ``t* >= t`` (upper), ``t* <= t``
+  (lower), ``W* >= W`` (joint). Under full enumeration of Rademacher weights the observed sample
+  is one of the draws: the patterns ``v = +1`` and ``v = -1`` reproduce ``t`` and ``-t`` under
+  the restricted bootstrap, so the symmetric p-value is never below ``2 / 2^G``, and the test has
+  its nominal size at any G (with two clusters no test can reject at 5%).
+- ``"strict"``: only draws more extreme count (``>`` and ``<``): the convention of the
+  wildboottest package and fwildclusterboot, kept for comparisons. Under enumeration it is lower
+  by the ties' share and can reach 0 with two or three clusters, where it over-rejects badly.
+
+With random draws ties have probability zero and both rules agree.
 
 Fixed effects nested in the bootstrap clusters (villages within townships) stay absorbed. Any
 other fixed effect (years) is put back as dummy regressors before bootstrapping, so that the
@@ -34,7 +40,7 @@ from econ.inference.bootstrap.engine import (
     statistic,
     variance,
 )
-from econ.inference.bootstrap.settings import WildBootstrap
+from econ.inference.bootstrap.settings import PValueRule, WildBootstrap
 from econ.inference.corrections import DEFAULT, SmallSample
 from econ.inference.covariance import ClusterSpec, CovarianceSpec, intersect, nested_k
 from econ.inference.resampling import stream
@@ -128,10 +134,11 @@ def wild_bootstrap(
     else:
         for start in starts:
             run(start)
-    pvalues = _pvalues(observed, draws, q)
+    pvalues = _pvalues(observed, draws, q, settings.pvalue_rule)
     ci = None
     if ci_level is not None and q == 1:
-        ci = (_invert(pieces, estimate[0], r[0], step, std_error, ci_level)
+        ci = (_invert(pieces, estimate[0], r[0], step, std_error, ci_level,
+                      settings.pvalue_rule)
               if pieces is not None else
               _percentile_t(draws, estimate[0], std_error, ci_level))
     return BootstrapOutcome(observed, estimate, std_error, draws, pvalues, draws_of.reps,
@@ -259,41 +266,55 @@ def _affine_pieces(problem: Problem, numerator: np.ndarray, terms, slope: Scores
     return np.vstack([numerator[0], n1, a, b, c])
 
 
-def _more_extreme(draws: np.ndarray, observed: float) -> np.ndarray:
-    return draws > observed + TIE * max(abs(observed), 1e-300)
+def _counted(draws: np.ndarray, observed: float, rule: PValueRule) -> np.ndarray:
+    """Draws that count against the null: at least as large as ``observed`` (inclusive) or
+    larger (strict), ties being within a relative :data:`TIE`."""
+    tie = TIE * max(abs(observed), 1e-300)
+    return draws >= observed - tie if rule == "inclusive" else draws > observed + tie
 
 
-def _pvalues(observed: float, draws: np.ndarray, q: int) -> dict[str, float]:
+def _pvalues(observed: float, draws: np.ndarray, q: int, rule: PValueRule) -> dict[str, float]:
     finite = draws[np.isfinite(draws)]
     if q > 1:
-        return {"wald": float(np.mean(_more_extreme(finite, observed)))}
-    upper = float(np.mean(_more_extreme(finite, observed)))
-    lower = float(np.mean(_more_extreme(-finite, -observed)))
+        return {"wald": float(np.mean(_counted(finite, observed, rule)))}
+    upper = float(np.mean(_counted(finite, observed, rule)))
+    lower = float(np.mean(_counted(-finite, -observed, rule)))
     return {
-        "symmetric": float(np.mean(_more_extreme(np.abs(finite), abs(observed)))),
+        "symmetric": float(np.mean(_counted(np.abs(finite), abs(observed), rule))),
         "equal_tailed": min(1.0, 2 * min(upper, lower)),
         "upper": upper,
         "lower": lower,
     }
 
 
+def smallest_pvalue(reps: int, enumerated: bool, rule: PValueRule) -> float:
+    """The smallest symmetric (or Wald) p-value the test can give.
+
+    Under enumeration with the inclusive rule the patterns ``v`` and ``-v`` of the observed
+    sample always count: ``2 / 2^G``; otherwise one draw's share, ``1 / B`` (strict rule: 0).
+    """
+    if rule == "strict":
+        return 0.0
+    return 2 / reps if enumerated else 1 / reps
+
+
 def _pvalue_at(pieces: np.ndarray, estimate: float, r0: float, step: float, se: float,
-               value: float) -> float:
+               value: float, rule: PValueRule) -> float:
     t = (value - r0) / step
     n0, n1, a, b, c = pieces
     with np.errstate(invalid="ignore", divide="ignore"):
         star = np.abs(n0 + t * n1) / np.sqrt(np.maximum(a + 2 * b * t + c * t * t, 0.0))
     observed = abs(estimate - value) / se
-    return float(np.mean(_more_extreme(star[np.isfinite(star)], observed)))
+    return float(np.mean(_counted(star[np.isfinite(star)], observed, rule)))
 
 
 def _invert(pieces: np.ndarray, estimate: float, r0: float, step: float, se: float,
-            level: float) -> tuple[float, float]:
+            level: float, rule: PValueRule) -> tuple[float, float]:
     """The values ``r`` whose symmetric p-value exceeds ``1 - level``: bracket, then bisect."""
     alpha = 1 - level
 
     def p(value: float) -> float:
-        return _pvalue_at(pieces, estimate, r0, step, se, value)
+        return _pvalue_at(pieces, estimate, r0, step, se, value, rule)
 
     bounds = []
     for direction in (-1.0, 1.0):
