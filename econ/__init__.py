@@ -36,6 +36,7 @@ from econ.inference.multiplier import Multiplier
 from econ.models.bacon import bacon_decomposition
 from econ.models.binary import group_probabilities
 from econ.models.feols import feols
+from econ.models.few_clusters import few_cluster_inference
 from econ.models.staggered import att_gt
 from econ.models.sun_abraham import sun_abraham
 from econ.presentation.descriptive_table import descriptive_table
@@ -54,6 +55,7 @@ from econ.results.bootstrap import WildBootstrapTest
 from econ.results.design import DesignationEffect, DesignResult, Heterogeneity, NamedEffect
 from econ.results.efficiency import Efficiency
 from econ.results.event_study import EventStudy
+from econ.results.few_clusters import FewClusterInference
 from econ.results.inequality import InequalityResult
 from econ.results.regression import RegressionResult, WaldTest
 from econ.results.staggered import AggregateResult, ATTgtResult
@@ -89,6 +91,7 @@ __all__ = [
     "DesignationEffect",
     "Efficiency",
     "EventStudy",
+    "FewClusterInference",
     "FewClustersWarning",
     "Heterogeneity",
     "InequalityResult",
@@ -125,6 +128,7 @@ __all__ = [
     "etable",
     "event_study_plot",
     "feols",
+    "few_cluster_inference",
     "gini",
     "gradient_event_study",
     "group_probabilities",

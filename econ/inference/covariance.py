@@ -204,13 +204,16 @@ def warn_few_clusters(groupings: list[Grouping]) -> None:
         if len(sizes) < FEW_CLUSTERS:
             warnings.warn(
                 f"only {len(sizes)} clusters in {name!r}: cluster-robust t-tests over-reject "
-                f"with fewer than {FEW_CLUSTERS}; use the wild cluster bootstrap for inference",
+                f"with fewer than {FEW_CLUSTERS}; use the wild cluster bootstrap for inference "
+                f"(econ.few_cluster_inference(result, term) runs every few-cluster method and "
+                f"says which to report)",
                 FewClustersWarning, stacklevel=5)
         elif sizes.max() > 10 * np.median(sizes):
             warnings.warn(
                 f"clusters in {name!r} are very unequal (largest {sizes.max()} rows, median "
                 f"{np.median(sizes):g}): cluster-robust inference is unreliable; prefer the "
-                f"wild cluster bootstrap", FewClustersWarning, stacklevel=5)
+                f"wild cluster bootstrap (see econ.few_cluster_inference)", FewClustersWarning,
+                stacklevel=5)
 
 
 def estimate_covariance(fit: LinearFit, spec: CovarianceSpec) -> CovarianceResult:

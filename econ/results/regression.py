@@ -13,7 +13,7 @@ from scipy import stats
 from econ.data.dataset import SIMULATED_LABEL
 from econ.estimation.linear import LinearFit
 from econ.inference.bootstrap.settings import WildBootstrap
-from econ.inference.bootstrap.wild import smallest_pvalue, wild_bootstrap
+from econ.inference.bootstrap.wild import wild_bootstrap
 from econ.inference.covariance import CovarianceResult, CovarianceSpec, estimate_covariance
 from econ.inference.linear_combinations import (
     inference_table,
@@ -241,8 +241,7 @@ class RegressionResult(SummaryDisplay):
             chosen.ci_level if outcome.ci is not None else None, outcome.reps,
             outcome.enumerated, chosen.distribution, chosen.variant, chosen.restricted,
             outcome.cluster, outcome.bootstrap_cluster, outcome.bootstrap_clusters,
-            chosen.seed, chosen.pvalue_rule,
-            smallest_pvalue(outcome.reps, outcome.enumerated, chosen.pvalue_rule),
+            chosen.seed, chosen.pvalue_rule, outcome.smallest_pvalue,
             outcome.dummies, outcome.draws if chosen.keep_draws else None)
 
     def _restriction(self, hypothesis: Hypothesis, value: float | Sequence[float]

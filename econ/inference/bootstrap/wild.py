@@ -43,7 +43,7 @@ from econ.inference.bootstrap.engine import (
 from econ.inference.bootstrap.settings import PValueRule, WildBootstrap
 from econ.inference.corrections import DEFAULT, SmallSample
 from econ.inference.covariance import ClusterSpec, CovarianceSpec, intersect, nested_k
-from econ.inference.resampling import stream
+from econ.inference.resampling import Distribution, stream
 from econ.spec.design import Grouping
 
 MAX_DUMMIES = 2_000
@@ -67,6 +67,7 @@ class BootstrapOutcome:
     dummies: tuple[str, ...]
     cluster: tuple[str, ...]
     bootstrap_cluster: tuple[str, ...]
+    smallest_pvalue: float
 
 
 def wild_bootstrap(
@@ -135,14 +136,19 @@ def wild_bootstrap(
         for start in starts:
             run(start)
     pvalues = _pvalues(observed, draws, q, settings.pvalue_rule)
+    floor = smallest_pvalue(settings.distribution, G, draws_of.reps, draws_of.enumerate,
+                            settings.pvalue_rule)
     ci = None
-    if ci_level is not None and q == 1:
+    if ci_level is not None and q == 1 and floor > 1 - ci_level:
+        # No value of the coefficient can be rejected: the interval is the whole line.
+        ci = (-np.inf, np.inf)
+    elif ci_level is not None and q == 1:
         ci = (_invert(pieces, estimate[0], r[0], step, std_error, ci_level,
                       settings.pvalue_rule)
               if pieces is not None else
               _percentile_t(draws, estimate[0], std_error, ci_level))
     return BootstrapOutcome(observed, estimate, std_error, draws, pvalues, draws_of.reps,
-                            draws_of.enumerate, ci, G, dummies, cluster, boot_names)
+                            draws_of.enumerate, ci, G, dummies, cluster, boot_names, floor)
 
 
 #: Cluster codes and cluster-level cross products of each fit: reused by every test on the same
@@ -287,15 +293,24 @@ def _pvalues(observed: float, draws: np.ndarray, q: int, rule: PValueRule) -> di
     }
 
 
-def smallest_pvalue(reps: int, enumerated: bool, rule: PValueRule) -> float:
-    """The smallest symmetric (or Wald) p-value the test can give.
+def smallest_pvalue(distribution: Distribution, clusters: int, reps: int, enumerated: bool,
+                    rule: PValueRule) -> float:
+    """The smallest symmetric (or Wald) p-value the test can give, in expectation.
 
-    Under enumeration with the inclusive rule the patterns ``v`` and ``-v`` of the observed
-    sample always count: ``2 / 2^G``; otherwise one draw's share, ``1 / B`` (strict rule: 0).
+    A weight vector ``v`` and any multiple ``c v`` give the same statistic, so every constant
+    pattern (``v_g = c`` for all g, one per point ``c`` of a discrete weight distribution)
+    reproduces the observed ``|t|``. With the inclusive rule they always count: under
+    enumeration ``2 / 2^G``; with random draws from a distribution with ``k`` points, the
+    constant patterns' share ``k^(1 - G)`` (Webb with G = 2: 1/6), at least one draw's
+    ``1 / B``. The strict rule can give 0.
     """
     if rule == "strict":
         return 0.0
-    return 2 / reps if enumerated else 1 / reps
+    if enumerated:
+        return 2 / reps
+    points = {"rademacher": 2, "mammen": 2, "webb": 6}.get(distribution)
+    constant = 0.0 if points is None else float(points) ** (1 - clusters)
+    return max(1 / reps, constant)
 
 
 def _pvalue_at(pieces: np.ndarray, estimate: float, r0: float, step: float, se: float,
@@ -320,7 +335,9 @@ def _invert(pieces: np.ndarray, estimate: float, r0: float, step: float, se: flo
     for direction in (-1.0, 1.0):
         inside, distance = estimate, se
         outside = None
-        for _ in range(60):
+        # Beyond a billion standard errors the bound is taken as infinite: there the
+        # bootstrap variance is dominated by rounding and the p-value is no longer reliable.
+        for _ in range(31):
             candidate = estimate + direction * distance
             if p(candidate) <= alpha:
                 outside = candidate

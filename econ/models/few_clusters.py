@@ -1,0 +1,210 @@
+"""``econ.few_cluster_inference``: every few-cluster method that applies, and which to report.
+
+The study's data have two counties and about thirty townships, exactly where cluster-robust
+inference breaks. For one coefficient of a fitted regression this runs, for each clustering
+variable the fit was grouped by (``cov=`` and ``groups=`` of :func:`econ.feols`):
+
+- CR1 with ``t(G - 1)``, CR2 with Bell-McCaffrey (Satterthwaite) degrees of freedom, CR3 (the
+  leave-one-cluster-out jackknife): analytic, and over-rejecting (CR1) or conservative (CR3)
+  with few clusters;
+- the restricted wild cluster bootstrap with Rademacher and with Webb weights (valid p-values at
+  every G under full enumeration, never below ``2 / 2^G``), and the wild *subcluster* bootstrap
+  (the CRVE by the coarse variable, one weight per finer group nested in it: MacKinnon and Webb
+  2018), the documented choice for county-level clustering;
+- the Ibragimov-Muller t test and the Canay-Romano-Shaikh randomization test on cluster-by-
+  cluster estimates, where the coefficient is estimable within each cluster;
+- randomization inference, when the treatment assignment is given.
+
+Each row states what it assumes and the smallest p-value it can give with these clusters; the
+recommendation follows MacKinnon, Nielsen and Webb (2023, "Cluster-robust inference: a guide to
+empirical practice"): the restricted wild bootstrap, with Webb weights below about a dozen
+clusters, and no test by a variable with two or three clusters, which cannot reject at 5%.
+"""
+
+from __future__ import annotations
+
+import warnings
+from collections.abc import Callable, Sequence
+
+import pandas as pd
+
+from econ.data.codes import is_nested
+from econ.data.seeds import DEFAULT_SEED, Seed, entropy
+from econ.inference.bootstrap.settings import WildBootstrap
+from econ.inference.covariance import Cluster, ClusterSpec, FewClustersWarning
+from econ.inference.cr2 import CR2
+from econ.inference.cr3 import CR3
+from econ.inference.resampling import DEFAULT_REPS, Distribution
+from econ.results.few_clusters import COLUMNS, FewClusterInference
+from econ.results.regression import RegressionResult
+
+#: Below this many clusters Rademacher weights have too few distinct patterns: Webb's six-point
+#: weights are recommended (Webb 2023; MacKinnon, Nielsen and Webb 2023).
+WEBB_BELOW = 12
+#: With this many clusters or fewer no bootstrap or randomization test by the variable can
+#: reject at 5% (its smallest attainable p-value is 2/2^G >= 0.25).
+HOPELESS = 3
+
+Row = dict[str, object]
+
+
+def few_cluster_inference(
+    result: RegressionResult,
+    term: str,
+    *,
+    clusters: Sequence[str] | None = None,
+    reps: int = DEFAULT_REPS,
+    seed: Seed = DEFAULT_SEED,
+    level: float = 0.95,
+) -> FewClusterInference:
+    """Test ``term = 0`` under every few-cluster method that applies to ``result``.
+
+    Parameters
+    ----------
+    result
+        A fitted regression; its clustering variables are those it was grouped by
+        (``econ.feols(..., cov=Cluster("county_id"), groups=["township_id"])``).
+    term
+        The coefficient tested.
+    clusters
+        The clustering variables to use (default: every grouping of the fit, coarsest first).
+    reps, seed
+        Wild bootstrap replications and seed (the same seed for every bootstrap).
+    level
+        Confidence level of the intervals.
+
+    Returns
+    -------
+    FewClusterInference
+        A table with each method's p-value, interval and smallest attainable p-value, what it
+        assumes, and the recommended method with its reason.
+    """
+    if term not in result.names:
+        raise KeyError(f"no coefficient {term!r}; coefficients: {list(result.names)}")
+    groupings = result.fit.clusters
+    names = list(clusters) if clusters is not None else sorted(
+        groupings, key=lambda n: groupings[n].groups)
+    missing = [n for n in names if n not in groupings]
+    if missing or not names:
+        raise ValueError(f"the fit is not grouped by {missing or 'any variable'}: fit with "
+                         f"cov=Cluster(...) and groups=[...] naming the clustering variables "
+                         f"(for example groups=['county_id', 'township_id'])")
+    entropy_ = entropy(seed)
+    rows: list[Row] = []
+    with warnings.catch_warnings():
+        # This function is where the few-clusters warning points: it does not repeat it.
+        warnings.simplefilter("ignore", FewClustersWarning)
+        for name in names:
+            rows += _analytic_rows(result, term, name, level)
+            rows += _bootstrap_rows(result, term, name, reps, entropy_, level)
+            for finer in names:
+                if _nested_in(result, finer, name):
+                    rows += _bootstrap_rows(result, term, name, reps, entropy_, level,
+                                            bootstrap_cluster=finer)
+    table = pd.DataFrame(rows, columns=list(COLUMNS))
+    recommendation, reason = _recommend(table, names, result)
+    notes = (f"Wild bootstraps: restricted (WCR11), B = {reps:,} (all 2^G sign patterns when "
+             f"fewer), seed {entropy_}, inclusive p-value rule.",
+             "smallest p: the smallest p-value the method can give with these clusters.")
+    return FewClusterInference(term, float(result.params[term]), table, recommendation,
+                               reason, level, notes=notes, simulated=result.simulated)
+
+
+def _nested_in(result: RegressionResult, finer: str, coarse: str) -> bool:
+    groupings = result.fit.clusters
+    inner, outer = groupings[finer], groupings[coarse]
+    return inner.groups > outer.groups and is_nested(inner.codes, inner.groups, outer.codes)
+
+
+def _analytic_rows(result: RegressionResult, term: str, name: str, level: float) -> list[Row]:
+    groups = result.fit.clusters[name].groups
+    specs: list[tuple[str, Callable[[], ClusterSpec], str]] = [
+        ("CR1, t(G-1)", lambda: Cluster(name),
+         "many clusters of similar size; over-rejects with few"),
+        ("CR2, Bell-McCaffrey df", lambda: CR2(name, df="satterthwaite"),
+         "errors independent across clusters; small-sample bias corrected"),
+        ("CR3 jackknife, t(G-1)", lambda: CR3(name),
+         "errors independent across clusters; conservative with few"),
+    ]
+    rows: list[Row] = []
+    for method, make, assumes in specs:
+        try:
+            other = result.with_cov(make())
+        except ValueError as error:
+            # The reason (a leave-one-out design that is not identified, data too large for
+            # CR2) is kept short in the table; the full message is in the notes.
+            rows.append(_row(name, groups, method, float("nan"), (float("nan"),) * 2,
+                             float("nan"), "not computed: " + str(error).split(":")[0]))
+            continue
+        # tidy() uses each coefficient's own df (CR2's Bell-McCaffrey df differ by term).
+        row = next(r for r in other.tidy(level).to_dict("records") if r["term"] == term)
+        rows.append(_row(name, groups, method, float(row["p_value"]),
+                         (float(row["conf_low"]), float(row["conf_high"])), 0.0, assumes))
+    return rows
+
+
+def _bootstrap_rows(result: RegressionResult, term: str, name: str, reps: int, seed: int,
+                    level: float, *, bootstrap_cluster: str | None = None) -> list[Row]:
+    groups = result.fit.clusters[name].groups
+    rows: list[Row] = []
+    kinds: tuple[Distribution, ...] = (("rademacher",) if bootstrap_cluster is not None
+                                       else ("rademacher", "webb"))
+    for distribution in kinds:
+        settings = WildBootstrap(reps=reps, seed=seed, distribution=distribution,
+                                 cluster=name, bootstrap_cluster=bootstrap_cluster,
+                                 ci_level=level)
+        test = result.wild_bootstrap(term, settings)
+        if bootstrap_cluster is None:
+            method = f"WCR, {distribution.capitalize()}"
+            assumes = "errors independent across clusters"
+        else:
+            method = f"WCR subcluster, weights by {bootstrap_cluster}"
+            assumes = (f"CRVE by {name}; {bootstrap_cluster}s within a {name} independent "
+                       f"enough to share no weight")
+        ci = test.ci if test.ci is not None else (float("nan"), float("nan"))
+        rows.append(_row(name, groups, method, test.pvalue, ci, test.smallest_pvalue,
+                         assumes + (f" ({test.reps:,} patterns)" if test.enumerated else "")))
+    return rows
+
+
+def _row(clustering: str, clusters: int, method: str, p: float, ci: tuple[float, float],
+         smallest: float, assumes: str) -> Row:
+    return {"clustering": clustering, "clusters": clusters, "method": method, "p_value": p,
+            "conf_low": ci[0], "conf_high": ci[1], "smallest_p": smallest, "assumes": assumes}
+
+
+def _recommend(table: pd.DataFrame, names: list[str], result: RegressionResult
+               ) -> tuple[str, str]:
+    """The method to report for the coarsest clustering the user asked for, and why."""
+    groupings = result.fit.clusters
+    chosen = (result.cov_spec.by[0] if isinstance(result.cov_spec, ClusterSpec)
+              and result.cov_spec.by[0] in names else names[0])
+    groups = groupings[chosen].groups
+    if groups <= HOPELESS:
+        finer = [n for n in names if groupings[n].groups > HOPELESS]
+        alternatives = "; ".join(
+            f"WCR by {n} (G = {groupings[n].groups}: assumes independence across {n})"
+            for n in finer)
+        subcluster = [n for n in finer if _nested_in(result, n, chosen)]
+        if subcluster:
+            alternatives += (f"; the subcluster bootstrap (CRVE by {chosen}, weights by "
+                             f"{subcluster[0]})")
+        smallest = 2 / 2**groups
+        reason = (f"with {groups} clusters in {chosen!r} no valid test clustered by it can "
+                  f"reject at 5%: the wild bootstrap's smallest attainable p-value is "
+                  f"{smallest:.2f}, and CR1 with t({groups - 1}) over-rejects badly.")
+        if alternatives:
+            return (f"Do not cluster by {chosen}; report " + alternatives.split(";")[0],
+                    reason + " Alternatives, each with what it assumes: " + alternatives + ".")
+        return (f"No valid test by {chosen}", reason + " Group the fit by a finer variable "
+                "(groups=[...]) to see the alternatives.")
+    if groups < WEBB_BELOW:
+        return (f"WCR, Webb by {chosen}",
+                f"{groups} clusters: Rademacher weights give only 2^{groups} = {2**groups} "
+                f"sign patterns; Webb's six-point weights give a finer reference "
+                f"distribution (MacKinnon, Nielsen and Webb 2023).")
+    return (f"WCR, Rademacher by {chosen}",
+            f"{groups} clusters: the restricted wild cluster bootstrap with Rademacher weights "
+            f"(MacKinnon, Nielsen and Webb 2023); CR1 t-tests over-reject below about 30 "
+            f"clusters or with unequal ones.")
+

@@ -1,0 +1,90 @@
+"""few_cluster_inference: every method that applies, each equal to its own direct computation,
+and a recommendation that follows the number of clusters."""
+
+from __future__ import annotations
+
+import warnings
+
+import numpy as np
+import pandas as pd
+import pytest
+
+import econ
+from econ.models.few_clusters import few_cluster_inference
+
+TRIPLE = "high_level:rich:post"
+FEW = "ignore::econ.FewClustersWarning"
+
+
+@pytest.fixture(scope="module")
+def shipped() -> econ.RegressionResult:
+    derived = econ.derive(econ.read_panel("data/village_panel.parquet"))
+    panel = derived.data.copy()
+    # Every third village keeps both counties and every township, and keeps CR2's per-county
+    # eigendecompositions (n_g^3) small enough for the default suite.
+    villages = panel["village_id"].unique()[::3]
+    panel = panel[panel["village_id"].isin(villages)].reset_index(drop=True)
+    panel["y"] = np.log1p(panel["assistance_funds"])
+    panel = econ.Dataset(panel, simulated=derived.simulated)
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", econ.FewClustersWarning)
+        return econ.feols(f"y ~ {TRIPLE} + rich:post + high_level:post + high_level"
+                          " | village_id + year", panel, cov=econ.Cluster("county_id"),
+                          groups=["township_id"])
+
+
+@pytest.fixture(scope="module")
+def inference(shipped) -> econ.FewClusterInference:
+    return few_cluster_inference(shipped, TRIPLE, reps=499, seed=3)
+
+
+def test_every_row_is_the_direct_computation(shipped, inference):
+    table = inference.tidy()
+    assert set(table["clustering"]) == {"county_id", "township_id"}
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", econ.FewClustersWarning)
+        cr1 = shipped.with_cov(econ.Cluster("township_id"))
+        cr2 = shipped.with_cov(econ.CR2("township_id", df="satterthwaite"))
+    assert inference.pvalue("CR1, t(G-1)", "township_id") == pytest.approx(
+        cr1.pvalues[TRIPLE], rel=1e-12)
+    assert inference.pvalue("CR2, Bell-McCaffrey df", "township_id") == pytest.approx(
+        cr2.pvalues[TRIPLE], rel=1e-12)
+    webb = shipped.wild_bootstrap(TRIPLE, econ.WildBootstrap(
+        reps=499, seed=3, distribution="webb", cluster="township_id"))
+    assert inference.pvalue("WCR, Webb", "township_id") == webb.pvalue
+    sub = shipped.wild_bootstrap(TRIPLE, econ.WildBootstrap(
+        reps=499, seed=3, cluster="county_id", bootstrap_cluster="township_id"))
+    assert inference.pvalue("WCR subcluster, weights by township_id", "county_id") == sub.pvalue
+
+
+def test_two_counties_cannot_reject_and_the_recommendation_says_so(inference):
+    table = inference.tidy().set_index(["clustering", "method"])
+    rademacher = table.loc[("county_id", "WCR, Rademacher")]
+    assert rademacher["smallest_p"] == 0.5 and rademacher["p_value"] >= 0.5
+    assert np.isinf(rademacher["conf_low"]) and np.isinf(rademacher["conf_high"])
+    # Webb weights with G = 2: 36 patterns of which the 6 constant ones reproduce |t|.
+    assert table.loc[("county_id", "WCR, Webb"), "smallest_p"] == pytest.approx(1 / 6)
+    assert "Do not cluster by county_id" in inference.recommendation
+    assert "no valid test clustered by it can reject at 5%" in inference.reason
+    assert "subcluster" in inference.reason
+    text = inference.summary().as_text()
+    assert "SIMULATED DATA" in text and "Recommended" in text
+
+
+@pytest.mark.filterwarnings(FEW)
+@pytest.mark.parametrize(("clusters", "expected"), [(8, "Webb"), (20, "Rademacher")])
+def test_the_recommended_weights_follow_the_number_of_clusters(clusters, expected):
+    rng = np.random.default_rng(clusters)
+    g = np.repeat(np.arange(clusters), 25)
+    df = pd.DataFrame({"g": g, "x": rng.normal(size=g.size)})
+    df["y"] = 0.3 * df["x"] + rng.normal(size=clusters)[g] + rng.normal(size=g.size)
+    fit = econ.feols("y ~ x", df, cov=econ.Cluster("g"))
+    result = few_cluster_inference(fit, "x", reps=199)
+    assert result.recommendation == f"WCR, {expected} by g"
+
+
+def test_errors_name_the_fix(shipped):
+    with pytest.raises(KeyError, match="x9"):
+        few_cluster_inference(shipped, "x9")
+    with pytest.raises(ValueError, match=r"groups=\["):
+        few_cluster_inference(shipped, TRIPLE, clusters=["city_id"])
