@@ -85,11 +85,11 @@ def cluster_diagnostics(fit: LinearFit, term: str, grouping: str | Grouping
       (Frisch-Waugh-Lovell): the share of ``term``'s identifying variation in cluster ``g``.
       It is the same as in the regression with the fixed effects as dummies.
     - the estimate without cluster ``g``, ``b - a'(X'X - X_g'X_g)^{-1} X_g'e_g``, from cluster
-      cross products as CR3 computes it. It equals a refit without the cluster when every fixed
-      effect is nested in the clusters (or there are none); otherwise the fixed effects keep
-      their full-sample projection (the fast jackknife of :class:`~econ.CR3`), and the
-      outcome lists the fixed effects that are not nested. Where dropping the cluster leaves
-      some coefficient unidentified it is NaN.
+      cross products (no refit). It equals a refit without the cluster when every fixed effect
+      is nested in the clusters (or there are none); otherwise the fixed effects keep their
+      full-sample projection (the "fast" jackknife), and the outcome lists the fixed effects
+      that are not nested. Where dropping the cluster leaves some coefficient unidentified it
+      is NaN.
     - the effective number of clusters of Carter, Schnepel and Steigerwald (2017) for
       ``term``, with the within-cluster correlation of the errors set to zero (``rho = 0``, the
       ``G*(0)`` that summclust reports by default), errors homoskedastic:
@@ -135,8 +135,9 @@ def cluster_diagnostics(fit: LinearFit, term: str, grouping: str | Grouping
 def _leave_out_shifts(fit: LinearFit, codes: np.ndarray, g: int) -> np.ndarray:
     """``G x k`` matrix of ``b_(g) - b``, with NaN rows where ``X'X - X_g'X_g`` is singular.
 
-    CR3 needs every cluster's shift and refuses a singular one; a diagnostic reports the
-    others, since a cluster without which a coefficient is unidentified is itself the finding.
+    A jackknife covariance needs every cluster's shift and must refuse a singular one; a
+    diagnostic reports the others, since a cluster without which a coefficient is unidentified
+    is itself the finding.
     """
     X, k = fit.X, fit.X.shape[1]
     xtx = X.T @ X
