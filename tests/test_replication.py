@@ -74,9 +74,9 @@ def test_full_replication_on_the_shipped_panel_is_byte_identical(tmp_path):
     manifest_path = replicate(root=tmp_path, reps=49)
     manifest = json.loads(manifest_path.read_text(encoding="utf-8"))
     assert [s["step"] for s in manifest["steps"]] == ["descriptives", "efficiency",
-                                                       "event_study", "inequality",
-                                                       "staggered", "strong_alliance",
-                                                       "survey"]
+                                                       "event_study", "few_clusters",
+                                                       "inequality", "staggered",
+                                                       "strong_alliance", "survey"]
     assert manifest["input"]["simulated"] is True and manifest["bootstrap_reps"] == 49
     assert manifest["versions"]["matplotlib"]
     seeds = {s["step"]: s["seed"] for s in manifest["steps"]}
@@ -88,7 +88,8 @@ def test_full_replication_on_the_shipped_panel_is_byte_identical(tmp_path):
     assert set(recorded) == set(first)
     assert all(hashlib.sha256(first[f]).hexdigest() == h for f, h in recorded.items())
     for stem in ("figure1_event_study", "figure2_lorenz", "figure3_change_by_typology",
-                 "figure4_bootstrap_triple_difference", "figure5_designation_event_study"):
+                 "figure4_bootstrap_triple_difference", "figure5_designation_event_study",
+                 "figure6_few_clusters"):
         assert first[f"{stem}.png"].startswith(b"\x89PNG") and first[f"{stem}.pdf"][:4] == b"%PDF"
     for table in ("table0_summary_statistics", "table4b_strong_alliance_specifications"):
         assert {f"{table}.tex", f"{table}.html", f"{table}.md"} <= set(first)

@@ -13,7 +13,11 @@ variable the fit was grouped by (``cov=`` and ``groups=`` of :func:`econ.feols`)
   2018), the documented choice for county-level clustering;
 - the Ibragimov-Muller t test and the Canay-Romano-Shaikh randomization test on cluster-by-
   cluster estimates, where the coefficient is estimable within each cluster;
-- randomization inference, when the treatment assignment is given.
+- cluster diagnostics (sizes, leverage, partial leverage, leave-one-out estimates, the
+  effective number of clusters G*), in ``diagnostics``.
+
+Randomization inference needs the treatment assignment and the data: run
+:func:`econ.randomization_inference` beside it.
 
 Each row states what it assumes and the smallest p-value it can give with these clusters; the
 recommendation follows MacKinnon, Nielsen and Webb (2023, "Cluster-robust inference: a guide to
@@ -31,10 +35,18 @@ import pandas as pd
 from econ.data.codes import is_nested
 from econ.data.seeds import DEFAULT_SEED, Seed, entropy
 from econ.inference.bootstrap.settings import WildBootstrap
+from econ.inference.cluster_diagnostics import cluster_diagnostics
+from econ.inference.cluster_level import (
+    MAX_ENUMERATED,
+    canay_romano_shaikh_test,
+    cluster_estimates,
+    ibragimov_muller_test,
+)
 from econ.inference.covariance import Cluster, ClusterSpec, FewClustersWarning
 from econ.inference.cr2 import CR2
 from econ.inference.cr3 import CR3
 from econ.inference.resampling import DEFAULT_REPS, Distribution
+from econ.results.cluster_diagnostics import ClusterDiagnostics
 from econ.results.few_clusters import COLUMNS, FewClusterInference
 from econ.results.regression import RegressionResult
 
@@ -44,6 +56,8 @@ WEBB_BELOW = 12
 #: With this many clusters or fewer no bootstrap or randomization test by the variable can
 #: reject at 5% (its smallest attainable p-value is 2/2^G >= 0.25).
 HOPELESS = 3
+#: Below this effective number of clusters (G*) one or two clusters carry the coefficient.
+FEW_EFFECTIVE = 5
 
 Row = dict[str, object]
 
@@ -91,23 +105,28 @@ def few_cluster_inference(
                          f"(for example groups=['county_id', 'township_id'])")
     entropy_ = entropy(seed)
     rows: list[Row] = []
+    diagnostics: dict[str, ClusterDiagnostics] = {}
     with warnings.catch_warnings():
         # This function is where the few-clusters warning points: it does not repeat it.
         warnings.simplefilter("ignore", FewClustersWarning)
         for name in names:
             rows += _analytic_rows(result, term, name, level)
             rows += _bootstrap_rows(result, term, name, reps, entropy_, level)
+            rows += _cluster_level_rows(result, term, name, level)
+            diagnostics[name] = ClusterDiagnostics.of(cluster_diagnostics(result.fit, term,
+                                                                          name))
             for finer in names:
                 if _nested_in(result, finer, name):
                     rows += _bootstrap_rows(result, term, name, reps, entropy_, level,
                                             bootstrap_cluster=finer)
     table = pd.DataFrame(rows, columns=list(COLUMNS))
-    recommendation, reason = _recommend(table, names, result)
+    recommendation, reason = _recommend(names, result, diagnostics)
     notes = (f"Wild bootstraps: restricted (WCR11), B = {reps:,} (all 2^G sign patterns when "
              f"fewer), seed {entropy_}, inclusive p-value rule.",
              "smallest p: the smallest p-value the method can give with these clusters.")
     return FewClusterInference(term, float(result.params[term]), table, recommendation,
-                               reason, level, notes=notes, simulated=result.simulated)
+                               reason, level, diagnostics=dict(diagnostics), notes=notes,
+                               simulated=result.simulated)
 
 
 def _nested_in(result: RegressionResult, finer: str, coarse: str) -> bool:
@@ -167,18 +186,66 @@ def _bootstrap_rows(result: RegressionResult, term: str, name: str, reps: int, s
     return rows
 
 
+def _cluster_level_rows(result: RegressionResult, term: str, name: str, level: float
+                        ) -> list[Row]:
+    """Ibragimov-Muller and Canay-Romano-Shaikh on the cluster-by-cluster estimates."""
+    groups = result.fit.clusters[name].groups
+    estimates = cluster_estimates(result.fit, term, name)
+    if estimates.q < 2:
+        reason = (f"not computed: {term} is estimable within {estimates.q} of the {groups} "
+                  f"clusters (it needs variation inside each cluster)")
+        return [_row(name, groups, method, float("nan"), (float("nan"),) * 2, float("nan"),
+                     reason) for method in ("Ibragimov-Muller", "Canay-Romano-Shaikh")]
+    rows: list[Row] = []
+    im = ibragimov_muller_test(estimates, level=level)
+    interval = im.conf_int if im.conf_int is not None else (float("nan"), float("nan"))
+    rows.append(_row(name, groups, "Ibragimov-Muller", im.p_value, interval, 0.0,
+                     f"cluster estimates independent, about normal ({estimates.q} used)"))
+    if estimates.q > MAX_ENUMERATED:
+        rows.append(_row(name, groups, "Canay-Romano-Shaikh", float("nan"),
+                         (float("nan"),) * 2, float("nan"),
+                         f"not computed: more than {MAX_ENUMERATED} usable clusters"))
+    else:
+        crs = canay_romano_shaikh_test(estimates)
+        rows.append(_row(name, groups, "Canay-Romano-Shaikh", crs.p_value,
+                         (float("nan"), float("nan")), crs.smallest_p_value,
+                         f"cluster estimates independent and symmetric ({estimates.q} used)"))
+    return rows
+
+
 def _row(clustering: str, clusters: int, method: str, p: float, ci: tuple[float, float],
          smallest: float, assumes: str) -> Row:
     return {"clustering": clustering, "clusters": clusters, "method": method, "p_value": p,
             "conf_low": ci[0], "conf_high": ci[1], "smallest_p": smallest, "assumes": assumes}
 
 
-def _recommend(table: pd.DataFrame, names: list[str], result: RegressionResult
-               ) -> tuple[str, str]:
-    """The method to report for the coarsest clustering the user asked for, and why."""
+def _recommend(names: list[str], result: RegressionResult,
+               diagnostics: dict[str, ClusterDiagnostics]) -> tuple[str, str]:
+    """The method to report for the clustering the fit chose, and why."""
     groupings = result.fit.clusters
     chosen = (result.cov_spec.by[0] if isinstance(result.cov_spec, ClusterSpec)
               and result.cov_spec.by[0] in names else names[0])
+    method, reason = _recommend_for(chosen, names, result)
+    effective = diagnostics[chosen].effective_clusters
+    reason += (f" Effective number of clusters for this coefficient (Carter, Schnepel and "
+               f"Steigerwald's G*): {effective:.1f} of {groupings[chosen].groups}.")
+    if effective < FEW_EFFECTIVE:
+        reason += (" With so few effective clusters the coefficient's variation sits in one or "
+                   "a few clusters (see the diagnostics' partial leverage): CR1 and CR2 "
+                   "p-values are far too small; read the wild bootstrap p-value as the most "
+                   "that can be claimed.")
+    hopeless = [n for n in names if n != chosen and groupings[n].groups <= HOPELESS]
+    for name in hopeless:
+        reason += (f" Clustered by {name} ({groupings[name].groups} clusters) no valid test "
+                   f"can reject at 5% (smallest wild bootstrap p-value "
+                   f"{2 / 2**groupings[name].groups:.2f}); the subcluster bootstrap by "
+                   f"{chosen} keeps the {name}-level CRVE.")
+    return method, reason
+
+
+def _recommend_for(chosen: str, names: list[str], result: RegressionResult
+                   ) -> tuple[str, str]:
+    groupings = result.fit.clusters
     groups = groupings[chosen].groups
     if groups <= HOPELESS:
         finer = [n for n in names if groupings[n].groups > HOPELESS]

@@ -88,3 +88,12 @@ def test_errors_name_the_fix(shipped):
         few_cluster_inference(shipped, "x9")
     with pytest.raises(ValueError, match=r"groups=\["):
         few_cluster_inference(shipped, TRIPLE, clusters=["city_id"])
+
+
+def test_diagnostics_and_the_coarser_clustering_inform_the_reason(shipped):
+    by_township = shipped.with_cov(econ.Cluster("township_id"))
+    result = few_cluster_inference(by_township, TRIPLE, reps=199)
+    assert result.recommendation == "WCR, Rademacher by township_id"
+    effective = result.diagnostics["township_id"].effective_clusters
+    assert 1 <= effective < 31 and f"{effective:.1f} of 31" in result.reason
+    assert "Clustered by county_id (2 clusters) no valid test can reject" in result.reason
