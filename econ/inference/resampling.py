@@ -236,3 +236,50 @@ def resampled_rows(rows: int, seed: int, replicate: int) -> Iterator[np.ndarray]
     rng = block_generator(seed, replicate)
     while True:
         yield rng.integers(0, rows, size=rows)
+
+
+#: Replicates per block of the cluster permutations of randomization inference.
+PERMUTATION_BLOCK = 1024
+
+
+@lru_cache(maxsize=2)
+def _permutation_block(strata: tuple[int, ...], seed: int, block: int) -> np.ndarray:
+    rng = block_generator(seed, block)
+    codes = np.asarray(strata, dtype=np.int64)
+    out = np.empty((PERMUTATION_BLOCK, len(codes)), dtype=np.int64)
+    # Strata are shuffled in order of their codes, each row independently, so a block is
+    # fixed by the strata, the entropy and the block number alone.
+    for stratum in np.unique(codes):
+        members = np.flatnonzero(codes == stratum)
+        out[:, members] = rng.permuted(np.tile(members, (PERMUTATION_BLOCK, 1)), axis=1)
+    out.flags.writeable = False
+    return out
+
+
+def permutations(strata: np.ndarray, seed: int, start: int, stop: int) -> np.ndarray:
+    """Uniform random permutations of clusters within strata, replicates ``start .. stop - 1``.
+
+    Row ``b`` maps each cluster ``g`` to the cluster ``pi_b(g)`` whose treatment it receives;
+    ``pi_b(g)`` is in ``g``'s stratum, and within each stratum every permutation is equally
+    likely. Replicates come in blocks of :data:`PERMUTATION_BLOCK` from
+    :func:`block_generator`, so replicate ``b`` depends only on the strata, ``seed`` and ``b``.
+
+    Parameters
+    ----------
+    strata
+        Integer stratum code of each of the ``G`` clusters (all equal: one stratum).
+    seed
+        The stream's entropy (resolve a generator once with :func:`~econ.data.seeds.entropy`).
+    start, stop
+        Replicates to return.
+
+    Returns
+    -------
+    numpy.ndarray
+        Shape ``(stop - start, G)``, integer cluster indices; each row is a permutation.
+    """
+    key = tuple(int(code) for code in np.asarray(strata))
+    out = np.empty((stop - start, len(key)), dtype=np.int64)
+    for block, into, within in _segments(PERMUTATION_BLOCK, start, stop):
+        out[into] = _permutation_block(key, seed, block)[within]
+    return out
