@@ -37,6 +37,7 @@ from econ.models.bacon import bacon_decomposition
 from econ.models.binary import group_probabilities
 from econ.models.feols import feols
 from econ.models.few_clusters import few_cluster_inference
+from econ.models.randomization import randomization_inference
 from econ.models.staggered import att_gt
 from econ.models.sun_abraham import sun_abraham
 from econ.presentation.descriptive_table import descriptive_table
@@ -57,6 +58,7 @@ from econ.results.efficiency import Efficiency
 from econ.results.event_study import EventStudy
 from econ.results.few_clusters import FewClusterInference
 from econ.results.inequality import InequalityResult
+from econ.results.randomization import RandomizationTest
 from econ.results.regression import RegressionResult, WaldTest
 from econ.results.staggered import AggregateResult, ATTgtResult
 from econ.results.survey import OrderedModels
@@ -102,6 +104,7 @@ __all__ = [
     "NamedEffect",
     "OrderedModels",
     "Problem",
+    "RandomizationTest",
     "RegressionResult",
     "SimulatedPanel",
     "SimulatedSurvey",
@@ -137,6 +140,7 @@ __all__ = [
     "lorenz_curve",
     "lorenz_plot",
     "ordered_models",
+    "randomization_inference",
     "read_panel",
     "read_survey",
     "simulate",

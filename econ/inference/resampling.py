@@ -12,6 +12,8 @@ in. Each kind of draw has its own fixed block length, part of the stream's defin
 - wild-bootstrap weights (:func:`stream`), :data:`WILD_BLOCK` replicates per block, used by the
   wild cluster bootstrap and the Callaway-Sant'Anna multiplier bootstrap;
 - cluster multiplicities of the pairs bootstrap (:func:`multiplicities`), :data:`CLUSTER_BLOCK`;
+- permutations of cluster-level assignments for randomization inference
+  (:func:`permutations`), :data:`PERMUTATION_BLOCK` replicates per block;
 - resampled rows of the respondent bootstrap (:func:`resampled_rows`), one replicate per block,
   because a rejected resample is redrawn from its replicate's generator an unknown number of
   times. ``SeedSequence(e).spawn(reps)[b]`` is the same generator, so this is also the scheme
