@@ -8,26 +8,39 @@ or very unequal clusters, or when one cluster carries much of a regressor's vari
 
 from __future__ import annotations
 
+import warnings
 from dataclasses import dataclass
 from typing import ClassVar
 
 import numpy as np
+import scipy.linalg
 
-from econ.estimation.linear import LinearFit
+from econ.data.codes import is_nested
+from econ.estimation.linear import EstimationWarning, LinearFit, with_dummies
 from econ.inference.corrections import DEFAULT, SmallSample
 from econ.inference.covariance import ClusterSpec, CovarianceResult, cluster_sums
 from econ.spec.design import Grouping
 
 #: Smallest eigenvalue of the scaled leave-one-out ``X'X``, relative to the largest, below which
-#: a coefficient is taken to be unidentified without the cluster.
+#: it is singular. Cholesky pivots this small relative to the largest diagonal send a cluster
+#: to the eigendecomposition, which tells which coefficients are lost.
 SINGULAR_TOL = 1e-10
+
+#: Length of a coefficient's unit vector's projection on the null space of the scaled
+#: leave-one-out ``X'X`` above which that coefficient is unidentified without the cluster.
+NULL_TOL = 1e-6
+
+#: Most levels a fixed effect not nested in the clusters may have: it becomes that many dummy
+#: regressors, whose cross products cost ``n`` times their number squared (as the refit does).
+MAX_DUMMIES = 2_000
 
 
 @dataclass(frozen=True, init=False)
 class CR3(ClusterSpec):
     """Leave-one-cluster-out jackknife covariance (CV3 of MacKinnon, Nielsen and Webb 2023).
 
-    With ``beta_(g)`` the estimate without cluster ``g``,
+    With ``beta_(g)`` the estimate of the same model refitted without cluster ``g`` (its fixed
+    effects re-estimated on the remaining rows),
 
     ``V = (G - 1) / G * sum_g (beta_(g) - c)(beta_(g) - c)'``,
 
@@ -39,21 +52,27 @@ class CR3(ClusterSpec):
     ``G - 1`` degrees of freedom.
 
     Each ``beta_(g)`` comes from cluster cross products without refitting:
-    ``beta_(g) - beta = -(X'X - X_g'X_g)^{-1} X_g'e_g``, the same as
-    ``(X'X - X_g'X_g)^{-1} (X'y - X_g'y_g) - beta``, with ``X``, ``y`` and ``e`` the fit's
-    weighted, fixed-effect-free arrays. The cost is one ``p x p`` solve per cluster.
+    ``beta_(g) - beta = -(Z'Z - Z_g'Z_g)^{-1} Z_g'e_g``, with ``Z`` and ``e`` a weighted,
+    fixed-effect-free design and its residuals, and ``Z_g``, ``e_g`` their rows in cluster
+    ``g``. What ``Z`` is depends on the fixed effects:
 
-    Fixed effects: this equals the jackknife that refits the full model (dummies included)
-    without each cluster exactly when every fixed effect is nested in the clusters (village
-    effects with township clusters), because then removing a cluster removes its fixed effects'
-    rows whole and leaves the others' projection unchanged. When a fixed effect cuts across the
-    clusters (year effects with township clusters) it is the usual "fast" jackknife that keeps
-    that projection at its full-sample value; a refit re-estimates the year effects without the
-    cluster and gives a somewhat different matrix (for the test panel in
-    ``tests/inference/test_cr2_cr3.py`` the standard errors differ by a few percent). pyfixest
-    0.60's ``CRV3`` refits whenever the model has fixed effects, so it matches this estimator
-    (after its ``G / (G - 1)`` and ``(n - 1) / (n - K)`` factors) only with nested fixed effects
-    or none.
+    * nested in the clusters (village effects with township clusters), or none: ``Z`` is the
+      fit's ``X``. Removing a cluster removes those effects' levels whole and leaves their
+      projection on the other rows unchanged. Cost: one ``p x p`` solve per cluster.
+    * not nested (year effects with firm clusters): removing a cluster changes their
+      estimates, so the model is refitted once with them as dummy regressors (nested effects
+      stay absorbed) and ``Z`` is that refit's design, ``p + d`` columns for ``d`` dummies;
+      the rows of the original coefficients are kept. Cost: the refit, ``n (p + d)^2`` for
+      the cross products, and per cluster one ``m x m`` factorisation, ``m`` the smaller of
+      its number of rows and ``p + d``. A fixed effect with more than :data:`MAX_DUMMIES`
+      levels is refused. When dropping a cluster leaves some
+      dummies unidentified (a year observed only in that cluster, or its reference level),
+      a generalised inverse of ``Z'Z - Z_g'Z_g`` is used: the refit cannot estimate those
+      dummies either, but the original coefficients are the same for every solution.
+
+    Either way ``V`` equals, up to rounding, the jackknife from refitting the model with the
+    same formula on the data without each cluster; pyfixest 0.60's ``CRV3`` computes that
+    jackknife too, times ``G / (G - 1)`` and ``(n - 1) / (n - K)``.
 
     Parameters
     ----------
@@ -66,7 +85,9 @@ class CR3(ClusterSpec):
     ------
     ValueError
         From ``compute``, if some coefficient is not identified without one of the clusters
-        (a regressor that varies only within that cluster): the jackknife is undefined then.
+        (a regressor that varies only within that cluster): the jackknife is undefined then;
+        or if a fixed effect not nested in the clusters has more than :data:`MAX_DUMMIES`
+        levels.
 
     Examples
     --------
@@ -94,7 +115,32 @@ class CR3(ClusterSpec):
 
 def leave_one_out_shifts(fit: LinearFit, grouping: Grouping) -> np.ndarray:
     """``G x p`` matrix of ``beta_(g) - beta``, one row per cluster of ``grouping``."""
-    codes, g, name = grouping.codes, grouping.groups, grouping.name
+    crossed = tuple(name for name, codes in zip(fit.fe_names, fit.fe_codes, strict=True)
+                    if not is_nested(codes, int(codes.max()) + 1, grouping.codes))
+    if not crossed:
+        return _nested_shifts(fit, grouping)
+    too_many = [name for name, codes in zip(fit.fe_names, fit.fe_codes, strict=True)
+                if name in crossed and int(codes.max()) + 1 > MAX_DUMMIES]
+    if too_many:
+        raise ValueError(
+            f"CR3: fixed effect(s) {', '.join(too_many)} are not nested in the clusters "
+            f"{grouping.name!r} and have more than {MAX_DUMMIES} levels; the jackknife would "
+            f"re-estimate each level without every cluster, which is too costly. Cluster by "
+            f"a variable that contains them, or use Cluster({grouping.name!r})")
+    # The original fit already warned about anything dropped; the refit's warnings repeat
+    # that or concern only dummies (collinear with a regressor the fixed effect absorbed).
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", EstimationWarning)
+        refit = with_dummies(fit, crossed)
+    # Regressors keep their order ahead of the dummies, but one the fixed effect absorbed may
+    # reappear among them, so the original coefficients are found by name.
+    columns = np.array([refit.names.index(name) for name in fit.names])
+    return _crossed_shifts(refit, grouping, columns)
+
+
+def _nested_shifts(fit: LinearFit, grouping: Grouping) -> np.ndarray:
+    """The shifts when ``fit.X`` stays valid without each cluster: one batched solve."""
+    codes, g = grouping.codes, grouping.groups
     p = fit.X.shape[1]
     xtx = fit.X.T @ fit.X
     within = np.stack([cluster_sums(fit.X * fit.X[:, [j]], codes, g) for j in range(p)], axis=1)
@@ -102,15 +148,87 @@ def leave_one_out_shifts(fit: LinearFit, grouping: Grouping) -> np.ndarray:
     unidentified = _first_singular(remaining, np.diag(xtx))
     if unidentified is not None:
         cluster, vector = unidentified
-        value = grouping.labels[cluster]
         involved = [n for n, v in zip(fit.names, np.abs(vector), strict=True)
                     if v > 1e-6 * np.abs(vector).max()]
-        raise ValueError(
-            f"CR3: without cluster {name}={value!r}, coefficient(s) {', '.join(involved)} "
-            f"cannot be estimated (the regressor varies only within that cluster), so the "
-            f"leave-one-cluster-out jackknife is undefined; use Cluster({name!r}) or CR2")
+        raise _unidentified(grouping, cluster, involved)
     score_sums = cluster_sums(fit.X * fit.residuals[:, None], codes, g)
     return -np.linalg.solve(remaining, score_sums[:, :, None])[:, :, 0]
+
+
+def _crossed_shifts(refit: LinearFit, grouping: Grouping, columns: np.ndarray) -> np.ndarray:
+    """The shifts of the coefficients at ``columns`` of a refit with dummies, cluster by
+    cluster (the stacked ``q x q`` matrices of every cluster, ``q = p + d``, may not fit in
+    memory).
+
+    A cluster of ``n_g < q`` rows uses the push-through identity
+    ``(A - Z_g'Z_g)^{-1} Z_g' = A^{-1} Z_g' (I - Z_g A^{-1} Z_g')^{-1}``, ``A = Z'Z``: an
+    ``n_g x n_g`` factorisation instead of a ``q x q`` one, so that many dummies and small
+    clusters cost about as much as forming ``Z'Z``.
+    """
+    # Unit-length columns make the singularity tests independent of the regressors' units;
+    # the shifts are scaled back at the end.
+    scale = 1 / np.linalg.norm(refit.X, axis=0)
+    Z, e = refit.X * scale, refit.residuals
+    q = Z.shape[1]
+    full = Z.T @ Z
+    root = scipy.linalg.cholesky(full, lower=True)
+    inverse_rows = scipy.linalg.cho_solve((root, True), np.eye(q)[:, columns]).T
+    order = np.argsort(grouping.codes, kind="stable")
+    bounds = np.searchsorted(grouping.codes[order], np.arange(grouping.groups + 1))
+    shifts = np.empty((grouping.groups, len(columns)))
+    for cluster in range(grouping.groups):
+        rows = order[bounds[cluster]:bounds[cluster + 1]]
+        z, score = Z[rows], Z[rows].T @ e[rows]
+        if len(rows) < q:
+            half = scipy.linalg.solve_triangular(root, z.T, lower=True)
+            weights = _definite_solve(np.eye(len(rows)) - half.T @ half, e[rows])
+            step = None if weights is None else inverse_rows @ (z.T @ weights)
+        else:
+            solution = _definite_solve(full - z.T @ z, score)
+            step = None if solution is None else solution[columns]
+        if step is None:
+            solution, lost = _generalised_solve(full - z.T @ z, score, columns)
+            if lost.any():
+                raise _unidentified(grouping, cluster, [refit.names[j] for j in columns[lost]])
+            step = solution[columns]
+        shifts[cluster] = -step * scale[columns]
+    return shifts
+
+
+def _definite_solve(matrix: np.ndarray, rhs: np.ndarray) -> np.ndarray | None:
+    """``matrix^{-1} rhs`` by Cholesky, or None when ``matrix`` is (near) singular."""
+    # A pivot near zero means the cluster takes (almost) all the information in some
+    # direction; only the eigendecomposition can tell lost dummies from lost coefficients.
+    try:
+        factor, lower = scipy.linalg.cho_factor(matrix)
+    except np.linalg.LinAlgError:
+        return None
+    if np.diag(factor).min() ** 2 <= SINGULAR_TOL * np.diag(matrix).max():
+        return None
+    return scipy.linalg.cho_solve((factor, lower), rhs)
+
+
+def _generalised_solve(matrix: np.ndarray, rhs: np.ndarray, columns: np.ndarray
+                       ) -> tuple[np.ndarray, np.ndarray]:
+    """A solution of the consistent system ``matrix @ x = rhs``, and which entries among
+    ``columns`` it does not identify (a projection on the null space above ``NULL_TOL``).
+
+    The identified entries are the same for every solution; this is the minimum-norm one.
+    """
+    values, vectors = np.linalg.eigh(matrix)
+    null = values <= SINGULAR_TOL * values[-1]
+    lost = np.linalg.norm(vectors[np.ix_(columns, np.flatnonzero(null))], axis=1) > NULL_TOL
+    kept = vectors[:, ~null]
+    return kept @ ((kept.T @ rhs) / values[~null]), lost
+
+
+def _unidentified(grouping: Grouping, cluster: int, involved: list[str]) -> ValueError:
+    """The error for coefficients that cannot be estimated without ``cluster``."""
+    return ValueError(
+        f"CR3: without cluster {grouping.name}={grouping.labels[cluster]!r}, coefficient(s) "
+        f"{', '.join(involved)} cannot be estimated (outside that cluster the regressor is "
+        f"zero, constant or collinear with the others and the fixed effects), so the "
+        f"leave-one-cluster-out jackknife is undefined; use Cluster({grouping.name!r}) or CR2")
 
 
 def _first_singular(remaining: np.ndarray, diagonal: np.ndarray

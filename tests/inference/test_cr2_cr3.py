@@ -1,7 +1,9 @@
-"""CR2 and CR3 against brute-force implementations, pyfixest and stored clubSandwich output.
+"""CR2 and CR3 against brute-force implementations and pyfixest.
 
 The brute-force references build the full dummy-variable regression explicitly: the dummy
 matrix of every fixed effect, the full hat matrix, and one refit per left-out cluster.
+``test_cr3_jackknife.py`` compares CR3 with refits by ``econ.feols`` and with stored output of
+R's sandwich and clubSandwich.
 """
 
 from __future__ import annotations
@@ -86,47 +88,29 @@ def assert_cov_close(ours: np.ndarray, reference: np.ndarray, rtol: float = RTOL
 
 
 # CR3 -----------------------------------------------------------------------------------------
-@pytest.mark.parametrize("fixed_effects", [(), ("village_id",)], ids=["no FE", "village FE"])
+# Village effects are nested in the township clusters, year effects cross them.
+FIXED_EFFECTS = [(), ("village_id",), ("year",), ("village_id", "year")]
+
+
+@pytest.mark.parametrize("fixed_effects", FIXED_EFFECTS, ids=lambda f: "+".join(f) or "none")
 @pytest.mark.parametrize("weights", [None, "w"], ids=["OLS", "WLS"])
 @pytest.mark.parametrize("center", [False, True], ids=["beta", "mean"])
-def test_cr3_equals_the_refit_jackknife_when_fixed_effects_are_nested(panel, fixed_effects,
-                                                                      weights, center):
+def test_cr3_equals_the_refit_jackknife(panel, fixed_effects, weights, center):
+    """Nested (village) and crossed (year) effects alike: each refit re-estimates them."""
     result = fit(panel, fixed_effects, CR3("township_id", center=center), weights)
     reference = refit_jackknife(panel, fixed_effects, weights, center=center)
     assert_cov_close(result.cov.to_numpy(), reference)
 
 
-def test_cr3_with_crossed_year_effects_keeps_their_projection_fixed(panel):
-    """With year effects (not nested in townships) CR3 is the fast jackknife, not the refit.
-
-    It equals refitting the regression of the full-sample within-transformed y on x and z
-    without each township; re-estimating the year effects in each refit gives standard
-    errors a few percent different on this panel.
-    """
-    fes = ("village_id", "year")
-    result = fit(panel, fes, CR3("township_id"))
-    refit = refit_jackknife(panel, fes, None)
-    ratio = np.sqrt(np.diag(result.cov.to_numpy()) / np.diag(refit))
-    assert np.all(np.abs(ratio - 1) > 1e-4) and np.all(np.abs(ratio - 1) < 0.05)
-    within = result.fit
-    X, y = within.X, within.y
-    clusters = panel["township_id"].to_numpy()
-    jack = np.array([np.linalg.lstsq(X[clusters != c], y[clusters != c], rcond=None)[0]
-                     for c in pd.unique(clusters)])
-    g = len(jack)
-    fast = (g - 1) / g * (jack - within.params).T @ (jack - within.params)
-    assert_cov_close(result.cov.to_numpy(), fast)
-
-
-@pytest.mark.parametrize("fixed_effects", [(), ("village_id",)], ids=["no FE", "village FE"])
+@pytest.mark.parametrize("fixed_effects", FIXED_EFFECTS, ids=lambda f: "+".join(f) or "none")
 @pytest.mark.parametrize("weights", [None, "w"], ids=["OLS", "WLS"])
 @pytest.mark.filterwarnings("ignore::pandas.errors.Pandas4Warning")  # raised inside pyfixest
 def test_cr3_matches_pyfixest_crv3(panel, fixed_effects, weights):
     """pyfixest's CRV3 is the sum of outer products times G/(G-1) and (n-1)/(n-K).
 
     Without those factors (``ssc(k_adj=False, G_adj=False)``) it is ours divided by
-    (G-1)/G. With crossed fixed effects pyfixest 0.60 refits (see the test above), so only
-    nested or no fixed effects are compared.
+    (G-1)/G. pyfixest 0.60 refits the model without each cluster whenever it has fixed
+    effects, so crossed year effects are re-estimated there too.
     """
     import pyfixest as pf
     formula = "y ~ x + z" + (" | " + " + ".join(fixed_effects) if fixed_effects else "")
@@ -182,9 +166,6 @@ def brute_force_cr2(df: pd.DataFrame, fixed_effects: tuple[str, ...], weights: s
         big_p = u.T @ residual_maker @ u
         df_by_coef.append(np.trace(big_p) ** 2 / np.sum(big_p**2))
     return scores.T @ scores, np.array(df_by_coef)
-
-
-FIXED_EFFECTS = [(), ("village_id",), ("year",), ("village_id", "year")]
 
 
 @pytest.mark.parametrize("fixed_effects", FIXED_EFFECTS, ids=lambda f: "+".join(f) or "none")
