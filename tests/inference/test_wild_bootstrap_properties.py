@@ -435,3 +435,20 @@ def test_fixed_effects_not_nested_keep_the_model_when_refitted_as_dummies() -> N
     assert test.dummies == ("year",)
     assert test.statistic == pytest.approx(fit.tstats["x"], rel=1e-10)
     assert test.std_error == pytest.approx(fit.std_errors["x"], rel=1e-10)
+
+
+@pytest.mark.filterwarnings(FEW)
+@pytest.mark.filterwarnings("ignore::econ.estimation.linear.EstimationWarning")
+def test_a_regressor_absorbed_by_a_crossed_effect_does_not_shift_the_hypothesis() -> None:
+    """``z`` varies by year only: the year effects absorb it in the fit, but in the bootstrap's
+    dummy refit it comes back and a year dummy goes instead. The tested coefficient must be
+    found by name, so the observed t is still the fit's CR1 t."""
+    rng = np.random.default_rng(5)
+    df = pd.DataFrame({"g": np.repeat(np.arange(12), 15), "year": np.tile(np.arange(15), 12)})
+    df["z"] = rng.normal(size=15)[df["year"]]
+    df["x"] = rng.normal(size=len(df))
+    df["y"] = 0.5 * df["x"] + rng.normal(size=15)[df["year"]] + rng.normal(size=len(df))
+    fit = econ.feols("y ~ z + x | year", df, cov=econ.Cluster("g"))
+    assert "z" not in fit.names
+    test = fit.wild_bootstrap("x", econ.WildBootstrap(reps=999, seed=2))
+    assert test.statistic == pytest.approx(fit.tstats["x"], rel=1e-10)

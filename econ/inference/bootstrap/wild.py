@@ -89,8 +89,9 @@ def wild_bootstrap(
     crve_groups = _groupings(fit, cluster, "cluster")
     boot_names = bootstrap_dimension(settings, crve_groups)
     boot = intersect([g.codes for g in _groupings(fit, boot_names, "bootstrap_cluster")])
+    names = fit.names
     fit, dummies = _nested_or_dummies(fit, boot)
-    R = _align(R, fit)
+    R = _align(R, names, fit)
     crve = [fit.clusters[c].codes for c in cluster]
     G = int(boot.max()) + 1
     variant, reps, chunk_size = settings.variant, settings.reps, settings.chunk_size
@@ -237,10 +238,17 @@ def _nested_or_dummies(fit: LinearFit, boot: np.ndarray) -> tuple[LinearFit, tup
     return refit, outside
 
 
-def _align(R: np.ndarray, fit: LinearFit) -> np.ndarray:
-    """``R`` is given over the original coefficients, the first columns of a dummy refit."""
-    extra = len(fit.names) - R.shape[1]
-    return np.hstack([R, np.zeros((R.shape[0], extra))]) if extra else R
+def _align(R: np.ndarray, names: tuple[str, ...], fit: LinearFit) -> np.ndarray:
+    """``R`` over the coefficients ``names`` placed on ``fit``'s coefficients by name.
+
+    A dummy refit keeps the original coefficients but not always at their positions: a
+    regressor the crossed fixed effect had absorbed comes back, and a dummy goes instead.
+    """
+    if names == fit.names:
+        return R
+    aligned = np.zeros((R.shape[0], len(fit.names)))
+    aligned[:, [fit.names.index(n) for n in names]] = R
+    return aligned
 
 
 def _dimensions(fit: LinearFit, crve: list[np.ndarray], ssc: SmallSample
