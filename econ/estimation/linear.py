@@ -141,6 +141,10 @@ def fit(design: Design, *, outcome: int = 0, tol: float = 1e-10, max_iter: int =
     if root_w is not None:
         X_tilde = X_tilde * root_w[:, None]
         y_tilde = y_tilde * root_w
+    if X_tilde.shape[0] < X_tilde.shape[1]:
+        raise ValueError(f"{design.formula.text!r}: {X_tilde.shape[0]} row(s) left for "
+                         f"{X_tilde.shape[1]} regressor(s) after the fixed effects; the model "
+                         f"cannot be estimated (drop regressors or use more data)")
     X_tilde, names, collinear, (q, r) = _independent(X_tilde, names)
     drops += collinear
     if drops:

@@ -121,3 +121,10 @@ def test_non_convergence_is_reported(panel):
     with pytest.raises(RuntimeError, match="did not converge in 2 sweeps"):
         econ.feols("y ~ x | unit + year", data.assign(c=data["unit"] % 3), max_iter=2,
                    tol=1e-14)
+
+
+def test_fewer_rows_than_regressors_is_a_named_error():
+    data = pd.DataFrame({"y": [1.0, 2.0, 3.0], "a": [1.0, 0.0, 2.0], "b": [0.0, 1.0, 5.0],
+                         "c": [3.0, 1.0, 0.5], "d": [1.0, 4.0, 2.0]})
+    with pytest.raises(ValueError, match=r"3 row\(s\) left for 5 regressor\(s\)"):
+        econ.feols("y ~ a + b + c + d", data)
