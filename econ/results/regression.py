@@ -260,6 +260,8 @@ class RegressionResult(SummaryDisplay):
         if missing:
             raise KeyError(f"no coefficient {missing}; coefficients: {names}")
         values = np.broadcast_to(np.asarray(value, dtype=float), (len(wanted),)).copy()
+        if not np.isfinite(values).all():
+            raise ValueError(f"hypothesised value(s) {list(values)} must be finite numbers")
         R = np.zeros((len(wanted), len(names)))
         for i, w in enumerate(wanted):
             R[i, names.index(w)] = 1.0

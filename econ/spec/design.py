@@ -157,6 +157,9 @@ def build(
                            f"({dropped})")
     sample = data.iloc[rows] if len(rows) < len(data) else data
     y = np.column_stack([_numeric(sample[o], o) for o in formula.outcomes])
+    _require_finite(sample, [*formula.outcomes, *(c for t in formula.terms for f in t.factors
+                                                  if f.kind == "value" for c in f.columns),
+                             *([weights] if weights else [])], rows)
     columns: list[tuple[str, np.ndarray]] = []
     if formula.intercept:
         columns.append(("Intercept", np.ones(len(rows))))
@@ -174,6 +177,24 @@ def build(
     return Design(formula, y, X, names, formula.fixed_effects, fe_codes,
                   None if not weights else w[rows], rows, len(data), dropped, weights,
                   groupings)
+
+
+def _require_finite(sample: pd.DataFrame, columns: list[str], rows: np.ndarray) -> None:
+    """Refuse infinite values in numeric columns the model uses, naming column and rows."""
+    problems = []
+    for name in dict.fromkeys(columns):
+        series = sample[name]
+        if _is_categorical(series) or pd.api.types.is_bool_dtype(series.dtype):
+            continue
+        values = series.to_numpy(dtype=np.float64, na_value=np.nan)
+        bad = np.flatnonzero(np.isinf(values))
+        if len(bad):
+            shown = ", ".join(str(int(r)) for r in rows[bad][:5])
+            problems.append(f"{name!r} is infinite in {len(bad)} row(s) (positions {shown}"
+                            f"{', ...' if len(bad) > 5 else ''})")
+    if problems:
+        raise FormulaError("; ".join(problems) + ": replace or drop these values (inf, -inf, "
+                           "or numbers too large for a float, such as 1e400) before fitting")
 
 
 def _numeric(series: pd.Series, name: str) -> np.ndarray:

@@ -73,9 +73,12 @@ def parse(text: str) -> Formula:
     if text.count("~") != 1:
         raise FormulaError(f"formula {text!r} needs exactly one '~' between outcome and terms")
     lhs, rest = text.split("~")
-    rhs, _, fe_text = rest.partition("|")
+    rhs, bar, fe_text = rest.partition("|")
     if "|" in fe_text:
         raise FormulaError(f"formula {text!r} has more than one '|'")
+    if bar and not fe_text.strip():
+        raise FormulaError(f"formula {text!r} ends with '|' but names no fixed effect: add "
+                           f"them after it ('| village_id + year') or remove the '|'")
     outcomes = tuple(_names(lhs, "outcome", text))
     fixed_effects = tuple(_names(fe_text, "fixed effect", text)) if fe_text.strip() else ()
     intercept = not fixed_effects
@@ -94,6 +97,11 @@ def parse(text: str) -> Formula:
     unique = tuple(dict.fromkeys(terms))
     if not unique and not intercept:
         raise FormulaError(f"formula {text!r} has no regressors")
+    regressors = {c for term in unique for f in term.factors for c in f.columns}
+    on_both = [o for o in outcomes if o in regressors or o in fixed_effects]
+    if on_both:
+        raise FormulaError(f"{on_both} in {text!r} is both the outcome and a regressor or fixed "
+                           f"effect: remove it from the right-hand side")
     return Formula(text, outcomes, unique, fixed_effects, intercept)
 
 

@@ -452,3 +452,17 @@ def test_a_regressor_absorbed_by_a_crossed_effect_does_not_shift_the_hypothesis(
     assert "z" not in fit.names
     test = fit.wild_bootstrap("x", econ.WildBootstrap(reps=999, seed=2))
     assert test.statistic == pytest.approx(fit.tstats["x"], rel=1e-10)
+
+
+@pytest.mark.filterwarnings(FEW)
+def test_bootstrap_arguments_get_named_errors(result) -> None:
+    with pytest.raises(ValueError, match=r"reps must be a whole number, got 9\.5"):
+        econ.WildBootstrap(reps=9.5)  # type: ignore[arg-type]
+    with pytest.raises(ValueError, match="seed must be non-negative"):
+        econ.WildBootstrap(seed=-1)
+    with pytest.raises(ValueError, match="ci_level must be in"):
+        econ.WildBootstrap(ci_level=1.5)
+    with pytest.raises(ValueError, match="must be finite"):
+        result.wild_bootstrap("x1", econ.WildBootstrap(reps=99), value=float("nan"))
+    with pytest.raises(ValueError, match="pvalue_rule"):
+        econ.WildBootstrap(pvalue_rule="loose")  # type: ignore[arg-type]

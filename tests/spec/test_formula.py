@@ -82,3 +82,19 @@ def test_weights_and_cluster_columns_must_be_present(frame):
     assert sorted(set(grouping.codes.tolist())) == list(range(grouping.groups))
     with pytest.raises(FormulaError, match="negative"):
         build(parse("y ~ d"), frame.assign(w=-1.0), weights="w")
+
+
+@pytest.mark.parametrize(("text", "message"), [
+    ("y ~ y + x", r"\['y'\] .* both the outcome and a regressor"),
+    ("y ~ x | y", r"\['y'\] .* both the outcome"),
+    ("y ~ x |", r"ends with '\|' but names no fixed effect"),
+])
+def test_formulas_that_cannot_mean_anything_are_named(text, message):
+    with pytest.raises(FormulaError, match=message):
+        parse(text)
+
+
+def test_infinite_values_in_a_used_column_are_named(frame):
+    bad = frame.assign(x=[np.inf, 1.0, 2.0, 3.0, 1e400, 5.0])
+    with pytest.raises(FormulaError, match=r"'x' is infinite in 2 row\(s\)"):
+        build(parse("y ~ x"), bad)

@@ -6,6 +6,8 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field
 from typing import Literal
 
+import numpy as np
+
 from econ.data.seeds import DEFAULT_SEED, Seed, entropy
 from econ.inference.resampling import DEFAULT_REPS, Distribution, check_distribution
 
@@ -92,6 +94,9 @@ class WildBootstrap:
         if variant not in VARIANTS:
             raise ValueError(f"variant must be one of {VARIANTS}, got {variant!r}")
         check_distribution(distribution)
+        for name, number in (("reps", reps), ("chunk_size", chunk_size)):
+            if isinstance(number, bool) or not isinstance(number, int | np.integer):
+                raise ValueError(f"{name} must be a whole number, got {number!r}")
         if reps < 1 or chunk_size < 1:
             raise ValueError(f"reps and chunk_size must be positive, got reps={reps}, "
                              f"chunk_size={chunk_size}")
