@@ -70,8 +70,7 @@ from econ.study.inequality import inequality
 from econ.study.strong_alliance import strong_alliance
 from econ.study.survey import ordered_models, survey_alpha, survey_descriptives
 from econ.table import Table
-
-__version__ = "0.1.0"
+from econ.version import __version__
 
 __all__ = [
     "CR2",

@@ -29,6 +29,7 @@ from econ.models.feols import feols
 from econ.presentation.regression_table import Model, etable
 from econ.replication import DEFAULT_PANEL, replicate
 from econ.spec.formula import FormulaError
+from econ.version import __version__
 
 EXIT_OK, EXIT_INVALID, EXIT_USAGE = 0, 1, 2
 
@@ -51,6 +52,7 @@ def _parser() -> argparse.ArgumentParser:
         description="Village-assistance (驻村帮扶) econometrics: check a panel, fit a model, "
                     "reproduce the replication tables and figures, simulate study data.",
     )
+    parser.add_argument("--version", action="version", version=f"econ {__version__}")
     commands = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
 
     check = commands.add_parser(
@@ -127,6 +129,8 @@ def _parser() -> argparse.ArgumentParser:
     make.add_argument("--survey", action="store_true",
                       help="write the cadre survey instead of the panel")
     make.add_argument("--respondents", type=int, default=124, help="survey size (default 124)")
+    make.add_argument("--force", action="store_true",
+                      help="overwrite OUTPUT if it exists (refused otherwise)")
     return parser
 
 
@@ -195,6 +199,10 @@ def _fit(args: argparse.Namespace) -> None:
 
 
 def _simulate(args: argparse.Namespace) -> None:
+    if args.seed < 0:
+        raise ValueError(f"--seed must be a non-negative integer, got {args.seed}")
+    if args.output.exists() and not args.force:
+        raise FileExistsError(f"{args.output} exists; pass --force to overwrite it")
     if args.config == "national" and not args.survey:
         bar = ProgressBar(sys.stderr)
         # A line per county (2,800 of them) would swamp a log: the bar only on a terminal.
@@ -234,8 +242,21 @@ def main(argv: Sequence[str] | None = None) -> int:
     except ValidationError as error:
         print(error, file=sys.stderr)
         return EXIT_INVALID
+    except BrokenPipeError:
+        # The reader went away (``econ simulate ... | head``): stop quietly, as Unix tools do.
+        sys.stderr.close()
+        return EXIT_OK
+    except LookupError as error:
+        hint = ("" if isinstance(error, KeyError)
+                else "; use for example --encoding gbk or --encoding utf-8")
+        print(f"econ {args.command}: {error}{hint}", file=sys.stderr)
+        return EXIT_USAGE
     except (FileNotFoundError, FileExistsError, ValueError, FormulaError) as error:
         print(f"econ {args.command}: {error}", file=sys.stderr)
+        return EXIT_USAGE
+    except PermissionError as error:
+        print(f"econ {args.command}: cannot write or read {error.filename}: permission "
+              f"denied; choose another path", file=sys.stderr)
         return EXIT_USAGE
     return EXIT_OK
 

@@ -101,3 +101,21 @@ def test_progress_bar_redraws_on_a_terminal_and_prints_lines_otherwise():
     assert drawn.endswith("\n") and drawn.count("\n") == 1
     assert log.getvalue().splitlines() == ["[1/2] a ...", "[1/2] a done in 1.5s",
                                            "[2/2] b ...", "[2/2] b done in 1.5s"]
+
+
+def test_version_unknown_encoding_bad_seed_and_no_silent_overwrite(tmp_path, capsys):
+    with pytest.raises(SystemExit) as version:
+        main(["--version"])
+    assert version.value.code == 0 and capsys.readouterr().out.strip() == (
+        f"econ {econ.__version__}")
+    csv = tmp_path / "p.csv"
+    econ.write_panel(econ.simulate("wp", seed=1).dataset, csv)
+    assert main(["validate", str(csv), "--encoding", "nope"]) == 2
+    assert "unknown encoding: nope; use for example --encoding gbk" in capsys.readouterr().err
+    assert main(["simulate", str(tmp_path / "s.parquet"), "--seed", "-1"]) == 2
+    assert "--seed must be a non-negative integer" in capsys.readouterr().err
+    assert main(["simulate", str(csv), "--seed", "2"]) == 2
+    assert "exists; pass --force" in capsys.readouterr().err
+    before = csv.read_bytes()
+    assert main(["simulate", str(csv), "--seed", "2", "--force"]) == 0
+    assert csv.read_bytes() != before
