@@ -7,6 +7,8 @@ only half a million village codes.
 
 from __future__ import annotations
 
+import datetime
+import unicodedata
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Literal
@@ -18,17 +20,54 @@ from econ.data.schema import Column, categorical_dtype
 
 _TRUE = frozenset({"true", "t", "yes", "y", "1", "1.0", "是", "有", "真", "对"})
 _FALSE = frozenset({"false", "f", "no", "n", "0", "0.0", "否", "无", "没有", "假"})
+#: Day 0 of Excel's date serials (with its 1900 leap-year bug folded in), to show which number a
+#: cell formatted as a date holds.
+_EXCEL_EPOCH = datetime.datetime(1899, 12, 30)
+_NUMBER_FIX = ("Correct or blank these cells (blank means missing); remove thousands separators "
+               "and units.")
+
+
+@dataclass(frozen=True)
+class Unreadable:
+    """Entries of one column that could not be read, for one reason.
+
+    Attributes
+    ----------
+    kind
+        Problem tag: ``"non-numeric"``, ``"non-finite"``, ``"unknown values"`` or
+        ``"lost precision"``.
+    positions
+        Row positions (from 0) of the entries.
+    values
+        Their distinct raw values, as text.
+    reason
+        What is wrong with them, read after "N distinct value(s)".
+    fix
+        What the user should do.
+    """
+
+    kind: str
+    positions: np.ndarray
+    values: list[str]
+    reason: str
+    fix: str
 
 
 @dataclass
 class Coerced:
-    """A column in canonical form, with the positions and raw values that could not be read."""
+    """A column in canonical form (unreadable entries missing) and what could not be read."""
 
     values: pd.Series
-    bad_positions: np.ndarray = field(default_factory=lambda: np.empty(0, dtype=np.int64))
-    bad_values: list[object] = field(default_factory=list)
-    reason: str = ""
+    unreadable: list[Unreadable] = field(default_factory=list)
     recoded: dict[str, str] = field(default_factory=dict)
+
+    @property
+    def unreadable_mask(self) -> np.ndarray:
+        """Rows holding an entry that could not be read (they are missing in ``values``)."""
+        mask = np.zeros(len(self.values), dtype=bool)
+        for issue in self.unreadable:
+            mask[issue.positions] = True
+        return mask
 
 
 def coerce(series: pd.Series, column: Column, value_mapping: Mapping[str, str]) -> Coerced:
@@ -49,10 +88,11 @@ def _blank_to_na(series: pd.Series) -> pd.Series:
     return series
 
 
-def _bad(series: pd.Series, mask: np.ndarray, reason: str, values: pd.Series) -> Coerced:
+def _unreadable(series: pd.Series, mask: np.ndarray, kind: str, reason: str,
+                fix: str) -> Unreadable:
     positions = np.flatnonzero(mask)
-    distinct = list(pd.unique(series.iloc[positions].astype("str")))
-    return Coerced(values, positions, distinct, reason)
+    distinct = [str(v) for v in pd.unique(series.iloc[positions].astype("str"))]
+    return Unreadable(kind, positions, distinct, reason, fix)
 
 
 def _coerce_id(series: pd.Series) -> Coerced:
@@ -93,43 +133,99 @@ def _id_text(value: object) -> str:
     return str(value).strip()
 
 
+def _yes_no_cells(series: pd.Series) -> np.ndarray:
+    """Cells holding a boolean (an Excel TRUE/FALSE, a Python ``True``), which are not amounts."""
+    if pd.api.types.is_bool_dtype(series.dtype):
+        return series.notna().to_numpy()
+    # The element-wise look is needed only when the column mixes types: pandas would read True
+    # as 1.0 without a word.
+    if series.dtype != object or pd.api.types.infer_dtype(series, skipna=True) not in (
+            "boolean", "mixed", "mixed-integer"):
+        return np.zeros(len(series), dtype=bool)
+    return np.fromiter((isinstance(v, bool | np.bool_) for v in series.to_numpy()), dtype=bool,
+                       count=len(series))
+
+
 def _coerce_number(series: pd.Series, *, integer: bool) -> Coerced:
     target: Literal["Int64", "float64"] = "Int64" if integer else "float64"
-    if pd.api.types.is_bool_dtype(series.dtype):
-        series = series.astype("Int64")
+    issues: list[Unreadable] = []
+    yes_no = _yes_no_cells(series)
+    if yes_no.any():
+        issues.append(_unreadable(
+            series, yes_no, "non-numeric", "is a yes/no value (TRUE/FALSE), not a number",
+            "A TRUE or FALSE cell in an amount is a typing or formula slip, and reading it as "
+            "1 or 0 would invent an amount: type the number, or blank the cell (blank means "
+            "missing)."))
+        series = series.where(~yes_no, None).astype(object)
     if pd.api.types.is_numeric_dtype(series.dtype):
-        numbers = series.astype("float64") if not integer else series
-        bad = np.zeros(len(series), dtype=bool)
+        numbers = series
     else:
         cleaned = _blank_to_na(series)
         numbers = pd.to_numeric(cleaned, errors="coerce")
-        bad = (numbers.isna() & cleaned.notna()).to_numpy()
-        if bad.any():
-            return _bad(series, bad, "is not a number", numbers.astype("float64"))
-    if integer and not pd.api.types.is_integer_dtype(numbers.dtype):
-        as_float = numbers.astype("float64").to_numpy()
-        fraction = np.isfinite(as_float) & (as_float != np.round(as_float))
+        text = (numbers.isna() & cleaned.notna()).to_numpy()
+        if text.any():
+            issues.append(_unreadable(series, text, "non-numeric", "is not a number",
+                                      _NUMBER_FIX + _number_hints(series, text)))
+    floats = numbers.astype("float64").to_numpy(copy=True)
+    infinite = np.isinf(floats)
+    if infinite.any():
+        issues.append(_unreadable(
+            series, infinite, "non-finite", "is infinite or too large for a number",
+            "No amount, count or year is infinite: correct these cells or blank them (blank "
+            "means missing)."))
+    if integer:
+        fraction = np.isfinite(floats) & (floats != np.round(floats))
         if fraction.any():
-            return _bad(series, fraction, "is not a whole number", numbers.astype("float64"))
-    return Coerced(numbers.astype(target))
+            issues.append(_unreadable(series, fraction, "non-numeric", "is not a whole number",
+                                      _NUMBER_FIX))
+    if not issues:
+        if integer and pd.api.types.is_integer_dtype(numbers.dtype):
+            return Coerced(numbers.astype(target))
+        if integer and not pd.api.types.is_integer_dtype(numbers.dtype):
+            return Coerced(pd.Series(floats, index=series.index).astype(target))
+        return Coerced(numbers.astype(target))
+    for issue in issues:
+        floats[issue.positions] = np.nan
+    return Coerced(pd.Series(floats, index=series.index).astype(target), issues)
+
+
+def _number_hints(series: pd.Series, bad: np.ndarray) -> str:
+    """Name the usual causes among the unreadable values: Excel dates and full-width digits."""
+    hints: list[str] = []
+    for value in pd.unique(series.iloc[np.flatnonzero(bad)].astype(object)):
+        if isinstance(value, datetime.datetime | datetime.date) and not hints:
+            moment = pd.Timestamp(value).to_pydatetime().replace(tzinfo=None)
+            serial = (moment - _EXCEL_EPOCH).days
+            hints.append(f" {str(value)!r} is a cell formatted as a date (Excel shows the "
+                         f"number {serial} as that date): format the column as a number.")
+        elif isinstance(value, str) and unicodedata.normalize("NFKC", value) != value:
+            hints.append(f" {value!r} has full-width characters: retype it with ASCII "
+                         f"digits ({unicodedata.normalize('NFKC', value)!r}).")
+        if len(hints) == 2:
+            break
+    return "".join(hints)
 
 
 def _coerce_bool(series: pd.Series) -> Coerced:
     if pd.api.types.is_bool_dtype(series.dtype):
         return Coerced(series.astype("boolean"))
     codes, uniques = pd.factorize(series, use_na_sentinel=True)
-    lookup = np.full(len(uniques), -1, dtype=np.int8)
+    # One slot per distinct value plus a last one that the missing-value code -1 lands on, so
+    # that a column with no values at all needs no special case.
+    lookup = np.full(len(uniques) + 1, -2, dtype=np.int8)
     for i, value in enumerate(uniques):
         text = _id_text(value).lower()
-        lookup[i] = 1 if text in _TRUE else 0 if text in _FALSE else -1
-    unreadable = np.flatnonzero(lookup < 0)
-    mapped = np.where(codes >= 0, lookup[codes], -2)
+        lookup[i] = 1 if text in _TRUE else 0 if text in _FALSE else -2 if text == "" else -1
+    mapped = lookup[codes]
     values = pd.array(mapped == 1, dtype="boolean")
     values[mapped < 0] = pd.NA
     result = pd.Series(values, index=series.index)
+    unreadable = np.flatnonzero(lookup == -1)
     if len(unreadable):
-        bad = np.isin(codes, unreadable)
-        return _bad(series, bad, "is not yes/no (true/false, 1/0, 是/否)", result)
+        issue = _unreadable(series, np.isin(codes, unreadable), "unknown values",
+                            "is not yes/no (true/false, 1/0, 是/否)",
+                            "Use 是/否, yes/no, true/false or 1/0; blank means missing.")
+        return Coerced(result, [issue])
     return Coerced(result)
 
 
@@ -140,24 +236,38 @@ def _coerce_category(
     if isinstance(series.dtype, pd.CategoricalDtype) and series.dtype == dtype:
         return Coerced(series)
     codes, uniques = pd.factorize(series, use_na_sentinel=True)
-    lookup = np.full(len(uniques), -1, dtype=np.int64)
+    # -1 marks an unknown value, -2 a missing one; the extra last slot is where missing
+    # entries (code -1) look, so an entirely blank column needs no special case.
+    lookup = np.full(len(uniques) + 1, -2, dtype=np.int64)
     recoded: dict[str, str] = {}
     for i, raw in enumerate(uniques):
         text = _id_text(raw)
         if text == "":
-            lookup[i] = -2
             continue
         canonical = value_mapping.get(text, column.canonical_value(text))
         if canonical is not None and canonical in column.categories:
             lookup[i] = column.categories.index(canonical)
             if canonical != text:
                 recoded[text] = canonical
-    new_codes = np.where(codes >= 0, lookup[codes], -1)
-    values = pd.Series(pd.Categorical.from_codes(np.maximum(new_codes, -1), dtype=dtype),
+        else:
+            lookup[i] = -1
+    values = pd.Series(pd.Categorical.from_codes(np.maximum(lookup[codes], -1), dtype=dtype),
                        index=series.index)
     unknown = np.flatnonzero(lookup == -1)
-    if len(unknown):
-        result = _bad(series, np.isin(codes, unknown), "is not an allowed value", values)
-        result.recoded = recoded
-        return result
-    return Coerced(values, recoded=recoded)
+    if not len(unknown):
+        return Coerced(values, recoded=recoded)
+    issue = _unreadable(series, np.isin(codes, unknown), "unknown values",
+                        "is not an allowed value", "")
+    fix = (f"Allowed: {', '.join(column.categories)}; Chinese spellings such as "
+           f"{_example_spellings(column)} are also read. Correct the values or pass "
+           f"value_mapping={{{column.name!r}: {{{issue.values[0]!r}: '<allowed value>'}}}}.")
+    return Coerced(values, [Unreadable(issue.kind, issue.positions, issue.values, issue.reason,
+                                       fix)], recoded)
+
+
+def _example_spellings(column: Column) -> str:
+    first: dict[str, str] = {}
+    for spelling, value in column.value_aliases.items():
+        if not spelling.isascii():
+            first.setdefault(value, spelling)
+    return ", ".join(f"{first[v]}={v}" for v in column.categories if v in first)

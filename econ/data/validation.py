@@ -14,7 +14,7 @@ import numpy as np
 import pandas as pd
 
 from econ.data.codes import group_codes, varying_groups
-from econ.data.coerce import coerce
+from econ.data.coerce import Unreadable, coerce
 from econ.data.problems import (
     Problem,
     ValidationError,
@@ -89,13 +89,12 @@ def validate(
         if column.name not in table.columns:
             continue
         result = coerce(table[column.name], column, values_for.get(column.name, {}))
-        if len(result.bad_positions):
-            problems.append(_unreadable(column, result.bad_positions, result.bad_values,
-                                        result.reason))
+        problems.extend(_unreadable(column, issue) for issue in result.unreadable)
         if result.recoded:
             recoded[column.name] = result.recoded
         out[column.name] = result.values.reset_index(drop=True)
-        problems.extend(_value_checks(column, out[column.name], year_range))
+        problems.extend(_value_checks(column, out[column.name], year_range,
+                                      result.unreadable_mask))
 
     extras = tuple(c for c in table.columns if c not in schema.names)
     for name in extras:
@@ -106,7 +105,9 @@ def validate(
     keyed = all(k in codes for k in schema.key)
     combined, size = _combined_key(codes, schema.key) if keyed else (None, 0)
     if combined is not None:
-        problems.extend(_duplicate_keys(canonical, schema, combined, size))
+        # A row whose key is missing or unreadable was reported as such; it repeats no key.
+        complete = np.logical_and.reduce([codes[name][0] >= 0 for name in schema.key])
+        problems.extend(_duplicate_keys(canonical, schema, combined, size, complete))
     problems.extend(_nesting(canonical, schema, codes))
     if problems:
         raise ValidationError(schema.name, source, problems)
@@ -152,38 +153,23 @@ def _canonical_headers(
     return renamed
 
 
-def _unreadable(
-    column: Column, positions: np.ndarray, values: list[object], reason: str
-) -> Problem:
-    if column.kind == "category":
-        fix = (f"Allowed: {', '.join(column.categories)}; Chinese spellings such as "
-               f"{_example_spellings(column)} are also read. Correct the values or pass "
-               f"value_mapping={{{column.name!r}: {{{values[0]!r}: '<allowed value>'}}}}.")
-        kind = "unknown values"
-    else:
-        fix = ("Correct or blank these cells (blank means missing); remove thousands "
-               "separators and units.")
-        kind = "non-numeric" if column.kind in ("int", "float") else "unknown values"
+def _unreadable(column: Column, issue: Unreadable) -> Problem:
     return Problem(
-        kind, column.name,
-        f"column {column.name!r} ({column.chinese}): {len(values)} distinct value(s) "
-        f"{reason}: {describe_values(values)} ({describe_rows(positions)}). {fix}",
-        row_numbers(positions),
+        issue.kind, column.name,
+        f"column {column.name!r} ({column.chinese}): {len(issue.values)} distinct value(s) "
+        f"{issue.reason}: {describe_values(issue.values)} ({describe_rows(issue.positions)}). "
+        f"{issue.fix}",
+        row_numbers(issue.positions),
     )
 
 
-def _example_spellings(column: Column) -> str:
-    first: dict[str, str] = {}
-    for spelling, value in column.value_aliases.items():
-        if not spelling.isascii():
-            first.setdefault(value, spelling)
-    return ", ".join(f"{first[v]}={v}" for v in column.categories if v in first)
-
-
-def _value_checks(column: Column, values: pd.Series, year_range: tuple[int, int]) -> list[Problem]:
+def _value_checks(column: Column, values: pd.Series, year_range: tuple[int, int],
+                  reported: np.ndarray) -> list[Problem]:
+    """Missing, out-of-range and negative entries; ``reported`` rows already have a problem."""
     found: list[Problem] = []
     if column.required:
-        missing = np.flatnonzero(values.isna().to_numpy())
+        # An unreadable entry is missing in ``values`` but was reported as what it is.
+        missing = np.flatnonzero(values.isna().to_numpy() & ~reported)
         if len(missing):
             found.append(Problem(
                 "missing values", column.name,
@@ -243,13 +229,14 @@ def _combined_key(codes_of: Codes, names: tuple[str, ...]) -> tuple[np.ndarray, 
 
 
 def _duplicate_keys(
-    frame: pd.DataFrame, schema: TableSchema, combined: np.ndarray, size: int
+    frame: pd.DataFrame, schema: TableSchema, combined: np.ndarray, size: int,
+    complete: np.ndarray,
 ) -> list[Problem]:
     if size <= 4 * len(frame) + 1024:
         duplicated = np.bincount(combined, minlength=size)[combined] > 1
     else:
         duplicated = pd.Series(combined).duplicated(keep=False).to_numpy()
-    positions = np.flatnonzero(duplicated)
+    positions = np.flatnonzero(duplicated & complete)
     if not len(positions):
         return []
     keys = frame.iloc[positions][list(schema.key)].drop_duplicates()

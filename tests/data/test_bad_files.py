@@ -1,0 +1,130 @@
+"""Bad input as researchers' files really carry it (issue 14): each case is built as the file a
+county office or a script would produce, and must end in a named problem or a reported fix."""
+
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+import pytest
+
+import econ
+from econ.data.schema import PANEL
+
+
+def _chinese(raw: pd.DataFrame) -> pd.DataFrame:
+    """The panel with the schema's Chinese headers, as an office exports it."""
+    return raw.rename(columns={c.name: c.chinese for c in PANEL.columns})
+
+
+def _problems(source: object, **options) -> dict[str, list[econ.Problem]]:
+    with pytest.raises(econ.ValidationError) as caught:
+        econ.read_panel(source, **options)
+    found: dict[str, list[econ.Problem]] = {}
+    for problem in caught.value.problems:
+        found.setdefault(problem.kind, []).append(problem)
+    return found
+
+
+# 1. A category or yes/no column left entirely blank.
+
+@pytest.mark.parametrize("suffix", [".csv", ".xlsx"])
+def test_entirely_blank_category_and_yes_no_columns_load_as_missing(raw_panel, tmp_path,
+                                                                     suffix):
+    frame = _chinese(raw_panel.assign(unit_level=None, unit_type="", first_secretary=None))
+    path = tmp_path / f"blank{suffix}"
+    if suffix == ".csv":
+        frame.to_csv(path, index=False, encoding="gbk")
+    else:
+        frame.to_excel(path, index=False)
+    panel = econ.read_panel(path)
+    for name in ("unit_level", "unit_type", "first_secretary"):
+        assert panel.data[name].isna().all()
+    assert panel.data["unit_level"].dtype == pd.CategoricalDtype(list(
+        PANEL["unit_level"].categories), ordered=True)
+    assert panel.data["first_secretary"].dtype == "boolean"
+
+
+def test_blank_strings_in_a_yes_no_column_are_missing(raw_panel):
+    frame = raw_panel.astype({"first_secretary": object})
+    frame.loc[[0, 3], "first_secretary"] = "  "
+    panel = econ.read_panel(frame)
+    assert panel.data["first_secretary"].isna().sum() == 2
+
+
+# 2. Infinite numbers.
+
+def test_infinite_numbers_in_a_csv_are_reported_with_their_rows(raw_panel, tmp_path):
+    frame = raw_panel.astype({"assistance_funds": object, "collective_income": object,
+                              "team_size": object})
+    frame.loc[2, "assistance_funds"] = "inf"
+    frame.loc[5, "assistance_funds"] = "-Infinity"
+    frame.loc[7, "collective_income"] = "1e400"
+    frame.loc[0, "team_size"] = "Infinity"
+    path = tmp_path / "funds.csv"
+    frame.to_csv(path, index=False, encoding="utf-8")
+    found = _problems(path)
+    by_column = {p.column: p for p in found["non-finite"]}
+    assert set(by_column) == {"assistance_funds", "collective_income", "team_size"}
+    assert by_column["assistance_funds"].rows == (3, 6)
+    assert "'inf', '-Infinity'" in by_column["assistance_funds"].message
+    assert "'1e400'" in by_column["collective_income"].message
+    assert by_column["team_size"].rows == (1,)
+    # An infinity is not also reported as negative, nor as missing.
+    assert "negative" not in found and "missing values" not in found
+
+
+def test_infinite_numbers_in_a_data_frame_are_reported(raw_panel):
+    frame = raw_panel.copy()
+    frame.loc[4, "income_per_capita"] = np.inf
+    frame.loc[9, "endowment"] = -np.inf
+    found = _problems(frame)
+    assert {(p.column, p.rows) for p in found["non-finite"]} == {
+        ("income_per_capita", (5,)), ("endowment", (10,))}
+
+
+# 3. A yes/no value in an amount.
+
+def test_excel_true_in_a_money_column_is_reported_not_read_as_one(raw_panel, tmp_path):
+    frame = raw_panel.astype({"assistance_funds": object, "projects": object})
+    frame.loc[3, "assistance_funds"] = True
+    frame.loc[11, "projects"] = False
+    path = tmp_path / "funds.xlsx"
+    frame.to_excel(path, index=False)
+    found = _problems(path)
+    by_column = {p.column: p for p in found["non-numeric"]}
+    assert by_column["assistance_funds"].rows == (4,)
+    assert "'True'" in by_column["assistance_funds"].message
+    assert "TRUE/FALSE" in by_column["assistance_funds"].message
+    assert by_column["projects"].rows == (12,)
+
+
+def test_a_boolean_money_column_in_a_data_frame_is_reported(raw_panel):
+    frame = raw_panel.assign(infrastructure_invest=raw_panel["population"] > 1000)
+    found = _problems(frame)
+    problem = found["non-numeric"][0]
+    assert problem.column == "infrastructure_invest" and len(problem.rows) == len(frame)
+
+
+# 11. One bad year cell.
+
+@pytest.mark.parametrize("bad", ["2019年", "２０１９", "date"])
+def test_one_bad_year_is_reported_once(raw_panel, tmp_path, bad):
+    frame = raw_panel.astype({"year": object})
+    frame.loc[4, "year"] = pd.Timestamp("1905-07-11") if bad == "date" else bad
+    path = tmp_path / "years.xlsx"
+    frame.to_excel(path, index=False)
+    found = _problems(path)
+    assert list(found) == ["non-numeric"]
+    problem = found["non-numeric"][0]
+    assert problem.column == "year" and problem.rows == (5,)
+    hint = {"2019年": "remove thousands separators and units", "２０１９": "full-width",
+            "date": "number 2019"}[bad]
+    assert hint in problem.message
+
+
+def test_two_bad_years_of_one_village_are_not_duplicates(raw_panel):
+    frame = raw_panel.astype({"year": object})
+    frame.loc[[0, 1], "year"] = "２０１９"
+    found = _problems(frame)
+    assert list(found) == ["non-numeric"]
+    assert found["non-numeric"][0].rows == (1, 2)
