@@ -27,12 +27,22 @@ class LoadReport:
         or ``"simulated"``.
     encoding
         Text encoding detected or given (CSV only).
+    encoding_reason
+        Why that encoding was used: given, a byte-order mark, or which decodings were possible
+        and how they compared.
     renamed
         ``{input header: canonical name}``.
     recoded
         ``{column: {input value: canonical value}}`` for category spellings translated.
     extra_columns
         Input columns outside the schema, kept unchanged.
+    skipped_rows
+        Entirely empty rows of the file (numbered like problems, from 1 after the header),
+        left out of the table.
+    warnings
+        Things that loaded but look wrong: columns empty in every row, amounts that jump about
+        10,000-fold within a village (元 in one year, 万元 in another), headers close to an
+        accepted name that were not taken as it.
     """
 
     source: str
@@ -41,10 +51,15 @@ class LoadReport:
     renamed: Mapping[str, str] = field(default_factory=dict)
     recoded: Mapping[str, Mapping[str, str]] = field(default_factory=dict)
     extra_columns: tuple[str, ...] = ()
+    encoding_reason: str | None = None
+    skipped_rows: tuple[int, ...] = ()
+    warnings: tuple[str, ...] = ()
 
     def lines(self) -> list[str]:
         out = [f"source: {self.source} ({self.format}"
                + (f", {self.encoding})" if self.encoding else ")")]
+        if self.encoding_reason:
+            out.append(f"encoding: {self.encoding_reason}")
         if self.renamed:
             out.append("renamed: " + ", ".join(f"{k} -> {v}" for k, v in self.renamed.items()))
         for column, values in self.recoded.items():
@@ -52,6 +67,11 @@ class LoadReport:
                        + ", ".join(f"{k} -> {v}" for k, v in values.items()))
         if self.extra_columns:
             out.append("kept as is (not in schema): " + ", ".join(self.extra_columns))
+        if self.skipped_rows:
+            shown = ", ".join(str(r) for r in self.skipped_rows[:10])
+            more = ", ..." if len(self.skipped_rows) > 10 else ""
+            out.append(f"skipped {len(self.skipped_rows)} empty row(s): {shown}{more}")
+        out += [f"warning: {text}" for text in self.warnings]
         return out
 
 

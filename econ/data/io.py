@@ -9,6 +9,7 @@ from __future__ import annotations
 import io
 import json
 from collections.abc import Hashable, Mapping
+from dataclasses import replace
 from pathlib import Path
 from typing import Literal
 
@@ -17,6 +18,8 @@ import pyarrow as pa
 import pyarrow.parquet as pq
 
 from econ.data.dataset import SIMULATED_LABEL, Dataset, LoadReport
+from econ.data.excel import formulas_without_values
+from econ.data.problems import Problem
 from econ.data.schema import PANEL, SCHEMA_VERSION, SURVEY, TableSchema
 from econ.data.validation import YEAR_RANGE, validate
 
@@ -99,11 +102,28 @@ def _read(source: Source, schema: TableSchema, *, mapping, value_mapping, encodi
     frame, report, simulated = _load(source, encoding=encoding, sheet=sheet)
     frame, marked = _simulated_marker(frame)
     simulated = simulated or marked
+    found: list[Problem] = []
+    if report.format == "excel" and not isinstance(source, pd.DataFrame):
+        found = _formula_problems(Path(source), sheet, frame)
     checked = validate(frame, schema, source=report.source, mapping=mapping,
-                       value_mapping=value_mapping, year_range=year_range)
-    report = LoadReport(report.source, report.format, report.encoding, checked.renamed,
-                        checked.recoded, checked.extra_columns)
+                       value_mapping=value_mapping, year_range=year_range, found=found)
+    report = replace(report, renamed=checked.renamed, recoded=checked.recoded,
+                     extra_columns=checked.extra_columns, warnings=checked.warnings)
     return Dataset(checked.frame, schema, report, simulated)
+
+
+def _formula_problems(path: Path, sheet: str | int, frame: pd.DataFrame) -> list[Problem]:
+    """Columns pandas read as empty because their cells are formulas with no stored result."""
+    empty = [str(name) for name, values in frame.items() if values.isna().all()]
+    if not empty or not len(frame):
+        return []
+    return [Problem(
+        "formulas without values", header,
+        f"column {header!r} holds Excel formulas (e.g. {formula!r}) but no computed values, so "
+        f"it reads as empty: the file was written by a program that does not calculate. Open "
+        f"it in Excel or LibreOffice and save it (that stores the results), or write the values "
+        f"instead of formulas.",
+    ) for header, formula in formulas_without_values(path, sheet, empty).items()]
 
 
 def _load(source: Source, *, encoding: str | None, sheet: str | int

@@ -18,9 +18,10 @@ class Problem:
     Attributes
     ----------
     kind
-        Short tag: ``"missing column"``, ``"unknown values"``, ``"non-numeric"``, ``"duplicate
-        rows"``, ``"out of range"``, ``"negative"``, ``"nesting"``, ``"missing values"``,
-        ``"mapping"``, ``"ambiguous column"``.
+        Short tag: ``"missing column"``, ``"unknown values"``, ``"non-numeric"``,
+        ``"non-finite"``, ``"duplicate rows"``, ``"out of range"``, ``"negative"``,
+        ``"nesting"``, ``"missing values"``, ``"mapping"``, ``"ambiguous column"``,
+        ``"formulas without values"``.
     column
         The canonical column concerned (or the input header for mapping problems).
     message

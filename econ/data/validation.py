@@ -7,7 +7,7 @@ report of the headers renamed and the category spellings recoded, or the call ra
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 
 import numpy as np
@@ -15,6 +15,7 @@ import pandas as pd
 
 from econ.data.codes import group_codes, varying_groups
 from econ.data.coerce import Unreadable, coerce
+from econ.data.plausibility import plausibility_warnings
 from econ.data.problems import (
     Problem,
     ValidationError,
@@ -36,6 +37,7 @@ class Checked:
     renamed: Mapping[str, str]
     recoded: Mapping[str, Mapping[str, str]]
     extra_columns: tuple[str, ...]
+    warnings: tuple[str, ...] = ()
 
 
 def validate(
@@ -46,6 +48,7 @@ def validate(
     mapping: Mapping[str, str] | None = None,
     value_mapping: Mapping[str, Mapping[str, str]] | None = None,
     year_range: tuple[int, int] = YEAR_RANGE,
+    found: Sequence[Problem] = (),
 ) -> Checked:
     """Rename, convert and check ``frame``; raise one error naming every problem.
 
@@ -64,8 +67,16 @@ def validate(
         does not know.
     year_range
         Inclusive range of plausible years.
+    found
+        Problems the reader already found in the file (formulas without values), reported
+        with the rest.
+
+    Returns
+    -------
+    Checked
+        The canonical table, what was renamed and recoded, and plausibility warnings.
     """
-    problems: list[Problem] = []
+    problems: list[Problem] = list(found)
     renamed = _canonical_headers(frame, schema, mapping or {}, problems)
     table = frame.rename(columns=renamed)
     if problems:
@@ -114,7 +125,8 @@ def validate(
     if combined is not None and not bool(np.all(combined[1:] > combined[:-1])):
         order = np.argsort(combined, kind="stable")
         canonical = canonical.take(order).reset_index(drop=True)
-    return Checked(canonical, renamed, recoded, extras)
+    return Checked(canonical, renamed, recoded, extras,
+                   plausibility_warnings(canonical, schema))
 
 
 def _canonical_headers(

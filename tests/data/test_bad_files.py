@@ -128,3 +128,60 @@ def test_two_bad_years_of_one_village_are_not_duplicates(raw_panel):
     found = _problems(frame)
     assert list(found) == ["non-numeric"]
     assert found["non-numeric"][0].rows == (1, 2)
+
+
+# 4. A column with no values in the file.
+
+def test_excel_formulas_without_stored_values_are_a_named_problem(raw_panel, tmp_path):
+    from openpyxl import Workbook
+
+    workbook = Workbook()
+    sheet = workbook.active
+    headers = list(raw_panel.columns)
+    sheet.append(headers)
+    funds = headers.index("assistance_funds")
+    letter = chr(ord("A") + headers.index("population"))
+    for i, row in enumerate(raw_panel.itertuples(index=False), start=2):
+        cells = [None if pd.isna(v) else v for v in row]
+        cells[funds] = f"={letter}{i}/100"  # a formula that no program has computed
+        sheet.append(cells)
+    path = tmp_path / "scripted.xlsx"
+    workbook.save(path)
+    problem = _problems(path)["formulas without values"][0]
+    assert problem.column == "assistance_funds"
+    assert f"'={letter}2/100'" in problem.message and "save it" in problem.message
+
+
+@pytest.mark.parametrize("suffix", [".csv", ".xlsx"])
+def test_a_column_empty_in_every_row_is_a_load_warning(raw_panel, tmp_path, suffix):
+    frame = _chinese(raw_panel.assign(collective_income=np.nan)).assign(备注=None)
+    path = tmp_path / f"panel{suffix}"
+    if suffix == ".csv":
+        frame.to_csv(path, index=False, encoding="gbk")
+    else:
+        frame.to_excel(path, index=False)
+    panel = econ.read_panel(path)
+    (warning,) = panel.report.warnings
+    assert "'collective_income' (村集体经济收入)" in warning and "'备注'" in warning
+    assert f"warning: {warning}" in repr(panel)
+
+
+def test_a_clean_panel_has_no_warnings(raw_panel):
+    assert econ.read_panel(raw_panel).report.warnings == ()
+
+
+# 12. Amounts in 元 one year and in 万元 the next.
+
+def test_funds_in_yuan_for_one_year_are_flagged(raw_panel, tmp_path):
+    frame = raw_panel.copy()
+    in_yuan = (frame["year"] == 2021) & frame["village_id"].isin(["0101", "0202"])
+    frame.loc[in_yuan, "assistance_funds"] *= 10_000
+    path = tmp_path / "funds.csv"
+    frame.to_csv(path, index=False)
+    panel = econ.read_panel(path)
+    (warning,) = panel.report.warnings
+    assert "'assistance_funds' (帮扶项目资金)" in warning and "2 village(s)" in warning
+    assert "village '0202' 2020 -> 2021: 67.3571 -> 330,786" in warning
+    assert "village '0101'" in warning and "万元" in warning
+    # The data are loaded unchanged: a warning is not a repair.
+    assert np.isclose(panel.data["assistance_funds"].sum(), frame["assistance_funds"].sum())

@@ -1,0 +1,88 @@
+"""Warnings about a table that passed validation but looks wrong: nothing here stops a load.
+
+Each check names the column and gives examples, so that a researcher can tell a slip in the file
+(an unexported column, one year typed in 元 instead of 万元) from a real feature of the data.
+"""
+
+from __future__ import annotations
+
+import re
+
+import numpy as np
+import pandas as pd
+
+from econ.data.schema import TableSchema
+
+#: A year-on-year change within a village counts as a unit slip when it is 10**4 times up or
+#: down, within half an order of magnitude (about 3,200 to 32,000 times).
+_UNIT_FACTOR_LOG10 = 4.0
+_UNIT_TOLERANCE_LOG10 = 0.5
+_UNITS = {"10,000 yuan": "万元 (10,000 yuan)", "yuan": "元 (yuan)"}
+
+
+def plausibility_warnings(frame: pd.DataFrame, schema: TableSchema) -> tuple[str, ...]:
+    """Every warning for a validated ``frame`` (sorted by its key), empty if it looks sound."""
+    found = _empty_columns(frame, schema)
+    if {"village_id", "year"} <= set(frame.columns) and len(frame):
+        found += _unit_jumps(frame, schema)
+    return tuple(found)
+
+
+def _empty_columns(frame: pd.DataFrame, schema: TableSchema) -> list[str]:
+    if not len(frame):
+        return []
+    empty = [str(name) for name, values in frame.items() if _is_empty(values)]
+    if not empty:
+        return []
+    chinese = {c.name: c.chinese for c in schema.columns}
+    named = [f"{name!r} ({chinese[name]})" if name in chinese else repr(name) for name in empty]
+    return [f"{len(empty)} column(s) are empty in every row: {', '.join(named)}. If the file "
+            f"should hold values there, check how it was exported (a program that writes "
+            f"Excel formulas stores no values for them)."]
+
+
+def _is_empty(values: pd.Series) -> bool:
+    missing = values.isna()
+    if missing.all():
+        return True
+    if isinstance(values.dtype, pd.CategoricalDtype) or not (
+            values.dtype == object or pd.api.types.is_string_dtype(values.dtype)):
+        return False
+    return all(str(v).strip() == "" for v in pd.unique(values[~missing]))
+
+
+def _unit_jumps(frame: pd.DataFrame, schema: TableSchema) -> list[str]:
+    villages = frame["village_id"]
+    codes = (villages.cat.codes.to_numpy() if isinstance(villages.dtype, pd.CategoricalDtype)
+             else pd.factorize(villages)[0])
+    # Rows are sorted by (village, year), so each row's predecessor in its village is the row
+    # above it.
+    same_village = (codes[1:] == codes[:-1]) & (codes[1:] >= 0)
+    years = frame["year"].to_numpy(dtype="float64", na_value=np.nan)
+    found: list[str] = []
+    for column in schema.columns:
+        unit = re.search(r"\((10,000 yuan|yuan)\)", column.description)
+        if column.name not in frame.columns or column.kind != "float" or unit is None:
+            continue
+        amounts = frame[column.name].to_numpy(dtype="float64", na_value=np.nan)
+        before, after = amounts[:-1], amounts[1:]
+        usable = same_village & (before > 0) & (after > 0)
+        change = np.full(len(before), np.nan)
+        change[usable] = np.log10(after[usable] / before[usable])
+        with np.errstate(invalid="ignore"):
+            jump = np.abs(np.abs(change) - _UNIT_FACTOR_LOG10) < _UNIT_TOLERANCE_LOG10
+        pairs = np.flatnonzero(jump)
+        if not len(pairs):
+            continue
+        # One example per village: a year in the wrong unit makes two jumps, into it and out.
+        first = pairs[np.unique(codes[pairs], return_index=True)[1]]
+        examples = "; ".join(f"village {villages.iloc[i]!r} {years[i]:.0f} -> "
+                             f"{years[i + 1]:.0f}: {before[i]:,.6g} -> {after[i]:,.6g}"
+                             for i in first[:3])
+        count = len(first)
+        found.append(
+            f"{column.name!r} ({column.chinese}) changes about 10,000-fold from one year to the "
+            f"next in {count} village(s) (e.g. {examples}). The column is "
+            f"in {_UNITS[unit.group(1)]}: a year typed in 元 instead of 万元 (or the other way "
+            f"round) looks like this; convert it before estimating.")
+    return found
