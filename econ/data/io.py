@@ -8,10 +8,9 @@ from __future__ import annotations
 
 import io
 import json
-from collections.abc import Hashable, Mapping
+from collections.abc import Mapping
 from dataclasses import replace
 from pathlib import Path
-from typing import Literal
 
 import pandas as pd
 import pyarrow as pa
@@ -20,18 +19,16 @@ import pyarrow.parquet as pq
 from econ.data.dataset import SIMULATED_LABEL, Dataset, LoadReport
 from econ.data.excel import formulas_without_values
 from econ.data.problems import Problem
-from econ.data.schema import PANEL, SCHEMA_VERSION, SURVEY, TableSchema
+from econ.data.schema import PANEL, SURVEY, TableSchema
 from econ.data.validation import YEAR_RANGE, validate
+from econ.data.writing import METADATA_KEY, SIMULATED_HEADERS, write_panel
+
+__all__ = ["read_panel", "read_survey", "write_panel"]
 
 Source = str | Path | pd.DataFrame
 #: Encodings tried, in order, when a CSV does not say: GB18030 is a superset of GBK and GB2312.
 CSV_ENCODINGS = ("utf-8", "gb18030")
 _MISSING = ["", "NA", "N/A", "NaN", "nan", "NULL", "null", "None", "."]
-_METADATA_KEY = b"econ"
-#: Column that marks simulated data in formats without file metadata (CSV, Excel, Stata): every
-#: row holds :data:`SIMULATED_LABEL`, so the label is visible to anyone who opens the file.
-SIMULATED_COLUMN = "simulated_data"
-_SIMULATED_HEADERS = (SIMULATED_COLUMN, "模拟数据")
 
 
 def read_panel(
@@ -182,7 +179,7 @@ def _decode(raw: bytes, encoding: str | None, where: str) -> tuple[str, str]:
 
 def _simulated_marker(frame: pd.DataFrame) -> tuple[pd.DataFrame, bool]:
     """Take out the simulated-data marker column written by :func:`write_panel`, if present."""
-    present = [c for c in frame.columns if str(c).strip() in _SIMULATED_HEADERS]
+    present = [c for c in frame.columns if str(c).strip() in SIMULATED_HEADERS]
     if not present:
         return frame, False
     values = frame[present[0]].astype(str).str.strip()
@@ -195,82 +192,6 @@ def _simulated_marker(frame: pd.DataFrame) -> tuple[pd.DataFrame, bool]:
 
 def _is_simulated(table: pa.Table) -> bool:
     meta = table.schema.metadata or {}
-    if _METADATA_KEY not in meta:
+    if METADATA_KEY not in meta:
         return False
-    return bool(json.loads(meta[_METADATA_KEY]).get("simulated", False))
-
-
-Format = Literal["parquet", "csv", "excel", "stata"]
-_SUFFIX_FORMATS: dict[str, Format] = {".parquet": "parquet", ".pq": "parquet", ".csv": "csv",
-                                      ".xlsx": "excel", ".dta": "stata"}
-
-
-def write_panel(
-    data: Dataset | pd.DataFrame,
-    path: str | Path,
-    *,
-    encoding: str = "utf-8",
-    chinese_headers: bool = False,
-) -> Path:
-    """Write a validated panel or survey; the format follows the suffix.
-
-    Parquet (the native format) keeps dtypes exactly and records the schema version and whether
-    the data are simulated in the file's metadata under the key ``econ``. CSV, Excel and Stata
-    are for sharing; simulated data get a last column ``simulated_data`` (模拟数据) holding the
-    simulated-data label in every row, which :func:`read_panel` recognises and removes. Reading
-    any of them back with :func:`read_panel` gives the same panel, exactly for CSV and Stata;
-    Excel keeps floating-point numbers to 16 significant digits (openpyxl writes them with
-    ``%.16g``; Excel itself shows 15).
-
-    Parameters
-    ----------
-    data
-        A :class:`~econ.data.dataset.Dataset` (or a DataFrame already in canonical form).
-    path
-        Target file: ``.parquet``, ``.csv``, ``.xlsx`` or ``.dta``.
-    encoding
-        CSV text encoding (``"utf-8"``, ``"utf-8-sig"`` for Excel on Windows, ``"gbk"``).
-    chinese_headers
-        Write the schema's Chinese column names instead of the English ones.
-    """
-    dataset = data if isinstance(data, Dataset) else Dataset(data)
-    target = Path(path)
-    fmt = _SUFFIX_FORMATS.get(target.suffix.lower())
-    if fmt is None:
-        raise ValueError(f"cannot write {str(target)!r}: use one of "
-                         f"{', '.join(sorted(_SUFFIX_FORMATS))}")
-    frame = dataset.data
-    if dataset.simulated and fmt != "parquet":
-        frame = frame.assign(**{SIMULATED_COLUMN: SIMULATED_LABEL})
-    if chinese_headers:
-        names = {c.name: c.chinese for c in dataset.schema.columns}
-        frame = frame.rename(columns={**names, SIMULATED_COLUMN: _SIMULATED_HEADERS[1]})
-    if fmt == "parquet":
-        table = pa.Table.from_pandas(frame, preserve_index=False)
-        info = {"schema_version": SCHEMA_VERSION, "table": dataset.schema.name,
-                "simulated": dataset.simulated}
-        meta = {**(table.schema.metadata or {}), _METADATA_KEY: json.dumps(info).encode()}
-        pq.write_table(table.replace_schema_metadata(meta), target)
-    elif fmt == "csv":
-        frame.to_csv(target, index=False, encoding=encoding)
-    elif fmt == "excel":
-        frame.to_excel(target, index=False)
-    else:
-        _stata_frame(frame).to_stata(target, write_index=False, version=118)
-    return target
-
-
-def _stata_frame(frame: pd.DataFrame) -> pd.DataFrame:
-    # Stata has no nullable boolean or integer types and no missing strings: booleans become
-    # 0/1 with '.', nullable integers become doubles with '.', missing strings become "".
-    out: dict[Hashable, pd.Series] = {}
-    for name, column in frame.items():
-        if isinstance(column.dtype, pd.CategoricalDtype):
-            out[name] = column.astype(object).fillna("").astype(str)
-        elif pd.api.types.is_bool_dtype(column.dtype) or str(column.dtype) == "Int64":
-            out[name] = column.astype("float64")
-        elif pd.api.types.is_string_dtype(column.dtype):
-            out[name] = column.astype(object).fillna("").astype(str)
-        else:
-            out[name] = column
-    return pd.DataFrame(out)
+    return bool(json.loads(meta[METADATA_KEY]).get("simulated", False))

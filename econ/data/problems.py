@@ -52,6 +52,46 @@ class ValidationError(ValueError):
         super().__init__("\n".join(lines))
 
 
+class UnencodableError(ValueError):
+    """Raised before writing a text file whose encoding cannot hold some of its characters.
+
+    Attributes
+    ----------
+    path
+        The file that was not written.
+    encoding
+        The encoding asked for.
+    cells
+        ``(column, row, value)`` for each distinct value that cannot be encoded; row 0 is the
+        header, data rows count from 1.
+    """
+
+    def __init__(self, path: str, encoding: str,
+                 cells: Sequence[tuple[str, int, str]]) -> None:
+        self.path = path
+        self.encoding = encoding
+        self.cells = tuple(cells)
+        shown = "; ".join(
+            f"column {column!r} " + (f"row {row}" if row else "header")
+            + f": {value!r} (character {_first_unencodable(value, encoding)})"
+            for column, row, value in self.cells[:SHOWN])
+        more = f"; ... ({len(self.cells) - SHOWN} more)" if len(self.cells) > SHOWN else ""
+        super().__init__(
+            f"cannot write {path!r} in {encoding}: {len(self.cells)} value(s) have characters "
+            f"{encoding} cannot encode: {shown}{more}. Nothing was written. GB18030 encodes "
+            f"every character and Chinese Excel opens it like GBK: pass encoding='gb18030' (or "
+            f"'utf-8-sig').")
+
+
+def _first_unencodable(value: str, encoding: str) -> str:
+    for char in value:
+        try:
+            char.encode(encoding)
+        except UnicodeEncodeError:
+            return f"{char!r}, U+{ord(char):04X}"
+    return "?"
+
+
 def describe_rows(positions: np.ndarray) -> str:
     """'3 rows: 4, 9, 12' with at most ``SHOWN`` row numbers spelled out (from 1)."""
     count = len(positions)

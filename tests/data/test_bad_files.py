@@ -3,11 +3,14 @@ county office or a script would produce, and must end in a named problem or a re
 
 from __future__ import annotations
 
+from pathlib import Path
+
 import numpy as np
 import pandas as pd
 import pytest
 
 import econ
+from econ.data.problems import UnencodableError
 from econ.data.schema import PANEL
 
 
@@ -185,3 +188,49 @@ def test_funds_in_yuan_for_one_year_are_flagged(raw_panel, tmp_path):
     assert "village '0101'" in warning and "万元" in warning
     # The data are loaded unchanged: a warning is not a repair.
     assert np.isclose(panel.data["assistance_funds"].sum(), frame["assistance_funds"].sum())
+
+
+# 5. Writing a value the encoding cannot hold.
+
+def _with_rare_name(raw: pd.DataFrame) -> econ.Dataset:
+    names = [f"村{i}" for i in range(len(raw))]
+    names[2] = "𠮷家村"  # an extension-B character: in GB18030, not in GBK
+    return econ.read_panel(raw.assign(村名=names))
+
+
+def test_gbk_write_names_the_value_row_and_column_and_writes_nothing(raw_panel, tmp_path):
+    panel = _with_rare_name(raw_panel)
+    target = tmp_path / "out.csv"
+    with pytest.raises(UnencodableError) as caught:
+        econ.write_panel(panel, target, encoding="gbk", chinese_headers=True)
+    message = str(caught.value)
+    assert "column '村名' row 3: '𠮷家村'" in message and "U+20BB7" in message
+    assert "encoding='gb18030'" in message
+    assert isinstance(caught.value, ValueError) and caught.value.cells == (("村名", 3, "𠮷家村"),)
+    assert list(tmp_path.iterdir()) == []
+    written = econ.write_panel(panel, target, encoding="gb18030", chinese_headers=True)
+    again = econ.read_panel(written)
+    assert again.data["村名"].iloc[2] == "𠮷家村"
+
+
+def test_a_failed_write_keeps_the_old_file_and_leaves_no_partial_file(raw_panel, tmp_path,
+                                                                      monkeypatch):
+    panel = econ.read_panel(raw_panel)
+    target = econ.write_panel(panel, tmp_path / "panel.csv")
+    before = target.read_bytes()
+
+    def half_then_fail(self, path, **options):
+        Path(path).write_text("village_id,year\n0101,2019\n")
+        raise OSError("disk full")
+
+    monkeypatch.setattr(pd.DataFrame, "to_csv", half_then_fail)
+    with pytest.raises(OSError, match="disk full"):
+        econ.write_panel(panel, target)
+    assert target.read_bytes() == before
+    assert [p.name for p in tmp_path.iterdir()] == ["panel.csv"]
+
+
+def test_an_unknown_encoding_is_a_value_error(raw_panel, tmp_path):
+    panel = econ.read_panel(raw_panel)
+    with pytest.raises(ValueError, match="unknown encoding 'gbk2'"):
+        econ.write_panel(panel, tmp_path / "p.csv", encoding="gbk2")
