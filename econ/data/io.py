@@ -17,6 +17,7 @@ import pyarrow as pa
 import pyarrow.parquet as pq
 
 from econ.data.dataset import SIMULATED_LABEL, Dataset, LoadReport
+from econ.data.encoding import decode
 from econ.data.excel import formulas_without_values
 from econ.data.problems import Problem
 from econ.data.schema import PANEL, SURVEY, TableSchema
@@ -26,8 +27,6 @@ from econ.data.writing import METADATA_KEY, SIMULATED_HEADERS, write_panel
 __all__ = ["read_panel", "read_survey", "write_panel"]
 
 Source = str | Path | pd.DataFrame
-#: Encodings tried, in order, when a CSV does not say: GB18030 is a superset of GBK and GB2312.
-CSV_ENCODINGS = ("utf-8", "gb18030")
 _MISSING = ["", "NA", "N/A", "NaN", "nan", "NULL", "null", "None", "."]
 
 
@@ -137,12 +136,13 @@ def _load(source: Source, *, encoding: str | None, sheet: str | int
         return _to_pandas(table), LoadReport(where, "parquet folder"), simulated
     suffix = path.suffix.lower()
     if suffix in (".csv", ".tsv", ".txt"):
-        text, used = _decode(path.read_bytes(), encoding, where)
-        frame = pd.read_csv(io.StringIO(text), sep=None if suffix == ".txt" else
+        decoded = decode(path.read_bytes(), encoding, where)
+        frame = pd.read_csv(io.StringIO(decoded.text), sep=None if suffix == ".txt" else
                             ("\t" if suffix == ".tsv" else ","), dtype=str,
                             keep_default_na=False, na_values=_MISSING, engine="python"
                             if suffix == ".txt" else "c")
-        return frame, LoadReport(where, "csv", used), False
+        report = LoadReport(where, "csv", decoded.encoding, encoding_reason=decoded.reason)
+        return frame, report, False
     if suffix in (".xlsx", ".xlsm"):
         frame = pd.read_excel(path, sheet_name=sheet, dtype=object)
         return frame, LoadReport(where, "excel"), False
@@ -162,19 +162,6 @@ def _to_pandas(table: pa.Table) -> pd.DataFrame:
     # One block per column (no consolidation copy), and each Arrow column is released once
     # converted, so a large panel is not held twice in memory.
     return table.to_pandas(split_blocks=True, self_destruct=True)
-
-
-def _decode(raw: bytes, encoding: str | None, where: str) -> tuple[str, str]:
-    if encoding is not None:
-        return raw.decode(encoding), encoding
-    if raw.startswith(b"\xef\xbb\xbf"):
-        return raw[3:].decode("utf-8"), "utf-8-sig"
-    for candidate in CSV_ENCODINGS:
-        try:
-            return raw.decode(candidate), candidate
-        except UnicodeDecodeError:
-            continue
-    raise ValueError(f"cannot decode {where} as {' or '.join(CSV_ENCODINGS)}; pass encoding=...")
 
 
 def _simulated_marker(frame: pd.DataFrame) -> tuple[pd.DataFrame, bool]:

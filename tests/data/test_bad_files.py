@@ -234,3 +234,44 @@ def test_an_unknown_encoding_is_a_value_error(raw_panel, tmp_path):
     panel = econ.read_panel(raw_panel)
     with pytest.raises(ValueError, match="unknown encoding 'gbk2'"):
         econ.write_panel(panel, tmp_path / "p.csv", encoding="gbk2")
+
+
+# 6. GBK bytes that are also valid UTF-8.
+
+#: Village names whose GBK bytes are valid UTF-8 as well (石山 is 'ʯɽ' read as UTF-8).
+_AMBIGUOUS_NAMES = ["石山", "平坪", "沙坪", "杉木", "水尾", "梅山"]
+
+
+@pytest.mark.parametrize("encoding", ["gbk", "utf-8"])
+def test_bytes_valid_in_both_encodings_are_read_as_chinese(raw_panel, tmp_path, encoding):
+    names = dict(zip(raw_panel["village_id"].unique(), _AMBIGUOUS_NAMES, strict=True))
+    frame = raw_panel.assign(name=raw_panel["village_id"].map(names))
+    path = tmp_path / "names.csv"
+    frame.to_csv(path, index=False, encoding=encoding)
+    raw = path.read_bytes()
+    raw.decode("utf-8"), raw.decode("gb18030")  # the premise: both decodings succeed
+    panel = econ.read_panel(path)
+    assert list(panel.data["name"].unique()) == _AMBIGUOUS_NAMES
+    expected, other = ("GB18030", "UTF-8") if encoding == "gbk" else ("UTF-8", "GB18030")
+    assert panel.report.encoding == expected.lower()
+    reason = panel.report.encoding_reason
+    assert f"valid both as UTF-8 and as GB18030; {expected} was chosen" in reason
+    assert "100% of its non-ASCII characters" in reason and f"in the {other} reading" in reason
+    if encoding == "gbk":
+        assert "'ʯɽ" in reason
+    assert f"encoding: {reason}" in repr(panel)
+
+
+def test_the_report_says_why_an_encoding_was_used(raw_panel, tmp_path):
+    path = tmp_path / "plain.csv"
+    raw_panel.to_csv(path, index=False)
+    assert econ.read_panel(path).report.encoding_reason == "the file is plain ASCII"
+    _chinese(raw_panel).to_csv(path, index=False, encoding="gbk")
+    assert econ.read_panel(path).report.encoding_reason == (
+        "the file is valid GB18030 and not valid UTF-8")
+    assert econ.read_panel(path, encoding="gbk").report.encoding_reason == (
+        "given (encoding='gbk')")
+    with pytest.raises(ValueError, match="unknown encoding 'gkb'"):
+        econ.read_panel(path, encoding="gkb")
+    with pytest.raises(ValueError, match=r"cannot decode .* as utf-8: bytes"):
+        econ.read_panel(path, encoding="utf-8")
