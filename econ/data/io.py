@@ -8,7 +8,10 @@ from __future__ import annotations
 
 import io
 import json
-from collections.abc import Mapping
+import struct
+import zipfile
+from collections.abc import Iterator, Mapping
+from contextlib import contextmanager
 from dataclasses import replace
 from pathlib import Path
 
@@ -19,7 +22,7 @@ import pyarrow.parquet as pq
 from econ.data.dataset import SIMULATED_LABEL, Dataset, LoadReport
 from econ.data.encoding import decode
 from econ.data.excel import formulas_without_values
-from econ.data.problems import Problem
+from econ.data.problems import Problem, UnreadableFileError
 from econ.data.schema import PANEL, SURVEY, TableSchema
 from econ.data.validation import YEAR_RANGE, validate
 from econ.data.writing import METADATA_KEY, SIMULATED_HEADERS, write_panel
@@ -27,6 +30,7 @@ from econ.data.writing import METADATA_KEY, SIMULATED_HEADERS, write_panel
 __all__ = ["read_panel", "read_survey", "write_panel"]
 
 Source = str | Path | pd.DataFrame
+_SUFFIXES = (".csv", ".tsv", ".txt", ".xlsx", ".xlsm", ".dta", ".parquet", ".pq")
 _MISSING = ["", "NA", "N/A", "NaN", "nan", "NULL", "null", "None", "."]
 
 
@@ -131,31 +135,51 @@ def _load(source: Source, *, encoding: str | None, sheet: str | int
         raise FileNotFoundError(f"no file or folder at {str(path)!r}")
     where = repr(str(path))
     if path.is_dir():
-        table = pq.read_table(path)
-        simulated = _is_simulated(table)
+        with _reading(path, "a folder of parquet files", pa.ArrowException):
+            table = pq.read_table(path)
+        simulated = _is_simulated(table)  # before the conversion releases the table
         return _to_pandas(table), LoadReport(where, "parquet folder"), simulated
     suffix = path.suffix.lower()
+    if suffix in _SUFFIXES and path.stat().st_size == 0:
+        raise UnreadableFileError(str(path), "it is empty (0 bytes): it was not saved or "
+                                             "copied completely")
     if suffix in (".csv", ".tsv", ".txt"):
         decoded = decode(path.read_bytes(), encoding, where)
-        frame = pd.read_csv(io.StringIO(decoded.text), sep=None if suffix == ".txt" else
-                            ("\t" if suffix == ".tsv" else ","), dtype=str,
-                            keep_default_na=False, na_values=_MISSING, engine="python"
-                            if suffix == ".txt" else "c")
+        with _reading(path, "a CSV file", pd.errors.ParserError, pd.errors.EmptyDataError):
+            frame = pd.read_csv(io.StringIO(decoded.text), sep=None if suffix == ".txt" else
+                                ("\t" if suffix == ".tsv" else ","), dtype=str,
+                                keep_default_na=False, na_values=_MISSING, engine="python"
+                                if suffix == ".txt" else "c")
         report = LoadReport(where, "csv", decoded.encoding, encoding_reason=decoded.reason)
         return frame, report, False
     if suffix in (".xlsx", ".xlsm"):
-        frame = pd.read_excel(path, sheet_name=sheet, dtype=object)
+        with _reading(path, "an Excel workbook", zipfile.BadZipFile, ValueError, KeyError):
+            frame = pd.read_excel(path, sheet_name=sheet, dtype=object)
         return frame, LoadReport(where, "excel"), False
     if suffix == ".dta":
-        return pd.read_stata(path, convert_missing=False), LoadReport(where, "stata"), False
-    if suffix in (".parquet", ".pq"):
-        table = pq.read_table(path)
+        # pandas reports a truncated or foreign file as a bare struct.error.
+        with _reading(path, "a Stata .dta file", struct.error, ValueError, EOFError):
+            frame = pd.read_stata(path, convert_missing=False)
+        return frame, LoadReport(where, "stata"), False
+    if suffix in _SUFFIXES:
+        with _reading(path, "a parquet file", pa.ArrowException):
+            table = pq.read_table(path)
         simulated = _is_simulated(table)
         return _to_pandas(table), LoadReport(where, "parquet"), simulated
     raise ValueError(
         f"cannot read {where}: unknown file type {suffix!r}. Use .csv, .tsv, .xlsx, .dta, "
         f".parquet or a folder of parquet files, or load it with pandas and pass the DataFrame."
     )
+
+
+@contextmanager
+def _reading(path: Path, what: str, *errors: type[BaseException]) -> Iterator[None]:
+    """Turn a reader's low-level failure into an error that names the file and its format."""
+    try:
+        yield
+    except errors as error:
+        raise UnreadableFileError(str(path), f"it is not readable as {what} "
+                                             f"({type(error).__name__}: {error})") from error
 
 
 def _to_pandas(table: pa.Table) -> pd.DataFrame:

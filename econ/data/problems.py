@@ -52,6 +52,24 @@ class ValidationError(ValueError):
         super().__init__("\n".join(lines))
 
 
+class UnreadableFileError(ValueError):
+    """Raised when a file exists but cannot be read in the format its suffix names.
+
+    Attributes
+    ----------
+    path
+        The file.
+    reason
+        Why it cannot be read.
+    """
+
+    def __init__(self, path: str, reason: str) -> None:
+        self.path = path
+        self.reason = reason
+        super().__init__(f"cannot read {path!r}: {reason}. Export the data again from the "
+                         f"program that made it, or load it yourself and pass a DataFrame.")
+
+
 class UnencodableError(ValueError):
     """Raised before writing a text file whose encoding cannot hold some of its characters.
 

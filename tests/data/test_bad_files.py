@@ -10,7 +10,7 @@ import pandas as pd
 import pytest
 
 import econ
-from econ.data.problems import UnencodableError
+from econ.data.problems import UnencodableError, UnreadableFileError
 from econ.data.schema import PANEL
 
 
@@ -275,3 +275,24 @@ def test_the_report_says_why_an_encoding_was_used(raw_panel, tmp_path):
         econ.read_panel(path, encoding="gkb")
     with pytest.raises(ValueError, match=r"cannot decode .* as utf-8: bytes"):
         econ.read_panel(path, encoding="utf-8")
+
+
+# 7. Empty and broken files.
+
+@pytest.mark.parametrize("name", ["panel.dta", "panel.csv", "panel.xlsx", "panel.parquet"])
+def test_a_zero_byte_file_is_a_named_error(tmp_path, name):
+    path = tmp_path / name
+    path.write_bytes(b"")
+    with pytest.raises(UnreadableFileError, match=r"empty \(0 bytes\)") as caught:
+        econ.read_panel(path)
+    assert caught.value.path == str(path) and str(path) in str(caught.value)
+
+
+@pytest.mark.parametrize("name", ["panel.dta", "panel.xlsx", "panel.parquet"])
+def test_a_truncated_file_is_a_named_error(raw_panel, tmp_path, name):
+    whole = econ.write_panel(econ.read_panel(raw_panel), tmp_path / name)
+    path = tmp_path / f"cut-{name}"
+    path.write_bytes(whole.read_bytes()[:300])
+    with pytest.raises(UnreadableFileError, match="it is not readable as") as caught:
+        econ.read_panel(path)
+    assert str(path) in str(caught.value)
