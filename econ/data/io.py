@@ -108,7 +108,8 @@ def _read(source: Source, schema: TableSchema, *, mapping, value_mapping, encodi
     checked = validate(frame, schema, source=report.source, mapping=mapping,
                        value_mapping=value_mapping, year_range=year_range, found=found)
     report = replace(report, renamed=checked.renamed, recoded=checked.recoded,
-                     extra_columns=checked.extra_columns, warnings=checked.warnings)
+                     extra_columns=checked.extra_columns, warnings=checked.warnings,
+                     skipped_rows=checked.skipped_rows)
     return Dataset(checked.frame, schema, report, simulated)
 
 
@@ -148,7 +149,10 @@ def _load(source: Source, *, encoding: str | None, sheet: str | int
         with _reading(path, "a CSV file", pd.errors.ParserError, pd.errors.EmptyDataError):
             frame = pd.read_csv(io.StringIO(decoded.text), sep=None if suffix == ".txt" else
                                 ("\t" if suffix == ".tsv" else ","), dtype=str,
-                                keep_default_na=False, na_values=_MISSING, engine="python"
+                                keep_default_na=False, na_values=_MISSING,
+                                # Blank lines are kept (and skipped by validation, which
+                                # reports them) so that row numbers match the file's lines.
+                                skip_blank_lines=False, engine="python"
                                 if suffix == ".txt" else "c")
         report = LoadReport(where, "csv", decoded.encoding, encoding_reason=decoded.reason)
         return frame, report, False

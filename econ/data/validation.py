@@ -23,6 +23,7 @@ from econ.data.problems import (
     describe_values,
     row_numbers,
 )
+from econ.data.rows import blank_rows, summary_rows
 from econ.data.schema import Column, TableSchema
 
 #: Default plausible range for ``year``; pass ``year_range`` to change it.
@@ -38,6 +39,7 @@ class Checked:
     recoded: Mapping[str, Mapping[str, str]]
     extra_columns: tuple[str, ...]
     warnings: tuple[str, ...] = ()
+    skipped_rows: tuple[int, ...] = ()
 
 
 def validate(
@@ -74,7 +76,8 @@ def validate(
     Returns
     -------
     Checked
-        The canonical table, what was renamed and recoded, and plausibility warnings.
+        The canonical table, what was renamed and recoded, plausibility warnings and the
+        empty rows skipped.
     """
     problems: list[Problem] = list(found)
     renamed = _canonical_headers(frame, schema, mapping or {}, problems)
@@ -93,19 +96,25 @@ def validate(
                 f"column or pass mapping={{'<your header>': {name!r}}}.",
             ))
 
+    # Empty lines are skipped and totals reported once, not again as missing or bad values.
+    blank = blank_rows(table)
+    summary, found_summary = summary_rows(table, schema)
+    problems.extend(found_summary)
+    skip = blank | summary
     out: dict[str, pd.Series] = {}
     recoded: dict[str, dict[str, str]] = {}
     values_for = value_mapping or {}
     for column in schema.columns:
         if column.name not in table.columns:
             continue
-        result = coerce(table[column.name], column, values_for.get(column.name, {}))
+        raw = table[column.name].where(~summary) if summary.any() else table[column.name]
+        result = coerce(raw, column, values_for.get(column.name, {}))
         problems.extend(_unreadable(column, issue) for issue in result.unreadable)
         if result.recoded:
             recoded[column.name] = result.recoded
         out[column.name] = result.values.reset_index(drop=True)
         problems.extend(_value_checks(column, out[column.name], year_range,
-                                      result.unreadable_mask))
+                                      result.unreadable_mask | skip))
 
     extras = tuple(c for c in table.columns if c not in schema.names)
     for name in extras:
@@ -118,15 +127,18 @@ def validate(
     if combined is not None:
         # A row whose key is missing or unreadable was reported as such; it repeats no key.
         complete = np.logical_and.reduce([codes[name][0] >= 0 for name in schema.key])
-        problems.extend(_duplicate_keys(canonical, schema, combined, size, complete))
-    problems.extend(_nesting(canonical, schema, codes))
+        problems.extend(_duplicate_keys(canonical, schema, combined, size, complete & ~skip))
+    problems.extend(_nesting(canonical, schema, codes, skip))
     if problems:
         raise ValidationError(schema.name, source, problems)
+    if blank.any():
+        canonical = canonical[~blank].reset_index(drop=True)
+        combined = None if combined is None else combined[~blank]
     if combined is not None and not bool(np.all(combined[1:] > combined[:-1])):
         order = np.argsort(combined, kind="stable")
         canonical = canonical.take(order).reset_index(drop=True)
     return Checked(canonical, renamed, recoded, extras,
-                   plausibility_warnings(canonical, schema))
+                   plausibility_warnings(canonical, schema), row_numbers(np.flatnonzero(blank)))
 
 
 def _canonical_headers(
@@ -263,7 +275,8 @@ def _duplicate_keys(
     )]
 
 
-def _nesting(frame: pd.DataFrame, schema: TableSchema, codes_of: Codes) -> list[Problem]:
+def _nesting(frame: pd.DataFrame, schema: TableSchema, codes_of: Codes,
+             skip: np.ndarray) -> list[Problem]:
     found: list[Problem] = []
     clean: set[tuple[str, str]] = set()
     for inner, outer in schema.nesting:
@@ -275,7 +288,7 @@ def _nesting(frame: pd.DataFrame, schema: TableSchema, codes_of: Codes) -> list[
             clean.add((inner, outer))
             continue
         (inner_codes, n_inner), (outer_codes, _) = codes_of[inner], codes_of[outer]
-        present = (inner_codes >= 0) & (outer_codes >= 0)
+        present = (inner_codes >= 0) & (outer_codes >= 0) & ~skip
         if present.all():
             moving = varying_groups(inner_codes, outer_codes, n_inner)
         else:

@@ -296,3 +296,65 @@ def test_a_truncated_file_is_a_named_error(raw_panel, tmp_path, name):
     with pytest.raises(UnreadableFileError, match="it is not readable as") as caught:
         econ.read_panel(path)
     assert str(path) in str(caught.value)
+
+
+# 8. Total rows below the data.
+
+def test_total_rows_with_codes_filled_are_flagged(raw_panel, tmp_path):
+    frame = raw_panel.copy()
+    last = frame[frame["year"] == 2022]
+    totals = pd.DataFrame([
+        {**last.iloc[0].to_dict(), "village_id": "合计", "assistance_funds":
+         last["assistance_funds"].sum()},
+        {**last.iloc[3].to_dict(), "village_id": "Total"},
+    ])
+    frame = pd.concat([frame, totals], ignore_index=True)
+    path = tmp_path / "with_totals.xlsx"
+    frame.to_excel(path, index=False)
+    found = _problems(path)
+    assert list(found) == ["summary rows"]
+    problem = found["summary rows"][0]
+    assert problem.column == "village_id" and problem.rows == (25, 26)
+    assert "row 25: village_id '合计'" in problem.message and "Delete them" in problem.message
+
+
+def test_a_subtotal_named_in_a_name_column_is_flagged(raw_panel, tmp_path):
+    frame = _chinese(raw_panel).assign(村名=[f"村{i}" for i in range(len(raw_panel))])
+    subtotal = {**frame.iloc[3].to_dict(), "村庄编码": "0199", "村名": "一乡 小计："}
+    frame = pd.concat([frame.iloc[:4], pd.DataFrame([subtotal]), frame.iloc[4:]],
+                      ignore_index=True)
+    path = tmp_path / "subtotal.csv"
+    frame.to_csv(path, index=False, encoding="gbk")
+    problem = _problems(path)["summary rows"][0]
+    assert problem.rows == (5,) and "村名 '一乡 小计：'" in problem.message
+
+
+def test_names_that_merely_contain_a_summary_word_are_not_flagged(raw_panel):
+    frame = raw_panel.assign(备注="累计投入资金已按项目分列，详见附表说明")
+    assert len(econ.read_panel(frame)) == len(raw_panel)
+
+
+# 11. Blank lines keep row numbers aligned with the file.
+
+def test_a_blank_line_does_not_shift_reported_rows(raw_panel, tmp_path):
+    frame = raw_panel.astype({"assistance_funds": object})
+    frame.loc[9, "assistance_funds"] = "12万"
+    lines = frame.to_csv(index=False).splitlines()
+    lines.insert(5, "")  # after the header and four data rows
+    path = tmp_path / "gap.csv"
+    path.write_text("\n".join(lines) + "\n", encoding="utf-8")
+    problem = _problems(path)["non-numeric"][0]
+    # Row n is line n + 1 of the file: the bad value is on line 12.
+    assert lines[problem.rows[0]].count("12万") == 1 and problem.rows == (11,)
+
+
+def test_blank_lines_are_skipped_and_reported(raw_panel, tmp_path):
+    lines = raw_panel.to_csv(index=False).splitlines()
+    lines.insert(7, ",,,")
+    lines.insert(3, "")
+    path = tmp_path / "gaps.csv"
+    path.write_text("\n".join(lines) + "\n", encoding="utf-8")
+    panel = econ.read_panel(path)
+    pd.testing.assert_frame_equal(panel.data, econ.read_panel(raw_panel).data)
+    assert panel.report.skipped_rows == (3, 8)  # line 8 moved down by the insert above it
+    assert "skipped 2 empty row(s): 3, 8" in repr(panel)
