@@ -148,18 +148,18 @@ def _load(source: Source, *, encoding: str | None, sheet: str | int
         decoded = decode(path.read_bytes(), encoding, where)
         with _reading(path, "a CSV file", pd.errors.ParserError, pd.errors.EmptyDataError):
             frame = pd.read_csv(io.StringIO(decoded.text), sep=None if suffix == ".txt" else
-                                ("\t" if suffix == ".tsv" else ","), dtype=str,
+                                ("\t" if suffix == ".tsv" else ","), dtype=str, header=None,
                                 keep_default_na=False, na_values=_MISSING,
                                 # Blank lines are kept (and skipped by validation, which
                                 # reports them) so that row numbers match the file's lines.
                                 skip_blank_lines=False, engine="python"
                                 if suffix == ".txt" else "c")
         report = LoadReport(where, "csv", decoded.encoding, encoding_reason=decoded.reason)
-        return frame, report, False
+        return _with_header(frame), report, False
     if suffix in (".xlsx", ".xlsm"):
         with _reading(path, "an Excel workbook", zipfile.BadZipFile, ValueError, KeyError):
-            frame = pd.read_excel(path, sheet_name=sheet, dtype=object)
-        return frame, LoadReport(where, "excel"), False
+            frame = pd.read_excel(path, sheet_name=sheet, dtype=object, header=None)
+        return _with_header(frame), LoadReport(where, "excel"), False
     if suffix == ".dta":
         # pandas reports a truncated or foreign file as a bare struct.error.
         with _reading(path, "a Stata .dta file", struct.error, ValueError, EOFError):
@@ -174,6 +174,22 @@ def _load(source: Source, *, encoding: str | None, sheet: str | int
         f"cannot read {where}: unknown file type {suffix!r}. Use .csv, .tsv, .xlsx, .dta, "
         f".parquet or a folder of parquet files, or load it with pandas and pass the DataFrame."
     )
+
+
+def _with_header(frame: pd.DataFrame) -> pd.DataFrame:
+    """Take the first non-empty row as the header, keeping every header as written.
+
+    pandas' own header handling renames a repeated ``year`` to ``year.1``, which would load
+    the second column quietly as an extra; kept as written, validation reports it.
+    """
+    first = next((i for i in range(len(frame)) if frame.iloc[i].notna().any()), None)
+    if first is None:
+        return pd.DataFrame()
+    header = [f"Unnamed: {i}" if pd.isna(value) else str(value)
+              for i, value in enumerate(frame.iloc[first])]
+    body = frame.iloc[first + 1:].reset_index(drop=True)
+    body.columns = pd.Index(header, dtype=object)
+    return body
 
 
 @contextmanager

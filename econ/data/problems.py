@@ -21,7 +21,8 @@ class Problem:
         Short tag: ``"missing column"``, ``"unknown values"``, ``"non-numeric"``,
         ``"non-finite"``, ``"duplicate rows"``, ``"out of range"``, ``"negative"``,
         ``"nesting"``, ``"missing values"``, ``"mapping"``, ``"ambiguous column"``,
-        ``"formulas without values"``, ``"summary rows"``.
+        ``"formulas without values"``, ``"summary rows"``, ``"duplicate header"``,
+        ``"unit"``.
     column
         The canonical column concerned (or the input header for mapping problems).
     message

@@ -15,6 +15,7 @@ import pandas as pd
 
 from econ.data.codes import group_codes, varying_groups
 from econ.data.coerce import Unreadable, coerce
+from econ.data.headers import match_headers
 from econ.data.plausibility import plausibility_warnings
 from econ.data.problems import (
     Problem,
@@ -80,10 +81,11 @@ def validate(
         empty rows skipped.
     """
     problems: list[Problem] = list(found)
-    renamed = _canonical_headers(frame, schema, mapping or {}, problems)
-    table = frame.rename(columns=renamed)
+    headers = match_headers(list(frame.columns), schema, mapping or {})
+    problems.extend(headers.problems)
     if problems:
         raise ValidationError(schema.name, source, problems)
+    table = frame.rename(columns=headers.renamed)
 
     for name in schema.required:
         if name not in table.columns:
@@ -92,8 +94,10 @@ def validate(
                 "missing column", name,
                 f"required column {name!r} ({column.chinese}) is missing. Columns found: "
                 f"{describe_values(list(frame.columns), limit=40)}. Accepted headers: "
-                f"{describe_values([name, column.chinese, *column.aliases])}. Rename your "
-                f"column or pass mapping={{'<your header>': {name!r}}}.",
+                f"{describe_values([name, column.chinese, *column.aliases])}. "
+                + (f"The closest header found is {headers.near[name]!r}: if it is this column, "
+                   f"pass mapping={{{headers.near[name]!r}: {name!r}}}." if name in headers.near
+                   else f"Rename your column or pass mapping={{'<your header>': {name!r}}}."),
             ))
 
     # Empty lines are skipped and totals reported once, not again as missing or bad values.
@@ -137,44 +141,9 @@ def validate(
     if combined is not None and not bool(np.all(combined[1:] > combined[:-1])):
         order = np.argsort(combined, kind="stable")
         canonical = canonical.take(order).reset_index(drop=True)
-    return Checked(canonical, renamed, recoded, extras,
-                   plausibility_warnings(canonical, schema), row_numbers(np.flatnonzero(blank)))
-
-
-def _canonical_headers(
-    frame: pd.DataFrame, schema: TableSchema, mapping: Mapping[str, str], problems: list[Problem]
-) -> dict[str, str]:
-    aliases = schema.header_aliases()
-    for header, target in mapping.items():
-        if header not in frame.columns:
-            problems.append(Problem(
-                "mapping", str(header),
-                f"mapping names column {header!r}, which the input does not have. Columns "
-                f"found: {describe_values(list(frame.columns))}.",
-            ))
-        if target not in schema.names:
-            problems.append(Problem(
-                "mapping", str(target),
-                f"mapping target {target!r} is not a column of the {schema.name}. Canonical "
-                f"names: {', '.join(schema.names)}.",
-            ))
-    renamed: dict[str, str] = {}
-    for header in frame.columns:
-        text = str(header)
-        canonical = mapping.get(text) or aliases.get(text.strip().lower())
-        if canonical is not None and canonical != header:
-            renamed[header] = canonical
-    claimed: dict[str, list[str]] = {}
-    for header in frame.columns:
-        claimed.setdefault(renamed.get(header, str(header)), []).append(str(header))
-    for target, headers in claimed.items():
-        if len(headers) > 1:
-            problems.append(Problem(
-                "ambiguous column", target,
-                f"columns {describe_values(headers)} all mean {target!r}. Keep one, or pass "
-                f"mapping to send the others to different names.",
-            ))
-    return renamed
+    warnings = (*headers.warnings, *plausibility_warnings(canonical, schema))
+    return Checked(canonical, {str(k): v for k, v in headers.renamed.items()}, recoded, extras,
+                   warnings, row_numbers(np.flatnonzero(blank)))
 
 
 def _unreadable(column: Column, issue: Unreadable) -> Problem:

@@ -358,3 +358,76 @@ def test_blank_lines_are_skipped_and_reported(raw_panel, tmp_path):
     pd.testing.assert_frame_equal(panel.data, econ.read_panel(raw_panel).data)
     assert panel.report.skipped_rows == (3, 8)  # line 8 moved down by the insert above it
     assert "skipped 2 empty row(s): 3, 8" in repr(panel)
+
+
+# 9. Headers as people write them.
+
+@pytest.mark.parametrize("suffix", [".csv", ".xlsx"])
+def test_two_identical_headers_are_reported(raw_panel, tmp_path, suffix):
+    frame = _chinese(raw_panel)
+    frame.insert(5, "年份", frame["年份"], allow_duplicates=True)
+    path = tmp_path / f"twice{suffix}"
+    if suffix == ".csv":
+        frame.to_csv(path, index=False, encoding="gbk")
+    else:
+        frame.to_excel(path, index=False)
+    found = _problems(path)
+    assert list(found) == ["duplicate header"]
+    problem = found["duplicate header"][0]
+    assert problem.column == "年份" and "appears 2 times (columns 2, 6" in problem.message
+
+
+def test_headers_with_units_and_line_breaks_are_recognised(raw_panel, tmp_path):
+    frame = _chinese(raw_panel).rename(columns={
+        "帮扶项目资金": "帮扶资金（万元）", "人均可支配收入": "人均可支配收入(元)",
+        "基础设施投资": "基础设施\n投资", "村集体经济收入": "村集体经济收入【万元】",
+        "人口": "人口（人）", "工作队人数": "Team Size"})
+    path = tmp_path / "units.xlsx"
+    frame.to_excel(path, index=False)
+    panel = econ.read_panel(path)
+    assert panel.report.renamed["帮扶资金（万元）"] == "assistance_funds"
+    assert panel.report.renamed["人均可支配收入(元)"] == "income_per_capita"
+    assert panel.report.renamed["基础设施\n投资"] == "infrastructure_invest"
+    assert panel.report.renamed["村集体经济收入【万元】"] == "collective_income"
+    assert panel.report.renamed["人口（人）"] == "population"
+    assert panel.report.renamed["Team Size"] == "team_size"
+    pd.testing.assert_frame_equal(panel.data, econ.read_panel(raw_panel).data, rtol=1e-15,
+                                  atol=0)
+
+
+def test_a_header_in_the_wrong_money_unit_is_reported(raw_panel):
+    frame = _chinese(raw_panel).rename(columns={"帮扶项目资金": "帮扶资金（元）",
+                                                "人均可支配收入": "人均收入（万元）"})
+    problems = {p.column: p for p in _problems(frame)["unit"]}
+    assert "divide them by 10,000" in problems["assistance_funds"].message
+    assert "multiply them by 10,000" in problems["income_per_capita"].message
+    mapped = econ.read_panel(frame, mapping={"帮扶资金（元）": "assistance_funds",
+                                             "人均收入（万元）": "income_per_capita"})
+    assert "assistance_funds" in mapped.data.columns
+
+
+def test_near_miss_headers_are_named_with_the_closest_spelling(raw_panel, tmp_path):
+    frame = _chinese(raw_panel).rename(columns={"村庄编码": "村庄编吗"})
+    path = tmp_path / "typo.csv"
+    frame.to_csv(path, index=False, encoding="gbk")
+    problem = _problems(path)["missing column"][0]
+    assert problem.column == "village_id"
+    assert "closest header found is '村庄编吗'" in problem.message
+    assert "mapping={'村庄编吗': 'village_id'}" in problem.message
+    optional = raw_panel.rename(columns={"unit_level": "unit_levle"})
+    panel = econ.read_panel(optional)
+    assert "unit_levle" in panel.report.extra_columns
+    (warning,) = panel.report.warnings
+    assert "'unit_levle' was not recognised; it is close to 'unit_level'" in warning
+    assert "mapping={'unit_levle': 'unit_level'}" in warning
+
+
+def test_header_spellings_do_not_collide_after_folding():
+    from econ.data.headers import header_key
+    from econ.data.schema import SURVEY
+
+    for schema in (PANEL, SURVEY):
+        seen: dict[str, str] = {}
+        for column in schema.columns:
+            for spelling in (column.name, column.chinese, *column.aliases):
+                assert seen.setdefault(header_key(spelling), column.name) == column.name

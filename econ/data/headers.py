@@ -1,0 +1,160 @@
+"""Match a file's headers to the schema's columns, as people actually write them.
+
+Headers are compared after folding full-width forms, case, spaces, line breaks and underscores
+(``帮扶项目\\n资金``, ``Village ID``), and a trailing unit in brackets (``帮扶资金（万元）``) is
+read and checked against the column's unit. A header that is recognised by none of these is
+compared with every accepted spelling, and the closest is named, never silently taken.
+"""
+
+from __future__ import annotations
+
+import difflib
+import re
+import unicodedata
+from collections.abc import Hashable, Mapping, Sequence
+from dataclasses import dataclass, field
+
+from econ.data.problems import Problem, describe_values
+from econ.data.schema import Column, TableSchema
+
+#: How alike (difflib ratio) an unrecognised header must be to an accepted spelling to be
+#: named as its likely meaning: one wrong character in a four-character Chinese header is 0.75.
+_NEAR = 0.75
+_UNIT = re.compile(r"^(?P<name>.+?)[(\[【](?P<unit>[^()\[\]【】]+)[)\]】]$")
+#: Money units by their size in yuan; the schema states its unit in each description.
+_MONEY = {"元": 1.0, "千元": 1e3, "万元": 1e4, "百万元": 1e6, "亿元": 1e8, "yuan": 1.0,
+          "rmb": 1.0, "10,000yuan": 1e4, "10000yuan": 1e4}
+_SCHEMA_MONEY = {"(10,000 yuan)": (1e4, "万元"), "(yuan)": (1.0, "元")}
+
+
+@dataclass
+class Headers:
+    """How the input's headers map to canonical names, and what was wrong with them."""
+
+    renamed: dict[Hashable, str] = field(default_factory=dict)
+    problems: list[Problem] = field(default_factory=list)
+    warnings: list[str] = field(default_factory=list)
+    #: ``{canonical name: unrecognised header that resembles it}``.
+    near: dict[str, str] = field(default_factory=dict)
+
+
+def header_key(text: str) -> str:
+    """The form headers are compared in: NFKC, lower case, no spaces, breaks or underscores."""
+    return re.sub(r"[\s_\-]+", "", unicodedata.normalize("NFKC", text)).lower()
+
+
+def match_headers(columns: Sequence[Hashable], schema: TableSchema,
+                  mapping: Mapping[str, str]) -> Headers:
+    """Canonical names for ``columns``, with every header problem and near miss reported."""
+    found = Headers()
+    _check_mapping(columns, schema, mapping, found)
+    spellings = {header_key(spelling): (spelling, column) for column in schema.columns
+                 for spelling in (column.name, column.chinese, *column.aliases)}
+    unmatched: list[str] = []
+    for header in columns:
+        text = str(header)
+        if text in mapping:
+            target: str | None = mapping[text]
+        else:
+            target = _recognise(text, spellings, found)
+        if target is None:
+            unmatched.append(text)
+        elif target != header:
+            found.renamed[header] = target
+    _duplicates(columns, found)
+    _ambiguous(columns, found)
+    present = {found.renamed.get(h, str(h)) for h in columns}
+    for text in unmatched:
+        _near_miss(text, spellings, present, found)
+    return found
+
+
+def _check_mapping(columns: Sequence[Hashable], schema: TableSchema,
+                   mapping: Mapping[str, str], found: Headers) -> None:
+    texts = [str(c) for c in columns]
+    for header, target in mapping.items():
+        if header not in texts:
+            found.problems.append(Problem(
+                "mapping", str(header),
+                f"mapping names column {header!r}, which the input does not have. Columns "
+                f"found: {describe_values(texts)}.",
+            ))
+        if target not in schema.names:
+            found.problems.append(Problem(
+                "mapping", str(target),
+                f"mapping target {target!r} is not a column of the {schema.name}. Canonical "
+                f"names: {', '.join(schema.names)}.",
+            ))
+
+
+def _recognise(text: str, spellings: Mapping[str, tuple[str, Column]],
+               found: Headers) -> str | None:
+    key = header_key(text)
+    if key in spellings:
+        return spellings[key][1].name
+    parts = _UNIT.match(key)
+    if parts is None or parts["name"] not in spellings:
+        return None
+    column = spellings[parts["name"]][1]
+    _check_unit(text, parts["unit"], column, found)
+    return column.name
+
+
+def _check_unit(header: str, unit: str, column: Column, found: Headers) -> None:
+    stated = next(((size, name) for marker, (size, name) in _SCHEMA_MONEY.items()
+                   if column.description.endswith(marker + ".")), None)
+    given = _MONEY.get(unit)
+    if stated is None or given is None or given == stated[0]:
+        return
+    factor = given / stated[0]
+    how = (f"multiply them by {factor:,.0f}" if factor > 1
+           else f"divide them by {1 / factor:,.0f}")
+    found.problems.append(Problem(
+        "unit", column.name,
+        f"header {header!r} gives the unit {unit}, but {column.name!r} ({column.chinese}) is "
+        f"in {stated[1]}: {how} and drop the unit from the header, or pass "
+        f"mapping={{{header!r}: {column.name!r}}} if the values are in fact in {stated[1]}.",
+    ))
+
+
+def _duplicates(columns: Sequence[Hashable], found: Headers) -> None:
+    positions: dict[str, list[int]] = {}
+    for i, header in enumerate(columns, start=1):
+        positions.setdefault(str(header).strip(), []).append(i)
+    for header, where in positions.items():
+        if len(where) > 1:
+            found.problems.append(Problem(
+                "duplicate header", header,
+                f"header {header!r} appears {len(where)} times (columns "
+                f"{', '.join(map(str, where))}, counted from 1). Each column needs its own "
+                f"header: delete the repeated column or rename it.",
+            ))
+
+
+def _ambiguous(columns: Sequence[Hashable], found: Headers) -> None:
+    claimed: dict[str, list[str]] = {}
+    for header in columns:
+        headers = claimed.setdefault(found.renamed.get(header, str(header)), [])
+        if str(header).strip() not in headers:  # identical repeats are duplicates instead
+            headers.append(str(header).strip())
+    for target, headers in claimed.items():
+        if len(headers) > 1:
+            found.problems.append(Problem(
+                "ambiguous column", target,
+                f"columns {describe_values(headers)} all mean {target!r}. Keep one, or pass "
+                f"mapping to send the others to different names.",
+            ))
+
+
+def _near_miss(text: str, spellings: Mapping[str, tuple[str, Column]], present: set[str],
+               found: Headers) -> None:
+    candidates = [key for key, (_, column) in spellings.items() if column.name not in present]
+    close = difflib.get_close_matches(header_key(text), candidates, n=1, cutoff=_NEAR)
+    if not close:
+        return
+    spelling, column = spellings[close[0]]
+    found.near.setdefault(column.name, text)
+    found.warnings.append(
+        f"header {text!r} was not recognised; it is close to {spelling!r} ({column.name}, "
+        f"{column.chinese}) and is kept as an extra column. If it is that column, pass "
+        f"mapping={{{text!r}: {column.name!r}}}.")
