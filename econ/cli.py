@@ -29,6 +29,8 @@ from econ.models.feols import feols
 from econ.presentation.regression_table import Model, etable
 from econ.replication import DEFAULT_PANEL, replicate
 from econ.spec.formula import FormulaError
+from econ.table import FORMATS, Table, check_formats
+from econ.table.files import write_atomic
 from econ.version import __version__
 
 EXIT_OK, EXIT_INVALID, EXIT_USAGE = 0, 1, 2
@@ -93,8 +95,13 @@ def _parser() -> argparse.ArgumentParser:
                           "(needs --cluster)")
     fit.add_argument("--reps", type=int, default=9999, help="bootstrap replications (9999)")
     fit.add_argument("--seed", type=int, default=DEFAULT_SEED, help="bootstrap seed")
-    fit.add_argument("--format", choices=("text", "latex", "markdown", "html"), default="text",
-                     help="text: full summary; others: a regression table to paste into a paper")
+    fit.add_argument("--format", choices=("text", "latex", "markdown", "html", "docx", "xlsx"),
+                     default="text",
+                     help="text: full summary; others: a regression table to paste into a paper "
+                          "(docx and xlsx need --output)")
+    fit.add_argument("--output", type=Path, default=None, metavar="FILE",
+                     help="write the regression table to FILE (one column per model) instead "
+                          "of printing it, e.g. --format docx --output table.docx")
     fit.add_argument("--language", choices=("en", "zh"), default="en",
                      help="labels in tables (default en)")
     fit.add_argument("--encoding", default=None, help="CSV encoding (default: detected)")
@@ -116,6 +123,9 @@ def _parser() -> argparse.ArgumentParser:
     run.add_argument("--reps", type=int, default=None,
                      help="bootstrap replications for the steps that bootstrap (default: each "
                           "step's own, up to 9999)")
+    run.add_argument("--formats", type=_table_formats, default=None, metavar="FORMATS",
+                     help="write every table in these formats, comma-separated, from "
+                          f"{','.join(FORMATS)} (default: each script's own)")
 
     make = commands.add_parser(
         "simulate", help="write a SIMULATED panel (or cadre survey) with known true effects",
@@ -172,16 +182,52 @@ def _covariance(args: argparse.Namespace) -> CovarianceSpec:
     return kinds[kind](*args.cluster)
 
 
+def _table_formats(text: str) -> tuple[str, ...]:
+    """``--formats docx,xlsx,md``: table formats, checked before anything runs."""
+    try:
+        return check_formats([f.strip().lstrip(".") for f in text.split(",") if f.strip()])
+    except ValueError as error:
+        raise argparse.ArgumentTypeError(str(error)) from error
+
+
+def _check_output(args: argparse.Namespace) -> None:
+    """Refuse a ``--format``/``--output`` pair that cannot work before fitting anything."""
+    if args.format in ("docx", "xlsx"):
+        if args.output is None:
+            raise ValueError(f"--format {args.format} writes a file: add --output "
+                             f"FILE.{args.format}")
+        if args.output.suffix.lower() != f".{args.format}":
+            raise ValueError(f"--output {args.output} does not end in .{args.format}; Word "
+                             f"and Excel open files by their suffix")
+    if args.output is not None and args.format == "text":
+        raise ValueError("--output writes the regression table: add --format docx, xlsx, "
+                         "latex, markdown or html")
+    if args.output is not None and not args.output.parent.is_dir():
+        raise FileNotFoundError(f"--output {args.output}: the folder {args.output.parent} "
+                                f"does not exist")
+
+
+def _write_table(table: Table, kind: str, path: Path) -> Path:
+    if kind == "docx":
+        return table.to_docx(path)
+    if kind == "xlsx":
+        return table.to_xlsx(path)
+    text = {"latex": table.to_latex, "markdown": table.to_markdown, "html": table.to_html}[kind]
+    return write_atomic(path, text().encode("utf-8"))
+
+
 def _fit(args: argparse.Namespace) -> None:
     spec = _covariance(args)
     if args.bootstrap and not args.cluster:
         raise ValueError("--bootstrap needs --cluster COLUMN (the bootstrap resamples clusters)")
+    _check_output(args)
     panel = derive(read_panel(args.file, encoding=args.encoding))
     results = feols(args.formula, panel, cov=spec, weights=args.weights,
                     groups=args.cluster or ())
     # With --vcov iid/hc1 the bootstrap still resamples the --cluster columns.
     settings = WildBootstrap(reps=args.reps, seed=args.seed,
                              cluster=None if isinstance(spec, ClusterSpec) else args.cluster)
+    models = []
     for result in results if isinstance(results, tuple) else (results,):
         missing = [t for t in args.bootstrap if t not in result.names]
         if missing:
@@ -193,9 +239,16 @@ def _fit(args: argparse.Namespace) -> None:
             for test in tests:
                 print(test.summary())
             continue
+        if args.output is not None:
+            models.append(Model(result, bootstrap=tests))
+            continue
         table = etable(Model(result, bootstrap=tests), language=args.language)
         print({"latex": table.to_latex, "markdown": table.to_markdown,
                "html": table.to_html}[args.format](), end="")
+    if models:
+        written = _write_table(etable(models, language=args.language), args.format,
+                               args.output)
+        print(f"wrote {written}")
 
 
 def _simulate(args: argparse.Namespace) -> None:
@@ -230,7 +283,8 @@ def main(argv: Sequence[str] | None = None) -> int:
     try:
         if args.command == "replicate":
             manifest = replicate(root=args.root, panel_path=args.panel, steps=args.steps,
-                                 output=args.output, reps=args.reps, progress=ProgressBar())
+                                 output=args.output, reps=args.reps, formats=args.formats,
+                                 progress=ProgressBar())
             print(f"wrote {manifest.parent} (manifest: {manifest})")
         elif args.command == "validate":
             reader = read_survey if args.survey else read_panel

@@ -20,6 +20,7 @@ import json
 import platform
 import time
 from collections.abc import Callable, Sequence
+from contextlib import nullcontext
 from dataclasses import dataclass
 from importlib import metadata
 from pathlib import Path
@@ -28,6 +29,7 @@ from typing import Protocol, cast
 
 from econ.data.dataset import Dataset
 from econ.data.io import read_panel
+from econ.table import check_formats, table_formats
 
 DEFAULT_PANEL = Path("data") / "village_panel.parquet"
 SCRIPTS = Path("replication")
@@ -77,6 +79,7 @@ def replicate(
     steps: Sequence[str] | None = None,
     output: Path | None = None,
     reps: int | None = None,
+    formats: Sequence[str] | None = None,
     progress: Progress | None = None,
 ) -> Path:
     """Run the replication scripts on a panel and write a manifest; return the manifest path.
@@ -94,6 +97,10 @@ def replicate(
     reps
         Bootstrap replications for the steps that bootstrap (each script's default if
         ``None``); recorded in the manifest.
+    formats
+        Table formats (``"docx"``, ``"xlsx"``, ``"md"``, ... see :data:`econ.table.FORMATS`)
+        for every table the scripts write, in place of each script's own choice (through
+        :func:`econ.table.table_formats`); recorded in the manifest. ``None``: the scripts'.
     progress
         Called as each step starts (``seconds=None``) and ends.
     """
@@ -102,6 +109,7 @@ def replicate(
     unknown = [s for s in chosen if s not in available]
     if unknown:
         raise ValueError(f"unknown replication step(s) {unknown}; available: {list(available)}")
+    chosen_formats = None if formats is None else check_formats(formats)
     source = panel_path or root / DEFAULT_PANEL
     panel = read_panel(source)
     out = output or root / OUTPUT
@@ -113,7 +121,8 @@ def replicate(
         started = time.perf_counter()
         script = _load(available[name])
         used = None if script.REPS is None else (reps if reps is not None else script.REPS)
-        written = script.main(panel=panel, output=out, reps=used)
+        with table_formats(chosen_formats) if chosen_formats else nullcontext():
+            written = script.main(panel=panel, output=out, reps=used)
         seconds = time.perf_counter() - started
         records.append(StepRecord(name, tuple((p.relative_to(out).as_posix(), _sha256(p))
                                               for p in written), round(seconds, 3),
@@ -123,6 +132,7 @@ def replicate(
         "input": {"path": str(source), "sha256": _input_digest(Path(source)),
                   "simulated": panel.simulated, "rows": len(panel)},
         "bootstrap_reps": reps,
+        "table_formats": None if chosen_formats is None else list(chosen_formats),
         "steps": [{"step": r.step, "seed": r.seed, "reps": r.reps, "seconds": r.seconds,
                    "outputs": [{"file": f, "sha256": h} for f, h in r.outputs]}
                   for r in records],
