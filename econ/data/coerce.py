@@ -23,6 +23,10 @@ _FALSE = frozenset({"false", "f", "no", "n", "0", "0.0", "否", "无", "没有",
 #: Day 0 of Excel's date serials (with its 1900 leap-year bug folded in), to show which number a
 #: cell formatted as a date holds.
 _EXCEL_EPOCH = datetime.datetime(1899, 12, 30)
+_SCIENTIFIC = r"[+-]?\d+(?:\.\d+)?[eE][+-]?\d+"
+_CODE_FIX = ("Export the codes again as text: in Excel, format the column as Text before "
+             "pasting or typing codes, and open CSV files through Data > From Text; in Stata, "
+             "keep codes as str (or long or double, never float).")
 _NUMBER_FIX = ("Correct or blank these cells (blank means missing); remove thousands separators "
                "and units.")
 
@@ -70,10 +74,15 @@ class Coerced:
         return mask
 
 
-def coerce(series: pd.Series, column: Column, value_mapping: Mapping[str, str]) -> Coerced:
-    """Convert ``series`` to ``column``'s dtype; unreadable entries are listed, not dropped."""
+def coerce(series: pd.Series, column: Column, value_mapping: Mapping[str, str], *,
+           digits: int | None = None) -> Coerced:
+    """Convert ``series`` to ``column``'s dtype; unreadable entries are listed, not dropped.
+
+    ``digits`` is how many significant digits the file keeps for numbers (Excel: 15), if
+    fewer than a double's: numeric codes longer than that are reported as rounded.
+    """
     if column.kind == "id":
-        return _coerce_id(series)
+        return _coerce_id(series, digits)
     if column.kind in ("int", "float"):
         return _coerce_number(series, integer=column.kind == "int")
     if column.kind == "bool":
@@ -95,21 +104,69 @@ def _unreadable(series: pd.Series, mask: np.ndarray, kind: str, reason: str,
     return Unreadable(kind, positions, distinct, reason, fix)
 
 
-def _coerce_id(series: pd.Series) -> Coerced:
+def _coerce_id(series: pd.Series, digits: int | None) -> Coerced:
     if isinstance(series.dtype, pd.CategoricalDtype):
         codes, uniques = series.cat.codes.to_numpy(), series.cat.categories
     else:
         codes, uniques = pd.factorize(series, use_na_sentinel=True)
     text = _ids_text(pd.Index(uniques))
-    if text.is_unique and text.is_monotonic_increasing and not (text == "").any():
+    issues = _lost_digits(pd.Index(uniques), text, codes, series, digits)
+    if not issues and text.is_unique and text.is_monotonic_increasing and not (
+            text == "").any():
         if isinstance(series.dtype, pd.CategoricalDtype) and text.equals(uniques):
             return Coerced(series)
         return Coerced(_categorical(codes, text, series.index))
-    # Blank codes are missing; codes equal after trimming (" V1", "V1") are one village.
-    text = text.where(text != "", None)
+    # Blank codes are missing; codes equal after trimming (" V1", "V1") are one village. Codes
+    # that lost digits are missing too: they were reported, and kept they would merge villages.
+    lost = np.zeros(len(text), dtype=bool)
+    for issue in issues:
+        lost[np.unique(codes[issue.positions])] = True
+    text = text.where((text != "") & ~lost, None)
     merged, categories = pd.factorize(text, sort=True, use_na_sentinel=True)
     new_codes = np.where(codes >= 0, merged[np.maximum(codes, 0)], -1)
-    return Coerced(_categorical(new_codes, pd.Index(categories, dtype="str"), series.index))
+    return Coerced(_categorical(new_codes, pd.Index(categories, dtype="str"), series.index),
+                   issues)
+
+
+def _lost_digits(uniques: pd.Index, text: pd.Index, codes: np.ndarray, series: pd.Series,
+                 digits: int | None) -> list[Unreadable]:
+    """Codes whose digits were lost on the way: scientific notation, or too long for a float
+    (or for the ``digits`` significant digits of the file's numbers)."""
+    issues: list[Unreadable] = []
+    if uniques.dtype == object or pd.api.types.is_string_dtype(uniques.dtype):
+        scientific = np.asarray(text.str.fullmatch(_SCIENTIFIC), dtype=bool)
+        if scientific.any():
+            issues.append(_unreadable(
+                series, np.isin(codes, np.flatnonzero(scientific)), "lost precision",
+                "is in scientific notation, as Excel displays a long number: only the digits "
+                "shown were saved, so different villages can end up with one code",
+                _CODE_FIX))
+    kinds: tuple[type, ...]
+    if digits is not None:
+        # Every number in the file went through a format with ``digits`` significant digits
+        # (Excel: 15), whatever type pandas hands it back as.
+        limit, kinds, why = 10.0 ** digits, (int, float, np.number), (
+            f"is a number of more than {digits} digits, and the file keeps {digits} "
+            f"significant digits")
+    else:
+        single = uniques.dtype == np.float32
+        limit, kinds, why = 2.0 ** (24 if single else 53), (float, np.floating), (
+            f"is a code stored as a floating-point number, which keeps about "
+            f"{7 if single else 15} digits")
+    if uniques.dtype.kind == "f" or (digits is not None and uniques.dtype.kind in "iu"):
+        rounded = np.abs(uniques.to_numpy(dtype="float64")) >= limit
+    elif uniques.dtype == object:
+        rounded = np.fromiter((isinstance(v, kinds) and not isinstance(v, bool)
+                               and abs(float(v)) >= limit for v in uniques),
+                              dtype=bool, count=len(uniques))
+    else:
+        return issues
+    if rounded.any():
+        issues.append(_unreadable(
+            series, np.isin(codes, np.flatnonzero(rounded)), "lost precision",
+            f"{why}: the last digits were rounded, so different villages can end up with one "
+            f"code", _CODE_FIX))
+    return issues
 
 
 def _categorical(codes: np.ndarray, categories: pd.Index, index: pd.Index) -> pd.Series:

@@ -30,6 +30,8 @@ from econ.data.writing import METADATA_KEY, SIMULATED_HEADERS, write_panel
 __all__ = ["read_panel", "read_survey", "write_panel"]
 
 Source = str | Path | pd.DataFrame
+#: Significant digits Excel keeps for a number: a longer numeric code is rounded.
+EXCEL_DIGITS = 15
 _SUFFIXES = (".csv", ".tsv", ".txt", ".xlsx", ".xlsm", ".dta", ".parquet", ".pq")
 _MISSING = ["", "NA", "N/A", "NaN", "nan", "NULL", "null", "None", "."]
 
@@ -106,7 +108,8 @@ def _read(source: Source, schema: TableSchema, *, mapping, value_mapping, encodi
     if report.format == "excel" and not isinstance(source, pd.DataFrame):
         found = _formula_problems(Path(source), sheet, frame)
     checked = validate(frame, schema, source=report.source, mapping=mapping,
-                       value_mapping=value_mapping, year_range=year_range, found=found)
+                       value_mapping=value_mapping, year_range=year_range, found=found,
+                       digits=EXCEL_DIGITS if report.format == "excel" else None)
     report = replace(report, renamed=checked.renamed, recoded=checked.recoded,
                      extra_columns=checked.extra_columns, warnings=checked.warnings,
                      skipped_rows=checked.skipped_rows)

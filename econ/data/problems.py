@@ -22,7 +22,7 @@ class Problem:
         ``"non-finite"``, ``"duplicate rows"``, ``"out of range"``, ``"negative"``,
         ``"nesting"``, ``"missing values"``, ``"mapping"``, ``"ambiguous column"``,
         ``"formulas without values"``, ``"summary rows"``, ``"duplicate header"``,
-        ``"unit"``.
+        ``"unit"``, ``"lost precision"``.
     column
         The canonical column concerned (or the input header for mapping problems).
     message

@@ -52,6 +52,7 @@ def validate(
     value_mapping: Mapping[str, Mapping[str, str]] | None = None,
     year_range: tuple[int, int] = YEAR_RANGE,
     found: Sequence[Problem] = (),
+    digits: int | None = None,
 ) -> Checked:
     """Rename, convert and check ``frame``; raise one error naming every problem.
 
@@ -73,6 +74,9 @@ def validate(
     found
         Problems the reader already found in the file (formulas without values), reported
         with the rest.
+    digits
+        Significant digits the file keeps for numbers, when fewer than a double's (Excel:
+        15); numeric codes longer than that are reported as rounded.
 
     Returns
     -------
@@ -112,7 +116,7 @@ def validate(
         if column.name not in table.columns:
             continue
         raw = table[column.name].where(~summary) if summary.any() else table[column.name]
-        result = coerce(raw, column, values_for.get(column.name, {}))
+        result = coerce(raw, column, values_for.get(column.name, {}), digits=digits)
         problems.extend(_unreadable(column, issue) for issue in result.unreadable)
         if result.recoded:
             recoded[column.name] = result.recoded

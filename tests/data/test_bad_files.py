@@ -431,3 +431,57 @@ def test_header_spellings_do_not_collide_after_folding():
         for column in schema.columns:
             for spelling in (column.name, column.chinese, *column.aliases):
                 assert seen.setdefault(header_key(spelling), column.name) == column.name
+
+
+# 10. Long codes that lost digits.
+
+def _long_codes(raw: pd.DataFrame, first: int) -> pd.Series:
+    """Twelve- or eighteen-digit village codes, consecutive, one per village."""
+    villages = {v: first + i for i, v in enumerate(sorted(raw["village_id"].unique()))}
+    return raw["village_id"].map(villages)
+
+
+def test_codes_saved_in_scientific_notation_are_lost_precision_not_duplicates(raw_panel,
+                                                                              tmp_path):
+    codes = _long_codes(raw_panel, 530102001001)
+    # What Excel writes to CSV for a General-formatted cell too narrow for twelve digits.
+    frame = raw_panel.assign(village_id=codes.map(lambda c: f"{c:.5E}"))
+    frame.loc[frame["village_id"].index[:4], "village_id"] = codes.iloc[:4].astype(str)
+    path = tmp_path / "from_excel.csv"
+    frame.to_csv(path, index=False)
+    found = _problems(path)
+    assert list(found) == ["lost precision"]
+    problem = found["lost precision"][0]
+    assert problem.column == "village_id" and len(problem.rows) == len(frame) - 4
+    assert "'5.30102E+11'" in problem.message and "scientific notation" in problem.message
+    assert "format the column as Text" in problem.message
+
+
+def test_codes_rounded_by_a_stata_float_are_lost_precision(raw_panel, tmp_path):
+    frame = raw_panel.assign(village_id=_long_codes(raw_panel, 530102001001).astype("float32"))
+    path = tmp_path / "float_codes.dta"
+    frame.to_stata(path, write_index=False, version=118)
+    found = _problems(path)
+    assert list(found) == ["lost precision"]
+    assert "about 7 digits" in found["lost precision"][0].message
+    assert len(found["lost precision"][0].rows) == len(frame)
+
+
+def test_eighteen_digit_codes_in_excel_number_cells_are_lost_precision(raw_panel, tmp_path):
+    # Excel (and openpyxl) store 15 significant digits; pandas hands the rounded number back
+    # as an integer, so the loss is visible only from the code's length.
+    frame = raw_panel.assign(village_id=_long_codes(raw_panel, 530102001234567001))
+    path = tmp_path / "long.xlsx"
+    frame.to_excel(path, index=False)
+    found = _problems(path)
+    assert list(found) == ["lost precision"]
+    assert "more than 15 digits" in found["lost precision"][0].message
+
+
+def test_long_codes_as_text_or_twelve_digit_numbers_load(raw_panel, tmp_path):
+    for first, as_text in ((530102001234567001, True), (530102001001, False)):
+        codes = _long_codes(raw_panel, first)
+        frame = raw_panel.assign(village_id=codes.astype(str) if as_text else codes)
+        frame.to_excel(tmp_path / "codes.xlsx", index=False)
+        panel = econ.read_panel(tmp_path / "codes.xlsx")
+        assert set(panel.data["village_id"]) == set(codes.astype(str))
