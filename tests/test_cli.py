@@ -111,7 +111,7 @@ def test_version_unknown_encoding_bad_seed_and_no_silent_overwrite(tmp_path, cap
     csv = tmp_path / "p.csv"
     econ.write_panel(econ.simulate("wp", seed=1).dataset, csv)
     assert main(["validate", str(csv), "--encoding", "nope"]) == 2
-    assert "unknown encoding 'nope'" in capsys.readouterr().err
+    assert "unknown encoding" in (err := capsys.readouterr().err) and "nope" in err
     assert main(["simulate", str(tmp_path / "s.parquet"), "--seed", "-1"]) == 2
     assert "--seed must be a non-negative integer" in capsys.readouterr().err
     assert main(["simulate", str(csv), "--seed", "2"]) == 2
