@@ -30,8 +30,10 @@ def decode(raw: bytes, encoding: str | None, where: str) -> Decoded:
 
     Raises
     ------
+    LookupError
+        When ``encoding`` is not a known codec name.
     ValueError
-        When ``encoding`` is unknown or does not fit the bytes, or no encoding tried does.
+        When ``encoding`` does not fit the bytes, or no encoding tried does.
     """
     if encoding is not None:
         return _given(raw, encoding, where)
@@ -62,11 +64,7 @@ def decode(raw: bytes, encoding: str | None, where: str) -> Decoded:
 
 
 def _given(raw: bytes, encoding: str, where: str) -> Decoded:
-    try:
-        codecs.lookup(encoding)
-    except LookupError:
-        raise ValueError(f"unknown encoding {encoding!r} for {where}: use 'utf-8', "
-                         f"'utf-8-sig', 'gbk' or 'gb18030', or leave it out to detect") from None
+    codecs.lookup(encoding)  # an unknown name raises Python's own LookupError
     try:
         return Decoded(raw.decode(encoding), encoding, f"given (encoding={encoding!r})")
     except UnicodeDecodeError as error:

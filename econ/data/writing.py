@@ -73,8 +73,10 @@ def write_panel(
     UnencodableError
         When a CSV value or header has a character ``encoding`` cannot hold (GBK lacks rare
         characters of names, such as 𠮷); nothing is written.
+    LookupError
+        For an unknown encoding.
     ValueError
-        For an unknown suffix or encoding.
+        For an unknown suffix.
     """
     dataset = data if isinstance(data, Dataset) else Dataset(data)
     target = Path(path)
@@ -124,11 +126,7 @@ def _check_encodable(frame: pd.DataFrame, encoding: str, target: Path) -> None:
 
     Only text is checked (numbers are ASCII), once per distinct value.
     """
-    try:
-        codecs.lookup(encoding)
-    except LookupError:
-        raise ValueError(f"cannot write {str(target)!r}: unknown encoding {encoding!r}; use "
-                         f"'utf-8', 'utf-8-sig', 'gbk' or 'gb18030'") from None
+    codecs.lookup(encoding)  # an unknown name raises LookupError before anything is written
     cells: list[tuple[str, int, str]] = [
         (str(name), 0, str(name)) for name in frame.columns if not _encodes(str(name), encoding)]
     for name, column in frame.items():

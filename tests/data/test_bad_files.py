@@ -230,10 +230,11 @@ def test_a_failed_write_keeps_the_old_file_and_leaves_no_partial_file(raw_panel,
     assert [p.name for p in tmp_path.iterdir()] == ["panel.csv"]
 
 
-def test_an_unknown_encoding_is_a_value_error(raw_panel, tmp_path):
+def test_an_unknown_encoding_writes_nothing(raw_panel, tmp_path):
     panel = econ.read_panel(raw_panel)
-    with pytest.raises(ValueError, match="unknown encoding 'gbk2'"):
+    with pytest.raises(LookupError, match="unknown encoding: gbk2"):
         econ.write_panel(panel, tmp_path / "p.csv", encoding="gbk2")
+    assert list(tmp_path.iterdir()) == []
 
 
 # 6. GBK bytes that are also valid UTF-8.
@@ -271,7 +272,7 @@ def test_the_report_says_why_an_encoding_was_used(raw_panel, tmp_path):
         "the file is valid GB18030 and not valid UTF-8")
     assert econ.read_panel(path, encoding="gbk").report.encoding_reason == (
         "given (encoding='gbk')")
-    with pytest.raises(ValueError, match="unknown encoding 'gkb'"):
+    with pytest.raises(LookupError, match="unknown encoding: gkb"):
         econ.read_panel(path, encoding="gkb")
     with pytest.raises(ValueError, match=r"cannot decode .* as utf-8: bytes"):
         econ.read_panel(path, encoding="utf-8")
