@@ -282,10 +282,15 @@ def main(argv: Sequence[str] | None = None) -> int:
     args = _parser().parse_args(argv)
     try:
         if args.command == "replicate":
-            manifest = replicate(root=args.root, panel_path=args.panel, steps=args.steps,
-                                 output=args.output, reps=args.reps, formats=args.formats,
-                                 progress=ProgressBar())
-            print(f"wrote {manifest.parent} (manifest: {manifest})")
+            run = replicate(root=args.root, panel_path=args.panel, steps=args.steps,
+                            output=args.output, reps=args.reps, formats=args.formats,
+                            progress=ProgressBar())
+            print(f"wrote {run.manifest.parent} (manifest: {run.manifest})")
+            for step, why in run.incomplete.items():
+                print(f"econ replicate: step {step} {why}", file=sys.stderr)
+            if run.incomplete:
+                # Data problems stopped some steps: the others ran and the manifest says why.
+                return EXIT_INVALID
         elif args.command == "validate":
             reader = read_survey if args.survey else read_panel
             print(repr(reader(args.file, encoding=args.encoding)))

@@ -6,10 +6,15 @@ that imports only the public ``econ`` API, so it can also be run on its own, and
 - ``SEED: int | None``: the seed of its random numbers (``None`` if it draws none);
 - ``REPS: int | None``: its default bootstrap replications (``None`` if it does not
   bootstrap);
+- ``NEEDS: tuple[str, ...]``: the panel columns it needs beyond the required ones (the derived
+  study variables need ``unit_level`` and ``endowment``);
 - ``main(*, panel: econ.Dataset, output: pathlib.Path, reps: int | None) -> list[Path]``.
 
 The runner checks these declarations when it loads a script (a missing one is an error naming
-the script) and records the seed and replications each step used in the manifest.
+the script) and records the seed and replications each step used in the manifest. A step whose
+columns are missing from the panel is skipped, and a step that stops on a data problem (a
+``ValueError`` from the package) is recorded as failed; either way the reason is printed and
+kept in the manifest, the other steps run, and the manifest is written.
 """
 
 from __future__ import annotations
@@ -45,6 +50,7 @@ class Script(Protocol):
 
     SEED: int | None
     REPS: int | None
+    NEEDS: tuple[str, ...]
 
     def main(self, *, panel: Dataset, output: Path, reps: int | None) -> list[Path]:
         """Write the step's outputs; return the files written."""
@@ -60,6 +66,21 @@ class StepRecord:
     seconds: float
     seed: int | None
     reps: int | None
+    status: str = "done"
+    reason: str = ""
+
+
+@dataclass(frozen=True)
+class Replication:
+    """A replication run: the manifest written and the steps that did not run."""
+
+    manifest: Path
+    records: tuple[StepRecord, ...]
+
+    @property
+    def incomplete(self) -> dict[str, str]:
+        """``{step: reason}`` for the steps skipped or failed."""
+        return {r.step: f"{r.status}: {r.reason}" for r in self.records if r.status != "done"}
 
 
 def find_steps(scripts: Path) -> dict[str, Path]:
@@ -81,8 +102,8 @@ def replicate(
     reps: int | None = None,
     formats: Sequence[str] | None = None,
     progress: Progress | None = None,
-) -> Path:
-    """Run the replication scripts on a panel and write a manifest; return the manifest path.
+) -> Replication:
+    """Run the replication scripts on a panel and write a manifest.
 
     Parameters
     ----------
@@ -115,14 +136,28 @@ def replicate(
     out = output or root / OUTPUT
     out.mkdir(parents=True, exist_ok=True)
     say = progress or (lambda *_: None)
-    records = []
+    records: list[StepRecord] = []
+    columns = set(panel.data.columns)
     for i, name in enumerate(chosen, start=1):
         say(i, len(chosen), name, None)
         started = time.perf_counter()
         script = _load(available[name])
         used = None if script.REPS is None else (reps if reps is not None else script.REPS)
-        with table_formats(chosen_formats) if chosen_formats else nullcontext():
-            written = script.main(panel=panel, output=out, reps=used)
+        absent = [c for c in script.NEEDS if c not in columns]
+        if absent:
+            records.append(StepRecord(name, (), 0.0, script.SEED, used, "skipped",
+                                      f"the panel has no column(s) {', '.join(absent)}"))
+            say(i, len(chosen), name, 0.0)
+            continue
+        try:
+            with table_formats(chosen_formats) if chosen_formats else nullcontext():
+                written = script.main(panel=panel, output=out, reps=used)
+        except ValueError as error:
+            # A data problem stops this step only; the message names what to fix.
+            records.append(StepRecord(name, (), round(time.perf_counter() - started, 3),
+                                      script.SEED, used, "failed", str(error)))
+            say(i, len(chosen), name, time.perf_counter() - started)
+            continue
         seconds = time.perf_counter() - started
         records.append(StepRecord(name, tuple((p.relative_to(out).as_posix(), _sha256(p))
                                               for p in written), round(seconds, 3),
@@ -133,7 +168,8 @@ def replicate(
                   "simulated": panel.simulated, "rows": len(panel)},
         "bootstrap_reps": reps,
         "table_formats": None if chosen_formats is None else list(chosen_formats),
-        "steps": [{"step": r.step, "seed": r.seed, "reps": r.reps, "seconds": r.seconds,
+        "steps": [{"step": r.step, "status": r.status, "reason": r.reason, "seed": r.seed,
+                   "reps": r.reps, "seconds": r.seconds,
                    "outputs": [{"file": f, "sha256": h} for f, h in r.outputs]}
                   for r in records],
         "versions": {"python": platform.python_version(),
@@ -141,7 +177,7 @@ def replicate(
     }
     path = out / "manifest.json"
     path.write_text(json.dumps(manifest, indent=2, ensure_ascii=False) + "\n", encoding="utf-8")
-    return path
+    return Replication(path, tuple(records))
 
 
 def _load(script: Path) -> Script:
@@ -152,6 +188,10 @@ def _load(script: Path) -> Script:
     spec.loader.exec_module(module)
     if not callable(getattr(module, "main", None)):
         raise TypeError(f"replication script {script} defines no main(*, panel, output, reps)")
+    needs = getattr(module, "NEEDS", None)
+    if not (isinstance(needs, tuple) and all(isinstance(c, str) for c in needs)):
+        raise TypeError(f"replication script {script} must declare NEEDS, a tuple of the panel "
+                        f"columns it needs (() for none); found {needs!r}")
     for name in ("SEED", "REPS"):
         value = getattr(module, name, "absent")
         if not (value is None or isinstance(value, int)) or value == "absent":

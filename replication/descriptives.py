@@ -17,6 +17,8 @@ VARIABLES = ("assistance_funds", "projects", "collective_income", "income_per_ca
 
 SEED = None
 REPS = None
+NEEDS = ("unit_level", "endowment", "assistance_funds", "projects", "collective_income",
+         "income_per_capita", "industry_active")
 
 
 def main(*, panel: econ.Dataset, output: Path, reps: int | None = REPS) -> list[Path]:

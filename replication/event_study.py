@@ -12,6 +12,7 @@ import econ
 
 SEED = 20240501
 REPS = 9999
+NEEDS = ("unit_level", "endowment", "assistance_funds", "unit_strength", "demonstration_year")
 
 
 def main(*, panel: econ.Dataset, output: Path, reps: int = REPS) -> list[Path]:

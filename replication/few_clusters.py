@@ -17,6 +17,7 @@ import econ
 
 SEED = 20240501
 REPS = 9999
+NEEDS = ("unit_level", "endowment", "assistance_funds")
 TRIPLE = "high_level:rich:post"
 
 

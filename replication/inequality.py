@@ -16,6 +16,7 @@ import econ
 
 SEED = 20240501
 REPS = 999
+NEEDS = ("unit_level", "endowment", "assistance_funds")
 POINTS = np.linspace(0.0, 1.0, 21)
 
 

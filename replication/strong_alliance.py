@@ -15,6 +15,7 @@ import econ
 
 SEED = 20240501
 REPS = 9999
+NEEDS = ("unit_level", "endowment", "assistance_funds", "unit_strength", "demonstration_year")
 TERMS = ("level:endow:post", "endow:post", "level:post", "level", "level:endow")
 LABELS = {"level:endow:post": "Unit level × Endowment × Post-2021 (strong alliance)",
           "level": "Unit level"}

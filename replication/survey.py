@@ -12,6 +12,7 @@ import econ
 
 SEED = 20240501
 REPS = 499
+NEEDS = ()
 SURVEY = Path(__file__).resolve().parent.parent / "data" / "cadre_survey.parquet"
 
 

@@ -36,12 +36,12 @@ def _contents(folder: Path) -> dict[str, bytes]:
 
 def test_replicate_writes_tables_and_a_complete_manifest(project):
     (project / "replication" / "tiny.py").write_text(
-        "from pathlib import Path\n\nSEED = 5\nREPS = 7\n\n\n"
+        "from pathlib import Path\n\nSEED = 5\nREPS = 7\nNEEDS = ()\n\n\n"
         "def main(*, panel, output: Path, reps: int = REPS) -> list[Path]:\n"
         "    path = output / 'tiny.txt'\n"
         "    path.write_text(f'{len(panel)} rows, {reps} reps, seed {SEED}\\n')\n"
         "    return [path]\n", encoding="utf-8")
-    manifest_path = replicate(root=project, steps=["descriptives", "tiny"])
+    manifest_path = replicate(root=project, steps=["descriptives", "tiny"]).manifest
     manifest = json.loads(manifest_path.read_text(encoding="utf-8"))
     tiny = manifest["steps"][1]
     assert (tiny["seed"], tiny["reps"]) == (5, 7)  # the script's own seed and default, recorded
@@ -56,13 +56,40 @@ def test_replicate_writes_tables_and_a_complete_manifest(project):
     assert _contents(manifest_path.parent) == first
     # --reps reaches the steps that bootstrap, and only those.
     manifest = json.loads(replicate(root=project, steps=["descriptives", "tiny"], reps=3)
-                          .read_text(encoding="utf-8"))
+                          .manifest.read_text(encoding="utf-8"))
     assert [s["reps"] for s in manifest["steps"]] == [None, 3]
+
+
+def test_steps_missing_columns_are_skipped_and_data_problems_recorded(project, capsys):
+    """A panel without unit_strength or demonstration_year: the steps that need them are
+    skipped with the reason, a step stopped by a data problem is recorded as failed, the others
+    run, the manifest is written, and the command exits 1."""
+    (project / "replication" / "broken.py").write_text(
+        "SEED = None\nREPS = None\nNEEDS = ()\n\n\n"
+        "def main(*, panel, output, reps=None):\n"
+        "    raise ValueError('column x has a problem')\n", encoding="utf-8")
+    thin = econ.read_panel(project / "data" / "village_panel.parquet").data.drop(
+        columns=["unit_strength", "demonstration_year"])
+    econ.write_panel(econ.Dataset(thin), project / "thin.parquet")
+    run = replicate(root=project, panel_path=project / "thin.parquet",
+                    steps=["descriptives", "strong_alliance", "broken"])
+    assert run.incomplete == {
+        "strong_alliance": "skipped: the panel has no column(s) unit_strength, "
+                           "demonstration_year",
+        "broken": "failed: column x has a problem"}
+    steps = json.loads(run.manifest.read_text(encoding="utf-8"))["steps"]
+    assert [(s["step"], s["status"]) for s in steps] == [
+        ("descriptives", "done"), ("strong_alliance", "skipped"), ("broken", "failed")]
+    assert main(["replicate", "--root", str(project), "--panel", str(project / "thin.parquet"),
+                 "--steps", "descriptives", "strong_alliance"]) == 1
+    assert "step strong_alliance skipped: the panel has no column(s) unit_strength" in (
+        capsys.readouterr().err)
 
 
 def test_a_script_must_declare_its_seed_and_replications(project):
     (project / "replication" / "undeclared.py").write_text(
-        "def main(*, panel, output, reps=None):\n    return []\n", encoding="utf-8")
+        "NEEDS = ()\n\n\ndef main(*, panel, output, reps=None):\n    return []\n",
+        encoding="utf-8")
     with pytest.raises(TypeError, match=r"undeclared.py must declare SEED"):
         replicate(root=project, steps=["undeclared"])
 
@@ -71,7 +98,7 @@ def test_full_replication_on_the_shipped_panel_is_byte_identical(tmp_path):
     shutil.copytree(ROOT / "replication", tmp_path / "replication",
                     ignore=shutil.ignore_patterns("output", "__pycache__"))
     shutil.copytree(ROOT / "data", tmp_path / "data")
-    manifest_path = replicate(root=tmp_path, reps=49)
+    manifest_path = replicate(root=tmp_path, reps=49).manifest
     manifest = json.loads(manifest_path.read_text(encoding="utf-8"))
     assert [s["step"] for s in manifest["steps"]] == ["descriptives", "efficiency",
                                                        "event_study", "few_clusters",

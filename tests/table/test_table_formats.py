@@ -68,7 +68,7 @@ def project(tmp_path) -> Path:
     """A project whose one replication script names its own formats (like Table 4b's)."""
     (tmp_path / "replication").mkdir()
     (tmp_path / "replication" / "tiny.py").write_text(
-        "from pathlib import Path\n\nimport econ\n\nSEED = None\nREPS = None\n\n\n"
+        "from pathlib import Path\n\nimport econ\n\nSEED = None\nREPS = None\nNEEDS = ()\n\n\n"
         "def main(*, panel, output: Path, reps=None) -> list[Path]:\n"
         "    table = econ.Table('Table 1. Tiny', ('', 'n'), (('rows', f'{len(panel):,}'),))\n"
         "    return table.write(output / 'table1', formats=('md', 'tex'))\n",
@@ -78,12 +78,13 @@ def project(tmp_path) -> Path:
 
 def test_replicate_writes_every_table_in_the_chosen_formats_and_records_them(project,
                                                                                 panel_path):
-    manifest = json.loads(replicate(root=project, panel_path=panel_path, formats=["docx", "xlsx"])
-                          .read_text(encoding="utf-8"))
+    manifest = json.loads(replicate(root=project, panel_path=panel_path,
+                                    formats=["docx", "xlsx"]).manifest.read_text(encoding="utf-8"))
     assert manifest["table_formats"] == ["docx", "xlsx"]
     assert [o["file"] for o in manifest["steps"][0]["outputs"]] == ["table1.docx",
                                                                    "table1.xlsx"]
-    default = json.loads(replicate(root=project, panel_path=panel_path).read_text(encoding="utf-8"))
+    default = json.loads(replicate(root=project, panel_path=panel_path).manifest
+                         .read_text(encoding="utf-8"))
     assert default["table_formats"] is None
     assert [o["file"] for o in default["steps"][0]["outputs"]] == ["table1.md", "table1.tex"]
     with pytest.raises(ValueError, match="unknown table format"):
