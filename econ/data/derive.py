@@ -133,7 +133,31 @@ def derive(
         notes["event_time"] = "year - demonstration_year"
         notes["demonstration"] = "year >= demonstration_year"
         notes["designation_cell"] = "demonstration_year:event_time when designated"
+    _check_collisions(panel, columns)
     return panel.with_columns(columns, notes)
+
+
+def _check_collisions(panel: Dataset, columns: dict[str, pd.Series]) -> None:
+    """Refuse to overwrite a column of the user's that has a derived variable's name but other
+    values (a panel carrying its own ``high_level``); equal values (a derived panel saved and
+    read back) are simply replaced."""
+    clashes = []
+    for name, values in columns.items():
+        if name not in panel.data.columns or name in panel.derived:
+            continue
+        own, new = panel.data[name], values
+        missing = own.isna().to_numpy()
+        both = ~missing & ~new.isna().to_numpy()
+        differ = int((missing != new.isna().to_numpy()).sum()) + int(
+            (own[both].astype(str).to_numpy() != new[both].astype(str).to_numpy()).sum())
+        if differ:
+            clashes.append(f"{name!r} ({differ} row(s) differ from the derived definition)")
+    if clashes:
+        raise ValueError(
+            f"the panel has its own column(s) {', '.join(clashes)} with the name of a derived "
+            f"study variable; econ.derive would replace them. Rename them when loading "
+            f"(read_panel(..., mapping={{'your column': 'another_name'}})) or drop them, and "
+            f"see econ.derive for the definitions")
 
 
 def ensure_derived(panel: Dataset, *, post_year: int = POST_YEAR) -> Dataset:

@@ -63,3 +63,14 @@ def test_missing_inputs_are_named(raw_panel):
     panel = econ.read_panel(raw_panel.drop(columns=["endowment"]))
     with pytest.raises(ValueError, match="'endowment' \\(needed for rich, typology\\)"):
         econ.derive(panel)
+
+
+def test_own_columns_named_like_derived_ones_are_refused_unless_equal(tmp_path):
+    panel = econ.read_panel("data/village_panel.parquet")
+    own = econ.Dataset(panel.data.assign(high_level=True), simulated=panel.simulated)
+    with pytest.raises(ValueError, match=r"own column\(s\) 'high_level' \(\d+ row\(s\) differ"):
+        econ.derive(own)
+    # A derived panel saved and read back carries the same values: it derives again quietly.
+    econ.write_panel(econ.derive(panel), tmp_path / "derived.parquet")
+    again = econ.derive(econ.read_panel(tmp_path / "derived.parquet"))
+    assert again.data["high_level"].equals(econ.derive(panel).data["high_level"])
