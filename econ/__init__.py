@@ -36,7 +36,7 @@ from econ.inference.multiplier import Multiplier
 from econ.models.bacon import bacon_decomposition
 from econ.models.binary import group_probabilities
 from econ.models.feols import feols
-from econ.models.few_clusters import few_cluster_inference
+from econ.models.few_clusters import Assignment, few_cluster_inference
 from econ.models.randomization import randomization_inference
 from econ.models.staggered import att_gt
 from econ.models.sun_abraham import sun_abraham
@@ -83,6 +83,7 @@ __all__ = [
     "SURVEY",
     "ATTgtResult",
     "AggregateResult",
+    "Assignment",
     "BaconDecomposition",
     "Chart",
     "Cluster",

@@ -16,8 +16,7 @@ variable the fit was grouped by (``cov=`` and ``groups=`` of :func:`econ.feols`)
 - cluster diagnostics (sizes, leverage, partial leverage, leave-one-out estimates, the
   effective number of clusters G*), in ``diagnostics``.
 
-Randomization inference needs the treatment assignment and the data: run
-:func:`econ.randomization_inference` beside it.
+- randomization inference, when the treatment assignment is given (:class:`Assignment`).
 
 Each row states what it assumes and the smallest p-value it can give with these clusters; the
 recommendation follows MacKinnon, Nielsen and Webb (2023, "Cluster-robust inference: a guide to
@@ -29,10 +28,13 @@ from __future__ import annotations
 
 import warnings
 from collections.abc import Callable, Sequence
+from dataclasses import dataclass
 
+import numpy as np
 import pandas as pd
 
 from econ.data.codes import is_nested
+from econ.data.dataset import Dataset
 from econ.data.seeds import DEFAULT_SEED, Seed, entropy
 from econ.inference.bootstrap.settings import WildBootstrap
 from econ.inference.cluster_diagnostics import cluster_diagnostics
@@ -46,6 +48,7 @@ from econ.inference.covariance import Cluster, ClusterSpec, FewClustersWarning
 from econ.inference.cr2 import CR2
 from econ.inference.cr3 import CR3
 from econ.inference.resampling import DEFAULT_REPS, Distribution
+from econ.models.randomization import randomization_inference
 from econ.results.cluster_diagnostics import ClusterDiagnostics
 from econ.results.few_clusters import COLUMNS, FewClusterInference
 from econ.results.regression import RegressionResult
@@ -62,6 +65,25 @@ FEW_EFFECTIVE = 5
 Row = dict[str, object]
 
 
+@dataclass(frozen=True)
+class Assignment:
+    """How the treatment was assigned, for randomization inference.
+
+    Parameters
+    ----------
+    data
+        The data the model was fitted on.
+    treatment
+        The column assigned at the cluster level (constant within each cluster).
+    strata
+        A column constant within clusters inside which the assignment was randomised.
+    """
+
+    data: Dataset | pd.DataFrame
+    treatment: str
+    strata: str | None = None
+
+
 def few_cluster_inference(
     result: RegressionResult,
     term: str,
@@ -70,6 +92,7 @@ def few_cluster_inference(
     reps: int = DEFAULT_REPS,
     seed: Seed = DEFAULT_SEED,
     level: float = 0.95,
+    assignment: Assignment | None = None,
 ) -> FewClusterInference:
     """Test ``term = 0`` under every few-cluster method that applies to ``result``.
 
@@ -86,6 +109,12 @@ def few_cluster_inference(
         Wild bootstrap replications and seed (the same seed for every bootstrap).
     level
         Confidence level of the intervals.
+    assignment
+        The treatment column and the data (:class:`Assignment`): adds randomization inference
+        for each clustering within which the treatment is constant. It is exact when the
+        treatment was assigned at random across clusters, whatever their number and sizes, and
+        is then recommended below :data:`WEBB_BELOW` clusters, where the wild bootstrap's
+        size depends on the design (see ``benchmarks/size_few_clusters.py``).
 
     Returns
     -------
@@ -113,6 +142,8 @@ def few_cluster_inference(
             rows += _analytic_rows(result, term, name, level)
             rows += _bootstrap_rows(result, term, name, reps, entropy_, level)
             rows += _cluster_level_rows(result, term, name, level)
+            if assignment is not None:
+                rows += _randomization_rows(result, term, name, assignment, reps, entropy_)
             diagnostics[name] = ClusterDiagnostics.of(cluster_diagnostics(result.fit, term,
                                                                           name))
             for finer in names:
@@ -120,7 +151,7 @@ def few_cluster_inference(
                     rows += _bootstrap_rows(result, term, name, reps, entropy_, level,
                                             bootstrap_cluster=finer)
     table = pd.DataFrame(rows, columns=list(COLUMNS))
-    recommendation, reason = _recommend(names, result, diagnostics)
+    recommendation, reason = _recommend(names, result, diagnostics, table)
     notes = (f"Wild bootstraps: restricted (WCR11), B = {reps:,} (all 2^G sign patterns when "
              f"fewer), seed {entropy_}, inclusive p-value rule.",
              "smallest p: the smallest p-value the method can give with these clusters.")
@@ -213,6 +244,33 @@ def _cluster_level_rows(result: RegressionResult, term: str, name: str, level: f
     return rows
 
 
+def _randomization_rows(result: RegressionResult, term: str, name: str,
+                        assignment: Assignment, reps: int, seed: int) -> list[Row]:
+    groups = result.fit.clusters[name].groups
+    method = "Randomization inference"
+    try:
+        test = randomization_inference(
+            result.fit.formula.text, assignment.data, term=term,
+            treatment=assignment.treatment, cluster=name, strata=assignment.strata,
+            weights=result.fit.design.weights_name, reps=reps, seed=seed)
+    except ValueError as error:
+        return [_row(name, groups, method, float("nan"), (float("nan"),) * 2, float("nan"),
+                     "not computed: " + str(error).split(":")[0])]
+    kind = (f"all {test.assignments:,} assignments" if test.enumerated
+            else f"{test.reps:,} random assignments")
+    return [_row(name, groups, method, test.pvalue, (float("nan"), float("nan")),
+                 test.smallest_p, f"treatment assigned at random across clusters ({kind})")]
+
+
+def _treated_clusters(result: RegressionResult, term: str, name: str) -> int:
+    """Clusters in which the term's regressor is non-zero somewhere (treated clusters when it
+    is a treatment dummy or its interaction)."""
+    design, fit = result.fit.design, result.fit
+    column = design.X[fit.sample, design.names.index(term)]
+    codes = fit.clusters[name].codes
+    return int(np.unique(codes[column != 0]).size)
+
+
 def _row(clustering: str, clusters: int, method: str, p: float, ci: tuple[float, float],
          smallest: float, assumes: str) -> Row:
     return {"clustering": clustering, "clusters": clusters, "method": method, "p_value": p,
@@ -220,12 +278,31 @@ def _row(clustering: str, clusters: int, method: str, p: float, ci: tuple[float,
 
 
 def _recommend(names: list[str], result: RegressionResult,
-               diagnostics: dict[str, ClusterDiagnostics]) -> tuple[str, str]:
+               diagnostics: dict[str, ClusterDiagnostics], table: pd.DataFrame
+               ) -> tuple[str, str]:
     """The method to report for the clustering the fit chose, and why."""
     groupings = result.fit.clusters
     chosen = (result.cov_spec.by[0] if isinstance(result.cov_spec, ClusterSpec)
               and result.cov_spec.by[0] in names else names[0])
     method, reason = _recommend_for(chosen, names, result)
+    term = str(diagnostics[chosen].term)
+    randomization = table[(table["clustering"] == chosen)
+                          & (table["method"] == "Randomization inference")]
+    ran = not randomization.empty and bool(np.isfinite(randomization["p_value"].iloc[0]))
+    if ran and HOPELESS < groupings[chosen].groups < WEBB_BELOW:
+        method = f"Randomization inference by {chosen}"
+        reason = (f"{groupings[chosen].groups} clusters with the treatment assigned across "
+                  f"them: randomization inference is exact if the assignment was random, "
+                  f"whatever the clusters' sizes; the wild bootstrap's size depends on the "
+                  f"design at so few clusters (benchmarks/size_few_clusters.py).")
+    treated = _treated_clusters(result, term, chosen)
+    if treated <= 2 and not method.startswith("Do not") and not method.startswith("No valid"):
+        reason += (f" Only {treated} cluster(s) have a non-zero {term}: the restricted wild "
+                   f"bootstrap is then conservative and the unrestricted one over-rejects "
+                   f"(MacKinnon and Webb 2017)"
+                   + (";" if ran else "; pass assignment= for randomization inference, "
+                      "which is exact if the treatment was assigned at random;")
+                   + " read a rejection as strong evidence and a non-rejection with care.")
     effective = diagnostics[chosen].effective_clusters
     reason += (f" Effective number of clusters for this coefficient (Carter, Schnepel and "
                f"Steigerwald's G*): {effective:.1f} of {groupings[chosen].groups}.")

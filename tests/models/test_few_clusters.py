@@ -10,6 +10,7 @@ import pandas as pd
 import pytest
 
 import econ
+from econ.data.seeds import DEFAULT_SEED
 from econ.models.few_clusters import few_cluster_inference
 
 TRIPLE = "high_level:rich:post"
@@ -97,3 +98,32 @@ def test_diagnostics_and_the_coarser_clustering_inform_the_reason(shipped):
     effective = result.diagnostics["township_id"].effective_clusters
     assert 1 <= effective < 31 and f"{effective:.1f} of 31" in result.reason
     assert "Clustered by county_id (2 clusters) no valid test can reject" in result.reason
+
+
+@pytest.mark.filterwarnings(FEW)
+def test_randomization_inference_is_added_and_recommended_below_twelve_clusters():
+    rng = np.random.default_rng(4)
+    g = np.repeat(np.arange(8), 30)
+    df = pd.DataFrame({"g": g, "x": rng.normal(size=g.size),
+                       "treat": np.isin(g, [0, 3, 5, 6]).astype(float)})
+    df["y"] = 0.2 * df["x"] + rng.normal(size=8)[g] + rng.normal(size=g.size)
+    fit = econ.feols("y ~ treat + x", df, cov=econ.Cluster("g"))
+    result = few_cluster_inference(fit, "treat", reps=199,
+                                   assignment=econ.Assignment(df, "treat"))
+    direct = econ.randomization_inference("y ~ treat + x", df, term="treat", treatment="treat",
+                                          cluster="g", reps=199, seed=DEFAULT_SEED)
+    assert result.pvalue("Randomization inference", "g") == direct.pvalue
+    assert direct.enumerated and direct.assignments == 70  # 8 choose 4
+    assert result.recommendation == "Randomization inference by g"
+
+
+@pytest.mark.filterwarnings(FEW)
+def test_few_treated_clusters_are_flagged_in_the_reason():
+    rng = np.random.default_rng(5)
+    g = np.repeat(np.arange(20), 20)
+    df = pd.DataFrame({"g": g, "treat": np.isin(g, [2]).astype(float)})
+    df["y"] = rng.normal(size=20)[g] + rng.normal(size=g.size)
+    fit = econ.feols("y ~ treat", df, cov=econ.Cluster("g"))
+    result = few_cluster_inference(fit, "treat", reps=199)
+    assert "Only 1 cluster(s) have a non-zero treat" in result.reason
+    assert "pass assignment= for randomization inference" in result.reason
