@@ -134,7 +134,11 @@ def _lost_digits(uniques: pd.Index, text: pd.Index, codes: np.ndarray, series: p
     (or for the ``digits`` significant digits of the file's numbers)."""
     issues: list[Unreadable] = []
     if uniques.dtype == object or pd.api.types.is_string_dtype(uniques.dtype):
-        scientific = np.asarray(text.str.fullmatch(_SCIENTIFIC), dtype=bool)
+        # Literal searches first: cheap on half a million codes, which rarely hold an E.
+        scientific = np.asarray(text.str.contains("E", regex=False)
+                                | text.str.contains("e", regex=False), dtype=bool)
+        if scientific.any():
+            scientific &= np.asarray(text.str.fullmatch(_SCIENTIFIC), dtype=bool)
         if scientific.any():
             issues.append(_unreadable(
                 series, np.isin(codes, np.flatnonzero(scientific)), "lost precision",
@@ -223,7 +227,9 @@ def _coerce_number(series: pd.Series, *, integer: bool) -> Coerced:
         if text.any():
             issues.append(_unreadable(series, text, "non-numeric", "is not a number",
                                       _NUMBER_FIX + _number_hints(series, text)))
-    floats = numbers.astype("float64").to_numpy(copy=True)
+    if not issues and pd.api.types.is_integer_dtype(numbers.dtype):
+        return Coerced(numbers.astype(target))  # whole and finite by its type
+    floats = numbers.astype("float64").to_numpy()
     infinite = np.isinf(floats)
     if infinite.any():
         issues.append(_unreadable(
@@ -236,11 +242,8 @@ def _coerce_number(series: pd.Series, *, integer: bool) -> Coerced:
             issues.append(_unreadable(series, fraction, "non-numeric", "is not a whole number",
                                       _NUMBER_FIX))
     if not issues:
-        if integer and pd.api.types.is_integer_dtype(numbers.dtype):
-            return Coerced(numbers.astype(target))
-        if integer and not pd.api.types.is_integer_dtype(numbers.dtype):
-            return Coerced(pd.Series(floats, index=series.index).astype(target))
         return Coerced(numbers.astype(target))
+    floats = floats.copy()
     for issue in issues:
         floats[issue.positions] = np.nan
     return Coerced(pd.Series(floats, index=series.index).astype(target), issues)

@@ -1,7 +1,8 @@
 """Read village panels and cadre surveys from the files researchers have, and write them back.
 
 Supported inputs: CSV/TSV (UTF-8, UTF-8 with BOM, GBK/GB18030, detected), Excel ``.xlsx``,
-Stata ``.dta``, a parquet file, a folder of parquet partitions, or a pandas DataFrame.
+Stata ``.dta``, a parquet file, a folder of parquet partitions, or a pandas DataFrame. Writing
+is in :mod:`econ.data.writing`; :func:`write_panel` is re-exported here.
 """
 
 from __future__ import annotations
@@ -70,14 +71,21 @@ def read_panel(
     -------
     Dataset
         Canonical columns and dtypes, sorted by ``(village_id, year)``, with a
-        :class:`~econ.data.dataset.LoadReport` of every rename and recode.
+        :class:`~econ.data.dataset.LoadReport` of every rename and recode, the encoding chosen
+        and why, the empty rows skipped and any plausibility warnings.
 
     Raises
     ------
     ValidationError
-        Listing every problem found (missing columns, unknown categories, non-numeric values,
-        duplicate village-years, years out of range, negative amounts, villages that change
-        township or county), each with its rows and values and how to fix it.
+        Listing every problem found (missing, repeated or wrongly united columns, unknown
+        categories, non-numeric, infinite or yes/no values in numbers, codes that lost digits,
+        total rows, duplicate village-years, years out of range, negative amounts, villages
+        that change township or county, Excel formulas without values), each with its rows
+        (counted from 1 after the header, blank lines included) and values and how to fix it.
+    UnreadableFileError
+        When the file is empty or not readable in the format its suffix names.
+    LookupError
+        When ``encoding`` is not a known codec name.
     """
     return _read(source, PANEL, mapping=mapping, value_mapping=value_mapping,
                  encoding=encoding, sheet=sheet, year_range=year_range)
@@ -160,9 +168,7 @@ def _load(source: Source, *, encoding: str | None, sheet: str | int
         report = LoadReport(where, "csv", decoded.encoding, encoding_reason=decoded.reason)
         return _with_header(frame), report, False
     if suffix in (".xlsx", ".xlsm"):
-        with _reading(path, "an Excel workbook", zipfile.BadZipFile, ValueError, KeyError):
-            frame = pd.read_excel(path, sheet_name=sheet, dtype=object, header=None)
-        return _with_header(frame), LoadReport(where, "excel"), False
+        return _with_header(_excel_sheet(path, sheet)), LoadReport(where, "excel"), False
     if suffix == ".dta":
         # pandas reports a truncated or foreign file as a bare struct.error.
         with _reading(path, "a Stata .dta file", struct.error, ValueError, EOFError):
@@ -177,6 +183,17 @@ def _load(source: Source, *, encoding: str | None, sheet: str | int
         f"cannot read {where}: unknown file type {suffix!r}. Use .csv, .tsv, .xlsx, .dta, "
         f".parquet or a folder of parquet files, or load it with pandas and pass the DataFrame."
     )
+
+
+def _excel_sheet(path: Path, sheet: str | int) -> pd.DataFrame:
+    with _reading(path, "an Excel workbook", zipfile.BadZipFile, ValueError, KeyError), \
+            pd.ExcelFile(path) as book:
+        names = [str(name) for name in book.sheet_names]
+        if sheet in names or (isinstance(sheet, int) and -len(names) <= sheet < len(names)):
+            return pd.read_excel(book, sheet_name=sheet, header=None, dtype=object)
+    # Raised outside the reader's guard: the workbook is fine, the sheet asked for is not in it.
+    raise ValueError(f"{str(path)!r} has no sheet {sheet!r}; its sheets are "
+                     f"{', '.join(map(repr, names))}: pass sheet=<name or position>")
 
 
 def _with_header(frame: pd.DataFrame) -> pd.DataFrame:
@@ -216,7 +233,8 @@ def _simulated_marker(frame: pd.DataFrame) -> tuple[pd.DataFrame, bool]:
     present = [c for c in frame.columns if str(c).strip() in SIMULATED_HEADERS]
     if not present:
         return frame, False
-    values = frame[present[0]].astype(str).str.strip()
+    # Empty rows carry no marker; validation skips them.
+    values = frame[present[0]].dropna().astype(str).str.strip()
     if not (values == SIMULATED_LABEL).all():
         raise ValueError(
             f"column {present[0]!r} is reserved for econ's simulated-data marker and must hold "

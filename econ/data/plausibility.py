@@ -42,13 +42,16 @@ def _empty_columns(frame: pd.DataFrame, schema: TableSchema) -> list[str]:
 
 
 def _is_empty(values: pd.Series) -> bool:
-    missing = values.isna()
-    if missing.all():
-        return True
-    if isinstance(values.dtype, pd.CategoricalDtype) or not (
-            values.dtype == object or pd.api.types.is_string_dtype(values.dtype)):
+    # Usually the first cell settles it; a full pass only for columns that start blank.
+    if len(values) and not values.array[:1].isna().any() and not _blank(values.iat[0]):
         return False
-    return all(str(v).strip() == "" for v in pd.unique(values[~missing]))
+    if not (values.dtype == object or pd.api.types.is_string_dtype(values.dtype)):
+        return values.count() == 0
+    return all(_blank(v) for v in pd.unique(values.dropna()))
+
+
+def _blank(value: object) -> bool:
+    return isinstance(value, str) and value.strip() == ""
 
 
 def _unit_jumps(frame: pd.DataFrame, schema: TableSchema) -> list[str]:
@@ -58,31 +61,32 @@ def _unit_jumps(frame: pd.DataFrame, schema: TableSchema) -> list[str]:
     # Rows are sorted by (village, year), so each row's predecessor in its village is the row
     # above it.
     same_village = (codes[1:] == codes[:-1]) & (codes[1:] >= 0)
-    years = frame["year"].to_numpy(dtype="float64", na_value=np.nan)
+    low, high = 10.0 ** (_UNIT_FACTOR_LOG10 - _UNIT_TOLERANCE_LOG10), 10.0 ** (
+        _UNIT_FACTOR_LOG10 + _UNIT_TOLERANCE_LOG10)
     found: list[str] = []
     for column in schema.columns:
         unit = re.search(r"\((10,000 yuan|yuan)\)", column.description)
         if column.name not in frame.columns or column.kind != "float" or unit is None:
             continue
-        amounts = frame[column.name].to_numpy(dtype="float64", na_value=np.nan)
+        amounts = frame[column.name].to_numpy(dtype="float64")
         before, after = amounts[:-1], amounts[1:]
-        usable = same_village & (before > 0) & (after > 0)
-        change = np.full(len(before), np.nan)
-        change[usable] = np.log10(after[usable] / before[usable])
-        with np.errstate(invalid="ignore"):
-            jump = np.abs(np.abs(change) - _UNIT_FACTOR_LOG10) < _UNIT_TOLERANCE_LOG10
-        pairs = np.flatnonzero(jump)
+        # Two cheap passes find the few large changes (missing amounts compare false); the
+        # exact band, the signs and the village are checked on those alone.
+        pairs = np.flatnonzero((after > before * low) | (before > after * low))
+        pairs = pairs[same_village[pairs] & (before[pairs] > 0) & (after[pairs] > 0)]
+        ratio = after[pairs] / before[pairs]
+        pairs = pairs[((ratio > low) & (ratio < high)) | ((ratio > 1 / high) & (ratio < 1 / low))]
         if not len(pairs):
             continue
         # One example per village: a year in the wrong unit makes two jumps, into it and out.
         first = pairs[np.unique(codes[pairs], return_index=True)[1]]
-        examples = "; ".join(f"village {villages.iloc[i]!r} {years[i]:.0f} -> "
-                             f"{years[i + 1]:.0f}: {before[i]:,.6g} -> {after[i]:,.6g}"
+        years = frame["year"]
+        examples = "; ".join(f"village {villages.iloc[i]!r} {years.iloc[i]} -> "
+                             f"{years.iloc[i + 1]}: {before[i]:,.6g} -> {after[i]:,.6g}"
                              for i in first[:3])
-        count = len(first)
         found.append(
             f"{column.name!r} ({column.chinese}) changes about 10,000-fold from one year to the "
-            f"next in {count} village(s) (e.g. {examples}). The column is "
-            f"in {_UNITS[unit.group(1)]}: a year typed in 元 instead of 万元 (or the other way "
+            f"next in {len(first)} village(s) (e.g. {examples}). The column is in "
+            f"{_UNITS[unit.group(1)]}: a year typed in 元 instead of 万元 (or the other way "
             f"round) looks like this; convert it before estimating.")
     return found

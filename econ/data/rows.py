@@ -19,6 +19,7 @@ _SUMMARY_WORDS = ("合计", "总计", "小计", "共计", "汇总", "累计", "�
 _SUMMARY_ENGLISH = frozenset({"total", "totals", "subtotal", "grandtotal", "sum", "overall"})
 #: A cell longer than this is prose ("累计投入资金说明…"), not a summary label.
 _LABEL_LENGTH = 12
+_WORDS = "|".join((*_SUMMARY_WORDS, *_SUMMARY_ENGLISH))
 _NOISE = re.compile(r"[\s\u3000:：()（）\[\]【】*#.\-_]+")
 
 
@@ -53,8 +54,16 @@ def summary_rows(frame: pd.DataFrame, schema: TableSchema) -> tuple[np.ndarray, 
     first_column = ""
     for name in searched:
         values = frame[name]
-        codes, uniques = pd.factorize(values, use_na_sentinel=True)
-        labels = [i for i, value in enumerate(uniques) if _is_summary_label(value)]
+        if isinstance(values.dtype, pd.CategoricalDtype):
+            codes, uniques = values.cat.codes.to_numpy(), values.cat.categories
+        else:
+            codes, uniques = pd.factorize(values, use_na_sentinel=True)
+        # A vectorised look for the words first: a national panel has half a million codes,
+        # and nearly none is a label worth the exact test.
+        text = pd.Index(uniques).astype("str")
+        hits = np.flatnonzero(np.asarray(text.str.contains(_WORDS, case=False, regex=True),
+                                         dtype=bool))
+        labels = [int(i) for i in hits if _is_summary_label(uniques[int(i)])]
         if not labels:
             continue
         rows = np.isin(codes, labels)

@@ -109,6 +109,8 @@ def validate(
     summary, found_summary = summary_rows(table, schema)
     problems.extend(found_summary)
     skip = blank | summary
+    # On a clean national panel nothing is skipped: spare the per-row masks then.
+    skipping = bool(skip.any())
     out: dict[str, pd.Series] = {}
     recoded: dict[str, dict[str, str]] = {}
     values_for = value_mapping or {}
@@ -121,8 +123,8 @@ def validate(
         if result.recoded:
             recoded[column.name] = result.recoded
         out[column.name] = result.values.reset_index(drop=True)
-        problems.extend(_value_checks(column, out[column.name], year_range,
-                                      result.unreadable_mask | skip))
+        reported = (result.unreadable_mask | skip) if column.required else None
+        problems.extend(_value_checks(column, out[column.name], year_range, reported))
 
     extras = tuple(c for c in table.columns if c not in schema.names)
     for name in extras:
@@ -135,8 +137,9 @@ def validate(
     if combined is not None:
         # A row whose key is missing or unreadable was reported as such; it repeats no key.
         complete = np.logical_and.reduce([codes[name][0] >= 0 for name in schema.key])
-        problems.extend(_duplicate_keys(canonical, schema, combined, size, complete & ~skip))
-    problems.extend(_nesting(canonical, schema, codes, skip))
+        problems.extend(_duplicate_keys(canonical, schema, combined, size,
+                                        complete & ~skip if skipping else complete))
+    problems.extend(_nesting(canonical, schema, codes, skip if skipping else None))
     if problems:
         raise ValidationError(schema.name, source, problems)
     if blank.any():
@@ -161,12 +164,13 @@ def _unreadable(column: Column, issue: Unreadable) -> Problem:
 
 
 def _value_checks(column: Column, values: pd.Series, year_range: tuple[int, int],
-                  reported: np.ndarray) -> list[Problem]:
+                  reported: np.ndarray | None) -> list[Problem]:
     """Missing, out-of-range and negative entries; ``reported`` rows already have a problem."""
     found: list[Problem] = []
     if column.required:
         # An unreadable entry is missing in ``values`` but was reported as what it is.
-        missing = np.flatnonzero(values.isna().to_numpy() & ~reported)
+        absent = values.isna().to_numpy()
+        missing = np.flatnonzero(absent if reported is None else absent & ~reported)
         if len(missing):
             found.append(Problem(
                 "missing values", column.name,
@@ -249,7 +253,7 @@ def _duplicate_keys(
 
 
 def _nesting(frame: pd.DataFrame, schema: TableSchema, codes_of: Codes,
-             skip: np.ndarray) -> list[Problem]:
+             skip: np.ndarray | None) -> list[Problem]:
     found: list[Problem] = []
     clean: set[tuple[str, str]] = set()
     for inner, outer in schema.nesting:
@@ -261,7 +265,9 @@ def _nesting(frame: pd.DataFrame, schema: TableSchema, codes_of: Codes,
             clean.add((inner, outer))
             continue
         (inner_codes, n_inner), (outer_codes, _) = codes_of[inner], codes_of[outer]
-        present = (inner_codes >= 0) & (outer_codes >= 0) & ~skip
+        present = (inner_codes >= 0) & (outer_codes >= 0)
+        if skip is not None:
+            present &= ~skip
         if present.all():
             moving = varying_groups(inner_codes, outer_codes, n_inner)
         else:

@@ -486,3 +486,14 @@ def test_long_codes_as_text_or_twelve_digit_numbers_load(raw_panel, tmp_path):
         frame.to_excel(tmp_path / "codes.xlsx", index=False)
         panel = econ.read_panel(tmp_path / "codes.xlsx")
         assert set(panel.data["village_id"]) == set(codes.astype(str))
+
+
+def test_a_missing_sheet_names_the_sheets_there_are(raw_panel, tmp_path):
+    path = tmp_path / "two_sheets.xlsx"
+    with pd.ExcelWriter(path) as writer:
+        pd.DataFrame({"说明": ["村级面板，见第二页"]}).to_excel(writer, sheet_name="说明",
+                                                              index=False)
+        raw_panel.to_excel(writer, sheet_name="面板", index=False)
+    with pytest.raises(ValueError, match=r"has no sheet 'Data'; its sheets are '说明', '面板'"):
+        econ.read_panel(path, sheet="Data")
+    assert len(econ.read_panel(path, sheet=1)) == len(econ.read_panel(path, sheet="面板"))
