@@ -130,8 +130,11 @@ def _coerce_id(series: pd.Series, digits: int | None) -> Coerced:
 
 def _lost_digits(uniques: pd.Index, text: pd.Index, codes: np.ndarray, series: pd.Series,
                  digits: int | None) -> list[Unreadable]:
-    """Codes whose digits were lost on the way: scientific notation, or too long for a float
-    (or for the ``digits`` significant digits of the file's numbers)."""
+    """Codes whose digits were lost on the way: scientific notation, or too long for a number.
+
+    Too long means beyond what a float keeps exactly (2**24 for float32, 2**53 for float64),
+    or, when the file keeps ``digits`` significant digits for every number, beyond those.
+    """
     issues: list[Unreadable] = []
     if uniques.dtype == object or pd.api.types.is_string_dtype(uniques.dtype):
         # Literal searches first: cheap on half a million codes, which rarely hold an E.

@@ -79,8 +79,8 @@ def summary_rows(frame: pd.DataFrame, schema: TableSchema) -> tuple[np.ndarray, 
         "summary rows", first_column,
         f"{len(positions)} row(s) look like totals, not observations "
         f"({'; '.join(examples[:5])}; {describe_rows(positions)}). Delete them before "
-        f"loading: a panel holds one row per {' and '.join(schema.key)}, and a total read as "
-        f"a village would be counted twice in every sum and regression.",
+        f"loading: a table holds one row per {' and '.join(schema.key)}, and a total read as "
+        f"an observation would be counted twice in every sum and regression.",
         row_numbers(positions),
     )]
 
