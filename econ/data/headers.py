@@ -32,7 +32,10 @@ class Headers:
     """How the input's headers map to canonical names, and what was wrong with them."""
 
     renamed: dict[Hashable, str] = field(default_factory=dict)
+    #: Problems that leave columns unresolved (repeated or ambiguous headers, bad mapping).
     problems: list[Problem] = field(default_factory=list)
+    #: Headers whose money unit differs from the column's: the column is still resolved.
+    units: list[Problem] = field(default_factory=list)
     warnings: list[str] = field(default_factory=list)
     #: ``{canonical name: unrecognised header that resembles it}``.
     near: dict[str, str] = field(default_factory=dict)
@@ -109,7 +112,7 @@ def _check_unit(header: str, unit: str, column: Column, found: Headers) -> None:
     factor = given / stated[0]
     how = (f"multiply them by {factor:,.0f}" if factor > 1
            else f"divide them by {1 / factor:,.0f}")
-    found.problems.append(Problem(
+    found.units.append(Problem(
         "unit", column.name,
         f"header {header!r} gives the unit {unit}, but {column.name!r} ({column.chinese}) is "
         f"in {stated[1]}: {how} and drop the unit from the header, or pass "

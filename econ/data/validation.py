@@ -86,9 +86,9 @@ def validate(
     """
     problems: list[Problem] = list(found)
     headers = match_headers(list(frame.columns), schema, mapping or {})
-    problems.extend(headers.problems)
-    if problems:
-        raise ValidationError(schema.name, source, problems)
+    if headers.problems:
+        raise ValidationError(schema.name, source, [*problems, *headers.problems])
+    problems.extend(headers.units)
     table = frame.rename(columns=headers.renamed)
 
     for name in schema.required:

@@ -399,6 +399,9 @@ def test_headers_with_units_and_line_breaks_are_recognised(raw_panel, tmp_path):
 def test_a_header_in_the_wrong_money_unit_is_reported(raw_panel):
     frame = _chinese(raw_panel).rename(columns={"帮扶项目资金": "帮扶资金（元）",
                                                 "人均可支配收入": "人均收入（万元）"})
+    with_negative = frame.copy()
+    with_negative.loc[2, "人口"] = -5
+    assert set(_problems(with_negative)) == {"unit", "negative"}  # the rest is still checked
     problems = {p.column: p for p in _problems(frame)["unit"]}
     assert "divide them by 10,000" in problems["assistance_funds"].message
     assert "multiply them by 10,000" in problems["income_per_capita"].message
