@@ -22,7 +22,12 @@ from econ.data.dataset import SIMULATED_LABEL, Dataset, LoadReport
 from econ.data.derive import derive
 from econ.data.io import read_panel, read_survey, write_panel
 from econ.data.labels import term_label, variable_label
-from econ.data.problems import Problem, ValidationError
+from econ.data.problems import (
+    Problem,
+    UnencodableError,
+    UnreadableFileError,
+    ValidationError,
+)
 from econ.data.schema import PANEL, SCHEMA_VERSION, SURVEY
 from econ.data.simulate import SimulatedPanel, SimulatedSurvey, SimulationParams, simulate
 from econ.estimation.descriptives import count_by, describe_by, summary_statistics
@@ -112,6 +117,8 @@ __all__ = [
     "SmallSample",
     "Stars",
     "Table",
+    "UnencodableError",
+    "UnreadableFileError",
     "ValidationError",
     "WaldTest",
     "WildBootstrap",
