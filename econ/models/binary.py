@@ -12,7 +12,6 @@ from typing import Literal, cast
 
 import numpy as np
 import pandas as pd
-import statsmodels.api as sm
 
 Link = Literal["logit", "probit"]
 
@@ -41,6 +40,9 @@ def group_probabilities(outcome: pd.Series, groups: pd.Series, *, link: Link
     interior = [g for g in dummies.columns if g not in separated]
     probability: dict[object, float] = {g: float(means[g]) for g in separated}
     if interior:
+        # statsmodels.api costs about half a second to import: only when a model is fitted.
+        import statsmodels.api as sm
+
         rows = groups.isin(interior).to_numpy()
         model = sm.Logit if link == "logit" else sm.Probit
         estimate = model(values[rows], dummies.loc[rows, interior].to_numpy()).fit(disp=0)
