@@ -466,3 +466,17 @@ def test_bootstrap_arguments_get_named_errors(result) -> None:
         result.wild_bootstrap("x1", econ.WildBootstrap(reps=99), value=float("nan"))
     with pytest.raises(ValueError, match="pvalue_rule"):
         econ.WildBootstrap(pvalue_rule="loose")  # type: ignore[arg-type]
+
+
+@pytest.mark.filterwarnings(FEW)
+def test_the_unrestricted_bootstrap_claims_no_floor_on_its_p_value() -> None:
+    """WCU's observed pattern gives t* = 0, not t, so p = 0 is reachable even at G = 2."""
+    rng = np.random.default_rng(1)
+    g = np.repeat(np.arange(2), 40)
+    df = pd.DataFrame({"g": g, "x": rng.normal(size=g.size)})
+    df["y"] = 2.0 * df["x"] + rng.normal(size=g.size)
+    fit = econ.feols("y ~ x", df, cov=econ.Cluster("g"))
+    wcu = fit.wild_bootstrap("x", econ.WildBootstrap(reps=999, restricted=False))
+    wcr = fit.wild_bootstrap("x", econ.WildBootstrap(reps=999))
+    assert wcu.smallest_pvalue == 0.0 and wcr.smallest_pvalue == 0.5
+    assert wcr.pvalue >= 0.5 and np.isinf(wcr.ci[0])

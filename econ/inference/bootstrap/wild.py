@@ -138,7 +138,7 @@ def wild_bootstrap(
             run(start)
     pvalues = _pvalues(observed, draws, q, settings.pvalue_rule)
     floor = smallest_pvalue(settings.distribution, G, draws_of.reps, draws_of.enumerate,
-                            settings.pvalue_rule)
+                            settings.pvalue_rule, restricted=restricted, variant=variant)
     ci = None
     if ci_level is not None and q == 1 and floor > 1 - ci_level:
         # No value of the coefficient can be rejected: the interval is the whole line.
@@ -302,7 +302,7 @@ def _pvalues(observed: float, draws: np.ndarray, q: int, rule: PValueRule) -> di
 
 
 def smallest_pvalue(distribution: Distribution, clusters: int, reps: int, enumerated: bool,
-                    rule: PValueRule) -> float:
+                    rule: PValueRule, *, restricted: bool = True, variant: str = "11") -> float:
     """The smallest symmetric (or Wald) p-value the test can give, in expectation.
 
     A weight vector ``v`` and any multiple ``c v`` give the same statistic, so every constant
@@ -310,9 +310,11 @@ def smallest_pvalue(distribution: Distribution, clusters: int, reps: int, enumer
     reproduces the observed ``|t|``. With the inclusive rule they always count: under
     enumeration ``2 / 2^G``; with random draws from a distribution with ``k`` points, the
     constant patterns' share ``k^(1 - G)`` (Webb with G = 2: 1/6), at least one draw's
-    ``1 / B``. The strict rule can give 0.
+    ``1 / B``. The strict rule can give 0, and so can the unrestricted bootstrap (its observed
+    pattern gives ``t* = 0``, not ``t``) and the jackknife DGP of variants 31 and 33 (whose
+    constant patterns do not reproduce ``t`` exactly).
     """
-    if rule == "strict":
+    if rule == "strict" or not restricted or variant[0] == "3":
         return 0.0
     if enumerated:
         return 2 / reps
