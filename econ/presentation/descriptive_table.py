@@ -16,6 +16,8 @@ _HEADER = {
            "最大值"),
 }
 _MISSING = {"en": "{} missing value(s) of {} left out.", "zh": "{1}有{0}个缺失值，未计入。"}
+_TITLE = {"en": "Summary statistics", "zh": "描述性统计"}
+_SIMULATED = {"en": SIMULATED_LABEL, "zh": "模拟数据：" + SIMULATED_LABEL}
 
 
 def descriptive_table(
@@ -23,14 +25,14 @@ def descriptive_table(
     *,
     variables: Sequence[str] | None = None,
     language: Language = "en",
-    title: str = "Summary statistics",
+    title: str | None = None,
     digits: int = 3,
     notes: Sequence[str] = (),
 ) -> Table:
     """A summary-statistics table (N, mean, SD, min, quartiles, max), one row per variable.
 
     Missing values are left out of each variable's statistics and counted in a note; a note
-    marks simulated data.
+    marks simulated data. The default title is "Summary statistics" (描述性统计 in Chinese).
     """
     check_language(language)
     stats = summary_statistics(panel, variables=variables)
@@ -42,5 +44,6 @@ def descriptive_table(
     extra = [_MISSING[language].format(f"{cast(int, r.missing):,}",
                                        variable_label(str(r.variable), language))
              for r in stats.itertuples() if r.missing]
-    simulated = [SIMULATED_LABEL] if panel.simulated else []
-    return Table(title, _HEADER[language], rows, (*notes, *extra, *simulated))
+    simulated = [_SIMULATED[language]] if panel.simulated else []
+    return Table(_TITLE[language] if title is None else title, _HEADER[language], rows,
+                 (*notes, *extra, *simulated))

@@ -47,3 +47,12 @@ def test_non_numeric_and_absent_columns_are_named(panel):
         econ.summary_statistics(panel, variables=["typology"])
     with pytest.raises(ValueError, match="no column \\['nope'\\]"):
         econ.summary_statistics(panel, variables=["nope"])
+
+
+def test_chinese_table_has_a_chinese_title_and_simulated_note(tmp_path):
+    panel = econ.read_panel("data/village_panel.parquet")
+    table = econ.descriptive_table(panel, variables=["assistance_funds"], language="zh")
+    assert table.title == "描述性统计"
+    assert table.notes[-1].startswith("模拟数据：") and "SIMULATED DATA" in table.notes[-1]
+    assert econ.descriptive_table(panel, variables=["assistance_funds"]).title == (
+        "Summary statistics")
