@@ -10,12 +10,16 @@ from dataclasses import dataclass, field
 import numpy as np
 import scipy.linalg
 
+from econ.data.codes import is_nested
 from econ.estimation.absorb import Absorber, absorbed, drop_singletons, fe_parameters
 from econ.spec.design import Design, Grouping
 from econ.spec.formula import Formula
 
 #: Pivoted-QR threshold relative to the largest diagonal of R: below it a column is collinear.
 COLLINEAR_TOL = 1e-9
+#: Most levels a fixed effect may have to be refitted as dummy regressors (:func:`with_dummies`):
+#: their cross products cost ``n`` times their number squared.
+MAX_DUMMIES = 2_000
 
 
 class EstimationWarning(UserWarning):
@@ -166,6 +170,19 @@ def fit(design: Design, *, outcome: int = 0, tol: float = 1e-10, max_iter: int =
         has_intercept=design.formula.intercept, tss=tss, tss_within=float(y_tilde @ y_tilde),
         iterations=iterations, dropped_rows=dropped, dropped_coefficients=tuple(drops),
     )
+
+
+def crossed_effects(fitted: LinearFit, codes: np.ndarray) -> tuple[str, ...]:
+    """The fixed effects of ``fitted`` not nested in the groups ``codes`` (cutting across
+    them, as years across townships)."""
+    return tuple(name for name, fe in zip(fitted.fe_names, fitted.fe_codes, strict=True)
+                 if not is_nested(fe, int(fe.max()) + 1, codes))
+
+
+def too_many_levels(fitted: LinearFit, names: tuple[str, ...]) -> list[str]:
+    """Those of the fixed effects ``names`` with more than :data:`MAX_DUMMIES` levels."""
+    return [name for name, fe in zip(fitted.fe_names, fitted.fe_codes, strict=True)
+            if name in names and int(fe.max()) + 1 > MAX_DUMMIES]
 
 
 def with_dummies(fitted: LinearFit, expand: tuple[str, ...], *, tol: float = 1e-10,

@@ -18,8 +18,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from econ.data.codes import is_nested
-from econ.estimation.linear import LinearFit
+from econ.estimation.linear import LinearFit, crossed_effects
 from econ.inference.cluster_level import resolve_grouping, term_index
 from econ.inference.covariance import cluster_sums
 from econ.inference.cr3 import SINGULAR_TOL
@@ -124,8 +123,7 @@ def cluster_diagnostics(fit: LinearFit, term: str, grouping: str | Grouping
     gamma = np.bincount(codes, weights=z**2, minlength=g)
     partial = gamma / gamma.sum()
     effective = g / (1 + float(np.mean((gamma - gamma.mean()) ** 2)) / gamma.mean() ** 2)
-    not_nested = tuple(name for name, c in zip(fit.fe_names, fit.fe_codes, strict=True)
-                       if not is_nested(c, int(c.max()) + 1, codes))
+    not_nested = crossed_effects(fit, codes)
     return ClusterDiagnosticsOutcome(
         term, found.name, found.labels, np.bincount(codes, minlength=g), leverage, partial,
         fit.params[j] + _leave_out_shifts(fit, codes, g)[:, j], float(fit.params[j]),

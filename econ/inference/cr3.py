@@ -15,8 +15,14 @@ from typing import ClassVar
 import numpy as np
 import scipy.linalg
 
-from econ.data.codes import is_nested
-from econ.estimation.linear import EstimationWarning, LinearFit, with_dummies
+from econ.estimation import linear
+from econ.estimation.linear import (
+    EstimationWarning,
+    LinearFit,
+    crossed_effects,
+    too_many_levels,
+    with_dummies,
+)
 from econ.inference.corrections import DEFAULT, SmallSample
 from econ.inference.covariance import ClusterSpec, CovarianceResult, cluster_sums
 from econ.spec.design import Grouping
@@ -29,10 +35,6 @@ SINGULAR_TOL = 1e-10
 #: Length of a coefficient's unit vector's projection on the null space of the scaled
 #: leave-one-out ``X'X`` above which that coefficient is unidentified without the cluster.
 NULL_TOL = 1e-6
-
-#: Most levels a fixed effect not nested in the clusters may have: it becomes that many dummy
-#: regressors, whose cross products cost ``n`` times their number squared (as the refit does).
-MAX_DUMMIES = 2_000
 
 
 @dataclass(frozen=True, init=False)
@@ -115,17 +117,15 @@ class CR3(ClusterSpec):
 
 def leave_one_out_shifts(fit: LinearFit, grouping: Grouping) -> np.ndarray:
     """``G x p`` matrix of ``beta_(g) - beta``, one row per cluster of ``grouping``."""
-    crossed = tuple(name for name, codes in zip(fit.fe_names, fit.fe_codes, strict=True)
-                    if not is_nested(codes, int(codes.max()) + 1, grouping.codes))
+    crossed = crossed_effects(fit, grouping.codes)
     if not crossed:
         return _nested_shifts(fit, grouping)
-    too_many = [name for name, codes in zip(fit.fe_names, fit.fe_codes, strict=True)
-                if name in crossed and int(codes.max()) + 1 > MAX_DUMMIES]
+    too_many = too_many_levels(fit, crossed)
     if too_many:
         raise ValueError(
             f"CR3: fixed effect(s) {', '.join(too_many)} are not nested in the clusters "
-            f"{grouping.name!r} and have more than {MAX_DUMMIES} levels; the jackknife would "
-            f"re-estimate each level without every cluster, which is too costly. Cluster by "
+            f"{grouping.name!r} and have more than {linear.MAX_DUMMIES} levels; the jackknife "
+            f"would re-estimate each level without every cluster, which is too costly. Cluster by "
             f"a variable that contains them, or use Cluster({grouping.name!r})")
     # The original fit already warned about anything dropped; the refit's warnings repeat
     # that or concern only dummies (collinear with a regressor the fixed effect absorbed).

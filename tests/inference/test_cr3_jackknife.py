@@ -17,7 +17,7 @@ import pandas as pd
 import pytest
 
 import econ
-import econ.inference.cr3 as cr3_module
+import econ.estimation.linear as linear_module
 from econ.estimation.linear import EstimationWarning
 from econ.inference.cr3 import CR3
 
@@ -176,7 +176,7 @@ def test_cr3_a_regressor_the_crossed_effect_absorbs(panel):
 
 
 def test_cr3_refuses_a_crossed_effect_with_too_many_levels(panel, monkeypatch):
-    monkeypatch.setattr(cr3_module, "MAX_DUMMIES", 5)
+    monkeypatch.setattr(linear_module, "MAX_DUMMIES", 5)
     with pytest.raises(ValueError, match=r"fixed effect\(s\) year are not nested in the "
                                          r"clusters 'township_id' and have more than 5"):
         econ.feols("y ~ x + z | village_id + year", panel, cov=CR3("township_id"))

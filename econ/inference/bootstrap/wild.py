@@ -30,8 +30,13 @@ from weakref import WeakKeyDictionary
 
 import numpy as np
 
-from econ.data.codes import is_nested
-from econ.estimation.linear import LinearFit, with_dummies
+from econ.estimation import linear
+from econ.estimation.linear import (
+    LinearFit,
+    crossed_effects,
+    too_many_levels,
+    with_dummies,
+)
 from econ.inference.bootstrap.engine import (
     CrossProducts,
     Dimension,
@@ -46,7 +51,6 @@ from econ.inference.covariance import ClusterSpec, CovarianceSpec, intersect, ne
 from econ.inference.resampling import Distribution, stream
 from econ.spec.design import Grouping
 
-MAX_DUMMIES = 2_000
 TIE = 1e-10
 VARIANTS = ("11", "13", "31", "33")
 
@@ -218,16 +222,14 @@ def _dimension_names(cluster: tuple[str, ...]) -> list[tuple[str, ...]]:
 def _nested_or_dummies(fit: LinearFit, boot: np.ndarray) -> tuple[LinearFit, tuple[str, ...]]:
     """``fit``, or its refit with the fixed effects not nested in the bootstrap clusters as
     dummies (cached with the fit), and the names of those fixed effects."""
-    outside = tuple(name for name, codes in zip(fit.fe_names, fit.fe_codes, strict=True)
-                    if not is_nested(codes, int(codes.max()) + 1, boot))
+    outside = crossed_effects(fit, boot)
     if not outside:
         return fit, ()
-    too_many = [n for n, c in zip(fit.fe_names, fit.fe_codes, strict=True)
-                if n in outside and int(c.max()) + 1 > MAX_DUMMIES]
+    too_many = too_many_levels(fit, outside)
     if too_many:
         raise ValueError(
             f"fixed effect(s) {too_many} are not nested in the bootstrap clusters and have more "
-            f"than {MAX_DUMMIES} levels: the wild bootstrap cannot absorb them correctly. "
+            f"than {linear.MAX_DUMMIES} levels: the wild bootstrap cannot absorb them correctly. "
             f"Bootstrap by a coarser cluster that contains them, or include them as regressors")
     cache = _PRODUCTS.setdefault(fit, {})
     key = ("refit", outside)
