@@ -139,23 +139,32 @@ class AggregateResult(_Described, SummaryDisplay):
 
     def event_study(self) -> EventStudy:
         """The dynamic aggregation as the package's event-study result (periods are event
-        times; no reference row: with a varying base period every event time is estimated)."""
+        times; no reference row with a varying base period, where every event time is
+        estimated; with a universal base period, event time ``-1 - anticipation`` is the
+        reference)."""
         if self.kind != "dynamic":
             raise ValueError(f"only the dynamic aggregation is an event study, not "
                              f"{self.kind!r}: use result.aggregate('dynamic')")
         a, u = self.aggregation, self.uncertainty
-        errors = u.std_errors[:-1]
-        path = event_study_path(a.labels, a.estimates, errors, u.pointwise_critical_value,
-                                u.uniform_critical_value, ())
+        # With a universal base period every cohort is compared with its period
+        # g - anticipation - 1, so that event time is an identically zero reference.
+        ref = -1 - self.effects.anticipation
+        refs = (ref,) if self.effects.base_period == "universal" and ref in a.labels else ()
+        keep = ~np.isin(a.labels, refs)
+        errors = u.std_errors[:-1][keep]
+        path = event_study_path(a.labels[keep], a.estimates[keep], errors,
+                                u.pointwise_critical_value, u.uniform_critical_value, refs)
         # The analytic (influence-function) covariance: with the bootstrap its diagonal
         # differs from the squared bootstrap standard errors of the path.
-        sums = cluster_sums(a.influence, self.effects.panel.cluster) / a.influence.shape[0]
+        sums = (cluster_sums(a.influence[:, keep], self.effects.panel.cluster)
+                / a.influence.shape[0])
         facts = (*self._facts(), ("Overall ATT", f"{a.overall:.4f} (s.e. "
                                                  f"{self.overall_std_error:.4f})"))
         return EventStudy(
             title=f"Event study (Callaway-Sant'Anna dynamic aggregation): {self.outcome}",
             outcome=self.outcome, path=path, cov=sums.T @ sums, df=float("inf"),
-            level=1 - self.inference.alpha, time_label="relative period", reference=None,
+            level=1 - self.inference.alpha, time_label="relative period",
+            reference=refs[0] if refs else None,
             band_critical_value=u.uniform_critical_value, facts=facts,
             notes=tuple(self._notes(u)), nobs=self.effects.panel.n_units,
             simulated=self.simulated)
