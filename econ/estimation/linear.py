@@ -99,6 +99,12 @@ class LinearFit:
         return float(self.residuals @ self.residuals)
 
     @property
+    def scale(self) -> float | None:
+        """Known variance of the standardised residuals (1 for Poisson); ``None`` when it is
+        estimated from them, as in least squares."""
+        return None
+
+    @property
     def df_model(self) -> int:
         """Regressors plus absorbed fixed-effect coefficients."""
         return len(self.names) + self.fe_params

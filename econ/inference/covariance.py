@@ -70,7 +70,8 @@ class IID(CovarianceSpec):
 
     def compute(self, fit: LinearFit) -> CovarianceResult:
         n, k = fit.nobs, self.ssc.k(len(fit.names), fit.fe_params, 0, 0)
-        sigma2 = fit.rss / (n - 1) * self.ssc.scale(n, k)
+        known = fit.scale
+        sigma2 = (fit.rss / (n - 1) if known is None else known) * self.ssc.scale(n, k)
         return CovarianceResult("IID", sigma2 * fit.xtx_inv, float(n - k))
 
 
