@@ -7,6 +7,7 @@ from dataclasses import dataclass
 import numpy as np
 import pandas as pd
 
+from econ.inference.bootstrap.wild import pvalue_mc_se
 from econ.results.summary import Summary, SummaryDisplay
 
 
@@ -35,6 +36,11 @@ class WildBootstrapTest(SummaryDisplay):
         inclusive rule: with two clusters no test at 5% can reject).
     draws
         The bootstrap statistics when requested with ``keep_draws=True``.
+    ci_mc_se
+        Monte Carlo standard errors of the interval's ends (0 under enumeration): half the
+        distance between the ends at the levels one binomial standard deviation either side,
+        see :func:`econ.inference.bootstrap.wild.interval_mc_se`. Another seed moves an end
+        by about this much; raise ``reps`` to shrink it (as ``1 / sqrt(B)``).
     """
 
     hypothesis: str
@@ -57,6 +63,21 @@ class WildBootstrapTest(SummaryDisplay):
     smallest_pvalue: float = 0.0
     dummies: tuple[str, ...] = ()
     draws: np.ndarray | None = None
+    ci_mc_se: tuple[float, float] | None = None
+
+    @property
+    def pvalue_mc_se(self) -> float:
+        """Monte Carlo standard error of :attr:`pvalue`, ``sqrt(p (1 - p) / B)``.
+
+        0 under enumeration. With ``p = 0`` it is 0 as well: then read the p-value as below
+        ``1 / B`` (see :attr:`pvalue_bound`).
+        """
+        return pvalue_mc_se(self.pvalue, self.reps, self.enumerated)
+
+    @property
+    def pvalue_bound(self) -> float | None:
+        """``1 / B`` when no draw was as extreme as the observed statistic (p = 0), else None."""
+        return 1 / self.reps if self.pvalue == 0 and not self.enumerated else None
 
     @property
     def pvalue(self) -> float:
@@ -70,11 +91,15 @@ class WildBootstrapTest(SummaryDisplay):
 
     def tidy(self) -> pd.DataFrame:
         row = {"hypothesis": self.hypothesis, "statistic": self.statistic,
-               "p_value": self.pvalue, "conf_low": np.nan, "conf_high": np.nan,
+               "p_value": self.pvalue, "p_value_mc_se": self.pvalue_mc_se,
+               "conf_low": np.nan, "conf_high": np.nan,
+               "conf_low_mc_se": np.nan, "conf_high_mc_se": np.nan,
                "reps": self.reps, "method": self.method,
                "distribution": self.distribution}
         if self.ci is not None:
             row["conf_low"], row["conf_high"] = self.ci
+        if self.ci_mc_se is not None:
+            row["conf_low_mc_se"], row["conf_high_mc_se"] = self.ci_mc_se
         return pd.DataFrame([row])
 
     def summary(self) -> Summary:
@@ -89,9 +114,20 @@ class WildBootstrapTest(SummaryDisplay):
                  ("Seed", str(self.seed))]
         if self.dummies:
             facts.append(("Fixed effects as dummies", ", ".join(self.dummies)))
-        rows = [(name, f"{value:.4g}") for name, value in self.pvalues.items()]
+        rows = [(f"p-value ({name})", self._pvalue_text(value))
+                for name, value in self.pvalues.items()]
+        if not self.enumerated:
+            rows.append(("Monte Carlo s.e. of p", f"{self.pvalue_mc_se:.2g}"))
         if self.ci is not None:
             rows.append((f"{self.ci_level:.0%} CI", f"[{self.ci[0]:.4g}, {self.ci[1]:.4g}]"))
+        if self.ci_mc_se is not None and not self.enumerated:
+            rows.append(("Monte Carlo s.e. of the ends",
+                         f"({self.ci_mc_se[0]:.2g}, {self.ci_mc_se[1]:.2g})"))
         header = ("H0: " + self.hypothesis, f"statistic {self.statistic:.4f}")
-        return Summary("Wild cluster bootstrap test", tuple(facts), header,
-                       tuple((f"p-value ({k})" if "CI" not in k else k, v) for k, v in rows))
+        return Summary("Wild cluster bootstrap test", tuple(facts), header, tuple(rows))
+
+    def _pvalue_text(self, value: float) -> str:
+        # With no draw as extreme, p = 0 only says that p is below 1/B.
+        if value == 0 and not self.enumerated:
+            return f"< 1/{self.reps}"
+        return f"{value:.4g}"

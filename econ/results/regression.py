@@ -242,7 +242,7 @@ class RegressionResult(SummaryDisplay):
             outcome.enumerated, chosen.distribution, chosen.variant, chosen.restricted,
             outcome.cluster, outcome.bootstrap_cluster, outcome.bootstrap_clusters,
             chosen.seed, chosen.pvalue_rule, outcome.smallest_pvalue,
-            outcome.dummies, outcome.draws if chosen.keep_draws else None)
+            outcome.dummies, outcome.draws if chosen.keep_draws else None, outcome.ci_mc_se)
 
     def _restriction(self, hypothesis: Hypothesis, value: float | Sequence[float]
                      ) -> tuple[np.ndarray, np.ndarray, str]:

@@ -24,6 +24,7 @@ from __future__ import annotations
 
 import itertools
 import os
+from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from weakref import WeakKeyDictionary
@@ -72,6 +73,7 @@ class BootstrapOutcome:
     cluster: tuple[str, ...]
     bootstrap_cluster: tuple[str, ...]
     smallest_pvalue: float
+    ci_mc_se: tuple[float, float] | None = None
 
 
 def wild_bootstrap(
@@ -143,17 +145,60 @@ def wild_bootstrap(
     pvalues = _pvalues(observed, draws, q, settings.pvalue_rule)
     floor = smallest_pvalue(settings.distribution, G, draws_of.reps, draws_of.enumerate,
                             settings.pvalue_rule, restricted=restricted, variant=variant)
-    ci = None
+    ci = ci_mc_se = None
     if ci_level is not None and q == 1 and floor > 1 - ci_level:
         # No value of the coefficient can be rejected: the interval is the whole line.
-        ci = (-np.inf, np.inf)
+        ci, ci_mc_se = (-np.inf, np.inf), (np.nan, np.nan)
     elif ci_level is not None and q == 1:
-        ci = (_invert(pieces, estimate[0], r[0], step, std_error, ci_level,
-                      settings.pvalue_rule)
-              if pieces is not None else
-              _percentile_t(draws, estimate[0], std_error, ci_level))
+
+        def interval(level: float) -> tuple[float, float]:
+            if pieces is not None:
+                return _invert(pieces, estimate[0], r[0], step, std_error, level,
+                               settings.pvalue_rule)
+            return _percentile_t(draws, estimate[0], std_error, level)
+
+        ci = interval(ci_level)
+        ci_mc_se = ((0.0, 0.0) if draws_of.enumerate
+                    else interval_mc_se(interval, ci_level, draws_of.reps))
     return BootstrapOutcome(observed, estimate, std_error, draws, pvalues, draws_of.reps,
-                            draws_of.enumerate, ci, G, dummies, cluster, boot_names, floor)
+                            draws_of.enumerate, ci, G, dummies, cluster, boot_names, floor,
+                            ci_mc_se)
+
+
+def pvalue_mc_se(pvalue: float, reps: int, enumerated: bool = False) -> float:
+    """Monte Carlo standard error of a bootstrap p-value, ``sqrt(p (1 - p) / B)``.
+
+    The count of ``B`` independent draws as extreme as the observed statistic is binomial, so
+    this is the spread of the p-value across seeds. It is 0 under full enumeration (no
+    randomness) and ``nan`` for a missing p-value.
+    """
+    if enumerated:
+        return 0.0
+    if not np.isfinite(pvalue):
+        return float("nan")
+    return float(np.sqrt(pvalue * (1 - pvalue) / reps))
+
+
+def interval_mc_se(interval: Callable[[float], tuple[float, float]], level: float,
+                   reps: int) -> tuple[float, float]:
+    """Monte Carlo standard errors of the ends of a bootstrap interval at ``level``.
+
+    Each end is where the bootstrap p-value crosses ``alpha = 1 - level``: a quantile of the
+    bootstrap distribution. The share of ``B`` draws beyond the true end is binomial with
+    standard deviation ``s = sqrt(alpha (1 - alpha) / B)``, so the order statistics that can
+    stand in for the end, one Monte Carlo standard deviation either way, are those of the
+    levels ``level - s`` and ``level + s`` (the binomial order-statistic band of a bootstrap
+    quantile; Efron and Tibshirani 1993, ch. 19; Davidson and MacKinnon 2000). Half the
+    distance between the two intervals' ends is each end's Monte Carlo standard error;
+    ``interval(level)`` recomputes the interval from the same draws.
+    """
+    alpha = 1 - level
+    spread = float(np.sqrt(alpha * (1 - alpha) / reps))
+    narrow = interval(max(level - spread, 0.5 / reps))
+    wide = interval(min(level + spread, 1 - 0.5 / reps))
+    low, high = (abs(w - n) / 2 if np.isfinite(w) and np.isfinite(n) else float("nan")
+                 for n, w in zip(narrow, wide, strict=True))
+    return float(low), float(high)
 
 
 #: Cluster codes and cluster-level cross products of each fit: reused by every test on the same
