@@ -51,13 +51,14 @@ from __future__ import annotations
 
 import argparse
 import importlib
+import json
 import platform
 import re
 import subprocess
 import time
 import warnings
 from collections.abc import Callable
-from dataclasses import dataclass, field
+from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from typing import NamedTuple, Protocol
 
@@ -78,6 +79,7 @@ CLUSTER_COUNTS = (2, 3, 4, 5, 6, 8, 10, 15, 20, 30)
 SUBCLUSTERS = 4
 REPS = 399
 RESULTS = Path(__file__).parent / "results" / "size_few_clusters.md"
+TALLIES = RESULTS.with_suffix(".json")
 BX = "b_x"
 
 #: Method keys, their labels, and whether they run on every dataset (the recommended ones).
@@ -306,25 +308,33 @@ def _treated(label: str) -> int:
     return int(label.split(" ")[0]) if label != BX else 10**6
 
 
-def recommendation(design: Design, seed: int) -> str:
-    """The method ``econ.few_cluster_inference`` recommends on one dataset of ``design``."""
+def recommendation(design: Design, k: int, seed: int, assigned: bool) -> str:
+    """What ``econ.few_cluster_inference`` recommends on one dataset of ``design`` with ``k``
+    treated clusters, given the treatment assignment (``assigned``) or not."""
     frame, order = design.draw(np.random.default_rng([seed, design.clusters, 10**6]))
-    k = design.treated_counts()[-1]
     data = frame.assign(d=np.isin(frame["g"], order[:k]).astype(float))
     result = econ.feols("y ~ d + x", data, cov=econ.Cluster("g"), groups=["sub"])
     assert isinstance(result, econ.RegressionResult)
     # Clustering by g only: the question is which test by cluster, not whether to use another.
-    found = econ.few_cluster_inference(result, "d", clusters=["g"], reps=REPS, seed=seed)
+    found = econ.few_cluster_inference(
+        result, "d", clusters=["g"], reps=REPS, seed=seed,
+        assignment=econ.Assignment(data, "d") if assigned else None)
     return str(found.recommendation)
 
 
 def recommended_method(text: str) -> str | None:
     """The method key of a recommendation, ``None`` for no valid test."""
-    if "Webb" in text:
+    if text.startswith("Randomization"):
+        return "randomization"
+    if text.startswith("WCR, Webb"):
         return "wcr_webb"
-    if "Rademacher" in text:
+    if text.startswith("WCR, Rademacher"):
         return "wcr_rademacher"
     return None
+
+
+#: (G, design label, assignment given) -> the recommendation's text.
+Recommendations = dict[tuple[int, str, bool], str]
 
 
 def _percent(tally: Tally | None) -> str:
@@ -360,46 +370,73 @@ def counts_table(tallies: dict[Key, Tally]) -> str:
     return "\n".join(lines)
 
 
-def recommended_table(tallies: dict[Key, Tally], recommendations: dict[int, str]) -> str:
-    """Markdown: the recommended method's rejection rate by G and design."""
-    labels = ["1 treated", "2 treated", "G/2 treated"]
-    lines = ["| G | recommended | " + " | ".join(labels) + " | datasets |",
-             "|---|---|---|---|---|---|"]
-    for g, text in recommendations.items():
-        method = recommended_method(text)
-        name = METHODS[method][0] if method else "no test (none can reject at 5%)"
-        row = [str(g), name]
-        found: list[Tally] = []
-        for column, treated in enumerate((1, 2, g // 2)):
-            if column == 2 and treated <= 2:
-                # The G/2 design is one of the first two, or none (G = 2, 3).
-                row.append(f"= {treated} treated" if treated == 2 else "-")
-                continue
-            cell = [t for (gg, lab, m), t in tallies.items()
-                    if gg == g and m == method and lab != BX and _treated(lab) == treated]
-            found += cell
-            row.append(_percent(cell[0]) if cell else "-")
-        row.append(str(max(t.computed for t in found)) if found else "-")
+def recommended_table(tallies: dict[Key, Tally], recommendations: Recommendations) -> str:
+    """Markdown: the recommended method and its rejection rate by G and design, without and
+    with the treatment assignment given to ``few_cluster_inference``."""
+    lines = ["| G | design | recommended without assignment | rejects | recommended with "
+             "assignment= | rejects |", "|---|---|---|---|---|---|"]
+    cells = sorted({(g, label) for g, label, _ in recommendations},
+                   key=lambda c: (c[0], _treated(c[1])))
+    for g, label in cells:
+        row = [str(g), label]
+        for assigned in (False, True):
+            method = recommended_method(recommendations[g, label, assigned])
+            if method is None:
+                row += [recommendations[g, label, assigned].split(":")[0].split(";")[0], "-"]
+            else:
+                mark = " (conservative)" if conservative(g, label, method) else ""
+                row += [METHODS[method][0] + mark, _percent(tallies.get((g, label, method)))]
         lines.append("| " + " | ".join(row) + " |")
     return "\n".join(lines)
 
 
-def band_check(tallies: dict[Key, Tally], recommendations: dict[int, str]
+def conservative(g: int, label: str, method: str) -> bool:
+    """Whether the method is conservative by construction in this cell, so that only the upper
+    end of the 3.5-6.5% band applies: randomization inference (an exact test whose p-value
+    takes few values: its size is at most the level), and the restricted wild bootstrap with
+    one or two treated (or untreated) clusters (MacKinnon and Webb 2017, 2018), as
+    ``few_cluster_inference`` says in its reason."""
+    k = _treated(label)
+    return method == "randomization" or (method.startswith("wcr") and min(k, g - k) <= 2)
+
+
+def band_check(tallies: dict[Key, Tally], recommendations: Recommendations
                ) -> tuple[list[str], list[str]]:
-    """Cells where the recommended method rejects outside 3.5-6.5%, and cells where it cannot
-    reject at all (smallest attainable p-value above 5% on every dataset)."""
+    """Recommended (cell, method) pairs rejecting outside 3.5-6.5% (above 6.5% where the
+    method is conservative by construction), and those that cannot reject at all (smallest
+    attainable p-value above 5% on every dataset)."""
     failures, impossible = [], []
-    for (g, label, method), tally in sorted(
-            tallies.items(), key=lambda i: (i[0][0], _treated(i[0][1]), i[0][2])):
-        if method != recommended_method(recommendations.get(g, "")) or not tally.computed:
+    for (g, label, assigned), text in sorted(
+            recommendations.items(), key=lambda i: (i[0][0], _treated(i[0][1]), i[0][2])):
+        method = recommended_method(text)
+        tally = tallies.get((g, label, method)) if method else None
+        if method is None or tally is None or not tally.computed:
             continue
-        cell = f"G={g}, {label}, {METHODS[method][0]}"
+        cell = (f"G={g}, {label}, {METHODS[method][0]} "
+                f"({'with' if assigned else 'without'} assignment)")
+        low = 0.0 if conservative(g, label, method) else 0.035
         if not tally.attainable:
             impossible.append(cell)
-        elif not 0.035 <= tally.rate <= 0.065:
+        elif not low <= tally.rate <= 0.065:
             failures.append(f"{cell}: {100 * tally.rate:.1f}% "
                             f"(MC s.e. {100 * tally.std_error:.1f})")
     return failures, impossible
+
+
+def save_tallies(tallies: dict[Key, Tally], meta: dict[str, object], path: Path) -> None:
+    """The counts behind every table and the run's settings, so that the tables can be remade
+    (``--tables-from``) without rerunning the simulation."""
+    rows = [{"G": g, "design": label, "method": method, **asdict(t),
+             "reasons": sorted(t.reasons)} for (g, label, method), t in tallies.items()]
+    path.write_text(json.dumps({"meta": meta, "tallies": rows}, indent=1, ensure_ascii=False)
+                    + "\n", encoding="utf-8")
+
+
+def load_tallies(path: Path) -> tuple[dict[Key, Tally], dict[str, object]]:
+    saved = json.loads(path.read_text(encoding="utf-8"))
+    tallies = {(r.pop("G"), r.pop("design"), r.pop("method")):
+               Tally(**{**r, "reasons": set(r["reasons"])}) for r in saved["tallies"]}
+    return tallies, saved["meta"]
 
 
 def below_note(tallies: dict[Key, Tally]) -> str:
@@ -425,6 +462,34 @@ def _revision() -> str:
     return head + (f" with uncommitted changes to {', '.join(changed)}" if changed else "")
 
 
+def simulate(args: argparse.Namespace, datasets: int, others: int,
+             randomization: RandomizationFunction | None
+             ) -> tuple[dict[Key, Tally], dict[str, object]]:
+    """Every method on every dataset: the counts and the run's settings."""
+    # Read now: the shared tree may gain commits while the run, on the code imported here, goes.
+    revision = _revision()
+    started = time.perf_counter()
+    tallies: dict[Key, Tally] = {}
+    with warnings.catch_warnings():
+        # Few clusters, and a dropped collinear column in a cluster-by-cluster fit, are the
+        # point of the exercise; the warnings would be raised on every dataset.
+        warnings.simplefilter("ignore", econ.FewClustersWarning)
+        warnings.simplefilter("ignore", EstimationWarning)
+        for clusters in args.clusters:
+            design = Design(clusters)
+            tick = time.perf_counter()
+            for r in range(datasets):
+                simulate_dataset(design, args.seed, r, r < others, randomization, tallies)
+            print(f"G = {clusters:2d}: sizes {design.sizes().min()}-{design.sizes().max()} "
+                  f"(N = {design.sizes().sum()}), {time.perf_counter() - tick:.0f}s",
+                  flush=True)
+    meta: dict[str, object] = {
+        "seed": args.seed, "datasets": datasets, "others": others,
+        "minutes": (time.perf_counter() - started) / 60,
+        "python": platform.python_version(), "revision": revision}
+    return tallies, meta
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--quick", action="store_true",
@@ -435,6 +500,9 @@ def main() -> None:
                         help="datasets per G for the other methods (the first of them)")
     parser.add_argument("--seed", type=int, default=20240612)
     parser.add_argument("--clusters", type=int, nargs="*", default=list(CLUSTER_COUNTS))
+    parser.add_argument("--tables-from", type=Path, default=None, metavar="JSON",
+                        help="remake the tables from a saved run's counts (the recommendations "
+                             "are read again from the current econ) instead of simulating")
     parser.add_argument("--output", type=Path, default=None,
                         help=f"Markdown file (default {RESULTS.name} in benchmarks/results; "
                              f"a --quick run writes none unless given)")
@@ -442,27 +510,19 @@ def main() -> None:
     datasets, others = (12, 4) if args.quick else (args.datasets, args.others)
     others = min(others, datasets)
     randomization = randomization_function()
-    # Read now: the shared tree may gain commits while the run, on the code imported here, goes.
-    revision = _revision()
-
-    started = time.perf_counter()
-    tallies: dict[Key, Tally] = {}
-    recommendations: dict[int, str] = {}
+    if args.tables_from is not None:
+        tallies, meta = load_tallies(args.tables_from)
+    else:
+        tallies, meta = simulate(args, datasets, others, randomization)
+    recommendations: Recommendations = {}
     with warnings.catch_warnings():
-        # Few clusters, and a dropped collinear column in a cluster-by-cluster fit, are the
-        # point of the exercise; the warnings would be raised on every dataset.
         warnings.simplefilter("ignore", econ.FewClustersWarning)
-        warnings.simplefilter("ignore", EstimationWarning)
-        for clusters in args.clusters:
+        for clusters in sorted({g for g, _, _ in tallies}):
             design = Design(clusters)
-            tick = time.perf_counter()
-            recommendations[clusters] = recommendation(design, args.seed)
-            for r in range(datasets):
-                simulate_dataset(design, args.seed, r, r < others, randomization, tallies)
-            print(f"G = {clusters:2d}: sizes {design.sizes().min()}-{design.sizes().max()} "
-                  f"(N = {design.sizes().sum()}), {time.perf_counter() - tick:.0f}s; "
-                  f"recommended: {recommendations[clusters]}", flush=True)
-    elapsed = time.perf_counter() - started
+            for k in design.treated_counts():
+                for assigned in (False, True):
+                    recommendations[clusters, _design_label(k, clusters), assigned] = (
+                        recommendation(design, k, int(str(meta["seed"])), assigned))
 
     failures, impossible = band_check(tallies, recommendations)
     ri_note = ("Randomization inference: `econ.models.randomization.randomization_inference`, "
@@ -473,10 +533,11 @@ def main() -> None:
         "# Size of few-cluster tests (issue 12)",
         f"Rejection rates at 5% under the null, in percent, with Monte Carlo standard errors "
         f"in parentheses. `python benchmarks/size_few_clusters.py"
-        f"{' --quick' if args.quick else ''}`: seed {args.seed}, {datasets} datasets per G for "
-        f"the restricted wild bootstraps and {others} for the other methods, B = {REPS} "
-        f"(Rademacher: all 2^G patterns when 2^G <= {REPS}), run time {elapsed / 60:.1f} min "
-        f"on one core ({platform.python_version()}, econ {revision} at the start).",
+        f"{' --quick' if args.quick else ''}`: seed {meta['seed']}, {meta['datasets']} "
+        f"datasets per G for the restricted wild bootstraps and {meta['others']} for the other "
+        f"methods, B = {REPS} (Rademacher: all 2^G patterns when 2^G <= {REPS}), run time "
+        f"{float(str(meta['minutes'])):.1f} min on one core ({meta['python']}, econ "
+        f"{meta['revision']} at the start). Recommendations read with econ {_revision()}.",
         "Design: cluster sizes 20 to 100 (geometric), four subclusters per cluster, cluster "
         "effects in x (half its variance) and u (a fifth), heteroskedastic noise; the treatment "
         "d is constant within clusters and given to k random clusters; y = 1 + u. Every "
@@ -484,10 +545,19 @@ def main() -> None:
         "coefficient estimable within each cluster and test b_x = 0 (the covariate), once per "
         "dataset (rows 'any (tests b_x)'). " + ri_note,
         "## Recommended method (`econ.few_cluster_inference`, clustering by g)",
+        "Each cell's recommendation is read from one dataset of that design, without and with "
+        "`assignment=econ.Assignment(data, \"d\")` (randomization inference is then available). "
+        "'No test by g can reject at 5%' is the recommendation when the only valid test has too "
+        "few distinct assignments to reach 5%; 'Do not cluster by g' when G <= 3.",
         recommended_table(tallies, recommendations),
-        "Recommended method outside 3.5-6.5%: " + ("; ".join(failures) if failures
+        "'(conservative)': conservative by construction (randomization inference, exact with "
+        "few distinct p-values; the restricted wild bootstrap with one or two treated or "
+        "untreated clusters, MacKinnon and Webb 2017, 2018): only the upper bound of 6.5% "
+        "applies, and `few_cluster_inference` says so in its reason.",
+        "Recommended method outside 3.5-6.5% (above 6.5% where conservative): "
+        + ("; ".join(failures) if failures
                                                     else "none.")
-        + ("\n\nConservative by construction (no p-value can be at most 5%): "
+        + ("\n\nCannot reject at 5% on any dataset (conservative by construction): "
            + "; ".join(impossible) if impossible else ""),
         "## All methods",
         full_table(tallies),
@@ -501,13 +571,16 @@ def main() -> None:
         + below_note(tallies),
         counts_table(tallies),
         "## Recommendations, verbatim",
-        "\n".join(f"- G = {g}: {text}" for g, text in recommendations.items()),
+        "\n".join(f"- G = {g}, {label}, {'with' if assigned else 'without'} assignment: "
+                  f"{text}" for (g, label, assigned), text in recommendations.items()),
     ]) + "\n"
     print(report)
     output = args.output if args.output is not None or args.quick else RESULTS
     if output is not None:
         output.parent.mkdir(parents=True, exist_ok=True)
         output.write_text(report, encoding="utf-8")
+        if args.tables_from is None:
+            save_tallies(tallies, meta, output.with_suffix(".json"))
         print(f"written to {output}")
 
 

@@ -20,8 +20,12 @@ variable the fit was grouped by (``cov=`` and ``groups=`` of :func:`econ.feols`)
 
 Each row states what it assumes and the smallest p-value it can give with these clusters; the
 recommendation follows MacKinnon, Nielsen and Webb (2023, "Cluster-robust inference: a guide to
-empirical practice"): the restricted wild bootstrap, with Webb weights below about a dozen
-clusters, and no test by a variable with two or three clusters, which cannot reject at 5%.
+empirical practice") and the package's size benchmark (``benchmarks/size_few_clusters.py``): no
+test by a variable with two or three clusters, which cannot reject at 5%; randomization
+inference, when the assignment is given, below about a dozen clusters or with one or two treated
+clusters (or says that no test at 5% is available when it has too few assignments); otherwise
+the restricted wild bootstrap, with Webb weights below about a dozen clusters, flagged as
+conservative with one or two treated clusters and as liberal with 6-11 clusters.
 """
 
 from __future__ import annotations
@@ -59,6 +63,9 @@ WEBB_BELOW = 12
 #: With this many clusters or fewer no bootstrap or randomization test by the variable can
 #: reject at 5% (its smallest attainable p-value is 2/2^G >= 0.25).
 HOPELESS = 3
+#: With this many treated (or untreated) clusters or fewer the restricted wild bootstrap is
+#: conservative (MacKinnon and Webb 2017, 2018).
+FEW_TREATED = 2
 #: Below this effective number of clusters (G*) one or two clusters carry the coefficient.
 FEW_EFFECTIVE = 5
 
@@ -114,7 +121,10 @@ def few_cluster_inference(
         for each clustering within which the treatment is constant. It is exact when the
         treatment was assigned at random across clusters, whatever their number and sizes, and
         is then recommended below :data:`WEBB_BELOW` clusters, where the wild bootstrap's
-        size depends on the design (see ``benchmarks/size_few_clusters.py``).
+        size depends on the design, and with one or two treated clusters at any number of
+        clusters, where the restricted wild bootstrap is conservative (see
+        ``benchmarks/size_few_clusters.py``); when it cannot reject at ``1 - level`` with so
+        few assignments, the recommendation says that no test at that level is available.
 
     Returns
     -------
@@ -151,7 +161,7 @@ def few_cluster_inference(
                     rows += _bootstrap_rows(result, term, name, reps, entropy_, level,
                                             bootstrap_cluster=finer)
     table = pd.DataFrame(rows, columns=list(COLUMNS))
-    recommendation, reason = _recommend(names, result, diagnostics, table)
+    recommendation, reason = _recommend(names, result, diagnostics, table, 1 - level)
     notes = (f"Wild bootstraps: restricted (WCR11), B = {reps:,} (all 2^G sign patterns when "
              f"fewer), seed {entropy_}, inclusive p-value rule.",
              "smallest p: the smallest p-value the method can give with these clusters.")
@@ -278,34 +288,36 @@ def _row(clustering: str, clusters: int, method: str, p: float, ci: tuple[float,
 
 
 def _recommend(names: list[str], result: RegressionResult,
-               diagnostics: dict[str, ClusterDiagnostics], table: pd.DataFrame
+               diagnostics: dict[str, ClusterDiagnostics], table: pd.DataFrame, alpha: float
                ) -> tuple[str, str]:
-    """The method to report for the clustering the fit chose, and why."""
+    """The method to report for the clustering the fit chose, and why.
+
+    The rule follows the package's size benchmark (``benchmarks/size_few_clusters.py``, results
+    in ``benchmarks/results/size_few_clusters.md``), which measured each method at 2-30 unequal
+    clusters with 1, 2 and G/2 of them treated.
+    """
     groupings = result.fit.clusters
     chosen = (result.cov_spec.by[0] if isinstance(result.cov_spec, ClusterSpec)
               and result.cov_spec.by[0] in names else names[0])
-    method, reason = _recommend_for(chosen, names, result)
+    groups = groupings[chosen].groups
     term = str(diagnostics[chosen].term)
+    treated = _treated_clusters(result, term, chosen)
+    # A regressor that is zero in most clusters (or non-zero in all but one or two) leaves one
+    # or two clusters carrying the contrast: MacKinnon and Webb (2017, 2018).
+    few_treated = treated <= FEW_TREATED or 0 < groups - treated <= FEW_TREATED
     randomization = table[(table["clustering"] == chosen)
                           & (table["method"] == "Randomization inference")]
     ran = not randomization.empty and bool(np.isfinite(randomization["p_value"].iloc[0]))
-    if ran and HOPELESS < groupings[chosen].groups < WEBB_BELOW:
-        method = f"Randomization inference by {chosen}"
-        reason = (f"{groupings[chosen].groups} clusters with the treatment assigned across "
-                  f"them: randomization inference is exact if the assignment was random, "
-                  f"whatever the clusters' sizes; the wild bootstrap's size depends on the "
-                  f"design at so few clusters (benchmarks/size_few_clusters.py).")
-    treated = _treated_clusters(result, term, chosen)
-    if treated <= 2 and not method.startswith("Do not") and not method.startswith("No valid"):
-        reason += (f" Only {treated} cluster(s) have a non-zero {term}: the restricted wild "
-                   f"bootstrap is then conservative and the unrestricted one over-rejects "
-                   f"(MacKinnon and Webb 2017)"
-                   + (";" if ran else "; pass assignment= for randomization inference, "
-                      "which is exact if the treatment was assigned at random;")
-                   + " read a rejection as strong evidence and a non-rejection with care.")
+    if groups <= HOPELESS:
+        method, reason = _hopeless(chosen, names, result)
+    elif ran and (groups < WEBB_BELOW or few_treated):
+        method, reason = _randomization(chosen, groups, treated, few_treated,
+                                        float(randomization["smallest_p"].iloc[0]), alpha)
+    else:
+        method, reason = _wild(chosen, groups, term, treated, few_treated)
     effective = diagnostics[chosen].effective_clusters
     reason += (f" Effective number of clusters for this coefficient (Carter, Schnepel and "
-               f"Steigerwald's G*): {effective:.1f} of {groupings[chosen].groups}.")
+               f"Steigerwald's G*): {effective:.1f} of {groups}.")
     if effective < FEW_EFFECTIVE:
         reason += (" With so few effective clusters the coefficient's variation sits in one or "
                    "a few clusters (see the diagnostics' partial leverage): CR1 and CR2 "
@@ -320,39 +332,73 @@ def _recommend(names: list[str], result: RegressionResult,
     return method, reason
 
 
-def _recommend_for(chosen: str, names: list[str], result: RegressionResult
-                   ) -> tuple[str, str]:
+def _hopeless(chosen: str, names: list[str], result: RegressionResult) -> tuple[str, str]:
     groupings = result.fit.clusters
     groups = groupings[chosen].groups
-    if groups <= HOPELESS:
-        finer = [n for n in names if groupings[n].groups > HOPELESS]
-        alternatives = "; ".join(
-            f"WCR by {n} (G = {groupings[n].groups}: assumes independence across {n})"
-            for n in finer)
-        subcluster = [n for n in finer if _nested_in(result, n, chosen)]
-        if subcluster:
-            alternatives += (f"; the subcluster bootstrap (CRVE by {chosen}, weights by "
-                             f"{subcluster[0]})")
-        smallest = 2 / 2**groups
-        reason = (f"with {groups} clusters in {chosen!r} no valid test clustered by it can "
-                  f"reject at 5%: the wild bootstrap's smallest attainable p-value is "
-                  f"{smallest:.2f}, and CR1 with t({groups - 1}) over-rejects badly.")
-        if alternatives:
-            return (f"Do not cluster by {chosen}; report " + alternatives.split(";")[0],
-                    reason + " Alternatives, each with what it assumes: " + alternatives + ".")
-        return (f"No valid test by {chosen}", reason + " Group the fit by a finer variable "
-                "(groups=[...]) to see the alternatives.")
-    if groups < WEBB_BELOW:
-        return (f"WCR, Webb by {chosen}",
-                f"{groups} clusters: Rademacher weights give only 2^{groups} = {2**groups} "
-                f"sign patterns; Webb's six-point weights give a finer reference "
-                f"distribution (MacKinnon, Nielsen and Webb 2023). At 6-10 clusters with half "
-                f"of them treated it still rejected about 8% of true nulls at 5% in the "
-                f"package's size benchmark (benchmarks/size_few_clusters.py): if the treatment "
-                f"was assigned across clusters, pass assignment= for randomization inference, "
-                f"which is exact.")
-    return (f"WCR, Rademacher by {chosen}",
-            f"{groups} clusters: the restricted wild cluster bootstrap with Rademacher weights "
-            f"(MacKinnon, Nielsen and Webb 2023); CR1 t-tests over-reject below about 30 "
-            f"clusters or with unequal ones.")
+    finer = [n for n in names if groupings[n].groups > HOPELESS]
+    alternatives = "; ".join(
+        f"WCR by {n} (G = {groupings[n].groups}: assumes independence across {n})"
+        for n in finer)
+    subcluster = [n for n in finer if _nested_in(result, n, chosen)]
+    if subcluster:
+        alternatives += (f"; the subcluster bootstrap (CRVE by {chosen}, weights by "
+                         f"{subcluster[0]})")
+    smallest = 2 / 2**groups
+    reason = (f"with {groups} clusters in {chosen!r} no valid test clustered by it can "
+              f"reject at 5%: the wild bootstrap's smallest attainable p-value is "
+              f"{smallest:.2f}, and CR1 with t({groups - 1}) over-rejects badly.")
+    if alternatives:
+        return (f"Do not cluster by {chosen}; report " + alternatives.split(";")[0],
+                reason + " Alternatives, each with what it assumes: " + alternatives + ".")
+    return (f"No valid test by {chosen}", reason + " Group the fit by a finer variable "
+            "(groups=[...]) to see the alternatives.")
 
+
+def _randomization(chosen: str, groups: int, treated: int, few_treated: bool,
+                   smallest: float, alpha: float) -> tuple[str, str]:
+    why = (f"{treated} of {groups} clusters treated" if few_treated
+           else f"{groups} clusters")
+    wild = ("the restricted wild bootstrap is conservative with so few treated clusters and "
+            "the unrestricted one over-rejects (MacKinnon and Webb 2017, 2018)" if few_treated
+            else "the wild bootstrap rejected 7.6-8.0% of true nulls at 5% with 8-10 unequal "
+                 "clusters, half of them treated, in the package's size benchmark")
+    if smallest > alpha:
+        return (f"No test by {chosen} can reject at {alpha:.0%}",
+                f"{why}: randomization inference, exact if the treatment was assigned at "
+                f"random across clusters, has too few distinct assignments to reject at "
+                f"{alpha:.0%} (its smallest p-value is {smallest:.3f}); {wild} "
+                f"(benchmarks/size_few_clusters.py). Report the randomization p-value and say "
+                f"that no test at {alpha:.0%} is available with this design.")
+    return (f"Randomization inference by {chosen}",
+            f"{why} with the treatment assigned across them: randomization inference is exact "
+            f"if the assignment was random, whatever the clusters' sizes; {wild} "
+            f"(benchmarks/size_few_clusters.py).")
+
+
+def _wild(chosen: str, groups: int, term: str, treated: int, few_treated: bool
+          ) -> tuple[str, str]:
+    weights = "Webb" if groups < WEBB_BELOW else "Rademacher"
+    if groups < WEBB_BELOW:
+        reason = (f"{groups} clusters: Rademacher weights give only 2^{groups} = {2**groups} "
+                  f"sign patterns; Webb's six-point weights give a finer reference "
+                  f"distribution (MacKinnon, Nielsen and Webb 2023).")
+    else:
+        reason = (f"{groups} clusters: the restricted wild cluster bootstrap with Rademacher "
+                  f"weights (MacKinnon, Nielsen and Webb 2023); CR1 t-tests over-reject below "
+                  f"about 30 clusters or with unequal ones.")
+    if few_treated:
+        reason += (f" Only {treated} of {groups} clusters have a non-zero {term} (or only "
+                   f"{groups - treated} a zero one): the restricted wild bootstrap is then "
+                   f"conservative by construction, its bootstrap distribution being dominated "
+                   f"by the few treated clusters' residuals (MacKinnon and Webb 2017, 2018; at "
+                   f"most 6.5% and mostly 0-3% of true nulls rejected at 5% in the package's "
+                   f"size benchmark): read a rejection as strong evidence and a non-rejection "
+                   f"with care. If the treatment was assigned at random across clusters, pass "
+                   f"assignment= for randomization inference, which is exact.")
+    elif groups < WEBB_BELOW:
+        reason += (" Caution: with 6-10 unequal clusters and half of them treated it still "
+                   "rejected 7.7-8.0% of true nulls at 5% in the package's size benchmark "
+                   "(benchmarks/size_few_clusters.py), and no cluster-robust test held its "
+                   "size there; if the treatment was assigned across clusters, pass "
+                   "assignment= for randomization inference, which is exact.")
+    return f"WCR, {weights} by {chosen}", reason

@@ -125,5 +125,33 @@ def test_few_treated_clusters_are_flagged_in_the_reason():
     df["y"] = rng.normal(size=20)[g] + rng.normal(size=g.size)
     fit = econ.feols("y ~ treat", df, cov=econ.Cluster("g"))
     result = few_cluster_inference(fit, "treat", reps=199)
-    assert "Only 1 cluster(s) have a non-zero treat" in result.reason
+    assert result.recommendation == "WCR, Rademacher by g"
+    assert "Only 1 of 20 clusters have a non-zero treat" in result.reason
+    assert "conservative by construction" in result.reason
     assert "pass assignment= for randomization inference" in result.reason
+    # With the assignment, randomization inference is exact: 20 assignments, smallest p 1/20.
+    with_assignment = few_cluster_inference(fit, "treat", reps=199,
+                                            assignment=econ.Assignment(df, "treat"))
+    assert with_assignment.recommendation == "Randomization inference by g"
+    assert "1 of 20 clusters treated" in with_assignment.reason
+
+
+@pytest.mark.filterwarnings(FEW)
+def test_randomization_with_too_few_assignments_says_no_test_is_available():
+    # 6 clusters, 3 treated: 20 assignments, and each has its mirror image, so the smallest
+    # two-sided p-value of the coefficient is above 5%.
+    rng = np.random.default_rng(6)
+    g = np.repeat(np.arange(6), 30)
+    df = pd.DataFrame({"g": g, "treat": np.isin(g, [0, 2, 4]).astype(float)})
+    df["y"] = rng.normal(size=6)[g] + rng.normal(size=g.size)
+    fit = econ.feols("y ~ treat", df, cov=econ.Cluster("g"))
+    result = few_cluster_inference(fit, "treat", reps=199,
+                                   assignment=econ.Assignment(df, "treat"))
+    smallest = result.table.set_index("method").loc["Randomization inference", "smallest_p"]
+    assert smallest > 0.05
+    assert result.recommendation == "No test by g can reject at 5%"
+    assert f"{smallest:.3f}" in result.reason
+    # Without the assignment, the wild bootstrap is recommended with the benchmark's caution.
+    plain = few_cluster_inference(fit, "treat", reps=199)
+    assert plain.recommendation == "WCR, Webb by g"
+    assert "no cluster-robust test held its size" in plain.reason
