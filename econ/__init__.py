@@ -18,64 +18,100 @@ The public API, in the order data flows through it:
 - simulated data with known truth: :data:`simulate`.
 """
 
-from econ.data.dataset import SIMULATED_LABEL, Dataset, LoadReport
-from econ.data.derive import derive
-from econ.data.io import read_panel, read_survey, write_panel
-from econ.data.labels import term_label, variable_label
-from econ.data.problems import (
-    Problem,
-    UnencodableError,
-    UnreadableFileError,
-    ValidationError,
-)
-from econ.data.schema import PANEL, SCHEMA_VERSION, SURVEY
-from econ.data.simulate import SimulatedPanel, SimulatedSurvey, SimulationParams, simulate
-from econ.estimation.descriptives import count_by, describe_by, summary_statistics
-from econ.estimation.inequality import gini, lorenz_curve, theil_decomposition, theil_l, theil_t
-from econ.inference.bootstrap.settings import WildBootstrap
-from econ.inference.corrections import SmallSample
-from econ.inference.covariance import HC1, IID, Cluster, ClusterSpec, FewClustersWarning
-from econ.inference.cr2 import CR2
-from econ.inference.cr3 import CR3
-from econ.inference.multiplier import Multiplier
-from econ.models.bacon import bacon_decomposition
-from econ.models.binary import group_probabilities
-from econ.models.feols import feols
-from econ.models.few_clusters import Assignment, few_cluster_inference
-from econ.models.randomization import randomization_inference
-from econ.models.staggered import att_gt
-from econ.models.sun_abraham import sun_abraham
-from econ.presentation.descriptive_table import descriptive_table
-from econ.presentation.figures import (
-    Chart,
-    MissingFontWarning,
-    bootstrap_distribution_plot,
-    cjk_font,
-    coefficient_plot,
-    event_study_plot,
-    lorenz_plot,
-)
-from econ.presentation.regression_table import Model, Stars, etable
-from econ.results.bacon import BaconDecomposition
-from econ.results.bootstrap import WildBootstrapTest
-from econ.results.design import DesignationEffect, DesignResult, Heterogeneity, NamedEffect
-from econ.results.efficiency import Efficiency
-from econ.results.event_study import EventStudy
-from econ.results.few_clusters import FewClusterInference
-from econ.results.inequality import InequalityResult
-from econ.results.randomization import RandomizationTest
-from econ.results.regression import RegressionResult, WaldTest
-from econ.results.staggered import AggregateResult, ATTgtResult
-from econ.results.survey import OrderedModels
-from econ.study.designation import designation_effect
-from econ.study.efficiency import efficiency
-from econ.study.gradient import gradient_event_study
-from econ.study.heterogeneity import heterogeneity
-from econ.study.inequality import inequality
-from econ.study.strong_alliance import strong_alliance
-from econ.study.survey import ordered_models, survey_alpha, survey_descriptives
-from econ.table import Table
+import ast
+import importlib
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
 from econ.version import __version__
+
+# The public names load on first use (PEP 562), so that ``import econ`` and every ``econ``
+# command start without pandas, scipy, statsmodels and matplotlib until they need them. The
+# imports below are the one list of what is exported and from where: type checkers read them,
+# and at run time they are parsed once into the name -> module table.
+if TYPE_CHECKING:
+    from econ.data.dataset import SIMULATED_LABEL, Dataset, LoadReport
+    from econ.data.derive import derive
+    from econ.data.io import read_panel, read_survey, write_panel
+    from econ.data.labels import term_label, variable_label
+    from econ.data.problems import (
+        Problem,
+        UnencodableError,
+        UnreadableFileError,
+        ValidationError,
+    )
+    from econ.data.schema import PANEL, SCHEMA_VERSION, SURVEY
+    from econ.data.simulate import SimulatedPanel, SimulatedSurvey, SimulationParams, simulate
+    from econ.estimation.descriptives import count_by, describe_by, summary_statistics
+    from econ.estimation.inequality import gini, lorenz_curve, theil_decomposition, theil_l, theil_t
+    from econ.inference.bootstrap.settings import WildBootstrap
+    from econ.inference.corrections import SmallSample
+    from econ.inference.covariance import HC1, IID, Cluster, ClusterSpec, FewClustersWarning
+    from econ.inference.cr2 import CR2
+    from econ.inference.cr3 import CR3
+    from econ.inference.multiplier import Multiplier
+    from econ.models.bacon import bacon_decomposition
+    from econ.models.binary import group_probabilities
+    from econ.models.feols import feols
+    from econ.models.few_clusters import Assignment, few_cluster_inference
+    from econ.models.randomization import randomization_inference
+    from econ.models.staggered import att_gt
+    from econ.models.sun_abraham import sun_abraham
+    from econ.presentation.descriptive_table import descriptive_table
+    from econ.presentation.figures import (
+        Chart,
+        MissingFontWarning,
+        bootstrap_distribution_plot,
+        cjk_font,
+        coefficient_plot,
+        event_study_plot,
+        lorenz_plot,
+    )
+    from econ.presentation.regression_table import Model, Stars, etable
+    from econ.results.bacon import BaconDecomposition
+    from econ.results.bootstrap import WildBootstrapTest
+    from econ.results.design import DesignationEffect, DesignResult, Heterogeneity, NamedEffect
+    from econ.results.efficiency import Efficiency
+    from econ.results.event_study import EventStudy
+    from econ.results.few_clusters import FewClusterInference
+    from econ.results.inequality import InequalityResult
+    from econ.results.randomization import RandomizationTest
+    from econ.results.regression import RegressionResult, WaldTest
+    from econ.results.staggered import AggregateResult, ATTgtResult
+    from econ.results.survey import OrderedModels
+    from econ.study.designation import designation_effect
+    from econ.study.efficiency import efficiency
+    from econ.study.gradient import gradient_event_study
+    from econ.study.heterogeneity import heterogeneity
+    from econ.study.inequality import inequality
+    from econ.study.strong_alliance import strong_alliance
+    from econ.study.survey import ordered_models, survey_alpha, survey_descriptives
+    from econ.table import Table
+
+
+def _exports() -> dict[str, str]:
+    tree = ast.parse(Path(__file__).read_text(encoding="utf-8"))
+    block = next(node for node in tree.body if isinstance(node, ast.If)
+                 and isinstance(node.test, ast.Name) and node.test.id == "TYPE_CHECKING")
+    return {alias.asname or alias.name: str(node.module) for node in block.body
+            if isinstance(node, ast.ImportFrom) for alias in node.names}
+
+
+_EXPORTS = _exports()
+
+
+def __getattr__(name: str) -> Any:
+    module = _EXPORTS.get(name)
+    if module is None:
+        raise AttributeError(f"module 'econ' has no attribute {name!r}")
+    value = getattr(importlib.import_module(module), name)
+    globals()[name] = value
+    return value
+
+
+def __dir__() -> list[str]:
+    return sorted({*globals(), *_EXPORTS})
+
 
 __all__ = [
     "CR2",

@@ -33,3 +33,12 @@ def test_imports_flow_one_way():
 def test_types_check():
     result = _run(sys.executable, "-m", "mypy")
     assert result.returncode == 0, result.stdout + result.stderr
+
+
+def test_import_is_light_and_every_export_resolves():
+    # Every econ command pays `import econ`: the public names load when first used.
+    code = ("import sys, econ; heavy = [m for m in ('pandas', 'scipy', 'matplotlib', "
+            "'statsmodels') if m in sys.modules]; assert not heavy, heavy; "
+            "missing = [n for n in econ.__all__ if getattr(econ, n, None) is None]; "
+            "assert not missing, missing; assert sorted(dir(econ)) == dir(econ)")
+    subprocess.run([sys.executable, "-c", code], check=True, capture_output=True, text=True)
