@@ -7,8 +7,10 @@ from collections.abc import Sequence
 import pandas as pd
 
 from econ.data.dataset import Dataset
+from econ.estimation.iv import split_iv
 from econ.estimation.linear import fit as fit_linear
 from econ.inference.covariance import IID, ClusterSpec, CovarianceSpec, estimate_covariance
+from econ.models.iv import feiv
 from econ.results.regression import RegressionResult
 from econ.spec.design import build
 from econ.spec.formula import parse
@@ -54,6 +56,10 @@ def feols(
     RegressionResult
         Or a tuple of them, one per outcome.
     """
+    if split_iv(formula) is not None:
+        # "y ~ x | fe | d ~ z": the instrumental-variables estimator, as in fixest.
+        return feiv(formula, data, cov=cov, weights=weights, groups=groups, tol=tol,
+                    max_iter=max_iter)
     spec = cov or IID()
     frame = data.data if isinstance(data, Dataset) else data
     simulated = isinstance(data, Dataset) and data.simulated
