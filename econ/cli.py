@@ -12,13 +12,15 @@ import time
 from collections.abc import Sequence
 from dataclasses import fields
 from pathlib import Path
-from typing import TextIO
+from typing import Any, TextIO
 
 import pandas as pd
 
 from econ.data.derive import derive
 from econ.data.io import read_panel, read_survey, write_panel
+from econ.data.mapping import load_mapping
 from econ.data.problems import ValidationError
+from econ.data.schema import PANEL, SURVEY
 from econ.data.seeds import DEFAULT_SEED
 from econ.data.simulate import PRESETS, simulate
 from econ.inference.bootstrap.settings import WildBootstrap
@@ -27,8 +29,9 @@ from econ.inference.cr2 import CR2
 from econ.inference.cr3 import CR3
 from econ.models.feols import feols
 from econ.presentation.regression_table import Model, etable
-from econ.replication import DEFAULT_PANEL, replicate
+from econ.replication import DEFAULT_PANEL, SCRIPTS, _load, find_steps, replicate
 from econ.spec.formula import FormulaError
+from econ.study.readiness import DESIGNS, check_readiness, missing_columns
 from econ.table import FORMATS, Table, check_formats
 from econ.table.files import write_atomic
 from econ.version import __version__
@@ -38,6 +41,7 @@ EXIT_OK, EXIT_INVALID, EXIT_USAGE = 0, 1, 2
 _EPILOG = """\
 examples:
   econ validate 我的村庄面板.csv
+  econ validate 我的村庄面板.csv --map 帮扶单位级别=unit_level --for strong_alliance
   econ fit "assistance_funds ~ high_level:rich:post + rich:post | village_id + year" \\
       data/village_panel.parquet --cluster township_id --bootstrap high_level:rich:post
   econ replicate                          # every table and figure from the shipped data
@@ -62,10 +66,19 @@ def _parser() -> argparse.ArgumentParser:
         description="Load FILE (.csv in UTF-8 or GBK, .xlsx, .dta, .parquet or a folder of "
                     "parquet files; Chinese or English headers) and print either a load report "
                     "(renamed columns, recoded values) or every problem found, with rows and "
-                    "the fix. Exit code 1 if the file has problems.")
+                    "the fix, then which study designs and replication steps the data can "
+                    "run and the columns the others lack. Exit code 1 if the file has "
+                    "problems, if it is ready for no study design, or if it is not ready for "
+                    "a design or step named by --for.")
     check.add_argument("file", type=Path)
     check.add_argument("--survey", action="store_true", help="FILE is a cadre survey")
     check.add_argument("--encoding", default=None, help="CSV encoding (default: detected)")
+    check.add_argument("--for", dest="designs", nargs="+", default=None, metavar="NAME",
+                       help="require these study designs or replication steps (e.g. "
+                            f"strong_alliance); designs: {', '.join(DESIGNS)}")
+    check.add_argument("--root", type=Path, default=Path("."),
+                       help="project root whose replication/ steps are checked (default: .)")
+    _mapping_options(check)
 
     fit = commands.add_parser(
         "fit", help="fit a regression formula on a panel file and print the summary",
@@ -105,6 +118,7 @@ def _parser() -> argparse.ArgumentParser:
     fit.add_argument("--language", choices=("en", "zh"), default="en",
                      help="labels in tables (default en)")
     fit.add_argument("--encoding", default=None, help="CSV encoding (default: detected)")
+    _mapping_options(fit)
 
     run = commands.add_parser(
         "replicate", help="reproduce every table and figure from the shipped (or your) panel",
@@ -126,6 +140,7 @@ def _parser() -> argparse.ArgumentParser:
     run.add_argument("--formats", type=_table_formats, default=None, metavar="FORMATS",
                      help="write every table in these formats, comma-separated, from "
                           f"{','.join(FORMATS)} (default: each script's own)")
+    _mapping_options(run)
 
     make = commands.add_parser(
         "simulate", help="write a SIMULATED panel (or cadre survey) with known true effects",
@@ -142,6 +157,24 @@ def _parser() -> argparse.ArgumentParser:
     make.add_argument("--force", action="store_true",
                       help="overwrite OUTPUT if it exists (refused otherwise)")
     return parser
+
+
+def _mapping_options(command: argparse.ArgumentParser) -> None:
+    command.add_argument(
+        "--mapping", type=Path, default=None, metavar="FILE",
+        help="headers and values to map, from a .json, .yaml or .toml file with sections "
+             "'columns' ({header: column}) and 'values' ({column: {value: allowed value}})")
+    command.add_argument(
+        "--map", action="append", default=[], metavar="ENTRY",
+        help="map a header, HEADER=COLUMN (e.g. 帮扶单位级别=unit_level), or a category "
+             "value, COLUMN:VALUE=ALLOWED (e.g. unit_level:区直=county); repeatable, "
+             "overrides --mapping")
+
+
+def _read_options(args: argparse.Namespace, survey: bool = False) -> dict[str, Any]:
+    """``read_panel`` keyword arguments from ``--mapping`` and ``--map`` (only those set)."""
+    return load_mapping(args.mapping, args.map,
+                        schema=SURVEY if survey else PANEL).read_options()
 
 
 class ProgressBar:
@@ -221,7 +254,7 @@ def _fit(args: argparse.Namespace) -> None:
     if args.bootstrap and not args.cluster:
         raise ValueError("--bootstrap needs --cluster COLUMN (the bootstrap resamples clusters)")
     _check_output(args)
-    panel = derive(read_panel(args.file, encoding=args.encoding))
+    panel = derive(read_panel(args.file, encoding=args.encoding, **_read_options(args)))
     results = feols(args.formula, panel, cov=spec, weights=args.weights,
                     groups=args.cluster or ())
     # With --vcov iid/hc1 the bootstrap still resamples the --cluster columns.
@@ -249,6 +282,49 @@ def _fit(args: argparse.Namespace) -> None:
         written = _write_table(etable(models, language=args.language), args.format,
                                args.output)
         print(f"wrote {written}")
+
+
+def _validate(args: argparse.Namespace) -> int:
+    reader = read_survey if args.survey else read_panel
+    dataset = reader(args.file, encoding=args.encoding, **_read_options(args, args.survey))
+    print(repr(dataset))
+    wanted = list(dict.fromkeys(args.designs or ()))
+    scripts = (find_steps(args.root / SCRIPTS)
+               if not args.survey and (args.root / SCRIPTS).is_dir() else {})
+    unknown = [n for n in wanted if n not in DESIGNS and n not in scripts]
+    if unknown:
+        raise ValueError(f"--for {' '.join(unknown)}: not a study design or replication step; "
+                         f"designs: {', '.join(DESIGNS)}"
+                         + (f"; steps: {', '.join(scripts)}" if scripts else ""))
+    designs = [n for n in wanted if n in DESIGNS]
+    readiness = check_readiness(dataset, designs or None)
+    print("\nstudy designs:")
+    print("\n".join(f"  {line}" for line in readiness.lines()))
+    # With only steps named, the designs are shown but not required.
+    lacking = {d.design.name: ", ".join(d.missing) or "usable study variables"
+               for d in readiness.designs if not d.ready and (designs or not wanted)}
+    if scripts:
+        print("\nreplication steps (econ replicate --panel FILE):")
+        for name, path in scripts.items():
+            if wanted and name not in wanted:
+                continue
+            absent = missing_columns(dataset, _load(path).NEEDS)
+            print(f"  {'runs' if not absent else 'skipped':<9}  {name:<21} "
+                  f"{'lacks ' + ', '.join(absent) if absent else ''}".rstrip())
+            if absent and name in wanted:
+                lacking[f"step {name}"] = ", ".join(absent)
+    if wanted and lacking:
+        named = "; ".join(f"{k} (lacks {v})" for k, v in lacking.items())
+        print(f"econ validate: not ready for {named}; the reasons are listed above",
+              file=sys.stderr)
+        return EXIT_INVALID
+    if not wanted and not readiness.ready:
+        columns = dict.fromkeys(c for d in readiness.designs for c in d.missing)
+        print(f"econ validate: the file loaded but is ready for no study design (lacking "
+              f"{', '.join(columns) or 'usable study variables'}; the reasons are listed "
+              f"above). Map a header with --map HEADER=COLUMN", file=sys.stderr)
+        return EXIT_INVALID
+    return EXIT_OK
 
 
 def _simulate(args: argparse.Namespace) -> None:
@@ -284,7 +360,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         if args.command == "replicate":
             run = replicate(root=args.root, panel_path=args.panel, steps=args.steps,
                             output=args.output, reps=args.reps, formats=args.formats,
-                            progress=ProgressBar())
+                            progress=ProgressBar(), **_read_options(args))
             print(f"wrote {run.manifest.parent} (manifest: {run.manifest})")
             for step, why in run.incomplete.items():
                 print(f"econ replicate: step {step} {why}", file=sys.stderr)
@@ -292,14 +368,16 @@ def main(argv: Sequence[str] | None = None) -> int:
                 # Data problems stopped some steps: the others ran and the manifest says why.
                 return EXIT_INVALID
         elif args.command == "validate":
-            reader = read_survey if args.survey else read_panel
-            print(repr(reader(args.file, encoding=args.encoding)))
+            return _validate(args)
         elif args.command == "fit":
             _fit(args)
         elif args.command == "simulate":
             _simulate(args)
     except ValidationError as error:
         print(error, file=sys.stderr)
+        if args.command in ("validate", "fit", "replicate"):
+            print("From the command line, map a header with --map HEADER=COLUMN and a value "
+                  "with --map COLUMN:VALUE=ALLOWED, or pass --mapping FILE.", file=sys.stderr)
         return EXIT_INVALID
     except BrokenPipeError:
         # The reader went away (``econ simulate ... | head``): stop quietly, as Unix tools do.

@@ -46,13 +46,23 @@ def header_key(text: str) -> str:
     return re.sub(r"[\s_\-]+", "", unicodedata.normalize("NFKC", text)).lower()
 
 
+def _spellings(schema: TableSchema) -> dict[str, tuple[str, Column]]:
+    return {header_key(spelling): (spelling, column) for column in schema.columns
+            for spelling in (column.name, column.chinese, *column.aliases)}
+
+
+def canonical_name(text: str, schema: TableSchema) -> str | None:
+    """The column of ``schema`` that the header ``text`` names (any accepted spelling, with or
+    without a unit in brackets), or ``None``."""
+    return _recognise(text, _spellings(schema), Headers())
+
+
 def match_headers(columns: Sequence[Hashable], schema: TableSchema,
                   mapping: Mapping[str, str]) -> Headers:
     """Canonical names for ``columns``, with every header problem and near miss reported."""
     found = Headers()
     _check_mapping(columns, schema, mapping, found)
-    spellings = {header_key(spelling): (spelling, column) for column in schema.columns
-                 for spelling in (column.name, column.chinese, *column.aliases)}
+    spellings = _spellings(schema)
     unmatched: list[str] = []
     for header in columns:
         text = str(header)
@@ -147,6 +157,19 @@ def _ambiguous(columns: Sequence[Hashable], found: Headers) -> None:
                 f"columns {describe_values(headers)} all mean {target!r}. Keep one, or pass "
                 f"mapping to send the others to different names.",
             ))
+
+
+def closest_header(column: Column, headers: Sequence[str]) -> str | None:
+    """Of ``headers`` (ones that were not recognised), the one most like a spelling of
+    ``column``, if any is alike enough to be named as its likely meaning."""
+    keys = {header_key(h): h for h in headers}
+    best: tuple[float, str] | None = None
+    for spelling in (column.name, column.chinese, *column.aliases):
+        for key in difflib.get_close_matches(header_key(spelling), keys, n=1, cutoff=_NEAR):
+            ratio = difflib.SequenceMatcher(None, header_key(spelling), key).ratio()
+            if best is None or ratio > best[0]:
+                best = (ratio, keys[key])
+    return None if best is None else best[1]
 
 
 def _near_miss(text: str, spellings: Mapping[str, tuple[str, Column]], present: set[str],
