@@ -11,9 +11,10 @@ from econ.estimation.iv import split_iv
 from econ.estimation.linear import fit as fit_linear
 from econ.inference.covariance import IID, ClusterSpec, CovarianceSpec, estimate_covariance
 from econ.models.iv import feiv
+from econ.results.multiple import MultipleResults
 from econ.results.regression import RegressionResult
-from econ.spec.design import build
-from econ.spec.formula import parse
+from econ.spec.design import build, split_samples
+from econ.spec.formula import FormulaError, expand
 
 
 def feols(
@@ -23,16 +24,21 @@ def feols(
     cov: CovarianceSpec | None = None,
     weights: str | None = None,
     groups: Sequence[str] = (),
+    split: str | None = None,
+    fsplit: str | None = None,
     tol: float = 1e-10,
     max_iter: int = 10_000,
-) -> RegressionResult | tuple[RegressionResult, ...]:
+) -> RegressionResult | MultipleResults:
     """Least squares with any number of absorbed fixed effects, fixest style.
 
     Parameters
     ----------
     formula
-        ``"y ~ x1 + x2:x3 + C(type) + i(event_time, ref=-1) | village_id + year"``; several
-        outcomes (``"y1 + y2 ~ ..."``) give one result each, sharing the design.
+        ``"y ~ x1 + x2:x3 + C(type) + log(x4) + i(event_time, ref=-1) | village_id + year"``,
+        ``"... | county_id^year"`` for interacted fixed effects. Multiple estimation as in
+        fixest: several outcomes (``"y1 + y2 ~ ..."`` or ``"c(y1, y2) ~ ..."``) and
+        ``sw()``, ``csw()``, ``sw0()``, ``csw0()`` among the regressors and among the fixed
+        effects give one model each (see :func:`econ.spec.formula.expand`).
     data
         A validated :class:`~econ.Dataset` or a DataFrame.
     cov
@@ -47,6 +53,9 @@ def feols(
         later (``result.with_cov(Cluster("county_id"))``, a subcluster bootstrap by
         ``township_id``). Variables are resolved once, here, so every later choice uses the
         same rows; rows where one is missing are dropped and reported.
+    split, fsplit
+        Fit every model on each sample with one value of this column (``fsplit``: the full
+        sample first). Rows where it is missing belong to no split sample.
     tol, max_iter
         Convergence tolerance and sweep limit of the alternating projections, used only when
         the fixed effects have no closed form (more than two, unbalanced, or weighted).
@@ -54,7 +63,8 @@ def feols(
     Returns
     -------
     RegressionResult
-        Or a tuple of them, one per outcome.
+        Or, for several models or samples, a :class:`~econ.results.multiple.MultipleResults`
+        (a tuple of them, also indexed by model name) that ``etable`` lays out.
     """
     if split_iv(formula) is not None:
         # "y ~ x | fe | d ~ z": the instrumental-variables estimator, as in fixest.
@@ -63,12 +73,31 @@ def feols(
     spec = cov or IID()
     frame = data.data if isinstance(data, Dataset) else data
     simulated = isinstance(data, Dataset) and data.simulated
-    parsed = parse(formula)
+    models = expand(formula)
+    samples = split_samples(frame, split=split, fsplit=fsplit)
     by = spec.by if isinstance(spec, ClusterSpec) else ()
     groups = (groups,) if isinstance(groups, str) else tuple(groups)
-    design = build(parsed, frame, weights=weights, clusters=(*by, *groups))
-    fits = [fit_linear(design, outcome=k, tol=tol, max_iter=max_iter)
-            for k in range(len(parsed.outcomes))]
-    results = tuple(RegressionResult(fit, spec, estimate_covariance(fit, spec), simulated)
-                    for fit in fits)
-    return results[0] if len(results) == 1 else results
+    results, names, labels = [], [], []
+    for label, subset in samples:
+        for parsed in models:
+            name = parsed.text + (f" (sample: {label})" if label else "")
+            try:
+                design = build(parsed, frame, weights=weights, clusters=(*by, *groups),
+                               subset=subset)
+                fit = fit_linear(design, tol=tol, max_iter=max_iter)
+            except ValueError as error:
+                if ((len(models) == 1 and len(samples) == 1)
+                        or type(error) not in (ValueError, FormulaError)):
+                    raise
+                raise type(error)(f"model {name!r}: {error}") from error
+            results.append(RegressionResult(fit, spec, estimate_covariance(fit, spec),
+                                            simulated))
+            names.append(name)
+            labels.append(label)
+    if len(results) == 1 and split is None and fsplit is None:
+        return results[0]
+    variable = split if split is not None else fsplit
+    unassigned = 0 if variable is None else int(frame[variable].isna().sum())
+    notes = ([f"{unassigned} row(s) with {variable} missing are in no split sample"]
+             if unassigned else [])
+    return MultipleResults(results, names, labels, notes)

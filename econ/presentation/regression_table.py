@@ -23,6 +23,7 @@ from econ.presentation.event_study_column import Coefficients, EventStudyColumn
 from econ.results.bootstrap import WildBootstrapTest
 from econ.results.design import DesignResult
 from econ.results.event_study import EventStudy
+from econ.results.multiple import MultipleResults
 from econ.results.regression import RegressionResult
 from econ.results.staggered import AggregateResult
 from econ.table import Table
@@ -37,8 +38,12 @@ _WORDS = {
     "nobs": ("Observations", "观测值"),
     "r2": ("R²", "R²"),
     "r2_within": ("Within R²", "组内R²"),
-    "boot_p": ("{}: wild bootstrap p", "{}：野自助法p值"),
-    "boot_ci": ("{}: wild bootstrap {:.0%} CI", "{}：野自助法{:.0%}置信区间"),
+    "boot_p": ("Wild bootstrap p", "野自助法p值"),
+    "boot_ci": ("Wild bootstrap {:.0%} CI", "野自助法{:.0%}置信区间"),
+    "controls": ("Controls", "控制变量"),
+    "controls_note": ("Controls not shown: {}.", "未列示的控制变量：{}。"),
+    "boot_floor": ("< 1/B: none of the B bootstrap draws was as extreme as the data.",
+                   "< 1/B：B次自助抽样中没有一次与样本统计量同样极端。"),
     "dependent": ("Dependent variable", "被解释变量"),
     "title": ("Regression results", "回归结果"),
     "se": ("Standard errors in parentheses.", "括号内为标准误。"),
@@ -46,9 +51,11 @@ _WORDS = {
     "ci": ("{:.0%} confidence intervals in brackets.", "方括号内为{:.0%}置信区间。"),
     "pvalue": ("p-values in parentheses.", "括号内为p值。"),
     "stars_analytic": ("Stars from the analytic p-values: {}.", "显著性（解析p值）：{}。"),
-    "stars_bootstrap": ("Stars from wild-bootstrap p-values where reported, analytic "
-                        "otherwise: {}.",
-                        "显著性（有野自助法p值时用之，否则用解析p值）：{}。"),
+    "stars_bootstrap": ("Stars from the wild-bootstrap p-values: {}.",
+                        "显著性（野自助法p值）：{}。"),
+    "stars_mixed": ("Stars from the wild-bootstrap p-values for {} and from the analytic "
+                    "p-values for the other coefficients: {}.",
+                    "显著性：{}用野自助法p值，其余系数用解析p值：{}。"),
     "bootstrap": ("Wild cluster bootstrap: {}.", "野聚类自助法：{}。"),
     "simulated": (SIMULATED_LABEL, "模拟数据：" + SIMULATED_LABEL),
 }
@@ -112,7 +119,7 @@ class Model:
         return {_tested_term(t, self.result): t for t in self.bootstrap}
 
 
-Column = RegressionResult | DesignResult | EventStudy | AggregateResult | Model
+Column = RegressionResult | DesignResult | EventStudy | AggregateResult | Model | MultipleResults
 
 
 def etable(
@@ -130,6 +137,9 @@ def etable(
     title: str | None = None,
     notes: Sequence[str] = (),
     fit_statistics: Sequence[Literal["nobs", "r2", "r2_within"]] = ("nobs", "r2", "r2_within"),
+    add_rows: Mapping[str, Sequence[object]] | Sequence[Sequence[object]] = (),
+    names: Sequence[str] | None = None,
+    controls: bool = True,
 ) -> Table:
     """A regression table with one column per model.
 
@@ -137,10 +147,12 @@ def etable(
     ----------
     models
         Results of :func:`econ.feols` (or :class:`Model` wrappers carrying a heading and wild
-        bootstrap tests). A design result (:func:`econ.strong_alliance`, ...) adds one column
-        per regression behind its effects, with its bootstrap tests, keeping only the effects'
-        coefficients unless ``keep`` says otherwise. An event study (:class:`~econ.EventStudy`,
-        or a Callaway-Sant'Anna dynamic aggregation) is a column with one row per period.
+        bootstrap tests). A collection from multiple estimation adds a column per model,
+        headed by its split sample. A design result (:func:`econ.strong_alliance`, ...) adds
+        one column per regression behind its effects, with its bootstrap tests, keeping only
+        the effects' coefficients unless ``keep`` says otherwise. An event study
+        (:class:`~econ.EventStudy`, or a Callaway-Sant'Anna dynamic aggregation) is a column
+        with one row per period.
     keep, drop
         Regular expressions matched against coefficient names (``re.search``); ``keep`` also
         orders the rows (by first matching pattern). Default: every coefficient, in order of
@@ -162,6 +174,20 @@ def etable(
         model was fitted on simulated data, that the data are simulated.
     fit_statistics
         Rows at the bottom, in order.
+    add_rows
+        Rows of your own above the fit statistics, e.g. ``{"Controls": ["Yes", "No"],
+        "Mean of dep. var.": [1.23, 4.56]}`` (or ``[("Controls", "Yes", "No")]``): one value
+        per column; numbers are printed with ``digits``.
+    names
+        Column headings, one per column (in place of the models' titles); ``models`` may
+        also be a mapping ``{heading: result}``.
+    controls
+        When ``keep`` or ``drop`` hides coefficients, add a "Controls" row (Yes/No per column)
+        and a note naming the hidden variables of each column.
+
+    A ``title`` that is only a table number ("Table 4", "表4") gets the default caption after
+    it ("Table 4. Regression results"), so that LaTeX numbers the table 4 rather than
+    printing "Table 1: Table 4".
 
     Returns
     -------
@@ -169,9 +195,18 @@ def etable(
         Render with ``to_latex()``, ``to_html()``, ``to_markdown()``, ``to_text()`` or
         ``write(stem)``.
     """
+    if isinstance(models, Mapping):
+        names = list(models) if names is None else names
+        models = list(models.values())
     columns, default_keep = _columns(models)
     if not columns:
         raise ValueError("etable needs at least one model")
+    if names is not None:
+        if isinstance(names, str) or len(names) != len(columns):
+            raise ValueError(f"names needs one heading per column ({len(columns)}), got "
+                             f"{names!r}")
+        columns = [Model(c.result, str(n), c.bootstrap) for c, n in zip(columns, names,
+                                                                          strict=True)]
     if beneath not in ("se", "tstat", "ci", "pvalue", "none"):
         raise ValueError(f"beneath must be 'se', 'tstat', 'ci', 'pvalue' or 'none', "
                          f"got {beneath!r}")
@@ -188,6 +223,7 @@ def etable(
 
     terms = _select_terms(columns, keep if keep is not None else default_keep, drop)
     width = len(columns) + 1
+    own = _own_rows(add_rows, len(columns), digits)
     rows: list[tuple[str, ...]] = []
     for term in terms:
         label = term_label(term, language, labels)
@@ -211,12 +247,15 @@ def etable(
 
     booted = [t for t in terms if any(t in c.tests for c in columns)]
     for term in booted:
-        label = term_label(term, language, labels)
+        # The term heads its own bootstrap rows: repeating a long label in each row label
+        # made the table wider than the page.
         tests = [c.tests.get(term) for c in columns]
-        ci_level = next(t.ci_level for t in tests if t is not None and t.ci_level is not None)
-        rows.append((word("boot_p").format(label),
-                     *("" if t is None else _pvalue(t.pvalue, digits) for t in tests)))
-        rows.append((word("boot_ci").format(label, ci_level),
+        ci_level = next((t.ci_level for t in tests if t is not None and t.ci_level is not None),
+                        level)
+        rows.append((term_label(term, language, labels), *("" for _ in columns)))
+        rows.append(("  " + word("boot_p"),
+                     *("" if t is None else _pvalue(t.pvalue, digits, t) for t in tests)))
+        rows.append(("  " + word("boot_ci").format(ci_level),
                      *("" if t is None or t.ci is None else _interval(t.ci, digits)
                        for t in tests)))
     if booted:
@@ -227,6 +266,10 @@ def etable(
         rows.append((word("fe").format(variable_label(fe, language)),
                      *(word("yes") if fe in c.result.fe_names else word("no")
                        for c in columns)))
+    hidden = _hidden_controls(columns, terms, language, labels) if controls else []
+    if any(hidden):
+        rows.append((word("controls"), *(word("yes") if h else word("no") for h in hidden)))
+    rows += own
     rows.append((word("covariance"), *(_cov_type(c.result) for c in columns)))
     rows.append((word("clusters"), *(_clusters(c.result, language) for c in columns)))
     statistics = {
@@ -245,13 +288,97 @@ def etable(
                                    else labels[c.result.outcome] for c in columns))]
     if any(c.title for c in columns):
         extra.append(("", *(c.title for c in columns)))
-    return Table(word("title") if title is None else title, header, tuple(rows),
-                 _notes(columns, language, beneath, level, stars, stars_from, notes),
+    mixed = _mixed_stars(columns, terms, language, labels) if stars_from == "bootstrap" else ""
+    floor = any(t.pvalue == 0 and not t.enumerated for c in columns for t in c.bootstrap)
+    extra_notes = [*notes]
+    if any(hidden):
+        extra_notes.append(word("controls_note").format(
+            "; ".join(f"({i}) {h}" for i, h in enumerate(hidden, start=1) if h)
+            if len(columns) > 1 else hidden[0]))
+    if floor:
+        extra_notes.append(word("boot_floor"))
+    return Table(_title(title, word("title")), header, tuple(rows),
+                 _notes(columns, language, beneath, level, stars, stars_from, extra_notes,
+                        mixed),
                  tuple(sorted({r for r in rules if 0 < r < len(rows)})), tuple(extra))
 
 
+_NUMBER_ONLY = re.compile(r"^(?:Table\s+[A-Z]?\d+[A-Za-z]?|表\s*[A-Z]?\d+[A-Za-z]?)\.?$")
+
+
+def _title(title: str | None, default: str) -> str:
+    if title is None:
+        return default
+    if _NUMBER_ONLY.match(title.strip()):
+        number = title.strip().rstrip(".")
+        return f"{number} {default}" if number.startswith("表") else f"{number}. {default}"
+    return title
+
+
+def _own_rows(add_rows: Mapping[str, Sequence[object]] | Sequence[Sequence[object]],
+              columns: int, digits: int) -> list[tuple[str, ...]]:
+    """The user's rows, one cell per column, numbers printed with ``digits``."""
+    items = (list(add_rows.items()) if isinstance(add_rows, Mapping)
+             else [(row[0], row[1:]) for row in add_rows])
+    rows = []
+    for label, values in items:
+        cells = [values] if isinstance(values, str) else list(values)
+        if len(cells) != columns:
+            raise ValueError(f"add_rows: the row {label!r} has {len(cells)} value(s); the table "
+                             f"has {columns} column(s), one value each")
+        rows.append((str(label), *(_cell(v, digits) for v in cells)))
+    return rows
+
+
+def _cell(value: object, digits: int) -> str:
+    if isinstance(value, bool):
+        return "Yes" if value else "No"
+    if isinstance(value, int):
+        return f"{value:,}"
+    if isinstance(value, float):
+        return _number(value, digits)
+    return "" if value is None else str(value)
+
+
+def _hidden_controls(columns: list[Model], shown: list[str], language: Language,
+                     labels: Mapping[str, str] | None) -> list[str]:
+    """Per column, the variables behind the coefficients ``keep``/``drop`` left out."""
+    described = []
+    for column in columns:
+        variables: dict[str, None] = {}
+        for name in column.result.names:
+            if name in shown or name == "Intercept" or isinstance(column.result,
+                                                                   EventStudyColumn):
+                continue
+            parts = [part.split("::")[0] for part in re.split(r"(?<!:):(?!:)", name)]
+            variables[" × ".join(term_label(p, language, labels) for p in parts)] = None
+        described.append(", ".join(variables))
+    return described
+
+
+def _mixed_stars(columns: list[Model], terms: list[str], language: Language,
+                 labels: Mapping[str, str] | None) -> str:
+    """The terms whose stars come from the bootstrap when others' come from analytic p."""
+    shown = [t for t in terms if any(t in c.result.names for c in columns)]
+    tested = [t for t in shown if all(t in c.tests for c in columns if t in c.result.names)]
+    untested = [t for t in shown if t not in tested]
+    if not untested or not tested:
+        return ""
+    partly = [t for t in shown if t not in tested and any(t in c.tests for c in columns)]
+    if partly:
+        raise ValueError(f"stars_from='bootstrap': {partly} have a bootstrap test in some "
+                         f"columns only, so one row would mix bootstrap and analytic stars; "
+                         f"bootstrap them in every column or use stars_from='analytic'")
+    return ", ".join(term_label(t, language, labels) for t in tested)
+
+
 def _columns(models: object) -> tuple[list[Model], list[str] | None]:
-    items = models if isinstance(models, Sequence) else [models]
+    listed = (models if isinstance(models, Sequence)
+              and not isinstance(models, MultipleResults) else [models])
+    items: list[object] = []
+    for item in listed:
+        items += ([Model(r, s) for r, s in zip(item, item.samples, strict=True)]
+                  if isinstance(item, MultipleResults) else [item])
     columns: list[Model] = []
     design_terms: list[str] = []
     plain = False
@@ -328,7 +455,9 @@ def _interval(bounds: tuple[float, float], digits: int) -> str:
     return "[" + ", ".join(_number(b, digits) for b in bounds) + "]"
 
 
-def _pvalue(p: float, digits: int) -> str:
+def _pvalue(p: float, digits: int, test: WildBootstrapTest | None = None) -> str:
+    if test is not None and p == 0 and not test.enumerated:
+        return f"< 1/{test.reps}"
     floor = 10.0 ** -digits
     return f"< {floor:.{digits}f}" if p < floor else f"{p:.{digits}f}"
 
@@ -352,13 +481,17 @@ def _clusters(result: Coefficients, language: Language) -> str:
 
 
 def _notes(columns: list[Model], language: Language, beneath: str, level: float, stars: Stars,
-           stars_from: str, extra: Sequence[str]) -> tuple[str, ...]:
+           stars_from: str, extra: Sequence[str], mixed: str = "") -> tuple[str, ...]:
     lang = 0 if language == "en" else 1
     notes = list(extra)
     if beneath != "none":
         notes.append(_WORDS[beneath][lang].format(level))
-    if stars.levels:
-        notes.append(_WORDS[f"stars_{stars_from}"][lang].format(stars.describe()))
+    if stars.levels and mixed:
+        notes.append(_WORDS["stars_mixed"][lang].format(mixed, stars.describe()))
+    elif stars.levels:
+        booted = stars_from == "bootstrap" and any(c.bootstrap for c in columns)
+        notes.append(_WORDS["stars_bootstrap" if booted else "stars_analytic"][lang].format(
+            stars.describe()))
     methods = list(dict.fromkeys(
         f"{t.method}, {t.distribution} weights, "
         + (f"all {t.reps:,} sign patterns" if t.enumerated else f"B = {t.reps:,}")

@@ -11,7 +11,8 @@ covariance estimator and bootstrap. Nothing downstream looks a column up by name
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
+import ast
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 
 import numpy as np
@@ -19,7 +20,7 @@ import pandas as pd
 
 from econ.data.codes import group_codes
 from econ.data.derive import DERIVED_COLUMNS
-from econ.spec.formula import Factor, Formula, FormulaError, Term
+from econ.spec.formula import Factor, Formula, FormulaError, Term, expression_columns
 
 
 @dataclass(frozen=True, eq=False)
@@ -111,6 +112,7 @@ def build(
     *,
     weights: str | None = None,
     clusters: Sequence[str] = (),
+    subset: np.ndarray | None = None,
 ) -> Design:
     """Build the design for ``formula`` on ``data``.
 
@@ -125,6 +127,14 @@ def build(
     clusters
         Cluster variables: rows where one is missing are dropped (and counted), and each is
         resolved to a :class:`Grouping` on the rows kept.
+    subset
+        Boolean mask of the rows to use (a sample of a split, :func:`split_samples`); rows
+        outside it are not counted as dropped, and ``rows`` still indexes ``data``.
+
+    Functions of columns (``log(x)``) are evaluated on the rows kept; a value outside a
+    function's domain (``log`` of zero, say) is an error naming the column and the number of
+    rows, not a row silently dropped as fixest does: a sample that shrinks because an outcome
+    is zero changes the question asked.
     """
     wanted = [*formula.columns, *([weights] if weights else []), *clusters]
     absent = [c for c in dict.fromkeys(wanted) if c not in data.columns]
@@ -133,7 +143,7 @@ def build(
                 if set(absent) <= set(DERIVED_COLUMNS) else "")
         raise FormulaError(f"column(s) {absent} not in the data; available: "
                            f"{list(data.columns)}.{hint}")
-    keep = np.ones(len(data), dtype=bool)
+    keep = np.ones(len(data), dtype=bool) if subset is None else subset.copy()
     dropped: dict[str, int] = {}
     indicator_columns = {f.column for t in formula.terms for f in t.factors if f.kind == "i"}
     for name in dict.fromkeys(wanted):
@@ -156,15 +166,17 @@ def build(
         raise FormulaError(f"no rows left for {formula.text!r} after dropping missing values "
                            f"({dropped})")
     sample = data.iloc[rows] if len(rows) < len(data) else data
-    y = np.column_stack([_numeric(sample[o], o) for o in formula.outcomes])
-    _require_finite(sample, [*formula.outcomes, *(c for t in formula.terms for f in t.factors
-                                                  if f.kind == "value" for c in f.columns),
+    _require_finite(sample, [*(c for o in formula.outcomes for c in expression_columns(o)),
+                             *(c for t in formula.terms for f in t.factors
+                               if f.kind in ("value", "expr") for c in f.columns),
                              *([weights] if weights else [])], rows)
+    y = np.column_stack([_numeric(sample[o], o) if o in sample.columns
+                         else evaluate(o, sample, rows) for o in formula.outcomes])
     columns: list[tuple[str, np.ndarray]] = []
     if formula.intercept:
         columns.append(("Intercept", np.ones(len(rows))))
     for term in formula.terms:
-        columns += _term_columns(term, sample)
+        columns += _term_columns(term, sample, rows)
     names = tuple(name for name, _ in columns)
     duplicated = sorted({n for n in names if names.count(n) > 1})
     if duplicated:
@@ -172,11 +184,122 @@ def build(
     X = np.empty((len(rows), len(columns)), dtype=np.float64, order="F")
     for j, (_, values) in enumerate(columns):
         X[:, j] = values
-    fe_codes = tuple(_dense(group_codes(sample[name])[0]) for name in formula.fixed_effects)
+    fe_codes = tuple(_effect_codes(name, sample) for name in formula.fixed_effects)
     groupings = {name: Grouping.of(name, sample[name]) for name in dict.fromkeys(clusters)}
     return Design(formula, y, X, names, formula.fixed_effects, fe_codes,
                   None if not weights else w[rows], rows, len(data), dropped, weights,
                   groupings)
+
+
+def split_samples(data: pd.DataFrame, *, split: str | None = None,
+                  fsplit: str | None = None) -> list[tuple[str, np.ndarray | None]]:
+    """The samples of fixest's ``split=`` / ``fsplit=``: ``(label, mask)`` per value of the
+    variable, in sorted order (``fsplit`` first gives the full sample, mask ``None``).
+
+    Rows where the variable is missing belong to no split sample (only to the full one).
+    """
+    if split is not None and fsplit is not None:
+        raise FormulaError(f"give split={split!r} or fsplit={fsplit!r}, not both (fsplit is "
+                           f"split plus the full sample)")
+    name = split if split is not None else fsplit
+    if name is None:
+        return [("", None)]
+    if name not in data.columns:
+        raise FormulaError(f"split variable {name!r} is not in the data; available: "
+                           f"{list(data.columns)}")
+    values = _objects(data[name])
+    levels = _levels(data[name])
+    if not levels:
+        raise FormulaError(f"split variable {name!r} has no non-missing value")
+    samples: list[tuple[str, np.ndarray | None]] = [] if fsplit is None else [("all", None)]
+    for level in levels:
+        shown = f"{level:g}" if isinstance(level, float) else str(level)
+        samples.append((f"{name} = {shown}", values == level))
+    return samples
+
+
+def evaluate(expression: str, sample: pd.DataFrame, rows: np.ndarray) -> np.ndarray:
+    """Evaluate a function of columns (an outcome or a factor, as normalised by the parser).
+
+    Raises
+    ------
+    FormulaError
+        Naming the function, the column(s), the number of rows and their positions, if an
+        argument is outside the function's domain or the result is not finite.
+    """
+    return _evaluate(ast.parse(expression, mode="eval").body, expression, sample, rows)
+
+
+_DOMAINS: dict[str, tuple[Callable[[np.ndarray], np.ndarray], Callable[[np.ndarray], np.ndarray],
+                          str]] = {
+    "log": (np.log, lambda a: a <= 0, "zero or negative"),
+    "log1p": (np.log1p, lambda a: a <= -1, "-1 or less"),
+    "sqrt": (np.sqrt, lambda a: a < 0, "negative"),
+    "exp": (np.exp, lambda a: np.zeros(len(a), dtype=bool), ""),
+    "I": (lambda a: a, lambda a: np.zeros(len(a), dtype=bool), ""),
+}
+
+
+def _evaluate(node: ast.expr, expression: str, sample: pd.DataFrame,
+              rows: np.ndarray) -> np.ndarray:
+    if isinstance(node, ast.Constant):
+        return np.full(len(sample), float(node.value))
+    if isinstance(node, ast.Name):
+        series = sample[node.id]
+        if _is_categorical(series):
+            raise FormulaError(f"{expression!r} uses {node.id!r}, which is not numeric "
+                               f"(dtype {series.dtype})")
+        return series.to_numpy(dtype=np.float64, na_value=np.nan)
+    if isinstance(node, ast.UnaryOp):
+        inner = _evaluate(node.operand, expression, sample, rows)
+        return -inner if isinstance(node.op, ast.USub) else inner
+    if isinstance(node, ast.BinOp):
+        left = _evaluate(node.left, expression, sample, rows)
+        right = _evaluate(node.right, expression, sample, rows)
+        # Overflow and division by zero are reported below, by the rows they affect.
+        with np.errstate(all="ignore"):
+            out = {ast.Add: np.add, ast.Sub: np.subtract, ast.Mult: np.multiply,
+                   ast.Div: np.divide, ast.Pow: np.power}[type(node.op)](left, right)
+        return _finite(out, ast.unparse(node), expression, rows)
+    assert isinstance(node, ast.Call) and isinstance(node.func, ast.Name)  # checked by parse
+    function, argument = node.func.id, node.args[0]
+    values = _evaluate(argument, expression, sample, rows)
+    apply, outside, what = _DOMAINS[function]
+    bad = np.flatnonzero(outside(values))
+    if len(bad):
+        read = ", ".join(repr(c) for c in expression_columns(ast.unparse(argument)))
+        raise FormulaError(
+            f"{function}() in {expression!r} is undefined where {ast.unparse(argument)} is "
+            f"{what}: {len(bad)} row(s) (positions {_positions(rows[bad])}) of column(s) {read}. "
+            f"econ does not drop these rows (fixest does, silently changing the sample): use "
+            + ("log1p() or a Poisson model for an outcome with zeros, or " if function == "log"
+               else "") + "drop the rows first")
+    with np.errstate(all="ignore"):
+        out = apply(values)
+    return _finite(out, ast.unparse(node), expression, rows)
+
+
+def _finite(values: np.ndarray, part: str, expression: str, rows: np.ndarray) -> np.ndarray:
+    bad = np.flatnonzero(~np.isfinite(values))
+    if len(bad):
+        raise FormulaError(f"{part} in {expression!r} is not a finite number in {len(bad)} "
+                           f"row(s) (positions {_positions(rows[bad])}): overflow or division "
+                           f"by zero; rescale the column or drop these rows first")
+    return values
+
+
+def _positions(rows: np.ndarray) -> str:
+    return ", ".join(str(int(r)) for r in rows[:5]) + (", ..." if len(rows) > 5 else "")
+
+
+def _effect_codes(name: str, sample: pd.DataFrame) -> np.ndarray:
+    """Dense codes of a fixed effect; ``a^b`` has one code per combination present."""
+    parts = name.split("^")
+    codes = _dense(group_codes(sample[parts[0]])[0])
+    for part in parts[1:]:
+        more = _dense(group_codes(sample[part])[0])
+        codes = _dense(codes * (int(more.max()) + 1) + more)
+    return codes
 
 
 def _require_finite(sample: pd.DataFrame, columns: list[str], rows: np.ndarray) -> None:
@@ -189,9 +312,8 @@ def _require_finite(sample: pd.DataFrame, columns: list[str], rows: np.ndarray) 
         values = series.to_numpy(dtype=np.float64, na_value=np.nan)
         bad = np.flatnonzero(np.isinf(values))
         if len(bad):
-            shown = ", ".join(str(int(r)) for r in rows[bad][:5])
-            problems.append(f"{name!r} is infinite in {len(bad)} row(s) (positions {shown}"
-                            f"{', ...' if len(bad) > 5 else ''})")
+            problems.append(f"{name!r} is infinite in {len(bad)} row(s) (positions "
+                            f"{_positions(rows[bad])})")
     if problems:
         raise FormulaError("; ".join(problems) + ": replace or drop these values (inf, -inf, "
                            "or numbers too large for a float, such as 1e400) before fitting")
@@ -209,15 +331,19 @@ def _is_categorical(series: pd.Series) -> bool:
             or pd.api.types.is_string_dtype(series.dtype) or series.dtype == object)
 
 
-def _term_columns(term: Term, sample: pd.DataFrame) -> list[tuple[str, np.ndarray]]:
+def _term_columns(term: Term, sample: pd.DataFrame, rows: np.ndarray
+                  ) -> list[tuple[str, np.ndarray]]:
     product: list[tuple[str, np.ndarray]] = [("", np.ones(len(sample)))]
     for factor in term.factors:
-        expanded = _factor_columns(factor, sample)
+        expanded = _factor_columns(factor, sample, rows)
         product = [(f"{a}:{b}" if a else b, x * z) for a, x in product for b, z in expanded]
     return product
 
 
-def _factor_columns(factor: Factor, sample: pd.DataFrame) -> list[tuple[str, np.ndarray]]:
+def _factor_columns(factor: Factor, sample: pd.DataFrame, rows: np.ndarray
+                    ) -> list[tuple[str, np.ndarray]]:
+    if factor.kind == "expr":
+        return [(factor.column, evaluate(factor.column, sample, rows))]
     series = sample[factor.column]
     if factor.kind == "value" and not _is_categorical(series):
         return [(factor.column, series.to_numpy(dtype=np.float64, na_value=np.nan))]

@@ -27,7 +27,7 @@ def test_star_expands_and_intercept_rules():
 
 
 @pytest.mark.parametrize("bad", ["y = a", "y ~ a ~ b", "y ~ a | u | v", "y ~ a + + b",
-                                 "y ~ log(a)", "y ~ i(a, ref=1, bins=2)", "1y ~ a"])
+                                 "y ~ logg(a)", "y ~ i(a, ref=1, bins=2)", "1y ~ a"])
 def test_bad_formulas_are_named(bad):
     with pytest.raises(FormulaError):
         parse(bad)
