@@ -30,6 +30,7 @@ from econ.inference.cr3 import CR3
 from econ.models.feols import feols
 from econ.presentation.regression_table import Model, etable
 from econ.replication import DEFAULT_PANEL, SCRIPTS, _load, find_steps, replicate
+from econ.results.multiple import MultipleResults
 from econ.spec.formula import FormulaError
 from econ.study.readiness import DESIGNS, check_readiness, missing_columns
 from econ.table import FORMATS, Table, check_formats
@@ -91,6 +92,9 @@ def _parser() -> argparse.ArgumentParser:
                "  y ~ C(unit_level, ref=county)   dummies for a category\n"
                "  y ~ i(event_time, ref=-1)  event-time dummies\n"
                "  y ~ x | village_id + year  absorbed fixed effects\n"
+               "  log(y) ~ log1p(x) + I(x^2) | county_id^year   functions, interacted effects\n"
+               "  y1 + y2 ~ csw(x1, x2) | sw(village_id, county_id^year)   several models,\n"
+               "      one table column each (also sw0, csw0, --split/--fsplit COLUMN)\n"
                "example:\n"
                '  econ fit "assistance_funds ~ high_level:rich:post + rich:post + high_level:post'
                ' | village_id + year" data/village_panel.parquet --cluster township_id')
@@ -103,6 +107,10 @@ def _parser() -> argparse.ArgumentParser:
                      help="covariance (default: cr1 with --cluster, else iid); cr2/cr3 need "
                           "one --cluster column")
     fit.add_argument("--weights", default=None, metavar="COLUMN", help="WLS weights column")
+    fit.add_argument("--split", default=None, metavar="COLUMN",
+                     help="fit the model(s) on each value of COLUMN separately")
+    fit.add_argument("--fsplit", default=None, metavar="COLUMN",
+                     help="like --split, with the full sample first")
     fit.add_argument("--bootstrap", nargs="+", default=(), metavar="TERM",
                      help="wild cluster bootstrap p-value and CI for these coefficients "
                           "(needs --cluster)")
@@ -256,32 +264,42 @@ def _fit(args: argparse.Namespace) -> None:
     _check_output(args)
     panel = derive(read_panel(args.file, encoding=args.encoding, **_read_options(args)))
     results = feols(args.formula, panel, cov=spec, weights=args.weights,
-                    groups=args.cluster or ())
+                    groups=args.cluster or (), split=args.split, fsplit=args.fsplit)
     # With --vcov iid/hc1 the bootstrap still resamples the --cluster columns.
     settings = WildBootstrap(reps=args.reps, seed=args.seed,
                              cluster=None if isinstance(spec, ClusterSpec) else args.cluster)
+    several = isinstance(results, MultipleResults)
+    named = list(zip(results.names, results.samples, results, strict=True)) if several else [
+        ("", "", results)]
+    # Under multiple estimation a term need only be in some of the models (sw, csw).
+    missing = [t for t in args.bootstrap if not any(t in r.names for _, _, r in named)]
+    if missing:
+        raise ValueError(f"--bootstrap {missing}: not coefficients of the model"
+                         + ("s" if several else "") + "; coefficients: "
+                         + str(list(dict.fromkeys(n for _, _, r in named for n in r.names))))
     models = []
-    for result in results if isinstance(results, tuple) else (results,):
-        missing = [t for t in args.bootstrap if t not in result.names]
-        if missing:
-            raise ValueError(f"--bootstrap {missing}: not coefficients of the model; "
-                             f"coefficients: {list(result.names)}")
-        tests = tuple(result.wild_bootstrap(t, settings) for t in args.bootstrap)
+    for number, (name, sample, result) in enumerate(named, start=1):
+        tests = tuple(result.wild_bootstrap(t, settings) for t in args.bootstrap
+                      if t in result.names)
         if args.format == "text":
+            if several:
+                print(f"Model ({number}) of {len(named)}: {name}")
             print(result.summary())
             for test in tests:
                 print(test.summary())
             continue
-        if args.output is not None:
-            models.append(Model(result, bootstrap=tests))
-            continue
-        table = etable(Model(result, bootstrap=tests), language=args.language)
-        print({"latex": table.to_latex, "markdown": table.to_markdown,
-               "html": table.to_html}[args.format](), end="")
-    if models:
-        written = _write_table(etable(models, language=args.language), args.format,
-                               args.output)
-        print(f"wrote {written}")
+        models.append(Model(result, sample, tests))
+    if several and args.format == "text":
+        for note in results.notes:
+            print(note)
+    if not models:
+        return
+    table = etable(models, language=args.language)
+    if args.output is not None:
+        print(f"wrote {_write_table(table, args.format, args.output)}")
+        return
+    print({"latex": table.to_latex, "markdown": table.to_markdown,
+           "html": table.to_html}[args.format](), end="")
 
 
 def _validate(args: argparse.Namespace) -> int:

@@ -68,6 +68,9 @@ def feols(
     """
     if split_iv(formula) is not None:
         # "y ~ x | fe | d ~ z": the instrumental-variables estimator, as in fixest.
+        if split is not None or fsplit is not None:
+            raise FormulaError("split=/fsplit= are not available with an instrumental-"
+                               "variables formula: fit each sample on its own")
         return feiv(formula, data, cov=cov, weights=weights, groups=groups, tol=tol,
                     max_iter=max_iter)
     spec = cov or IID()
