@@ -55,16 +55,53 @@ _BUILT = {
     "Intercept": ("Constant", "常数项"),
 }
 
+#: Columns of result tables (``tidy()`` and descriptive frames): (English, Chinese).
+_RESULT_COLUMNS = {
+    "term": ("Term", "变量"), "effect": ("Effect", "效应"), "coefficient": ("Coefficient", "系数"),
+    "estimate": ("Estimate", "估计值"), "std_error": ("Std. error", "标准误"),
+    "statistic": ("Statistic", "统计量"), "p_value": ("p-value", "p值"),
+    "p_cluster": ("p (CR1)", "p值（CR1）"),
+    "p_bootstrap": ("p (wild bootstrap)", "p值（野自助法）"),
+    "conf_low": ("95% CI", "95%置信区间"), "conf_high": ("CI high", "置信区间上限"),
+    "boot_conf_low": ("Bootstrap 95% CI", "自助法95%置信区间"),
+    "boot_conf_high": ("Bootstrap CI high", "自助法置信区间上限"),
+    "band_low": ("95% uniform band", "95%一致置信带"), "band_high": ("Band high", "置信带上限"),
+    "expected_sign": ("Expected sign", "预期符号"), "nobs": ("Observations", "观测值"),
+    "village_years": ("Village-years", "村庄-年"), "villages": ("Villages", "村庄数"),
+    "outcome": ("Outcome", "结果变量"), "slope": ("Slope", "斜率"), "type": ("Type", "类型"),
+    "lpm": ("LPM", "线性概率模型"), "logit": ("Logit", "Logit"), "probit": ("Probit", "Probit"),
+    "separated": ("Separated", "完全分离"), "clustering": ("Clustered by", "聚类层级"),
+    "clusters": ("Clusters", "聚类数"), "method": ("Method", "方法"),
+    "smallest_p": ("Smallest p", "最小可得p值"), "assumes": ("Assumes", "前提假设"),
+    "measure": ("Measure", "指标"), "scope": ("Scope", "范围"), "label": ("Label", "标签"),
+    "comparisons": ("Comparisons", "比较组数"), "weight": ("Weight", "权重"),
+    "population_share": ("Population share", "村庄累计占比"),
+    "funds_share": ("Funds share", "资金累计占比"), "is_reference": ("Reference", "基准期"),
+    "All": ("All", "合计"),
+}
+_SUFFIXES = {"_mean": (", mean", "均值"), "_sd": (", SD", "标准差")}
+
 _PART = re.compile(r"(?<!:):(?!:)")
 _LEVEL = re.compile(r"^(?:C\((?P<c>[^)]+)\)|(?P<v>[^\[]+))\[(?P<level>.*)\]$")
 _JOIN = {"en": " × ", "zh": " × "}
 
 
 def variable_label(name: str, language: Language = "en") -> str:
-    """The short label of a column or study variable; the name itself if none is known."""
+    """The short label of a column or study variable; the name itself if none is known.
+
+    Also the usual columns of result tables (``estimate``, ``std_error``, ``p_value``,
+    ``conf_low`` ...) and a known variable with ``_mean`` or ``_sd`` appended.
+    """
     check_language(language)
+    which = 0 if language == "en" else 1
     if name in _BUILT:
-        return _BUILT[name][0 if language == "en" else 1]
+        return _BUILT[name][which]
+    if name in _RESULT_COLUMNS:
+        return _RESULT_COLUMNS[name][which]
+    for suffix, words in _SUFFIXES.items():
+        stem = name.removesuffix(suffix)
+        if stem != name and variable_label(stem, language) != stem:
+            return variable_label(stem, language) + words[which]
     if language == "zh":
         for schema in (PANEL, SURVEY):
             if name in schema.names:

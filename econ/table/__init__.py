@@ -20,10 +20,12 @@ from econ.table.core import (
     Table,
     check_formats,
     format_number,
+    format_pvalue,
     table_formats,
 )
 from econ.table.latex import LATEX_PREAMBLE
 from econ.table.style import WordStyle
 
 __all__ = ["DEFAULT_FORMATS", "FORMATS", "LATEX_PREAMBLE", "Table", "WordStyle",
-           "check_formats", "format_number", "table_formats"]
+           "check_formats", "format_number", "format_pvalue",
+           "table_formats"]

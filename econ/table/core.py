@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator, Sequence
+from collections.abc import Callable, Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from contextvars import ContextVar
 from dataclasses import dataclass
@@ -13,7 +13,7 @@ import numpy as np
 import pandas as pd
 
 from econ.table.files import write_atomic
-from econ.table.latex import latex_label, render_latex
+from econ.table.latex import LatexWidth, latex_label, render_latex
 from econ.table.style import WordStyle
 from econ.table.text import render_csv, render_html, render_markdown, render_text
 
@@ -114,22 +114,54 @@ class Table:
 
     @classmethod
     def from_frame(cls, frame: pd.DataFrame, *, title: str, notes: Sequence[str] = (),
-                   digits: int = 3, index: bool = False, labels: Sequence[str] = ()) -> Table:
+                   digits: int = 3, index: bool = False, labels: Sequence[str] = (),
+                   header: Mapping[str, str] | Callable[[str], str] | None = None,
+                   pvalues: Sequence[str] = (),
+                   bootstrap: Mapping[str, int] | None = None,
+                   intervals: Mapping[str, str] | None = None) -> Table:
         """Format ``frame``: counts with thousands separators, other numbers to ``digits``.
 
         Columns in ``labels`` and, with ``index=True``, the index are printed as plain text
-        (a year is 2021, not 2,021).
+        (a year is 2021, not 2,021). ``header`` gives the column headings (a mapping from
+        column name, or a function of it; names it does not cover are kept). Columns in
+        ``pvalues`` are p-values (:func:`format_pvalue`: three decimals, ``< 0.001`` below);
+        ``bootstrap`` maps a p-value column to its bootstrap replications ``B``, so that a
+        p-value of 0 (no draw as extreme as the data) prints as ``< 1/B``. ``intervals``
+        maps the column of an interval's lower ends to that of its upper ends: the two become
+        one column ``[low, high]`` in the lower one's place, headed as the lower one.
         """
         plain = set(labels)
         if index:
             plain |= {str(n) for n in frame.index.names}
             frame = frame.reset_index()
-        header = tuple(str(c) for c in frame.columns)
-        is_label = [name in plain for name in header]
-        rows = tuple(tuple(str(v) if label else format_number(v, digits)
-                           for v, label in zip(record, is_label, strict=True))
+        names = tuple(str(c) for c in frame.columns)
+        reps = dict(bootstrap or {})
+        pairs = dict(intervals or {})
+        unknown = [c for c in (*pvalues, *reps, *pairs, *pairs.values()) if c not in names]
+        if unknown:
+            raise ValueError(f"column(s) {unknown} named as p-values or interval ends are not "
+                             f"in the frame: {list(names)}")
+        if pairs:
+            frame = frame.copy()
+            for low, high in pairs.items():
+                frame[low] = [_interval(a, b, digits) for a, b in
+                              zip(frame[low], frame[high], strict=True)]
+            frame = frame.drop(columns=list(pairs.values()))
+            names = tuple(str(c) for c in frame.columns)
+            plain |= set(pairs)
+
+        def show(value: object, name: str) -> str:
+            if name in plain:
+                return str(value)
+            if name in reps or name in pvalues:
+                return format_pvalue(value, reps.get(name))
+            return format_number(value, digits)
+
+        rows = tuple(tuple(show(v, name) for v, name in zip(record, names, strict=True))
                      for record in frame.itertuples(index=False, name=None))
-        return cls(title, header, rows, tuple(notes))
+        heading = (header if callable(header) else
+                   (lambda name: (header or {}).get(name, name)))
+        return cls(title, tuple(heading(n) for n in names), rows, tuple(notes))
 
     @property
     def header_rows(self) -> tuple[tuple[str, ...], ...]:
@@ -148,14 +180,20 @@ class Table:
         """Aligned plain text (for the console and logs)."""
         return render_text(self)
 
-    def to_latex(self, *, label: str | None = None) -> str:
+    def to_latex(self, *, label: str | None = None, width: LatexWidth = "natural") -> str:
         """A ``table`` float: booktabs rules, notes in a ``threeparttable``.
 
-        A title that starts with its own number ("Table 4b. ...") keeps that number in the
-        caption (``\\thetable`` is set inside the float) instead of getting LaTeX's running
-        number as well; ``label`` adds ``\\label{label}`` for ``\\ref``.
+        A title that starts with its own number ("Table 4b. ...", "表4 ...", or just
+        "Table 4") keeps that number in the caption (``\\thetable`` is set inside the float,
+        and hyperref's anchor with it, so renumbered tables do not share one) instead of
+        getting LaTeX's running number as well; a Chinese title is captioned 表N. ``label``
+        adds ``\\label{label}`` for ``\\ref``.
+
+        ``width`` is ``"natural"`` (as wide as the cells), ``"shrink"`` (scaled down to the
+        line width when wider, with graphicx's ``\\resizebox``) or ``"tabularx"`` (spans
+        the line; long row labels wrap; needs the tabularx package).
         """
-        return render_latex(self, label)
+        return render_latex(self, label, width)
 
     def to_html(self) -> str:
         """A self-contained ``<table>`` (caption, head, body with panel rules, notes in foot)."""
@@ -213,19 +251,20 @@ class Table:
         return write_atomic(Path(path), render_xlsx(self, language))
 
     def write(self, stem: str | Path, *, formats: Sequence[str] | None = None,
-              style: WordStyle | None = None) -> list[Path]:
+              style: WordStyle | None = None, width: LatexWidth = "natural") -> list[Path]:
         """Write ``stem.<format>`` for each format (text as UTF-8); return the paths.
 
         The formats are those of an enclosing :func:`table_formats` block if there is one,
         else ``formats``, else :data:`DEFAULT_FORMATS`. The folder is created if needed; each
-        file is written whole or not at all. The LaTeX table gets ``\\label{tab:<stem>}``;
-        ``style`` sets the Word document's fonts.
+        file is written whole or not at all. The LaTeX table gets ``\\label{tab:<stem>}``
+        and ``width`` (see :meth:`to_latex`); ``style`` sets the Word document's fonts.
         """
         chosen = _RUN_FORMATS.get() or check_formats(
             DEFAULT_FORMATS if formats is None else formats)
         base = Path(stem)
         render = {"md": self.to_markdown,
-                  "tex": lambda: self.to_latex(label=f"tab:{latex_label(base.name)}"),
+                  "tex": lambda: self.to_latex(label=f"tab:{latex_label(base.name)}",
+                                             width=width),
                   "html": self.to_html, "csv": self.to_csv, "txt": self.to_text}
         base.parent.mkdir(parents=True, exist_ok=True)
         written = []
@@ -258,3 +297,24 @@ def format_number(value: object, digits: int) -> str:
     if isinstance(value, float | np.floating):
         return f"{float(value):,.{digits}f}"
     return str(value)
+
+
+def _interval(low: object, high: object, digits: int) -> str:
+    ends = (format_number(low, digits), format_number(high, digits))
+    return "" if ends == ("", "") else f"[{ends[0]}, {ends[1]}]"
+
+
+def format_pvalue(value: object, reps: int | None = None) -> str:
+    """A p-value cell: three decimals, ``< 0.001`` below that, missing as empty.
+
+    With ``reps`` (a bootstrap p-value from ``B = reps`` draws) a p-value of 0, which only
+    says that no draw was as extreme as the data, prints as ``< 1/B``.
+    """
+    if value is None or value is pd.NA:
+        return ""
+    p = float(value)  # type: ignore[arg-type]
+    if np.isnan(p):
+        return ""
+    if reps is not None and p == 0:
+        return f"< 1/{reps}"
+    return "< 0.001" if p < 0.001 else f"{p:.3f}"

@@ -87,8 +87,13 @@ def test_cells_are_the_results_numbers(fits, english):
     assert rows["Observations"] == (f"{main.nobs:,}", f"{pooled.nobs:,}")
     assert rows["R²"] == (f"{main.r2:.3f}", f"{pooled.r2:.3f}")
     assert rows["Within R²"] == (f"{main.r2_within:.3f}", f"{pooled.r2_within:.3f}")
-    assert rows[f"{term}: wild bootstrap p"][0] == f"{test.pvalue:.3f}"
-    assert rows[f"{term}: wild bootstrap 95% CI"][0] == f"[{test.ci[0]:.3f}, {test.ci[1]:.3f}]"
+    # The bootstrap rows sit under a row naming the term.
+    labels = [r[0] for r in english.rows]
+    at = labels.index(term, 2)
+    assert english.rows[at][1:] == ("", "")
+    assert english.rows[at + 1] == ("  Wild bootstrap p", f"{test.pvalue:.3f}", "")
+    assert english.rows[at + 2][:2] == ("  Wild bootstrap 95% CI",
+                                        f"[{test.ci[0]:.3f}, {test.ci[1]:.3f}]")
     assert rows["Village fixed effects"] == ("Yes", "No")
     assert rows["Township fixed effects"] == ("No", "Yes")
     assert rows["Standard errors"] == ("CR1", "HC1")
@@ -141,8 +146,12 @@ def test_design_results_expand_into_their_regressions():
                             "Strong alliance"]
     effect = design["triple_difference"]
     assert table.rows[6][2].startswith(f"{effect.regression.params['level:endow:post']:.3f}")
-    assert "Strong alliance: wild bootstrap p" in labels
+    assert labels[labels.index("Strong alliance", 8) + 1] == "  Wild bootstrap p"
     assert not any(label.startswith("Demonstration") for label in labels)
+    # The controls the design used are said, not hidden.
+    assert table.rows[labels.index("Controls")][1:] == ("Yes", "Yes")
+    assert any(n.startswith("Controls not shown: (1) Resident team, Strong unit")
+               for n in table.notes)
 
 
 def test_bad_inputs_are_named(fits):
