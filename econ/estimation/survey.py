@@ -176,8 +176,8 @@ def newton_ordered(codes: np.ndarray, x: np.ndarray, link: str, start: np.ndarra
                    *, tol: float = 1e-10, max_iter: int = 50):
     """Maximum likelihood of the ordered model in (coefficients, cutpoints) by Newton steps.
 
-    Used for bootstrap replicates (statsmodels' numerical score makes each refit slow). The
-    Hessian is a central difference of the analytic score. Returns ``(theta, std_errors)`` or
+    Used for bootstrap replicates (statsmodels' numerical score makes each refit slow), with
+    the analytic score and Hessian. Returns ``(theta, std_errors)`` or
     ``None`` if it does not converge.
     """
     theta = np.asarray(start, dtype=float).copy()
@@ -214,15 +214,42 @@ def newton_ordered(codes: np.ndarray, x: np.ndarray, link: str, start: np.ndarra
 
 
 def _hessian(theta, codes, x, link):
+    """The analytic Hessian of the log-likelihood in (coefficients, cutpoints).
+
+    Each row's log-probability is ``log(F(u) - F(l))`` with ``u = c[y] - x b`` and
+    ``l = c[y - 1] - x b``, both linear in the parameters with gradients ``du`` and ``dl``; its
+    Hessian is ``(f'(u) du du' - f'(l) dl dl') / P - g g'`` with ``g`` the row's score. This
+    replaces 2m score evaluations per Hessian (the bootstrap's main cost) by one pass.
+    """
+    n, k = x.shape
     m = len(theta)
-    out = np.empty((m, m))
-    for c in range(m):
-        h = 1e-5 * max(1.0, abs(theta[c]))
-        e = np.zeros(m)
-        e[c] = h
-        _, up = _loglike_and_score(theta + e, codes, x, link)
-        _, down = _loglike_and_score(theta - e, codes, x, link)
-        if up is None or down is None:
-            return None
-        out[:, c] = (up - down) / (2 * h)
+    cdf, pdf = _DISTRIBUTIONS[link]
+    cuts = np.concatenate([[-np.inf], theta[k:], [np.inf]])
+    xb = x @ theta[:k]
+    upper, lower = cuts[codes + 1] - xb, cuts[codes] - xb
+    prob = cdf(upper) - cdf(lower)
+    if np.any(~(prob > 0)) or np.any(np.diff(theta[k:]) <= 0):
+        return None
+    has_up, has_lo = np.isfinite(upper), np.isfinite(lower)
+    u, lo = np.where(has_up, upper, 0.0), np.where(has_lo, lower, 0.0)
+    f_up, f_lo = np.where(has_up, pdf(u), 0.0), np.where(has_lo, pdf(lo), 0.0)
+    d_up = np.where(has_up, _pdf_slope(link, u), 0.0)
+    d_lo = np.where(has_lo, _pdf_slope(link, lo), 0.0)
+    rows = np.arange(n)
+    du = np.zeros((n, m))
+    dl = np.zeros((n, m))
+    du[:, :k] = dl[:, :k] = -x
+    du[rows[has_up], k + codes[has_up]] = 1.0
+    dl[rows[has_lo], k + codes[has_lo] - 1] = 1.0
+    score = (f_up / prob)[:, None] * du - (f_lo / prob)[:, None] * dl
+    out = ((du * (d_up / prob)[:, None]).T @ du - (dl * (d_lo / prob)[:, None]).T @ dl
+           - score.T @ score)
     return (out + out.T) / 2
+
+
+def _pdf_slope(link: str, u: np.ndarray) -> np.ndarray:
+    """``f'(u)``: the derivative of the latent error's density."""
+    if link == "logit":
+        p = expit(u)
+        return p * (1.0 - p) * (1.0 - 2.0 * p)
+    return -u * _normal_pdf(u)

@@ -17,7 +17,12 @@ import econ
 from econ.data.dataset import SIMULATED_LABEL
 from econ.data.problems import ValidationError
 from econ.data.schema import DIFFICULTIES
-from econ.estimation.survey import cronbach_alpha, newton_ordered
+from econ.estimation.survey import (
+    _hessian,
+    _loglike_and_score,
+    cronbach_alpha,
+    newton_ordered,
+)
 from econ.study.survey import ordered_models, survey_alpha, survey_descriptives
 
 LEVEL_DUMMIES = ["municipal", "provincial", "central"]
@@ -90,6 +95,31 @@ def test_bootstrap_refit_matches_statsmodels(shipped):
     np.testing.assert_allclose(se[:4], direct.bse.iloc[:4], rtol=1e-4)
     as_statsmodels = np.concatenate([theta[:5], np.log(np.diff(theta[4:]))])
     assert direct.model.loglike(as_statsmodels) >= direct.llf - 1e-12
+
+
+@pytest.mark.parametrize("link", ["logit", "probit"])
+@pytest.mark.parametrize("top", [5, 4])
+def test_analytic_hessian_matches_differences_of_the_loglikelihood(link, top):
+    # The Newton refit's Hessian is analytic; check it against a second-order central
+    # difference of the log-likelihood itself (not of the score), with and without answers in
+    # the top category (an infinite upper bound).
+    rng = np.random.default_rng(11)
+    x = rng.normal(size=(150, 3))
+    codes = rng.integers(0, top, size=150)
+    theta = np.concatenate([[0.4, -0.2, 0.1], np.linspace(-1.5, 1.2, top - 1)])
+    hessian = _hessian(theta, codes, x, link)
+
+    def loglike(t: np.ndarray) -> float:
+        return _loglike_and_score(t, codes, x, link)[0]
+
+    h, m = 1e-4, len(theta)
+    numeric = np.empty((m, m))
+    for i in range(m):
+        for j in range(m):
+            ei, ej = np.eye(m)[i] * h, np.eye(m)[j] * h
+            numeric[i, j] = (loglike(theta + ei + ej) - loglike(theta + ei - ej)
+                             - loglike(theta - ei + ej) + loglike(theta - ei - ej)) / (4 * h * h)
+    np.testing.assert_allclose(hessian, numeric, rtol=1e-5, atol=1e-5 * np.abs(numeric).max())
 
 
 def test_cronbach_alpha_by_hand():
