@@ -20,7 +20,14 @@ import pandas as pd
 
 from econ.data.codes import group_codes
 from econ.data.derive import DERIVED_COLUMNS
-from econ.spec.formula import Factor, Formula, FormulaError, Term, expression_columns
+from econ.spec.formula import (
+    Factor,
+    Formula,
+    FormulaError,
+    Term,
+    expression_columns,
+    function_name,
+)
 
 
 @dataclass(frozen=True, eq=False)
@@ -261,8 +268,8 @@ def _evaluate(node: ast.expr, expression: str, sample: pd.DataFrame,
             out = {ast.Add: np.add, ast.Sub: np.subtract, ast.Mult: np.multiply,
                    ast.Div: np.divide, ast.Pow: np.power}[type(node.op)](left, right)
         return _finite(out, ast.unparse(node), expression, rows)
-    assert isinstance(node, ast.Call) and isinstance(node.func, ast.Name)  # checked by parse
-    function, argument = node.func.id, node.args[0]
+    assert isinstance(node, ast.Call)  # the parser allows nothing else
+    function, argument = function_name(node), node.args[0]
     values = _evaluate(argument, expression, sample, rows)
     apply, outside, what = _DOMAINS[function]
     bad = np.flatnonzero(outside(values))

@@ -10,7 +10,8 @@ Grammar (whitespace ignored):
   the references, times ``by`` if given; a missing ``col`` gives zeros, so never-treated units
   sit in the reference), or a function of columns: ``log(x)``, ``log1p(x)``, ``exp(x)``,
   ``sqrt(x)`` and ``I(...)`` for arithmetic (``+ - * / **``; ``^`` is a power inside a
-  function, as in R: ``I(x^2)``). Outcomes may be functions too (``log(y) ~ x``);
+  function, as in R: ``I(x^2)``); numpy's spelling ``np.log(x)`` (pyfixest's) works too.
+  Outcomes may be functions too (``log(y) ~ x``);
 - a fixed effect is a column or an interaction ``a^b`` (one effect per combination of values);
 - ``0`` or ``-1`` removes the intercept, which is also absent whenever fixed effects are given;
 - multiple estimation (:func:`expand`): one of ``sw(a, b)`` (a model with ``a``, one with
@@ -178,8 +179,18 @@ def expression_columns(label: str) -> tuple[str, ...]:
     return _columns_read(ast.parse(label, mode="eval"))
 
 
+def function_name(call: ast.Call) -> str:
+    """``log`` for ``log(x)`` and for numpy's spelling ``np.log(x)``, which pyfixest uses."""
+    func = call.func
+    if (isinstance(func, ast.Attribute) and isinstance(func.value, ast.Name)
+            and func.value.id == "np" and func.attr != "I"):
+        return func.attr
+    return func.id if isinstance(func, ast.Name) else ast.unparse(func)
+
+
 def _columns_read(tree: ast.AST) -> tuple[str, ...]:
-    functions = {id(node.func) for node in ast.walk(tree) if isinstance(node, ast.Call)}
+    functions = {id(node.func.value if isinstance(node.func, ast.Attribute) else node.func)
+                 for node in ast.walk(tree) if isinstance(node, ast.Call)}
     return tuple(dict.fromkeys(node.id for node in ast.walk(tree)
                                if isinstance(node, ast.Name) and id(node) not in functions))
 
@@ -263,7 +274,7 @@ def _outcomes(lhs: str, text: str) -> list[str]:
         if re.fullmatch(_NAME, part):
             outcomes.append(part)
             continue
-        if not re.fullmatch(rf"{_NAME}\s*\(.*\)", part, flags=re.DOTALL):
+        if not re.fullmatch(rf"(np\.)?{_NAME}\s*\(.*\)", part, flags=re.DOTALL):
             raise FormulaError(f"outcome {part!r} in {text!r} is not a column name or a "
                                f"function of columns such as log(y)")
         label, _ = _expression(part, text)
@@ -325,7 +336,7 @@ def _inside_call(chunk: str) -> bool:
 def _factor(text: str, formula: str) -> Factor:
     if re.fullmatch(_NAME, text):
         return Factor(text)
-    call = re.fullmatch(rf"({_NAME})\s*\((.*)\)", text, flags=re.DOTALL)
+    call = re.fullmatch(rf"((?:np\.)?{_NAME})\s*\((.*)\)", text, flags=re.DOTALL)
     if call is None:
         hint = (" In a formula 'x^2' is an interaction power (it means x itself in R and "
                 "fixest); write I(x^2) or I(x**2) for the square."
@@ -334,7 +345,7 @@ def _factor(text: str, formula: str) -> Factor:
                            f"i(col, ref=value), i(col, by, ref=value) or a function "
                            f"({', '.join(FUNCTIONS)}) of columns.{hint}")
     function, inner = call.groups()
-    if function in FUNCTIONS:
+    if function.removeprefix("np.") in FUNCTIONS and function != "np.I":
         label, sources = _expression(text, formula)
         return Factor(label, "expr", sources=sources)
     if function not in ("C", "i"):
@@ -377,9 +388,13 @@ def _expression(text: str, formula: str) -> tuple[str, tuple[str, ...]]:
     except SyntaxError:
         raise FormulaError(f"cannot read {text!r} in {formula!r}: not an arithmetic "
                            f"expression of columns and numbers") from None
+    callees = {id(node.func) for node in ast.walk(tree) if isinstance(node, ast.Call)}
     for node in ast.walk(tree.body):
+        if isinstance(node, ast.Attribute) and id(node) not in callees:
+            raise FormulaError(f"cannot read {ast.unparse(node)!r} in {text!r} of {formula!r}: "
+                               f"a column name cannot contain '.'")
         if isinstance(node, ast.Call):
-            function = node.func.id if isinstance(node.func, ast.Name) else ast.unparse(node.func)
+            function = function_name(node)
             if function not in FUNCTIONS:
                 raise FormulaError(f"unknown function {function!r} in {text!r} of {formula!r}: "
                                    f"functions of columns are {', '.join(FUNCTIONS)}")
@@ -394,7 +409,7 @@ def _expression(text: str, formula: str) -> tuple[str, tuple[str, ...]]:
             if not isinstance(node.value, int | float) or isinstance(node.value, bool):
                 raise FormulaError(f"{node.value!r} in {text!r} of {formula!r} is not a number")
         elif not isinstance(node, ast.Name | ast.UnaryOp | ast.operator | ast.unaryop
-                                | ast.Load):
+                                | ast.Load | ast.Attribute):
             raise FormulaError(f"cannot read {ast.unparse(node)!r} in {text!r} of {formula!r}: "
                                f"only columns, numbers, + - * / ** and the functions "
                                f"{', '.join(FUNCTIONS)}")
