@@ -101,6 +101,7 @@ def _codes(values: np.ndarray) -> np.ndarray:
 
 
 def _first_switch(treatment: np.ndarray) -> np.ndarray:
+    # Periods left out (NaN) come after the first switch, so they never decide it.
     changed = treatment != treatment[:, :1]
     return np.where(changed.any(axis=1), changed.argmax(axis=1), treatment.shape[1])
 
@@ -214,13 +215,28 @@ def prepare(frame: pd.DataFrame, *, outcome: str, group: str, time: str, treatme
     return _drop_unusable(panel)
 
 
-def _drop_unusable(panel: SwitchPanel) -> SwitchPanel:
+def _truncate_crossings(panel: SwitchPanel) -> SwitchPanel:
+    """Leave out each group's periods from the first one by which its treatment has been both
+    above and below its baseline (the authors' rule: such periods mix increases and
+    decreases)."""
     t = panel.treatment
     base = panel.baseline[:, None]
-    both = (t > base).any(axis=1) & (t < base).any(axis=1)
-    if both.any():
-        panel = panel.subset(~both, f"{int(both.sum())} group(s) whose treatment went both above "
-                                    f"and below its baseline were dropped")
+    crossed = (np.maximum.accumulate(t > base, axis=1)
+               & np.maximum.accumulate(t < base, axis=1))
+    if not crossed.any():
+        return panel
+    outcome = np.where(crossed, np.nan, panel.outcome)
+    treatment = np.where(crossed, np.nan, t)
+    controls = np.where(crossed[:, :, None], np.nan, panel.controls)
+    note = (f"{int(crossed.any(axis=1).sum())} group(s) went both above and below their "
+            f"baseline treatment: their {int(crossed.sum())} group-period(s) from the first "
+            f"such crossing on were left out")
+    return _design(panel.groups, panel.periods, outcome, treatment, controls,
+                   panel.control_names, panel.cluster, (*panel.notes, note))
+
+
+def _drop_unusable(panel: SwitchPanel) -> SwitchPanel:
+    panel = _truncate_crossings(panel)
     code, first = panel.baseline_code, panel.first_switch
     uninformative = np.zeros(panel.n_groups, dtype=bool)
     for c in np.unique(code):
