@@ -384,7 +384,8 @@ def recommended_table(tallies: dict[Key, Tally], recommendations: Recommendation
             if method is None:
                 row += [recommendations[g, label, assigned].split(":")[0].split(";")[0], "-"]
             else:
-                mark = " (conservative)" if conservative(g, label, method) else ""
+                mark = (" (exact)" if method == "randomization" else
+                        " (conservative)" if conservative(g, label, method) else "")
                 row += [METHODS[method][0] + mark, _percent(tallies.get((g, label, method)))]
         lines.append("| " + " | ".join(row) + " |")
     return "\n".join(lines)
@@ -537,7 +538,8 @@ def main() -> None:
         f"datasets per G for the restricted wild bootstraps and {meta['others']} for the other "
         f"methods, B = {REPS} (Rademacher: all 2^G patterns when 2^G <= {REPS}), run time "
         f"{float(str(meta['minutes'])):.1f} min on one core ({meta['python']}, econ "
-        f"{meta['revision']} at the start). Recommendations read with econ {_revision()}.",
+        f"{meta['revision']} at the start). Recommendations read with econ {_revision()}."
+        + (f" {meta['note']}" if meta.get("note") else ""),
         "Design: cluster sizes 20 to 100 (geometric), four subclusters per cluster, cluster "
         "effects in x (half its variance) and u (a fifth), heteroskedastic noise; the treatment "
         "d is constant within clusters and given to k random clusters; y = 1 + u. Every "
@@ -550,10 +552,12 @@ def main() -> None:
         "'No test by g can reject at 5%' is the recommendation when the only valid test has too "
         "few distinct assignments to reach 5%; 'Do not cluster by g' when G <= 3.",
         recommended_table(tallies, recommendations),
-        "'(conservative)': conservative by construction (randomization inference, exact with "
-        "few distinct p-values; the restricted wild bootstrap with one or two treated or "
-        "untreated clusters, MacKinnon and Webb 2017, 2018): only the upper bound of 6.5% "
-        "applies, and `few_cluster_inference` says so in its reason.",
+        "'(exact)': randomization inference, exact under the random assignment of this design, "
+        "rejects at most 5% by construction (less where its few distinct p-values skip 5%); "
+        "'(conservative)': the restricted wild bootstrap with one or two treated or untreated "
+        "clusters, conservative by construction (MacKinnon and Webb 2017, 2018), as "
+        "`few_cluster_inference` says in its reason. For both only the upper bound of 6.5% "
+        "applies.",
         "Recommended method outside 3.5-6.5% (above 6.5% where conservative): "
         + ("; ".join(failures) if failures
                                                     else "none.")
