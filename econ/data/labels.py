@@ -51,6 +51,7 @@ _BUILT = {
     "endow": ("Endowment", "资源禀赋"),
     "team": ("Resident team", "驻村工作队"),
     "strong": ("Strong unit", "强势单位"),
+    "designation_cell": ("Designation cohort × year", "示范村认定批次×年份"),
     "y": ("log(1 + funds)", "ln(1+帮扶资金)"),
     "Intercept": ("Constant", "常数项"),
 }

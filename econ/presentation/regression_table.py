@@ -60,6 +60,12 @@ _WORDS = {
 }
 
 
+_METHOD = ({"method": "{method}, {weights} weights, {draws}, seed {seed}, bootstrap clusters "
+                      "{clusters} ({count})", "all": "all {reps:,} sign patterns", "join": ", "},
+           {"method": "{method}，{weights}权重，{draws}，随机种子{seed}，自助聚类：{clusters}"
+                      "（{count}个）", "all": "全部{reps:,}种符号组合", "join": "、"})
+
+
 @dataclass(frozen=True)
 class Stars:
     """Significance stars: ``symbols[i]`` when ``p < levels[i]`` (the smallest level wins).
@@ -289,9 +295,10 @@ def etable(
     floor = any(t.pvalue == 0 and not t.enumerated for c in columns for t in c.bootstrap)
     extra_notes = [*notes]
     if any(hidden):
+        same = len(set(hidden)) == 1
         extra_notes.append(word("controls_note").format(
-            "; ".join(f"({i}) {h}" for i, h in enumerate(hidden, start=1) if h)
-            if len(columns) > 1 else hidden[0]))
+            hidden[0] if same else ("；" if lang else "; ").join(
+                f"({i}) {h}" for i, h in enumerate(hidden, start=1) if h)))
     if floor:
         extra_notes.append(word("boot_floor"))
     return Table(_title(title, word("title")), header, tuple(rows),
@@ -347,9 +354,11 @@ def _hidden_controls(columns: list[Model], shown: list[str], language: Language,
             if name in shown or name == "Intercept" or isinstance(column.result,
                                                                    EventStudyColumn):
                 continue
-            parts = [part.split("::")[0] for part in re.split(r"(?<!:):(?!:)", name)]
+            # A level may itself hold ":" (designation_cell::2021:0): bare numbers are levels.
+            parts = [part.split("::")[0] for part in re.split(r"(?<!:):(?!:)", name)
+                     if not re.fullmatch(r"-?[\d.]+", part)]
             variables[" × ".join(term_label(p, language, labels) for p in parts)] = None
-        described.append(", ".join(variables))
+        described.append(("、" if language == "zh" else ", ").join(variables))
     return described
 
 
@@ -358,15 +367,15 @@ def _mixed_stars(columns: list[Model], terms: list[str], language: Language,
     """The terms whose stars come from the bootstrap when others' come from analytic p."""
     shown = [t for t in terms if any(t in c.result.names for c in columns)]
     tested = [t for t in shown if all(t in c.tests for c in columns if t in c.result.names)]
-    untested = [t for t in shown if t not in tested]
-    if not untested or not tested:
-        return ""
     partly = [t for t in shown if t not in tested and any(t in c.tests for c in columns)]
     if partly:
         raise ValueError(f"stars_from='bootstrap': {partly} have a bootstrap test in some "
                          f"columns only, so one row would mix bootstrap and analytic stars; "
                          f"bootstrap them in every column or use stars_from='analytic'")
-    return ", ".join(term_label(t, language, labels) for t in tested)
+    if len(tested) in (0, len(shown)):
+        return ""
+    return ("、" if language == "zh" else ", ").join(term_label(t, language, labels)
+                                                   for t in tested)
 
 
 def _columns(models: object) -> tuple[list[Model], list[str] | None]:
@@ -484,11 +493,14 @@ def _notes(columns: list[Model], language: Language, beneath: str, level: float,
         booted = stars_from == "bootstrap" and any(c.bootstrap for c in columns)
         notes.append(_WORDS["stars_bootstrap" if booted else "stars_analytic"][lang].format(
             stars.describe()))
+    words = _METHOD[lang]
     methods = list(dict.fromkeys(
-        f"{t.method}, {t.distribution} weights, "
-        + (f"all {t.reps:,} sign patterns" if t.enumerated else f"B = {t.reps:,}")
-        + f", seed {t.seed}, bootstrap clusters {', '.join(t.bootstrap_cluster)} "
-          f"({t.bootstrap_clusters})"
+        words["method"].format(
+            method=t.method, weights=t.distribution.capitalize(), seed=t.seed,
+            draws=(words["all"] if t.enumerated else "B = {reps:,}").format(reps=t.reps),
+            clusters=words["join"].join(variable_label(b, language)
+                                        for b in t.bootstrap_cluster),
+            count=t.bootstrap_clusters)
         for c in columns for t in c.bootstrap))
     if methods:
         notes.append(_WORDS["bootstrap"][lang].format("; ".join(methods)))
