@@ -15,7 +15,8 @@ alternating projections need with changing weights, as in every IRLS iteration o
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass
+from functools import cached_property
 
 import numpy as np
 import scipy.linalg
@@ -37,7 +38,6 @@ class TwoWayAbsorber:
     large: np.ndarray
     small: np.ndarray
     weights: np.ndarray
-    _parts: dict[str, object] = field(default_factory=dict, repr=False)
 
     @staticmethod
     def applies(codes: tuple[np.ndarray, ...]) -> bool:
@@ -52,30 +52,27 @@ class TwoWayAbsorber:
             first, second = second, first
         return cls(first, second, weights)
 
+    @cached_property
     def _system(self) -> tuple[np.ndarray, np.ndarray | csr_matrix, np.ndarray]:
-        if not self._parts:
-            la, lb = int(self.large.max()) + 1, int(self.small.max()) + 1
-            w = self.weights
-            d_a = np.bincount(self.large, weights=w, minlength=la)
-            d_b = np.bincount(self.small, weights=w, minlength=lb)
-            cells: np.ndarray | csr_matrix
-            if la * lb <= DENSE_CELLS:
-                cells = np.bincount(self.large * lb + self.small, weights=w,
-                                    minlength=la * lb).reshape(la, lb)
-                schur = np.diag(d_b) - cells.T @ (cells / d_a[:, None])
-            else:
-                cells = csr_matrix((w, (self.large, self.small)), shape=(la, lb))
-                scaled = csr_matrix(cells.multiply(1 / d_a[:, None]))
-                schur = np.diag(d_b) - (cells.T @ scaled).toarray()
-            self._parts.update(d_a=d_a, cells=cells, inverse=scipy.linalg.pinvh(schur))
-        d_a, cells, inverse = self._parts["d_a"], self._parts["cells"], self._parts["inverse"]
-        assert isinstance(d_a, np.ndarray) and isinstance(cells, np.ndarray | csr_matrix)
-        assert isinstance(inverse, np.ndarray)
-        return d_a, cells, inverse
+        """Weight totals of the large effect's levels, of the cells, and ``S^+``."""
+        la, lb = int(self.large.max()) + 1, int(self.small.max()) + 1
+        w = self.weights
+        d_a = np.bincount(self.large, weights=w, minlength=la)
+        d_b = np.bincount(self.small, weights=w, minlength=lb)
+        cells: np.ndarray | csr_matrix
+        if la * lb <= DENSE_CELLS:
+            cells = np.bincount(self.large * lb + self.small, weights=w,
+                                minlength=la * lb).reshape(la, lb)
+            schur = np.diag(d_b) - cells.T @ (cells / d_a[:, None])
+        else:
+            cells = csr_matrix((w, (self.large, self.small)), shape=(la, lb))
+            scaled = csr_matrix(cells.multiply(1 / d_a[:, None]))
+            schur = np.diag(d_b) - (cells.T @ scaled).toarray()
+        return d_a, cells, scipy.linalg.pinvh(schur)
 
     def demean(self, values: np.ndarray) -> tuple[np.ndarray, int]:
         """``values`` (n x m) less their weighted projection on the dummies; 1 pass."""
-        d_a, cells, inverse = self._system()
+        d_a, cells, inverse = self._system
         la, lb = len(d_a), inverse.shape[0]
         out = np.array(values, dtype=np.float64, order="F", copy=True)
         for j in range(out.shape[1]):
