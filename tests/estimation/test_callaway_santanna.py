@@ -264,7 +264,8 @@ def test_error_cohort_changes_within_unit(mpdta):
 
 
 def test_error_duplicate_rows_and_bad_options(mpdta):
-    with pytest.raises(ValueError, match="duplicate"):
+    with pytest.raises(ValueError, match=r"duplicate .* 1 unit-period cell\(s\) appear more "
+                                         r"than once, e\.g\. \(8001, 2003\)"):
         _ours(pd.concat([mpdta, mpdta.iloc[:1]]))
     with pytest.raises(ValueError, match="control must be"):
         _ours(mpdta, control="everyone")
