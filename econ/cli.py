@@ -80,6 +80,7 @@ def _parser() -> argparse.ArgumentParser:
     check.add_argument("--root", type=Path, default=Path("."),
                        help="project root whose replication/ steps are checked (default: .)")
     _mapping_options(check)
+    _layout_options(check)
 
     fit = commands.add_parser(
         "fit", help="fit a regression formula on a panel file and print the summary",
@@ -127,6 +128,7 @@ def _parser() -> argparse.ArgumentParser:
                      help="labels in tables (default en)")
     fit.add_argument("--encoding", default=None, help="CSV encoding (default: detected)")
     _mapping_options(fit)
+    _layout_options(fit)
 
     run = commands.add_parser(
         "replicate", help="reproduce every table and figure from the shipped (or your) panel",
@@ -179,10 +181,26 @@ def _mapping_options(command: argparse.ArgumentParser) -> None:
              "overrides --mapping")
 
 
+def _layout_options(command: argparse.ArgumentParser) -> None:
+    command.add_argument("--sheet", default=None, metavar="NAME",
+                         help="Excel sheet to read, by the name on its tab (default: the first "
+                              "sheet holding the panel's header)")
+    command.add_argument("--header-row", type=int, nargs="+", default=None, metavar="ROW",
+                         help="the header's row, counted from 1 as the spreadsheet shows it, "
+                              "or two rows for a two-row header (default: detected)")
+
+
 def _read_options(args: argparse.Namespace, survey: bool = False) -> dict[str, Any]:
-    """``read_panel`` keyword arguments from ``--mapping`` and ``--map`` (only those set)."""
-    return load_mapping(args.mapping, args.map,
-                        schema=SURVEY if survey else PANEL).read_options()
+    """``read_panel`` keyword arguments from ``--mapping`` and ``--map`` (only those set), and
+    from ``--sheet`` and ``--header-row`` where the command has them."""
+    options = load_mapping(args.mapping, args.map,
+                           schema=SURVEY if survey else PANEL).read_options()
+    if getattr(args, "sheet", None) is not None:
+        options["sheet"] = args.sheet
+    if getattr(args, "header_row", None) is not None:
+        rows = args.header_row
+        options["header_row"] = rows[0] if len(rows) == 1 else tuple(rows)
+    return options
 
 
 class ProgressBar:

@@ -14,6 +14,8 @@ import unicodedata
 from collections.abc import Hashable, Mapping, Sequence
 from dataclasses import dataclass, field
 
+import pandas as pd
+
 from econ.data.problems import Problem, describe_values
 from econ.data.schema import Column, TableSchema
 
@@ -184,3 +186,149 @@ def _near_miss(text: str, spellings: Mapping[str, tuple[str, Column]], present: 
         f"header {text!r} was not recognised; it is close to {spelling!r} ({column.name}, "
         f"{column.chinese}) and is kept as an extra column. If it is that column, pass "
         f"mapping={{{text!r}: {column.name!r}}}.")
+
+
+#: Rows at the top of a sheet or file searched for the header (title rows, notes, two-row
+#: headers come before the data).
+HEADER_SEARCH_ROWS = 30
+
+
+@dataclass(frozen=True)
+class HeaderLayout:
+    """Where a table's header is: its rows (0-based positions in the raw rows), the header of
+    each column, and notes saying what was found when it was not simply the first row."""
+
+    rows: tuple[int, ...]
+    names: tuple[str, ...]
+    notes: tuple[str, ...] = ()
+
+    @property
+    def data_start(self) -> int:
+        """Position of the first row after the header."""
+        return self.rows[-1] + 1
+
+
+def locate_header(raw: pd.DataFrame, schema: TableSchema, mapping: Mapping[str, str],
+                  header_row: int | Sequence[int] | None = None) -> HeaderLayout | None:
+    """Find the header among the first rows of a table read without one.
+
+    By default the header is the first non-empty row, unless a later row (within
+    :data:`HEADER_SEARCH_ROWS`) names more of the schema's columns: the rows above it are then
+    a title or notes, and are reported as skipped. A header row followed by a second one where
+    merged cells leave the first blank (``派出单位`` over ``层级 | 类型``) is read as a two-row
+    header when the combined names (``派出单位层级``) name more columns than either row alone.
+
+    Parameters
+    ----------
+    raw
+        The rows as read, without a header (``header=None``), as objects or text.
+    schema, mapping
+        What counts as a recognised header: a spelling of a column, or a key of ``mapping``.
+    header_row
+        The header's row (or the two rows of a two-row header), counted from 1 as a
+        spreadsheet shows them; ``None`` to detect it.
+
+    Returns
+    -------
+    HeaderLayout or None
+        ``None`` when every row is empty.
+    """
+    top = raw.iloc[:HEADER_SEARCH_ROWS]
+    texts = [[_cell(v) for v in row] for row in top.itertuples(index=False)]
+    nonempty = [i for i, row in enumerate(texts) if any(row)]
+    if header_row is not None:
+        return _given(raw, header_row)
+    if not nonempty:
+        return None
+    spellings = _spellings(schema)
+
+    def named(row: Sequence[str]) -> set[str]:
+        return _named(row, spellings, mapping)
+
+    first = nonempty[0]
+    scores = {i: len(named(texts[i])) for i in nonempty}
+    best = max(nonempty, key=lambda i: (scores[i], -i))
+    if scores[best] <= scores[first]:
+        best = first
+    layout = HeaderLayout((best,), tuple(texts[best]))
+    for upper, lower in ((best - 1, best), (best, best + 1)):
+        if upper < first or lower >= len(texts) or not any(texts[lower]):
+            continue
+        names = _combine(texts[upper], texts[lower], spellings, mapping)
+        if len(named(names)) > len(named(layout.names)):
+            layout = HeaderLayout((upper, lower), tuple(names))
+    return _noted(layout, first, texts)
+
+
+def named_columns(headers: Sequence[str], schema: TableSchema,
+                  mapping: Mapping[str, str]) -> set[str]:
+    """The columns of ``schema`` that ``headers`` name (a key of ``mapping`` names its
+    target)."""
+    return _named(headers, _spellings(schema), mapping)
+
+
+def _named(headers: Sequence[str], spellings: Mapping[str, tuple[str, Column]],
+           mapping: Mapping[str, str]) -> set[str]:
+    return {name for text in headers if text
+            and (name := mapping.get(text) or _recognise(text, spellings, Headers()))}
+
+
+def _cell(value: object) -> str:
+    if value is None or (isinstance(value, float) and value != value):
+        return ""
+    return str(value).strip()
+
+
+def _given(raw: pd.DataFrame, header_row: int | Sequence[int]) -> HeaderLayout:
+    rows = (header_row,) if isinstance(header_row, int) else tuple(header_row)
+    if not 1 <= len(rows) <= 2 or any(not isinstance(r, int) or r < 1 for r in rows) or (
+            len(rows) == 2 and rows[1] != rows[0] + 1):
+        raise ValueError(f"header_row must be a row number counted from 1, or two adjacent "
+                         f"ones for a two-row header, got {header_row!r}")
+    if rows[-1] > len(raw):
+        raise ValueError(f"header_row {header_row!r} is beyond the table's {len(raw)} rows")
+    cells = [[_cell(v) for v in raw.iloc[r - 1]] for r in rows]
+    names = cells[0] if len(rows) == 1 else _combine(cells[0], cells[1], {}, {})
+    return HeaderLayout(tuple(r - 1 for r in rows), tuple(names))
+
+
+def _combine(upper: Sequence[str], lower: Sequence[str],
+             spellings: Mapping[str, tuple[str, Column]],
+             mapping: Mapping[str, str]) -> list[str]:
+    """One header per column from two rows: a merged cell of the upper row spans the blank
+    cells to its right that have a header below them."""
+    names, group = [], ""
+    for above, below in zip(upper, lower, strict=True):
+        group = above or (group if below else "")
+        if not below:
+            names.append(group)
+            continue
+        if not group:
+            names.append(below)
+            continue
+        options = (group + below, below, group)
+        known = [o for o in options if o in mapping or _recognise(o, spellings, Headers())]
+        names.append(known[0] if known else f"{group} {below}")
+    return names
+
+
+def _noted(layout: HeaderLayout, first: int, texts: list[list[str]]) -> HeaderLayout:
+    notes = []
+    start = layout.rows[0]
+    if start > first:
+        skipped = [t for row in texts[first:start] for t in row if t]
+        shown = ", ".join(repr(t) for t in skipped[:3]) + (", ..." if len(skipped) > 3 else "")
+        notes.append(
+            f"the header is on row {start + 1}, not row {first + 1}: the row(s) above it "
+            f"({shown}) name no columns and were skipped as a title; pass header_row="
+            f"{start + 1} (command line: --header-row {start + 1}) to say so, or the right row")
+    if len(layout.rows) == 2:
+        joined = [f"{n}" for n, a, b in zip(layout.names, texts[start], texts[start + 1],
+                                             strict=True) if a != n and b != n and n]
+        notes.append(
+            f"rows {start + 1} and {start + 2} were read as one two-row header (merged cells): "
+            + (f"combined {', '.join(map(repr, joined[:6]))}; " if joined else "")
+            + f"pass header_row=({start + 1}, {start + 2}) (command line: --header-row "
+              f"{start + 1} {start + 2}) to say so, or header_row={start + 2} for the lower "
+              f"row alone")
+    return HeaderLayout(layout.rows, layout.names, tuple(notes))

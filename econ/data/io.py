@@ -22,7 +22,8 @@ import pyarrow.parquet as pq
 
 from econ.data.dataset import SIMULATED_LABEL, Dataset, LoadReport
 from econ.data.encoding import decode
-from econ.data.excel import formulas_without_values
+from econ.data.excel import choose_sheet, formulas_without_values
+from econ.data.headers import HeaderLayout, locate_header
 from econ.data.problems import Problem, UnreadableFileError
 from econ.data.schema import PANEL, SURVEY, TableSchema
 from econ.data.validation import YEAR_RANGE, validate
@@ -31,6 +32,7 @@ from econ.data.writing import METADATA_KEY, SIMULATED_HEADERS, write_panel
 __all__ = ["read_panel", "read_survey", "write_panel"]
 
 Source = str | Path | pd.DataFrame
+HeaderRow = int | tuple[int, int] | None
 #: Significant digits Excel keeps for a number: a longer numeric code is rounded.
 EXCEL_DIGITS = 15
 _SUFFIXES = (".csv", ".tsv", ".txt", ".xlsx", ".xlsm", ".dta", ".parquet", ".pq")
@@ -43,7 +45,8 @@ def read_panel(
     mapping: Mapping[str, str] | None = None,
     value_mapping: Mapping[str, Mapping[str, str]] | None = None,
     encoding: str | None = None,
-    sheet: str | int = 0,
+    sheet: str | int | None = None,
+    header_row: HeaderRow = None,
     year_range: tuple[int, int] = YEAR_RANGE,
 ) -> Dataset:
     """Load and validate a village-year panel.
@@ -63,7 +66,15 @@ def read_panel(
         Text encoding of a CSV; by default UTF-8 (with or without BOM) and then GB18030/GBK are
         tried.
     sheet
-        Excel sheet name or position.
+        Excel sheet name or position. By default the first sheet, or, when it holds no
+        header naming the required columns (a cover or notes sheet), the first sheet that
+        does, which the load report names.
+    header_row
+        The header's row in the file or sheet, counted from 1 (or two adjacent rows for a
+        two-row header with merged cells). By default the first non-empty row, or a later
+        one that names more columns (rows above it, such as a title ``XX县驻村帮扶台账``,
+        are skipped and reported); two header rows are combined when that names more
+        columns (``派出单位`` over ``层级`` is ``派出单位层级``).
     year_range
         Inclusive range of plausible years; years outside it are reported as errors.
 
@@ -88,7 +99,7 @@ def read_panel(
         When ``encoding`` is not a known codec name.
     """
     return _read(source, PANEL, mapping=mapping, value_mapping=value_mapping,
-                 encoding=encoding, sheet=sheet, year_range=year_range)
+                 encoding=encoding, sheet=sheet, header_row=header_row, year_range=year_range)
 
 
 def read_survey(
@@ -97,37 +108,40 @@ def read_survey(
     mapping: Mapping[str, str] | None = None,
     value_mapping: Mapping[str, Mapping[str, str]] | None = None,
     encoding: str | None = None,
-    sheet: str | int = 0,
+    sheet: str | int | None = None,
+    header_row: HeaderRow = None,
 ) -> Dataset:
     """Load and validate a cadre survey (one row per respondent, Likert items 1-5).
 
     Parameters are as for :func:`read_panel`.
     """
     return _read(source, SURVEY, mapping=mapping, value_mapping=value_mapping,
-                 encoding=encoding, sheet=sheet, year_range=YEAR_RANGE)
+                 encoding=encoding, sheet=sheet, header_row=header_row, year_range=YEAR_RANGE)
 
 
 def _read(source: Source, schema: TableSchema, *, mapping, value_mapping, encoding, sheet,
-          year_range) -> Dataset:
-    frame, report, simulated = _load(source, encoding=encoding, sheet=sheet)
+          header_row, year_range) -> Dataset:
+    layout = _Layout(schema, mapping or {}, header_row)
+    frame, report, simulated = _load(source, encoding=encoding, sheet=sheet, layout=layout)
     frame, marked = _simulated_marker(frame)
     simulated = simulated or marked
     found: list[Problem] = []
     if report.format == "excel" and not isinstance(source, pd.DataFrame):
-        found = _formula_problems(Path(source), sheet, frame)
+        found = _formula_problems(Path(source), layout, frame)
     checked = validate(frame, schema, source=report.source, mapping=mapping,
                        value_mapping=value_mapping, year_range=year_range, found=found,
                        digits=EXCEL_DIGITS if report.format == "excel" else None)
     report = replace(report, renamed=checked.renamed, recoded=checked.recoded,
-                     extra_columns=checked.extra_columns, warnings=checked.warnings,
+                     extra_columns=checked.extra_columns,
+                     warnings=(*report.warnings, *checked.warnings),
                      skipped_rows=checked.skipped_rows)
     return Dataset(checked.frame, schema, report, simulated)
 
 
-def _formula_problems(path: Path, sheet: str | int, frame: pd.DataFrame) -> list[Problem]:
+def _formula_problems(path: Path, layout: _Layout, frame: pd.DataFrame) -> list[Problem]:
     """Columns pandas read as empty because their cells are formulas with no stored result."""
     empty = [str(name) for name, values in frame.items() if values.isna().all()]
-    if not empty or not len(frame):
+    if not empty or not len(frame) or layout.found is None:
         return []
     return [Problem(
         "formulas without values", header,
@@ -135,10 +149,36 @@ def _formula_problems(path: Path, sheet: str | int, frame: pd.DataFrame) -> list
         f"it reads as empty: the file was written by a program that does not calculate. Open "
         f"it in Excel or LibreOffice and save it (that stores the results), or write the values "
         f"instead of formulas.",
-    ) for header, formula in formulas_without_values(path, sheet, empty).items()]
+    ) for header, formula in formulas_without_values(
+        path, layout.sheet, layout.found.names, empty, layout.found.data_start).items()]
 
 
-def _load(source: Source, *, encoding: str | None, sheet: str | int
+class _Layout:
+    """How to find the header of a text or Excel table, and what was found (for the report
+    and the formula check)."""
+
+    def __init__(self, schema: TableSchema, mapping: Mapping[str, str],
+                 header_row: HeaderRow) -> None:
+        self.schema, self.mapping, self.header_row = schema, mapping, header_row
+        self.sheet: str | int = 0
+        self.found: HeaderLayout | None = None
+        self.notes: tuple[str, ...] = ()
+
+    def apply(self, raw: pd.DataFrame) -> pd.DataFrame:
+        """The rows below the header, under the header's names (kept as written: pandas'
+        own handling renames a repeated ``year`` to ``year.1``, which would load the second
+        column quietly as an extra; kept, validation reports it)."""
+        self.found = locate_header(raw, self.schema, self.mapping, self.header_row)
+        if self.found is None:
+            return pd.DataFrame()
+        self.notes += self.found.notes
+        header = [name or f"Unnamed: {i}" for i, name in enumerate(self.found.names)]
+        body = raw.iloc[self.found.data_start:].reset_index(drop=True)
+        body.columns = pd.Index(header, dtype=object)
+        return body
+
+
+def _load(source: Source, *, encoding: str | None, sheet: str | int | None, layout: _Layout
           ) -> tuple[pd.DataFrame, LoadReport, bool]:
     if isinstance(source, pd.DataFrame):
         return source, LoadReport("a DataFrame", "DataFrame"), False
@@ -165,10 +205,13 @@ def _load(source: Source, *, encoding: str | None, sheet: str | int
                                 # reports them) so that row numbers match the file's lines.
                                 skip_blank_lines=False, engine="python"
                                 if suffix == ".txt" else "c")
-        report = LoadReport(where, "csv", decoded.encoding, encoding_reason=decoded.reason)
-        return _with_header(frame), report, False
+        table = layout.apply(frame)
+        report = LoadReport(where, "csv", decoded.encoding, encoding_reason=decoded.reason,
+                            warnings=layout.notes)
+        return table, report, False
     if suffix in (".xlsx", ".xlsm"):
-        return _with_header(_excel_sheet(path, sheet)), LoadReport(where, "excel"), False
+        table = layout.apply(_excel_sheet(path, sheet, layout))
+        return table, LoadReport(where, "excel", warnings=layout.notes), False
     if suffix == ".dta":
         # pandas reports a truncated or foreign file as a bare struct.error.
         with _reading(path, "a Stata .dta file", struct.error, ValueError, EOFError):
@@ -185,31 +228,19 @@ def _load(source: Source, *, encoding: str | None, sheet: str | int
     )
 
 
-def _excel_sheet(path: Path, sheet: str | int) -> pd.DataFrame:
+def _excel_sheet(path: Path, sheet: str | int | None, layout: _Layout) -> pd.DataFrame:
     with _reading(path, "an Excel workbook", zipfile.BadZipFile, ValueError, KeyError), \
             pd.ExcelFile(path) as book:
         names = [str(name) for name in book.sheet_names]
+        if sheet is None:
+            layout.sheet, layout.notes = choose_sheet(book, layout.schema, layout.mapping)
+            return pd.read_excel(book, sheet_name=layout.sheet, header=None, dtype=object)
         if sheet in names or (isinstance(sheet, int) and -len(names) <= sheet < len(names)):
+            layout.sheet = sheet
             return pd.read_excel(book, sheet_name=sheet, header=None, dtype=object)
     # Raised outside the reader's guard: the workbook is fine, the sheet asked for is not in it.
     raise ValueError(f"{str(path)!r} has no sheet {sheet!r}; its sheets are "
                      f"{', '.join(map(repr, names))}: pass sheet=<name or position>")
-
-
-def _with_header(frame: pd.DataFrame) -> pd.DataFrame:
-    """Take the first non-empty row as the header, keeping every header as written.
-
-    pandas' own header handling renames a repeated ``year`` to ``year.1``, which would load
-    the second column quietly as an extra; kept as written, validation reports it.
-    """
-    first = next((i for i in range(len(frame)) if frame.iloc[i].notna().any()), None)
-    if first is None:
-        return pd.DataFrame()
-    header = [f"Unnamed: {i}" if pd.isna(value) else str(value)
-              for i, value in enumerate(frame.iloc[first])]
-    body = frame.iloc[first + 1:].reset_index(drop=True)
-    body.columns = pd.Index(header, dtype=object)
-    return body
 
 
 @contextmanager
