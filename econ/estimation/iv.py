@@ -29,6 +29,7 @@ import scipy.linalg
 
 from econ.estimation.absorb import Absorber, absorbed, drop_singletons, fe_parameters
 from econ.estimation.linear import (
+    COLLINEAR_TOL,
     DroppedCoefficient,
     EstimationWarning,
     LinearFit,
@@ -161,6 +162,10 @@ def build_iv(parsed: IVFormula, data: pd.DataFrame, *, weights: str | None = Non
         if name not in design.names:
             raise FormulaError(f"endogenous regressor {name!r} is not numeric (dtype "
                                f"{data[name].dtype}): instrument a number or a 0/1 dummy")
+    if all(len(t.factors) == 1 and t.factors[0].kind == "value"
+           and t.factors[0].column in design.names for t in parsed.instruments):
+        # Numeric columns are their own single column; others expand by level, read by a build.
+        return design, tuple(t.factors[0].column for t in parsed.instruments)
     sample = data.iloc[design.rows] if len(design.rows) < len(data) else data
     instrument_formula = dataclasses.replace(parsed.formula, outcomes=parsed.endogenous[:1],
                                              terms=parsed.instruments, fixed_effects=(),
@@ -224,21 +229,30 @@ def fit_iv(design: Design, instruments: tuple[str, ...], endogenous: tuple[str, 
         root_w = np.sqrt(w)
         y_w, X_w = y_w * root_w, X_w * root_w[:, None]
     exog = [n for n in exogenous if n not in {d.name for d in drops}]
-    W_exog, exog, collinear, _ = _independent(X_w[:, [names.index(n) for n in exog]], exog)
-    drops += collinear
+    # One QR of [exogenous, instruments]: a dependent exogenous column is dropped as feols
+    # drops it, a dependent instrument is an error.
+    order = [*exog, *instruments]
+    ZQ, kept, dependent, (q, _) = _independent(X_w[:, [names.index(n) for n in order]], order)
+    bad = [d for d in dependent if d.name in instruments]
+    if bad:
+        raise InstrumentError(
+            "instrument(s) " + "; ".join(f"{d.name} ({d.reason})" for d in bad)
+            + f" in {text!r}: collinear instruments identify nothing; drop them or use others")
+    drops += dependent
     if drops:
         warnings.warn("dropped regressor(s): " + "; ".join(f"{d.name} ({d.reason})"
                                                             for d in drops),
                       EstimationWarning, stacklevel=3)
+    exog = [n for n in kept if n in exogenous]
+    W_exog = ZQ[:, :len(exog)]
     column = {n: X_w[:, names.index(n)] for n in (*instruments, *endogenous)}
-    for kind, group in (("instrument", instruments), ("endogenous regressor", endogenous)):
-        stacked = np.column_stack([W_exog, *(column[n] for n in group)])
-        dependent = _independent(stacked, [*exog, *group])[2]
-        bad = [d for d in dependent if d.name in group]
-        if bad:
+    for name in endogenous:
+        values = column[name]
+        within = values - q[:, :len(exog)] @ (q[:, :len(exog)].T @ values)
+        if np.linalg.norm(within) <= COLLINEAR_TOL * max(np.linalg.norm(values), 1e-300):
             raise InstrumentError(
-                f"{kind}(s) " + "; ".join(f"{d.name} ({d.reason})" for d in bad)
-                + f" in {text!r}: collinear {kind}s identify nothing; drop them or use others")
+                f"endogenous regressor {name!r} is collinear with the exogenous regressors "
+                f"{exog} in {text!r}: its coefficient is not identified")
     Z = np.column_stack([*(column[n] for n in instruments), W_exog])
     X = np.column_stack([*(column[n] for n in endogenous), W_exog])
     second_names = (*endogenous, *exog)
