@@ -249,7 +249,7 @@ def fit_iv(design: Design, instruments: tuple[str, ...], endogenous: tuple[str, 
     for name in endogenous:
         values = column[name]
         within = values - q[:, :len(exog)] @ (q[:, :len(exog)].T @ values)
-        if np.linalg.norm(within) <= COLLINEAR_TOL * max(np.linalg.norm(values), 1e-300):
+        if np.linalg.norm(within) <= COLLINEAR_TOL * max(float(np.linalg.norm(values)), 1e-300):
             raise InstrumentError(
                 f"endogenous regressor {name!r} is collinear with the exogenous regressors "
                 f"{exog} in {text!r}: its coefficient is not identified")
