@@ -28,7 +28,7 @@ from econ.montecarlo.tasks import (
     plan,
     run_task,
 )
-from econ.results.montecarlo import MonteCarloResult
+from econ.results.montecarlo import SUMMARY_COLUMNS, MonteCarloResult
 
 if TYPE_CHECKING:
     from distributed import Client
@@ -209,10 +209,10 @@ def _cells(grid: Grid | None) -> list[dict[str, Any]]:
     odd = [i for i, c in enumerate(cells) if list(c) != names]
     if odd:
         raise ValueError(f"every grid cell needs the names {names}; cells {odd} differ")
-    reserved = [n for n in names if n in (CELL, REPLICATION, ERROR, WARNINGS)]
-    if reserved or any(not isinstance(n, str) for n in names):
-        raise ValueError(f"grid names must be strings other than {CELL}, {REPLICATION}, "
-                         f"{ERROR}, {WARNINGS}; got {names}")
+    taken = (CELL, REPLICATION, ERROR, WARNINGS, *SUMMARY_COLUMNS)
+    if any(not isinstance(n, str) or n in taken for n in names):
+        raise ValueError(f"grid names must be strings other than {', '.join(taken)}; got "
+                         f"{names}")
     return cells
 
 

@@ -12,6 +12,8 @@ import pandas as pd
 
 from econ.results.summary import Summary, SummaryDisplay
 
+#: Column names of the summaries, which grid names may not take.
+SUMMARY_COLUMNS = ("value", "mean", "std", "mc_se", "replications", "failed", "test", "rate")
 #: The note of every summary of simulated replications.
 SIMULATED_NOTE = "SIMULATED DATA (Monte Carlo replications; not real villages)"
 
@@ -76,8 +78,8 @@ class MonteCarloResult(SummaryDisplay):
         return int(self.replications["error"].notna().sum())
 
     def tidy(self) -> pd.DataFrame:
-        """Per grid cell and value: ``mean``, ``std``, ``mc_se`` (``std / sqrt(n)``), ``n``
-        (replications with the value) and ``failed``."""
+        """Per grid cell and value: ``mean``, ``std``, ``mc_se`` (``std / sqrt(n)``),
+        ``replications`` (``n``, those with the value) and ``failed``."""
         rows = []
         for key, group in self._cells():
             failed = int(group["error"].notna().sum())
@@ -88,15 +90,15 @@ class MonteCarloResult(SummaryDisplay):
                 rows.append({**key, "value": name,
                              "mean": float(column.mean()) if n else float("nan"),
                              "std": std, "mc_se": std / np.sqrt(n) if n > 1 else float("nan"),
-                             "n": n, "failed": failed})
+                             "replications": n, "failed": failed})
         return pd.DataFrame(rows)
 
     def rejection_rates(self, pvalues: Sequence[str] | None = None, *, level: float = 0.05
                         ) -> pd.DataFrame:
         """Share of replications with ``p < level`` for each p-value column, per grid cell.
 
-        Columns: the grid, ``test``, ``rate``, ``mc_se`` (``sqrt(rate (1 - rate) / n)``), ``n``
-        (replications with that p-value) and ``failed``. ``pvalues`` defaults to every value.
+        Columns: the grid, ``test``, ``rate``, ``mc_se`` (``sqrt(rate (1 - rate) / n)``),
+        ``replications`` (``n``, those with that p-value) and ``failed``. ``pvalues`` defaults to every value.
         """
         if not 0 < level < 1:
             raise ValueError(f"level must be in (0, 1), got {level}")
@@ -113,13 +115,13 @@ class MonteCarloResult(SummaryDisplay):
                 rate = float((column < level).mean()) if n else float("nan")
                 rows.append({**key, "test": name, "rate": rate,
                              "mc_se": float(np.sqrt(rate * (1 - rate) / n)) if n
-                             else float("nan"), "n": n, "failed": failed})
+                             else float("nan"), "replications": n, "failed": failed})
         return pd.DataFrame(rows)
 
     def summary(self) -> Summary:
         tidy = self.tidy()
         rows = tuple((*(str(r[g]) for g in self.grid), r["value"], f"{r['mean']:.4f}",
-                      f"{r['std']:.4f}", f"{r['mc_se']:.4f}", f"{r['n']:,}")
+                      f"{r['std']:.4f}", f"{r['mc_se']:.4f}", f"{r['replications']:,}")
                      for r in tidy.to_dict("records"))
         where = ("in this process" if self.workers == 0
                  else f"on {self.workers} Dask worker{'s' * (self.workers != 1)}")

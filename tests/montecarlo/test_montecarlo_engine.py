@@ -118,7 +118,7 @@ def test_failures_are_recorded_with_their_error_and_counted(reference):
     tidy = reference.tidy().set_index(["shift", "value"])
     by_cell = failed.groupby("shift").size()
     assert tidy.loc[(0.0, "mean"), "failed"] == by_cell.get(0.0, 0)
-    assert tidy.loc[(0.0, "mean"), "n"] == 120 - by_cell.get(0.0, 0)
+    assert tidy.loc[(0.0, "mean"), "replications"] == 120 - by_cell.get(0.0, 0)
     assert re.search(rf"Failed replications: {reference.n_failed}\n", repr(reference))
     rates = reference.rejection_rates(["p"]).set_index("shift")
     assert rates.loc[0.5, "rate"] > rates.loc[0.0, "rate"]
