@@ -166,6 +166,7 @@ def _parser() -> argparse.ArgumentParser:
     make.add_argument("--respondents", type=int, default=124, help="survey size (default 124)")
     make.add_argument("--force", action="store_true",
                       help="overwrite OUTPUT if it exists (refused otherwise)")
+    _power_options(commands)
     return parser
 
 
@@ -389,6 +390,83 @@ def _simulate(args: argparse.Namespace) -> None:
                                    f" {text}"))
 
 
+def _power_options(commands: Any) -> None:
+    plan = commands.add_parser(
+        "power", help="simulated power and minimum detectable effect of a study design",
+        description="Simulate the design (SIMULATED panels) at every size and effect, on a "
+                    "local Dask cluster by default, and print the power of each test with its "
+                    "Monte Carlo standard error and the minimum detectable effect.",
+        epilog="example:\n  econ power --effects 0 0.2 0.45 --counties 2 4 --townships 12 "
+               "--villages 10 --reps 200 --figure power.png",
+        formatter_class=argparse.RawDescriptionHelpFormatter)
+    plan.add_argument("--design", choices=("strong_alliance", "two_sample"),
+                      default="strong_alliance")
+    plan.add_argument("--effects", type=float, nargs="+", required=True, metavar="EFFECT",
+                      help="effect sizes (strong alliance: the true triple difference, log "
+                           "points); 0 gives each test's size")
+    plan.add_argument("--counties", type=int, nargs="+", default=None)
+    plan.add_argument("--townships", type=int, nargs="+", default=None, help="per county")
+    plan.add_argument("--villages", type=int, nargs="+", default=None, help="per township")
+    plan.add_argument("--n", type=int, nargs="+", default=None, help="per group (two_sample)")
+    plan.add_argument("--methods", nargs="+", default=None,
+                      help="cr1, wild_bootstrap, subcluster_bootstrap (strong_alliance); z, "
+                           "randomization (two_sample); default all")
+    plan.add_argument("--reps", type=int, default=200, help="panels per size and effect (200)")
+    plan.add_argument("--bootstrap-reps", type=int, default=399,
+                      help="wild bootstrap draws per panel (399)")
+    plan.add_argument("--alpha", type=float, default=0.05, help="test level (0.05)")
+    plan.add_argument("--target", type=float, default=0.8, help="power of the MDE (0.8)")
+    plan.add_argument("--seed", type=int, default=DEFAULT_SEED)
+    plan.add_argument("--output", type=Path, default=None, metavar="FOLDER",
+                      help="Parquet folder of the replications; rerun to resume")
+    plan.add_argument("--table", type=Path, default=None, metavar="FILE",
+                      help="write the power table (.md, .tex, .html, .docx, .xlsx)")
+    plan.add_argument("--figure", type=Path, default=None, metavar="FILE",
+                      help="save the power curves (.png, .pdf, .svg)")
+    plan.add_argument("--scheduler", default=None, metavar="ADDRESS",
+                      help="scheduler of an existing Dask cluster, e.g. tcp://host:8786 "
+                           "(default: $ECON_SCHEDULER, else a local cluster)")
+    plan.add_argument("--workers", type=int, default=None,
+                      help="local cluster size (default one per core; 0: in this process)")
+
+
+_TABLE_SUFFIXES = {".md": "markdown", ".tex": "latex", ".html": "html", ".docx": "docx",
+                   ".xlsx": "xlsx"}
+
+
+def _power(args: argparse.Namespace) -> int:
+    # Imported here: the engine and its designs are not needed by the other commands.
+    from econ.montecarlo import SchedulerUnreachable
+    from econ.presentation.figures.power_curve import power_curve_plot
+    from econ.study.power import StrongAllianceDesign, TwoSampleMeans, power
+
+    if args.table is not None and args.table.suffix not in _TABLE_SUFFIXES:
+        raise ValueError(f"--table {args.table}: use one of {', '.join(_TABLE_SUFFIXES)}")
+    if args.figure is not None and args.figure.suffix not in (".png", ".pdf", ".svg"):
+        raise ValueError(f"--figure {args.figure}: use .png, .pdf or .svg")
+    sizes = {name: getattr(args, name) for name in ("counties", "townships", "villages", "n")
+             if getattr(args, name) is not None}
+    design = (StrongAllianceDesign(bootstrap_reps=args.bootstrap_reps)
+              if args.design == "strong_alliance" else TwoSampleMeans())
+    try:
+        result = power(design, effects=args.effects, methods=args.methods, reps=args.reps,
+                       alpha=args.alpha, target=args.target, seed=args.seed,
+                       output=args.output, client=args.scheduler, workers=args.workers,
+                       **sizes)
+    except SchedulerUnreachable as error:
+        print(f"econ power: {error}", file=sys.stderr)
+        return EXIT_USAGE
+    table = result.to_table()
+    print(table.to_text())
+    if args.table is not None:
+        print(f"wrote {_write_table(table, _TABLE_SUFFIXES[args.table.suffix], args.table)}")
+    if args.figure is not None:
+        chart = power_curve_plot(result)
+        for path in chart.save(args.figure.with_suffix(""), formats=(args.figure.suffix[1:],)):
+            print(f"wrote {path}")
+    return EXIT_OK
+
+
 def main(argv: Sequence[str] | None = None) -> int:
     """Entry point of the ``econ`` console command; returns the exit code."""
     args = _parser().parse_args(argv)
@@ -409,6 +487,8 @@ def main(argv: Sequence[str] | None = None) -> int:
             _fit(args)
         elif args.command == "simulate":
             _simulate(args)
+        elif args.command == "power":
+            return _power(args)
     except ValidationError as error:
         print(error, file=sys.stderr)
         if args.command in ("validate", "fit", "replicate"):
