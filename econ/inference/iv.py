@@ -199,6 +199,27 @@ def endogeneity(ivfit: IVFit) -> tuple[Statistic, Statistic]:
             Statistic("Wu-Hausman", wu, m, df_denom, float(stats.f.sf(wu, m, df_denom))))
 
 
+def endogeneity_robust(ivfit: IVFit, spec: CovarianceSpec) -> Statistic:
+    """Regression (control-function) test of exogeneity under ``spec``: least squares of ``y``
+    on the regressors and the first-stage residuals, whose coefficients are tested jointly
+    (Wald / m, F with the covariance's degrees of freedom). Robust or clustered as the result,
+    unlike Durbin and Wu-Hausman (as linearmodels' ``wooldridge_regression``)."""
+    m = len(ivfit.endogenous)
+    second = ivfit.second
+    controls = np.column_stack([f.residuals for f in ivfit.first])
+    A = np.column_stack([ivfit.regressors, controls])
+    ata_inv = np.linalg.inv(A.T @ A)
+    params = ata_inv @ (A.T @ second.y)
+    augmented = dataclasses.replace(
+        second, names=(*second.names, *(f"residual({e})" for e in ivfit.endogenous)),
+        params=params, X=A, residuals=second.y - A @ params, xtx_inv=ata_inv)
+    result = spec.compute(augmented)
+    gamma = params[-m:]
+    stat = float(gamma @ np.linalg.solve(result.cov[-m:, -m:], gamma)) / m
+    return Statistic("Endogeneity (regression)", stat, m, result.df,
+                     float(stats.f.sf(stat, m, result.df)))
+
+
 # Anderson-Rubin ---------------------------------------------------------------------------
 @dataclass(frozen=True)
 class _ARPieces:

@@ -133,7 +133,8 @@ class IVResult(RegressionResult):
         - Kleibergen-Paap rk Wald F (weak identification, robust or clustered as this result);
         - Sargan (homoskedastic) and, under HC1 or clustering, Hansen's J (overidentification,
           when there are more instruments than endogenous regressors);
-        - Wu-Hausman (F) and Durbin (chi-squared) endogeneity tests (homoskedastic).
+        - Wu-Hausman (F) and Durbin (chi-squared) endogeneity tests (homoskedastic), and the
+          regression (control-function) test under this covariance.
         """
         tests = [*ivinf.first_stage_f(self.iv, self.cov_spec),
                  ivinf.kleibergen_paap(self.iv, self.cov_spec)]
@@ -144,7 +145,7 @@ class IVResult(RegressionResult):
                 hansen = ivinf.hansen_j(self.iv, self.cov_spec)
                 assert hansen is not None
                 tests.append(hansen)
-        tests += ivinf.endogeneity(self.iv)
+        tests += [*ivinf.endogeneity(self.iv), ivinf.endogeneity_robust(self.iv, self.cov_spec)]
         return _frame(tests)
 
     def anderson_rubin(self, level: float = 0.95) -> AndersonRubinSet:

@@ -214,6 +214,14 @@ def test_overidentification_and_endogeneity_against_linearmodels(data):
         gmm = IVGMM(within.y, within[["x"]], within[["d"]], within[["z1", "z2"]],
                     **weight).fit()
         assert ours.loc["Hansen J", "statistic"] == pytest.approx(gmm.j_stat.stat, rel=1e-6)
+    # The regression test of exogeneity, under each covariance (linearmodels: Wald, not / m).
+    for spec, config in COVS:
+        ours = fit("y ~ x | fe1 + fe2 | d + d2 ~ z1 + z2 + z3", data, cov=_spec(spec))
+        reference = IV2SLS(data.y, exog, data[["d", "d2"]], data[["z1", "z2", "z3"]]).fit(
+            debiased=True, **_lm_config(config, data))
+        table = ours.diagnostics().set_index("test")
+        assert table.loc["Endogeneity (regression)", "statistic"] * 2 == pytest.approx(
+            reference.wooldridge_regression.stat, rel=1e-6)
 
 
 def ar_by_regression(df: pd.DataFrame, beta: float, spec: object) -> float:
