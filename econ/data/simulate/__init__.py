@@ -18,6 +18,7 @@ from econ.data.simulate.params import (
     Structure,
     Villages,
 )
+from econ.data.simulate.rotation import Rotation, RotationTruth, SimulatedRotation
 from econ.data.simulate.simulator import Simulator, simulate
 from econ.data.simulate.survey import ItemModel, SimulatedSurvey, SurveyParams, SurveyTruth
 from econ.data.simulate.truth import PanelTruth
@@ -31,7 +32,10 @@ __all__ = [
     "ItemModel",
     "Outcomes",
     "PanelTruth",
+    "Rotation",
+    "RotationTruth",
     "SimulatedPanel",
+    "SimulatedRotation",
     "SimulatedSurvey",
     "SimulationParams",
     "Simulator",

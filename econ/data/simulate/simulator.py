@@ -9,6 +9,7 @@ from econ.data.seeds import DEFAULT_SEED, Seed, entropy
 from econ.data.simulate import partitions
 from econ.data.simulate.panel import SimulatedPanel, build_panel
 from econ.data.simulate.params import PRESETS, SimulationParams
+from econ.data.simulate.rotation import Rotation, SimulatedRotation, add_rotation_outcome
 from econ.data.simulate.survey import SimulatedSurvey, SurveyParams, build_survey
 
 
@@ -47,6 +48,14 @@ class Simulator:
         """
         return build_panel(self._params(config, params), config=config,
                            entropy=entropy(seed))
+
+    def rotation(self, config: str = "wp", *, seed: Seed = DEFAULT_SEED,
+                 params: SimulationParams | None = None,
+                 rotation: Rotation | None = None) -> SimulatedRotation:
+        """The panel ``simulate(config, seed=seed, params=params)`` (unchanged) with
+        ``unit_rank`` and ``rotation_outcome``, an outcome with known dynamic effects of
+        changes in the unit's rank (:mod:`econ.data.simulate.rotation`)."""
+        return add_rotation_outcome(self(config, seed=seed, params=params), rotation)
 
     def cadre_survey(self, n: int = 124, *, seed: Seed = DEFAULT_SEED,
                      params: SurveyParams | None = None) -> SimulatedSurvey:
