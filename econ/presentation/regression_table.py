@@ -23,6 +23,7 @@ from econ.presentation.event_study_column import Coefficients, EventStudyColumn
 from econ.results.bootstrap import WildBootstrapTest
 from econ.results.design import DesignResult
 from econ.results.event_study import EventStudy
+from econ.results.multiple import MultipleResults
 from econ.results.regression import RegressionResult
 from econ.results.staggered import AggregateResult
 from econ.table import Table
@@ -124,7 +125,7 @@ class Model:
         return {_tested_term(t, self.result): t for t in self.bootstrap}
 
 
-Column = RegressionResult | DesignResult | EventStudy | AggregateResult | Model
+Column = RegressionResult | DesignResult | EventStudy | AggregateResult | Model | MultipleResults
 
 
 def etable(
@@ -152,10 +153,12 @@ def etable(
     ----------
     models
         Results of :func:`econ.feols` (or :class:`Model` wrappers carrying a heading and wild
-        bootstrap tests). A design result (:func:`econ.strong_alliance`, ...) adds one column
-        per regression behind its effects, with its bootstrap tests, keeping only the effects'
-        coefficients unless ``keep`` says otherwise. An event study (:class:`~econ.EventStudy`,
-        or a Callaway-Sant'Anna dynamic aggregation) is a column with one row per period.
+        bootstrap tests). A collection from multiple estimation adds a column per model,
+        headed by its split sample. A design result (:func:`econ.strong_alliance`, ...) adds
+        one column per regression behind its effects, with its bootstrap tests, keeping only
+        the effects' coefficients unless ``keep`` says otherwise. An event study
+        (:class:`~econ.EventStudy`, or a Callaway-Sant'Anna dynamic aggregation) is a column
+        with one row per period.
     keep, drop
         Regular expressions matched against coefficient names (``re.search``); ``keep`` also
         orders the rows (by first matching pattern). Default: every coefficient, in order of
@@ -379,7 +382,12 @@ def _mixed_stars(columns: list[Model], terms: list[str], language: Language,
 
 
 def _columns(models: object) -> tuple[list[Model], list[str] | None]:
-    items = models if isinstance(models, Sequence) else [models]
+    listed = (models if isinstance(models, Sequence)
+              and not isinstance(models, MultipleResults) else [models])
+    items: list[object] = []
+    for item in listed:
+        items += ([Model(r, s) for r, s in zip(item, item.samples, strict=True)]
+                  if isinstance(item, MultipleResults) else [item])
     columns: list[Model] = []
     design_terms: list[str] = []
     plain = False
