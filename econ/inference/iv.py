@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import dataclasses
 import itertools
+from collections.abc import Callable
 from dataclasses import dataclass
 
 import numpy as np
@@ -325,6 +326,62 @@ class WREOutcome:
     cluster: str
     clusters: int
     seed: int
+    ci: tuple[float, float] | None
+
+
+@dataclass(frozen=True, eq=False)
+class _WREProblem:
+    """Everything the WRE needs, as cluster-level cross products (none of size n).
+
+    With ``y``, ``d`` and the instruments ``Z`` partialled on the exogenous regressors and
+    fixed effects: ``S_a[g] = sum_{i in g} z_i a_i``; ``C_a[g, h] = sum_{i in g} z_i
+    (M (a 1_h))_i`` where ``M`` projects off the exogenous regressors and fixed effects (the
+    bootstrap residuals are re-projected, exactly, on what the replicate regression absorbs).
+    Everything under a hypothesised value is linear in these.
+    """
+
+    ztz: np.ndarray
+    zy: np.ndarray
+    zd: np.ndarray
+    yy: float
+    yd: float
+    dd: float
+    S_y: np.ndarray
+    S_d: np.ndarray
+    S_zz: np.ndarray
+    C_y: np.ndarray
+    C_d: np.ndarray
+    C_z: np.ndarray
+    scale: float
+
+    def studentized(self, value: float, w: np.ndarray) -> tuple[np.ndarray, np.ndarray,
+                                                                np.ndarray]:
+        """Bootstrap t statistics (and estimates, standard errors) for weights ``w`` (G x B)
+        under ``beta = value``; ``w`` all ones gives the observed sample."""
+        L = len(self.zy)
+        # Efficient reduced form: d on the instruments and the restricted residual u.
+        zu = self.zy - value * self.zd
+        gram = np.block([[self.ztz, zu[:, None]],
+                         [zu[None, :], np.array([[self.yy - 2 * value * self.yd
+                                                  + value * value * self.dd]])]])
+        rhs = np.append(self.zd, self.yd - value * self.dd)
+        pi = np.linalg.lstsq(gram, rhs, rcond=None)[0][:L]
+        S_u = self.S_y - value * self.S_d
+        S_v = self.S_d - self.S_zz @ pi
+        A = self.S_zz @ pi
+        C_u = self.C_y - value * self.C_d
+        C_v = self.C_d - np.einsum("lghk,l->ghk", self.C_z, pi)
+        ztd = (self.ztz @ pi)[:, None] + S_v.T @ w  # (L, B)
+        zty = value * ztd + S_u.T @ w
+        pi_star = np.linalg.solve(self.ztz, ztd)
+        den = np.einsum("lb,lb->b", pi_star, ztd)
+        beta = np.einsum("lb,lb->b", pi_star, zty) / den
+        in_d = A[:, None, :] + np.einsum("ghl,hb->gbl", C_v, w)
+        in_u = np.einsum("ghl,hb->gbl", C_u, w)
+        per_cluster = (value - beta)[None, :, None] * in_d + in_u
+        scores = np.einsum("gbl,lb->gb", per_cluster, pi_star)
+        se = np.sqrt(self.scale * np.einsum("gb,gb->b", scores, scores)) / den
+        return (beta - value) / se, beta, se
 
 
 def wild_restricted_efficient(ivfit: IVFit, spec: CovarianceSpec, settings: WildBootstrap,
@@ -337,10 +394,10 @@ def wild_restricted_efficient(ivfit: IVFit, spec: CovarianceSpec, settings: Wild
     regressor (the efficient reduced form), giving ``v = d - Z pi``. Bootstrap samples
     ``d* = Z pi + v w_g`` and ``y* = value d* + u w_g`` (one weight ``w_g`` per cluster) are
     refitted by 2SLS and studentized with the result's CR1 variance, as Stata's ``boottest``
-    does. Each replicate costs ``O(G^2 L)``: the statistic depends on the data only through
-    cluster-level cross products of the instruments with ``Z pi``, ``u`` and ``v`` (and, for
-    the residuals, with those re-projected on the fixed effects and exogenous regressors,
-    which is exact for fixed effects that cut across the clusters).
+    does. The statistic depends on the data only through cluster-level cross products
+    (:class:`_WREProblem`), so a replicate costs ``O(G^2 L)`` and a further hypothesised
+    value no pass over the data: the confidence interval (``settings.ci_level``) inverts the
+    test, with the same weights, by bisection on each side of the estimate.
     """
     if len(ivfit.endogenous) != 1:
         raise ValueError("the WRE bootstrap is for one endogenous regressor; this model has "
@@ -354,58 +411,86 @@ def wild_restricted_efficient(ivfit: IVFit, spec: CovarianceSpec, settings: Wild
                          "cov=Cluster('township_id') or pass WildBootstrap(cluster=...) "
                          f"(got {cluster!r})")
     name = cluster[0]
-    second = ivfit.second
-    if name not in second.clusters:
+    if name not in ivfit.second.clusters:
         raise ValueError(f"the fit was not grouped by {name!r}: pass cov=Cluster({name!r}) or "
                          f"groups=[{name!r}] when fitting")
+    problem, G = _wre_problem(ivfit, spec, name)
+    weights = stream(settings.distribution, G, settings.reps, settings.seed)
+
+    def draws_at(beta: float) -> np.ndarray:
+        out = np.empty(weights.reps)
+        for start in range(0, weights.reps, settings.chunk_size):
+            stop = min(start + settings.chunk_size, weights.reps)
+            out[start:stop] = problem.studentized(beta, weights.chunk(start, stop))[0]
+        return out
+
+    def observed(beta: float) -> float:
+        return float(problem.studentized(beta, np.ones((G, 1)))[0][0])
+
+    draws = draws_at(value)
+    t_obs = observed(value)
+    _, estimate, std_error = (float(a[0]) for a in problem.studentized(value, np.ones((G, 1))))
+    pvalues = _pvalues(t_obs, draws, 1, settings.pvalue_rule)
+    ci = None
+    if settings.ci_level is not None:
+        def pvalue(beta: float) -> float:
+            return _pvalues(observed(beta), draws_at(beta), 1,
+                            settings.pvalue_rule)["symmetric"]
+
+        alpha = 1 - settings.ci_level
+        ci = (_crossing(pvalue, estimate, -std_error, alpha),
+              _crossing(pvalue, estimate, std_error, alpha))
+    return WREOutcome(t_obs, estimate, std_error, draws, pvalues, weights.reps,
+                      weights.enumerate, name, G, settings.seed, ci)
+
+
+def _crossing(pvalue: Callable[[float], float], estimate: float, step: float, alpha: float,
+              *, limit: int = 12, iterations: int = 40) -> float:
+    """The value beyond ``estimate`` (in the direction of ``step``) where the bootstrap
+    p-value falls to ``alpha``: doubling steps to bracket it, then bisection; infinite (with
+    the sign of ``step``) if it is not reached within ``2^limit`` steps."""
+    inside = estimate
+    outside = None
+    for k in range(limit + 1):
+        trial = estimate + step * 2.0**k
+        if pvalue(trial) <= alpha:
+            outside = trial
+            break
+        inside = trial
+    if outside is None:
+        return float(np.copysign(np.inf, step))
+    for _ in range(iterations):
+        middle = (inside + outside) / 2
+        if pvalue(middle) > alpha:
+            inside = middle
+        else:
+            outside = middle
+    return (inside + outside) / 2
+
+
+def _wre_problem(ivfit: IVFit, spec: CovarianceSpec, name: str) -> tuple[_WREProblem, int]:
+    second = ivfit.second
     codes = second.clusters[name].codes
     G = int(codes.max()) + 1
     ssc = spec.ssc if isinstance(spec, ClusterSpec) else SmallSample()
     scale = ssc.scale(second.nobs, nested_k(second, [codes], ssc)) * ssc.cluster_scale(G)
-
     L = len(ivfit.instruments)
     y = _partial(ivfit, second.y)
     d = _partial(ivfit, ivfit.regressors[:, 0])
     Z = _partial(ivfit, ivfit.Z[:, :L])
-    u = y - value * d
-    efficient = np.linalg.lstsq(np.column_stack([Z, u]), d, rcond=None)[0]
-    pi = efficient[:L]
-    fitted = Z @ pi
-    v = d - fitted
-    ztz = Z.T @ Z
 
     def by_cluster(values: np.ndarray) -> np.ndarray:
         # (G, L): sum over each cluster of z_i * values_i.
         return np.column_stack([np.bincount(codes, weights=Z[:, j] * values, minlength=G)
                                 for j in range(L)])
 
-    A = by_cluster(fitted)
-    S_u, S_v = by_cluster(u), by_cluster(v)
-    C_u, C_v = _reprojected(ivfit, Z, codes, G, u), _reprojected(ivfit, Z, codes, G, v)
-    ztz_fit = ztz @ pi
-
-    def studentized(w: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-        ztd = ztz_fit[:, None] + S_v.T @ w  # (L, B)
-        zty = value * ztd + S_u.T @ w
-        pi_star = np.linalg.solve(ztz, ztd)
-        den = np.einsum("lb,lb->b", pi_star, ztd)
-        beta = np.einsum("lb,lb->b", pi_star, zty) / den
-        in_d = A[:, None, :] + np.einsum("ghl,hb->gbl", C_v, w)
-        in_u = np.einsum("ghl,hb->gbl", C_u, w)
-        per_cluster = (value - beta)[None, :, None] * in_d + in_u
-        scores = np.einsum("gbl,lb->gb", per_cluster, pi_star)
-        se = np.sqrt(scale * np.einsum("gb,gb->b", scores, scores)) / den
-        return (beta - value) / se, beta, se
-
-    t_obs, beta_obs, se_obs = studentized(np.ones((G, 1)))
-    weights = stream(settings.distribution, G, settings.reps, settings.seed)
-    draws = np.empty(weights.reps)
-    for start in range(0, weights.reps, settings.chunk_size):
-        stop = min(start + settings.chunk_size, weights.reps)
-        draws[start:stop] = studentized(weights.chunk(start, stop))[0]
-    pvalues = _pvalues(float(t_obs[0]), draws, 1, settings.pvalue_rule)
-    return WREOutcome(float(t_obs[0]), float(beta_obs[0]), float(se_obs[0]), draws, pvalues,
-                      weights.reps, weights.enumerate, name, G, settings.seed)
+    S_zz = np.stack([by_cluster(Z[:, k]) for k in range(L)], axis=2)  # (G, L, L)
+    C_z = np.stack([_reprojected(ivfit, Z, codes, G, Z[:, k]) for k in range(L)])
+    problem = _WREProblem(Z.T @ Z, Z.T @ y, Z.T @ d, float(y @ y), float(y @ d),
+                          float(d @ d), by_cluster(y), by_cluster(d), S_zz,
+                          _reprojected(ivfit, Z, codes, G, y),
+                          _reprojected(ivfit, Z, codes, G, d), C_z, scale)
+    return problem, G
 
 
 def _reprojected(ivfit: IVFit, Z: np.ndarray, codes: np.ndarray, G: int,

@@ -72,8 +72,8 @@ class AndersonRubinSet:
 @dataclass(frozen=True, eq=False, repr=False)
 class IVBootstrapTest(WildBootstrapTest):
     """A wild restricted efficient (WRE) bootstrap test of one endogenous coefficient
-    (Davidson and MacKinnon 2010): the fields of :class:`WildBootstrapTest`, without a
-    confidence interval."""
+    (Davidson and MacKinnon 2010), with its confidence interval by test inversion: the fields
+    of :class:`WildBootstrapTest`."""
 
     @property
     def method(self) -> str:
@@ -169,9 +169,10 @@ class IVResult(RegressionResult):
         hypothesis
             The endogenous regressor's name (the model must have one).
         settings
-            Replications, weight distribution, seed and p-value rule; the cluster is this
-            result's (``Cluster("township_id")``) unless ``settings.cluster`` names one.
-            Variants and subcluster options of the OLS bootstrap do not apply.
+            Replications, weight distribution, seed, p-value rule and interval level
+            (``ci_level=None`` skips the interval); the cluster is this result's
+            (``Cluster("township_id")``) unless ``settings.cluster`` names one. Variants and
+            subcluster options of the OLS bootstrap do not apply.
         value
             Hypothesised value.
         """
@@ -185,8 +186,9 @@ class IVResult(RegressionResult):
         inclusive = chosen.pvalue_rule == "inclusive"
         return IVBootstrapTest(
             hypothesis=f"{hypothesis} = {value:g}", statistic=out.statistic,
-            estimate=(out.estimate,), std_error=out.std_error, pvalues=out.pvalues, ci=None,
-            ci_level=None, reps=out.reps, enumerated=out.enumerated,
+            estimate=(out.estimate,), std_error=out.std_error, pvalues=out.pvalues, ci=out.ci,
+            ci_level=chosen.ci_level if out.ci is not None else None, reps=out.reps,
+            enumerated=out.enumerated,
             distribution=chosen.distribution, variant="11", restricted=True,
             cluster=(out.cluster,), bootstrap_cluster=(out.cluster,),
             bootstrap_clusters=out.clusters, seed=out.seed, pvalue_rule=chosen.pvalue_rule,

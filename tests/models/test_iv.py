@@ -265,7 +265,8 @@ def test_wre_bootstrap_against_brute_force():
     generated as Davidson and MacKinnon (2010) prescribe, with the same weights."""
     df = simulate(n=240, seed=5, clusters=12)
     result = fit(FORMULA, df, cov=Cluster("cl"))
-    settings = WildBootstrap(reps=25, seed=11, keep_draws=True, distribution="webb")
+    settings = WildBootstrap(reps=25, seed=11, keep_draws=True, distribution="webb",
+                             ci_level=None)
     test = result.wild_bootstrap("d", settings, value=1.2)
     assert test.method == "WRE"
     assert test.statistic == pytest.approx((result.params["d"] - 1.2) / result.std_errors["d"],
@@ -293,12 +294,23 @@ def test_wre_bootstrap_against_brute_force():
     assert np.array_equal(again.draws, test.draws) and again.pvalue == test.pvalue
 
 
-def test_wre_bootstrap_size_and_power():
+def test_wre_bootstrap_interval_and_power():
     df = simulate(n=400, seed=8, clusters=10)
     result = fit(FORMULA, df, cov=Cluster("cl"))
     settings = WildBootstrap(reps=999, seed=1)
-    assert result.wild_bootstrap("d", settings, value=1.5).pvalue > 0.05
+    test = result.wild_bootstrap("d", settings, value=1.5)
+    assert test.pvalue > 0.05
     assert result.wild_bootstrap("d", settings, value=0.0).pvalue < 0.01
+    # The interval is the set of values the test does not reject at 5% (same draws).
+    lo, hi = test.ci
+    assert lo < result.params["d"] < hi and lo < 1.5 < hi
+    quiet = WildBootstrap(reps=999, seed=1, ci_level=None)
+    for end in (lo, hi):
+        width = 1e-6 * (hi - lo)
+        inside = end + width if end == lo else end - width
+        outside = end - width if end == lo else end + width
+        assert result.wild_bootstrap("d", quiet, value=inside).pvalue > 0.05
+        assert result.wild_bootstrap("d", quiet, value=outside).pvalue <= 0.05
     with pytest.raises(ValueError, match="endogenous regressor"):
         result.wild_bootstrap("x", settings)
 
