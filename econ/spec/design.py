@@ -278,8 +278,8 @@ def _evaluate(node: ast.expr, expression: str, sample: pd.DataFrame,
         raise FormulaError(
             f"{function}() in {expression!r} is undefined where {ast.unparse(argument)} is "
             f"{what}: {len(bad):,} row(s) (positions {_positions(rows[bad])}) of column(s) {read}. "
-            f"econ does not drop these rows (fixest does, silently changing the sample): use "
-            + ("log1p() or a Poisson model for an outcome with zeros, or " if function == "log"
+            f"econ does not drop these rows (fixest does, silently changing the sample): "
+            + ("use log1p() or a Poisson model for an outcome with zeros, or " if function == "log"
                else "") + "drop the rows first")
     with np.errstate(all="ignore"):
         out = apply(values)
