@@ -68,7 +68,10 @@ def power_curve_plot(
     if not isinstance(result, PowerResult):
         raise TypeError(f"power_curve_plot needs a PowerResult (econ.power(...)), got "
                         f"{type(result).__name__}")
-    data = result.power.sort_values([*result.sizes, "method", "effect"]).reset_index(drop=True)
+    order = result.power["method"].map(result.methods.index).rename("order")
+    data = (result.power.assign(order=order)
+            .sort_values(["order", *result.sizes, "effect"]).drop(columns="order")
+            .reset_index(drop=True))
     several = [s for s in result.sizes if data[s].nunique() > 1]
     size_label = pd.Series(
         [", ".join(f"{s} {v}" for s, v in zip(several, row, strict=True))
