@@ -260,11 +260,13 @@ def test_anderson_rubin_set_against_grid(spec, strength):
         assert not ar.bounded and "unbounded" in str(ar)
 
 
-def test_wre_bootstrap_against_brute_force():
+@pytest.mark.parametrize("weighted", [False, True])
+def test_wre_bootstrap_against_brute_force(weighted):
     """Every bootstrap t of the WRE equals a direct 2SLS refit (linearmodels, CR1) of data
     generated as Davidson and MacKinnon (2010) prescribe, with the same weights."""
     df = simulate(n=240, seed=5, clusters=12)
-    result = fit(FORMULA, df, cov=Cluster("cl"))
+    weights = "w" if weighted else None
+    result = fit(FORMULA, df, cov=Cluster("cl"), weights=weights)
     settings = WildBootstrap(reps=25, seed=11, keep_draws=True, distribution="webb",
                              ci_level=None)
     test = result.wild_bootstrap("d", settings, value=1.2)
@@ -272,21 +274,27 @@ def test_wre_bootstrap_against_brute_force():
     assert test.statistic == pytest.approx((result.params["d"] - 1.2) / result.std_errors["d"],
                                            rel=1e-10)
     codes = result.fit.clusters["cl"].codes
+    root = np.sqrt(df.w.to_numpy()) if weighted else np.ones(len(df))
     W = pd.concat([dummies(df, "fe1", "fe2"), df[["x"]]], axis=1).to_numpy()
     Z = np.column_stack([df[["z1", "z2"]].to_numpy(), W])
     y, d = df.y.to_numpy(), df.d.to_numpy()
-    gamma = np.linalg.lstsq(W, y - 1.2 * d, rcond=None)[0]
+
+    def wls(A: np.ndarray, b: np.ndarray) -> np.ndarray:
+        return np.linalg.lstsq(A * root[:, None], b * root, rcond=None)[0]
+
+    gamma = wls(W, y - 1.2 * d)
     u = y - 1.2 * d - W @ gamma
-    coef = np.linalg.lstsq(np.column_stack([Z, u]), d, rcond=None)[0]
+    coef = wls(np.column_stack([Z, u]), d)
     d_fit = Z @ coef[:-1]
     v = d - d_fit
-    weights = stream("webb", 12, 25, 11).chunk(0, 25)
+    draws = stream("webb", 12, 25, 11).chunk(0, 25)
     exog = pd.DataFrame(W)
     for b in range(25):
-        w = weights[codes, b]
+        w = draws[codes, b]
         d_star = d_fit + v * w
         y_star = 1.2 * d_star + W @ gamma + u * w
-        ref = IV2SLS(y_star, exog, d_star, df[["z1", "z2"]].to_numpy()).fit(
+        ref = IV2SLS(y_star, exog, d_star, df[["z1", "z2"]].to_numpy(),
+                     weights=df.w if weighted else None).fit(
             cov_type="clustered", clusters=df.cl, debiased=True)
         t = (ref.params.iloc[-1] - 1.2) / ref.std_errors.iloc[-1]
         assert test.draws[b] == pytest.approx(t, rel=1e-8)
@@ -365,3 +373,16 @@ def test_instrument_also_exogenous_and_collinear(data):
     df = data.assign(z4=2 * data.z1 - data.x)
     with pytest.raises(InstrumentError, match=r"z4 \(collinear with"):
         feiv("y ~ x | fe1 + fe2 | d ~ z1 + z4", df)
+
+
+def test_missing_values_counted_and_other_refusals(data):
+    df = data.copy()
+    df.loc[:9, "z2"] = np.nan
+    result = fit(FORMULA, df)
+    assert result.dropped_rows == {"missing z2": 10} and result.nobs == len(df) - 10
+    with pytest.raises(ValueError, match="2 outcomes"):
+        feiv("y + x ~ 1 | fe1 | d ~ z1", data)
+    with pytest.raises(FormulaError, match="endogenous regressor 'cat' is not numeric"):
+        feiv("y ~ x | fe1 | cat ~ z1", data.assign(cat=np.where(data.z3 > 0, "a", "b")))
+    with pytest.raises(ValueError, match="one endogenous regressor"):
+        fit("y ~ x | fe1 + fe2 | d + d2 ~ z1 + z2 + z3", data).anderson_rubin()
