@@ -7,6 +7,7 @@ is in :mod:`econ.data.writing`; :func:`write_panel` is re-exported here.
 
 from __future__ import annotations
 
+import csv
 import io
 import json
 import struct
@@ -23,7 +24,7 @@ import pyarrow.parquet as pq
 from econ.data.dataset import SIMULATED_LABEL, Dataset, LoadReport
 from econ.data.encoding import decode
 from econ.data.excel import choose_sheet, formulas_without_values
-from econ.data.headers import HeaderLayout, locate_header
+from econ.data.headers import HEADER_SEARCH_ROWS, HeaderLayout, locate_header
 from econ.data.problems import Problem, UnreadableFileError
 from econ.data.schema import PANEL, SURVEY, TableSchema
 from econ.data.validation import YEAR_RANGE, validate
@@ -197,14 +198,23 @@ def _load(source: Source, *, encoding: str | None, sheet: str | int | None, layo
                                              "copied completely")
     if suffix in (".csv", ".tsv", ".txt"):
         decoded = decode(path.read_bytes(), encoding, where)
+        sep = None if suffix == ".txt" else ("\t" if suffix == ".tsv" else ",")
+
+        def parse(names: range | None = None) -> pd.DataFrame:
+            return pd.read_csv(io.StringIO(decoded.text), sep=sep, dtype=str, header=None,
+                               names=names, keep_default_na=False, na_values=_MISSING,
+                               # Blank lines are kept (and skipped by validation, which
+                               # reports them) so that row numbers match the file's lines.
+                               skip_blank_lines=False, engine="c" if sep else "python")
+
         with _reading(path, "a CSV file", pd.errors.ParserError, pd.errors.EmptyDataError):
-            frame = pd.read_csv(io.StringIO(decoded.text), sep=None if suffix == ".txt" else
-                                ("\t" if suffix == ".tsv" else ","), dtype=str, header=None,
-                                keep_default_na=False, na_values=_MISSING,
-                                # Blank lines are kept (and skipped by validation, which
-                                # reports them) so that row numbers match the file's lines.
-                                skip_blank_lines=False, engine="python"
-                                if suffix == ".txt" else "c")
+            try:
+                frame = parse()
+            except pd.errors.ParserError:
+                width = _width_under_title(decoded.text, sep)
+                if width is None:
+                    raise
+                frame = parse(range(width))
         table = layout.apply(frame)
         report = LoadReport(where, "csv", decoded.encoding, encoding_reason=decoded.reason,
                             warnings=layout.notes)
@@ -241,6 +251,23 @@ def _excel_sheet(path: Path, sheet: str | int | None, layout: _Layout) -> pd.Dat
     # Raised outside the reader's guard: the workbook is fine, the sheet asked for is not in it.
     raise ValueError(f"{str(path)!r} has no sheet {sheet!r}; its sheets are "
                      f"{', '.join(map(repr, names))}: pass sheet=<name or position>")
+
+
+def _width_under_title(text: str, sep: str | None) -> int | None:
+    """The width of a table whose only shorter lines are at the top (a title typed above it
+    without the trailing separators a spreadsheet would write), or ``None``: pandas takes the
+    first line's width for the whole file and refuses the longer lines below it."""
+    if sep is None:
+        return None
+    widths = [len(row) for row in csv.reader(io.StringIO(text), delimiter=sep) if row]
+    width = max(widths, default=0)
+    start = widths.index(width) if widths else 0
+    # Title and note lines are a cell or two; a data line one field short is no title.
+    title = widths[:start]
+    if not 0 < start <= HEADER_SEARCH_ROWS or any(w > width // 2 for w in title) or any(
+            w != width for w in widths[start:]):
+        return None
+    return width
 
 
 @contextmanager

@@ -13,7 +13,7 @@ import pytest
 
 from econ.cli import main
 from econ.data.io import read_panel
-from econ.data.problems import ValidationError
+from econ.data.problems import UnreadableFileError, ValidationError
 
 HEADERS = ["村庄编码", "年份", "乡镇编码", "县编码", "派出单位层级", "资源禀赋", "帮扶项目资金"]
 ROWS = [["V001", 2020, "T1", "C1", "市直", 0.5, 12.5], ["V001", 2021, "T1", "C1", "县直", 0.5, 8.0],
@@ -152,3 +152,17 @@ def test_the_command_line_options(tmp_path, capsys):
     assert main(["validate", str(path), "--sheet", "无此页"]) == 2
     assert "its sheets are '说明', '台账'" in capsys.readouterr().err
     assert pd.read_excel(path, sheet_name=None).keys() == {"说明", "台账"}
+
+
+def test_a_title_line_without_separators_in_a_csv(tmp_path):
+    lines = [TITLE, ",".join(HEADERS)]
+    lines += [",".join("" if v is None else str(v) for v in row) for row in ROWS]
+    path = tmp_path / "title.csv"
+    path.write_text("\n".join(lines) + "\n", encoding="utf-8")
+    panel = read_panel(path)
+    _expected(panel)
+    assert any("the header is on row 2" in w for w in panel.report.warnings)
+    # A data line longer than the header is not a title: the file is still refused.
+    path.write_text("\n".join([*lines[1:], lines[2] + ",extra"]) + "\n", encoding="utf-8")
+    with pytest.raises(UnreadableFileError, match="not readable as a CSV file"):
+        read_panel(path)
