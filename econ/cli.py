@@ -288,8 +288,8 @@ def _fit(args: argparse.Namespace) -> None:
     settings = WildBootstrap(reps=args.reps, seed=args.seed,
                              cluster=None if isinstance(spec, ClusterSpec) else args.cluster)
     several = isinstance(results, MultipleResults)
-    named = list(zip(results.names, results.samples, results, strict=True)) if several else [
-        ("", "", results)]
+    named = (list(zip(results.names, results.samples, results, strict=True))
+             if isinstance(results, MultipleResults) else [("", "", results)])
     # Under multiple estimation a term need only be in some of the models (sw, csw).
     missing = [t for t in args.bootstrap if not any(t in r.names for _, _, r in named)]
     if missing:
@@ -308,7 +308,7 @@ def _fit(args: argparse.Namespace) -> None:
                 print(test.summary())
             continue
         models.append(Model(result, sample, tests))
-    if several and args.format == "text":
+    if isinstance(results, MultipleResults) and args.format == "text":
         for note in results.notes:
             print(note)
     if not models:

@@ -250,6 +250,7 @@ _DOMAINS: dict[str, tuple[Callable[[np.ndarray], np.ndarray], Callable[[np.ndarr
 def _evaluate(node: ast.expr, expression: str, sample: pd.DataFrame,
               rows: np.ndarray) -> np.ndarray:
     if isinstance(node, ast.Constant):
+        assert isinstance(node.value, int | float)  # the parser allows numbers only
         return np.full(len(sample), float(node.value))
     if isinstance(node, ast.Name):
         series = sample[node.id]
