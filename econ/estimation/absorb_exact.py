@@ -75,13 +75,17 @@ class TwoWayAbsorber:
         d_a, cells, inverse = self._system
         la, lb = len(d_a), inverse.shape[0]
         out = np.array(values, dtype=np.float64, order="F", copy=True)
-        for j in range(out.shape[1]):
+        m = out.shape[1]
+        r_a, r_b = np.empty((la, m)), np.empty((lb, m))
+        for j in range(m):
+            weighted = out[:, j] * self.weights
+            r_a[:, j] = np.bincount(self.large, weights=weighted, minlength=la)
+            r_b[:, j] = np.bincount(self.small, weights=weighted, minlength=lb)
+        # All columns in one product each: the level tables are small next to the rows.
+        gamma = inverse @ (r_b - cells.T @ (r_a / d_a[:, None]))
+        alpha = (r_a - cells @ gamma) / d_a[:, None]
+        for j in range(m):
             column = out[:, j]
-            weighted = column * self.weights
-            r_a = np.bincount(self.large, weights=weighted, minlength=la)
-            r_b = np.bincount(self.small, weights=weighted, minlength=lb)
-            gamma = inverse @ (r_b - cells.T @ (r_a / d_a))
-            alpha = (r_a - cells @ gamma) / d_a
-            column -= alpha[self.large]
-            column -= gamma[self.small]
+            column -= alpha[:, j][self.large]
+            column -= gamma[:, j][self.small]
         return out, 1

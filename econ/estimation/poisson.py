@@ -168,7 +168,7 @@ def fit(design: Design, *, outcome: int = 0, offset: np.ndarray | None = None,
         # The rectifier runs on every regressor: least squares copes with collinear ones.
         separated = _relu_separation(y[keep], X[keep], tuple(_renumber(c[keep])
                                                                 for c in codes),
-                                     None if w is None else w[keep], fe_tol, fe_max_iter)
+                                     fe_tol, fe_max_iter)
         if separated.any():
             dropped[RELU] = int(separated.sum())
             keep[np.flatnonzero(keep)[separated]] = False
@@ -181,17 +181,15 @@ def fit(design: Design, *, outcome: int = 0, offset: np.ndarray | None = None,
     sample, y, X, off, rows = sample[keep], y[keep], X[keep], off[keep], rows[keep]
     w = None if w is None else w[keep]
     codes = tuple(_renumber(c[keep]) for c in codes)
-    names, drops, X = _identified(design, codes, X, fe_tol, fe_max_iter)
-    if drops:
-        warnings.warn("dropped regressor(s): " + "; ".join(f"{d.name} ({d.reason})"
-                                                            for d in drops),
-                      EstimationWarning, stacklevel=3)
-    if not names:
-        raise ValueError(f"no regressor of {design.formula.text!r} is identified: "
-                         + "; ".join(f"{d.name} {d.reason}" for d in drops))
     irls = _irls(y, X, codes, w, off, tol=tol, max_iter=max_iter, fe_tol=fe_tol,
-                 fe_max_iter=fe_max_iter, formula=design.formula.text)
-    params, mu, X_tilde, xtx_inv, iterations, sweeps = irls
+                 fe_max_iter=fe_max_iter, formula=design.formula.text,
+                 identify=(design.names, design.fe_names))
+    names = [design.names[j] for j in irls.kept]
+    if irls.drops:
+        warnings.warn("dropped regressor(s): " + "; ".join(f"{d.name} ({d.reason})"
+                                                            for d in irls.drops),
+                      EstimationWarning, stacklevel=3)
+    params, mu, X_tilde = irls.params, irls.mu, irls.X_tilde
     user_w = np.ones_like(y) if w is None else w
     root = np.sqrt(user_w * mu)
     X_w = X_tilde * root[:, None]
@@ -206,14 +204,14 @@ def fit(design: Design, *, outcome: int = 0, offset: np.ndarray | None = None,
                 for key, g in design.clusters.items()}
     return PoissonFit(
         formula=design.formula, outcome=name, names=tuple(names), params=params, X=X_w,
-        y=y_w, residuals=residuals, xtx_inv=xtx_inv, rows=rows, design=design,
+        y=y_w, residuals=residuals, xtx_inv=irls.xtx_inv, rows=rows, design=design,
         sample=sample, clusters=clusters, fe_names=design.fe_names, fe_codes=codes,
         fe_params=fe_parameters(codes), weights=w, has_intercept=design.formula.intercept,
-        tss=float("nan"), tss_within=float("nan"), iterations=sweeps, dropped_rows=dropped,
-        dropped_coefficients=tuple(drops), mu=mu, outcome_values=y, offset=off,
+        tss=float("nan"), tss_within=float("nan"), iterations=irls.sweeps, dropped_rows=dropped,
+        dropped_coefficients=tuple(irls.drops), mu=mu, outcome_values=y, offset=off,
         deviance=deviance, loglik=loglik,
         null_deviance=_deviance(y, np.log(null_mu), null_mu, user_w, ylogy),
-        loglik_null=loglik_null, irls_iterations=iterations, non_integer=non_integer)
+        loglik_null=loglik_null, irls_iterations=irls.iterations, non_integer=non_integer)
 
 
 def restricted_fit(fitted: PoissonFit, column: int, value: float, *, tol: float = 1e-10,
@@ -229,15 +227,11 @@ def restricted_fit(fitted: PoissonFit, column: int, value: float, *, tol: float 
     others = [j for j in range(X.shape[1]) if j != column]
     off = fitted.offset + value * X[:, column]
     params = np.full(X.shape[1], value)
-    if others:
-        sub, mu, *_ = _irls(fitted.outcome_values, X[:, others], fitted.fe_codes,
-                            fitted.weights, off, tol=tol, max_iter=max_iter, fe_tol=fe_tol,
-                            fe_max_iter=fe_max_iter, formula=fitted.formula.text)
-        params[others] = sub
-    else:
-        _, mu, *_ = _irls(fitted.outcome_values, X[:, :0], fitted.fe_codes, fitted.weights,
-                          off, tol=tol, max_iter=max_iter, fe_tol=fe_tol,
-                          fe_max_iter=fe_max_iter, formula=fitted.formula.text)
+    irls = _irls(fitted.outcome_values, X[:, others], fitted.fe_codes, fitted.weights, off,
+                 tol=tol, max_iter=max_iter, fe_tol=fe_tol, fe_max_iter=fe_max_iter,
+                 formula=fitted.formula.text)
+    params[others] = irls.params
+    mu = irls.mu
     return params, mu
 
 
@@ -294,29 +288,8 @@ def _fe_separation(y: np.ndarray, codes: tuple[np.ndarray, ...], dropped: dict[s
         keep &= ~(single | zero)
 
 
-def _identified(design: Design, codes: tuple[np.ndarray, ...], X: np.ndarray, fe_tol: float,
-                fe_max_iter: int) -> tuple[list[str], list[DroppedCoefficient], np.ndarray]:
-    """Regressors identified given the fixed effects (unweighted check, as in feols)."""
-    names, drops = list(design.names), []
-    if codes and X.shape[1]:
-        tilde, _ = demean(codes, np.ones(len(X)), X, None, fe_tol, fe_max_iter)
-        gone = absorbed(X, tilde)
-        drops += [DroppedCoefficient(names[j], "absorbed by the fixed effects "
-                                     + " + ".join(design.fe_names))
-                  for j in np.flatnonzero(gone)]
-        X = X[:, ~gone]
-        names = [n for n, g in zip(names, gone, strict=True) if not g]
-        tilde = tilde[:, ~gone]
-    else:
-        tilde = X
-    _, kept_names, collinear, _ = _independent(np.asarray(tilde), names)
-    drops += collinear
-    kept = [names.index(n) for n in kept_names]
-    return kept_names, drops, np.asfortranarray(X[:, kept])
-
-
 def _relu_separation(y: np.ndarray, X: np.ndarray, codes: tuple[np.ndarray, ...],
-                     w: np.ndarray | None, fe_tol: float, fe_max_iter: int,
+                     fe_tol: float, fe_max_iter: int,
                      tol: float = 1e-5, max_iter: int = 1_000) -> np.ndarray:
     """Rows separated by the regressors and fixed effects (the iterative rectifier)."""
     boundary = y == 0
@@ -326,14 +299,12 @@ def _relu_separation(y: np.ndarray, X: np.ndarray, codes: tuple[np.ndarray, ...]
     weight = np.where(interior, interior.sum() / tol**2, 1.0)
     u = boundary.astype(np.float64)
     X_tilde = demean(codes, weight, X, None, fe_tol, fe_max_iter)[0] if X.shape[1] else X
-    root = np.sqrt(weight)
+    weighted = X_tilde * weight[:, None]
+    # The pseudo-inverse copes with collinear regressors (any solution gives the same fit).
+    gram = scipy.linalg.pinvh(X_tilde.T @ weighted)
     for _ in range(max_iter):
         u_tilde = demean(codes, weight, u[:, None], None, fe_tol, fe_max_iter)[0][:, 0]
-        if X.shape[1]:
-            b = np.linalg.lstsq(X_tilde * root[:, None], u_tilde * root, rcond=None)[0]
-            residual = u_tilde - X_tilde @ b
-        else:
-            residual = u_tilde
+        residual = u_tilde - X_tilde @ (gram @ (weighted.T @ u_tilde)) if X.shape[1] else u_tilde
         fitted = u - residual
         fitted[interior | ((fitted > -0.1 * tol) & (fitted < tol))] = 0.0
         if (fitted >= 0).all():
@@ -343,17 +314,39 @@ def _relu_separation(y: np.ndarray, X: np.ndarray, codes: tuple[np.ndarray, ...]
                            f"{max_iter} iterations; pass separation=('fe',) to skip it")
 
 
+@dataclass(frozen=True, eq=False)
+class _Irls:
+    """IRLS output: coefficients of the regressors ``kept`` (positions in the input ``X``),
+    means, the projected regressors at the final means and ``(X'WX)^-1`` there."""
+
+    params: np.ndarray
+    mu: np.ndarray
+    X_tilde: np.ndarray
+    xtx_inv: np.ndarray
+    iterations: int
+    sweeps: int
+    kept: np.ndarray
+    drops: tuple[DroppedCoefficient, ...] = ()
+
+
 def _irls(y: np.ndarray, X: np.ndarray, codes: tuple[np.ndarray, ...], w: np.ndarray | None,
           off: np.ndarray, *, tol: float, max_iter: int, fe_tol: float, fe_max_iter: int,
-          formula: str) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray, int, int]:
-    """IRLS; returns params, mu, the projected X at the final mu, (X'WX)^-1, iterations and
-    the alternating-projection sweeps of the last projection."""
+          formula: str, identify: tuple[tuple[str, ...], tuple[str, ...]] | None = None
+          ) -> _Irls:
+    """IRLS from the means ``(y + mean(y)) / 2`` (as fixest and pyfixest).
+
+    With ``identify`` (regressor and fixed-effect names), regressors absorbed by the fixed
+    effects or collinear with earlier ones are found on the first iteration's projection,
+    which any positive weights give, and left out from there on.
+    """
     user_w = np.ones_like(y) if w is None else w
     mu = (y + np.average(y, weights=user_w)) / 2
     eta = np.log(mu)
     ylogy = xlogy(y, y)
     last = _deviance(y, eta, mu, user_w, ylogy)
     p = X.shape[1]
+    kept = np.arange(p)
+    drops: list[DroppedCoefficient] = []
     stacked = np.empty((len(y), p + 1), order="F")
     stacked[:, 1:] = X
     previous: np.ndarray | None = None
@@ -371,8 +364,14 @@ def _irls(y: np.ndarray, X: np.ndarray, codes: tuple[np.ndarray, ...], w: np.nda
             start = previous
         tilde, used = demean(codes, weights, stacked, start, fe_tol, fe_max_iter)
         sweeps += used
-        previous, z_old = tilde, z
         root = np.sqrt(weights)
+        if identify is not None and iteration == 1:
+            kept, drops = _identified(X * root[:, None], tilde[:, 1:] * root[:, None],
+                                      bool(codes), identify, formula)
+            if len(kept) < p:
+                X, tilde, p = X[:, kept], tilde[:, [0, *(kept + 1)]], len(kept)
+                stacked = np.asfortranarray(stacked[:, [0, *(kept + 1)]])
+        previous, z_old = tilde, z
         if p:
             params = _wls(tilde[:, 1:] * root[:, None], tilde[:, 0] * root)
             residual = tilde[:, 0] - tilde[:, 1:] @ params
@@ -392,17 +391,43 @@ def _irls(y: np.ndarray, X: np.ndarray, codes: tuple[np.ndarray, ...], w: np.nda
         change = abs(deviance - last) / (0.1 + abs(deviance))
         last = deviance
         if change < tol:
+            # The covariance is evaluated at the final means, not the last step's weights.
             weights = user_w * mu
             final, used = demean(codes, weights, X, previous[:, 1:], fe_tol, fe_max_iter)
-            root = np.sqrt(weights)
-            xw = final * root[:, None]
+            xw = final * np.sqrt(weights)[:, None]
             xtx_inv = scipy.linalg.pinvh(xw.T @ xw) if p else np.empty((0, 0))
-            return params, mu, final, xtx_inv, iteration, sweeps + used
+            return _Irls(params, mu, final, xtx_inv, iteration, sweeps + used, kept,
+                         tuple(drops))
     raise ConvergenceError(
         f"PPML for {formula!r} did not converge: after iteration {max_iter} the relative "
         f"change in deviance is {change:.3g} (tolerance {tol:g}). Raise max_iter, check for "
         f"separation (an outcome zero throughout a combination of regressors) or for "
         f"extreme regressor values")
+
+
+def _identified(X: np.ndarray, weighted: np.ndarray, has_fe: bool,
+                identify: tuple[tuple[str, ...], tuple[str, ...]], formula: str
+                ) -> tuple[np.ndarray, list[DroppedCoefficient]]:
+    """Positions of the regressors identified, and the others with their reasons.
+
+    ``X`` and ``weighted`` are the design before and after projection, both times the square
+    root of the weights (so their norms compare in one metric).
+    """
+    names, fe_names = identify
+    drops: list[DroppedCoefficient] = []
+    candidates = np.arange(X.shape[1])
+    if has_fe and X.shape[1]:
+        gone = absorbed(X, weighted)
+        drops += [DroppedCoefficient(names[j], "absorbed by the fixed effects "
+                                     + " + ".join(fe_names)) for j in np.flatnonzero(gone)]
+        candidates = np.flatnonzero(~gone)
+    _, kept_names, collinear, _ = _independent(weighted[:, candidates],
+                                               [names[j] for j in candidates])
+    drops += collinear
+    if not kept_names:
+        raise ValueError(f"no regressor of {formula!r} is identified: "
+                         + "; ".join(f"{d.name} {d.reason}" for d in drops))
+    return np.array([names.index(n) for n in kept_names], dtype=np.int64), drops
 
 
 def _wls(xw: np.ndarray, zw: np.ndarray) -> np.ndarray:
