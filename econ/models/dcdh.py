@@ -108,15 +108,41 @@ def did_multiplegt(
     ValueError
         A bad option or column.
     """
-    frame = data.data if isinstance(data, Dataset) else data
     simulated = isinstance(data, Dataset) and data.simulated
+    if not 0 < level < 1:
+        raise ValueError(f"level must be in (0, 1), got {level}")
+    result = dcdh_estimate(data, outcome=outcome, group=group, time=time, treatment=treatment,
+                           effects=effects, placebos=placebos, normalized=normalized,
+                           switchers=switchers, trends_lin=trends_lin, cluster=cluster,
+                           drop_uncontrolled=drop_uncontrolled)
+    return dcdh_event_study(result, outcome=outcome, treatment=treatment, switchers=switchers,
+                            cluster=cluster, level=level, simulated=simulated)
+
+
+def dcdh_estimate(
+    data: Dataset | pd.DataFrame,
+    *,
+    outcome: str,
+    group: str,
+    time: str,
+    treatment: str,
+    effects: int = 1,
+    placebos: int = 0,
+    normalized: bool = False,
+    switchers: Switchers = "both",
+    trends_lin: bool = False,
+    cluster: str | None = None,
+    drop_uncontrolled: bool = False,
+) -> DCDHEstimate:
+    """The numbers behind :func:`did_multiplegt` (same arguments): per period the estimate,
+    standard error, switchers in and out and their mean treatment changes, the influence
+    functions, and the average total effect per unit of treatment with its standard error."""
+    frame = data.data if isinstance(data, Dataset) else data
     if switchers not in ("both", "in", "out"):
         raise ValueError(f"switchers must be 'both', 'in' or 'out', got {switchers!r}")
     if effects < 1 or placebos < 0:
         raise ValueError(f"effects must be at least 1 and placebos at least 0, got {effects} "
                          f"and {placebos}")
-    if not 0 < level < 1:
-        raise ValueError(f"level must be in (0, 1), got {level}")
     panel = prepare(frame, outcome=outcome, group=group, time=time, treatment=treatment,
                     cluster=cluster)
     lonely = uncontrolled_switchers(panel)
@@ -130,14 +156,14 @@ def did_multiplegt(
                                             "controls only (as did_multiplegt_dyn does)")
         panel = replace(panel, notes=(*panel.notes, message + "; they serve only as controls "
                                                               "before their switch"))
-    result = estimate(panel, effects=effects, placebos=min(placebos, effects),
-                      switchers=switchers, normalized=normalized, trends_lin=trends_lin)
-    return _event_study(result, outcome=outcome, treatment=treatment, switchers=switchers,
-                        cluster=cluster, level=level, simulated=simulated)
+    return estimate(panel, effects=effects, placebos=min(placebos, effects),
+                    switchers=switchers, normalized=normalized, trends_lin=trends_lin)
 
 
-def _event_study(result: DCDHEstimate, *, outcome: str, treatment: str, switchers: str,
-                 cluster: str | None, level: float, simulated: bool) -> EventStudy:
+def dcdh_event_study(result: DCDHEstimate, *, outcome: str, treatment: str, switchers: str,
+                     cluster: str | None, level: float = 0.95,
+                     simulated: bool = False) -> EventStudy:
+    """A :func:`dcdh_estimate` result as the package's :class:`~econ.EventStudy`."""
     table = result.table
     cov = result.covariance()
     order = np.argsort(table["period"].to_numpy(), kind="stable")
