@@ -124,6 +124,9 @@ def _read(source: Source, schema: TableSchema, *, mapping, value_mapping, encodi
           header_row, year_range) -> Dataset:
     layout = _Layout(schema, mapping or {}, header_row)
     frame, report, simulated = _load(source, encoding=encoding, sheet=sheet, layout=layout)
+    if header_row is not None and layout.found is None and len(frame):
+        raise ValueError(f"header_row applies to CSV and Excel files, not to {report.source} "
+                         f"({report.format}), whose columns are named")
     frame, marked = _simulated_marker(frame)
     simulated = simulated or marked
     found: list[Problem] = []

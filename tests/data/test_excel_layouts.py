@@ -166,3 +166,9 @@ def test_a_title_line_without_separators_in_a_csv(tmp_path):
     path.write_text("\n".join([*lines[1:], lines[2] + ",extra"]) + "\n", encoding="utf-8")
     with pytest.raises(UnreadableFileError, match="not readable as a CSV file"):
         read_panel(path)
+
+
+def test_header_row_is_refused_where_columns_are_named(tmp_path):
+    frame = pd.DataFrame(ROWS, columns=HEADERS)
+    with pytest.raises(ValueError, match="header_row applies to CSV and Excel files"):
+        read_panel(frame, header_row=2)
