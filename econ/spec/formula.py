@@ -18,6 +18,10 @@ Grammar (whitespace ignored):
   ``b``), ``csw(a, b)`` (``a``, then ``a + b``), ``sw0`` and ``csw0`` (the same after a model
   without any) among the terms, and one among the fixed effects.
 
+A function evaluated outside its domain (``log`` of zero or a negative number, ``sqrt`` of a
+negative one) is an error naming the column and counting the rows (econ.spec.design); fixest
+would drop those rows and estimate on a smaller sample without saying so.
+
 Varying slopes (fixest's ``a[x]``) are not supported: the message says how to write the same
 model with explicit slope regressors.
 """
