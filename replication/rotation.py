@@ -1,0 +1,79 @@
+"""Table 9 and Figures 6-7: the rotation design (de Chaisemartin-D'Haultfoeuille DID_l).
+
+Effects on log(1 + funds) of a change in the dispatching unit's level from its 2021 level (the
+2023 rotation), for moves to a higher-level and to a lower-level unit, for all villages and by
+endowment (below / above the median), with placebos and the average effect per level of change.
+Moves down are sign-flipped (effect per level gained). In the shipped SIMULATED panel a change of
+rank includes gaining or losing a team. Run alone from the project root or through
+``econ replicate``.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import econ
+from econ.study.rotation import rotation_design
+
+SEED = None
+REPS = None
+NEEDS = ("unit_level", "endowment", "assistance_funds")
+
+
+def main(*, panel: econ.Dataset, output: Path, reps: int | None = REPS) -> list[Path]:
+    """Write the rotation design's table and event-study figures; return the files written."""
+    design = rotation_design(panel)
+    notes = [econ.SIMULATED_LABEL] if panel.simulated else []
+    tidy = design.tidy()
+    tidy = tidy[~tidy["is_reference"]]
+    placebo = {key: study.pretrend.pvalue for key, study in design.studies.items()
+               if study.pretrend is not None}
+    averages = design.average_effects.assign(
+        switchers=design.average_effects["switchers"].astype(int),
+        placebo_p=[placebo.get((g, d), float("nan")) for g, d in
+                   zip(design.average_effects["group"], design.average_effects["direction"],
+                       strict=True)])
+    direction = {"in": "to higher level", "out": "to lower level", "both": "either"}
+    written = econ.Table.from_frame(
+        tidy.assign(direction=tidy["direction"].map(direction))[
+            ["group", "direction", "period", "estimate", "std_error", "conf_low",
+             "conf_high"]],
+        digits=4, labels=("group", "direction", "period"), intervals={"conf_low": "conf_high"},
+        title="Table 9. Effect of a change in the dispatching unit's level (dCDH DID_l)",
+        notes=[*notes,
+               f"Outcome {design.outcome}, {design.years[0]}-{design.years[1]}; treatment the "
+               f"unit's level as a rank (no team lowest); period l: l-th year from the first "
+               f"change, -1: placebo; moves down sign-flipped (per level gained); standard "
+               f"errors clustered by township; endowment groups split at the median "
+               f"({design.threshold:.3f}).",
+               *(f"{_name(g, d, direction)}: not estimated; {reason}"
+                 for (g, d), reason in design.missing.items())],
+    ).write(output / "table9_rotation_dcdh")
+    written += econ.Table.from_frame(
+        averages.assign(direction=averages["direction"].map(direction)),
+        digits=4, labels=("group", "direction"), pvalues=("placebo_p",),
+        title="Table 10. Average effect per level of change and placebo test (dCDH)",
+        notes=[*notes, "Average total effect per unit of treatment (de Chaisemartin-"
+                       "D'Haultfoeuille): effects weighted by switchers, over the average "
+                       "change in level; placebo_p: Wald test that the placebo is zero."],
+    ).write(output / "table10_rotation_average_effects")
+    for number, move in ((6, "in"), (7, "out")):
+        study = design.studies.get(("all", move))
+        if study is None:
+            continue
+        # Period 0 is the last year before the change; the change happens in period 1.
+        chart = econ.event_study_plot(
+            study, onset=0.5, title=f"Figure {number}. Moving {direction[move]}: effect on "
+                         f"{design.outcome} by year since the change (dCDH)")
+        written += chart.save(output / f"figure{number}_rotation_{move}")
+    return written
+
+
+def _name(group: str, move: str, direction: dict[str, str]) -> str:
+    return f"{group}, {direction[move]}"
+
+
+if __name__ == "__main__":
+    root = Path(__file__).resolve().parent.parent
+    main(panel=econ.read_panel(root / "data" / "village_panel.parquet"),
+         output=root / "replication" / "output")
