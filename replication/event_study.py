@@ -29,8 +29,10 @@ def main(*, panel: econ.Dataset, output: Path, reps: int = REPS) -> list[Path]:
         title="Figure 1 data. Level x endowment gradient by year (event study)", notes=notes,
     ).write(output / "figure1_event_study_data")
     chart = econ.event_study_plot(
-        study, title=f"Figure 1. Unit level x endowment gradient by year (relative to "
-                     f"{study.reference})")
+        study, onset=study.reference + 0.5,
+        ylabel="Gradient on log(1 + funds)",
+        title=f"Figure 1. Unit level x endowment gradient by year (relative to "
+              f"{study.reference})")
     return written + chart.save(output / "figure1_event_study")
 
 

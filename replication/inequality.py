@@ -44,7 +44,11 @@ def main(*, panel: econ.Dataset, output: Path, reps: int = REPS) -> list[Path]:
     for period, frame in derived.data.groupby("period", observed=True):
         funds = frame.groupby("village_id", observed=True)["assistance_funds"].sum()
         population, share = econ.lorenz_curve(funds.to_numpy())
-        curves[str(period).replace("_", " ")] = (population, share)
+        # The legend says which years each curve covers and how unequal it is.
+        name = str(period).replace("_", " ").capitalize()
+        label = (f"{name} {frame['year'].min()}-{frame['year'].max()} "
+                 f"(Gini {econ.gini(funds.to_numpy()):.3f})")
+        curves[label] = (population, share)
         rows += [{"period": period, "population_share": p,
                   "funds_share": float(np.interp(p, population, share))} for p in POINTS]
     written += econ.Table.from_frame(

@@ -49,6 +49,7 @@ def main(*, panel: econ.Dataset, output: Path, reps: int = REPS) -> list[Path]:
     ).write(output / "table7_designation_att")
     chart = econ.event_study_plot(
         by_event_time.event_study(), simulated=panel.simulated,
+        ylabel="ATT on log(1 + funds)", xlabel="Years since designation",
         title="Figure 5. ATT of designation by years since designation (Callaway-Sant'Anna)")
     written += chart.save(output / "figure5_designation_event_study")
     bacon = econ.bacon_decomposition(data, outcome="y", unit="village_id", time="year",

@@ -23,6 +23,11 @@ EVENT_STUDY: FigureText = {
     "uniform": ("Uniform {level} band", "{level}一致置信带"),
     "reference_year": ("Reference year", "基准年"),
     "reference_period": ("Reference period", "基准期"),
+    "onset": ("Treatment onset", "处理开始"),
+    "pretrend_wald": ("Pre-trends: joint Wald p {p} ({q} pre-periods)",
+                      "事前趋势联合Wald检验：p {p}（{q}个事前期）"),
+    "pretrend_boot": ("Pre-trends: wild bootstrap Wald p {p} (B = {reps})",
+                      "事前趋势野自助法Wald检验：p {p}（B = {reps}）"),
 }
 
 #: :func:`econ.coefficient_plot`.

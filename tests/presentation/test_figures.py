@@ -127,6 +127,11 @@ def test_event_study_draws_estimates_intervals_band_and_reference(study):
     assert data.loc[data["is_reference"], "period"].tolist() == [study.reference]
     assert _legend(chart) == ["Estimate", "Pointwise 95% CI", "Uniform 95% band",
                               "Reference year"]
+    # The study's own (bootstrap) pre-trend test is printed under the axis label.
+    pretrend = study.pretrend
+    shown, = _by_gid(chart, "pretrend")
+    assert shown.get_text() == (f"Pre-trends: wild bootstrap Wald p = {pretrend.pvalue:.3f} "
+                                f"(B = {pretrend.reps:,})")
     assert (ax.get_xlabel(), ax.get_ylabel()) == ("Year", "Estimate")
     assert chart.title == "Gradient" and "Gradient" in _texts(chart)
 
@@ -269,7 +274,8 @@ def test_event_study_result_is_drawn_from_its_own_columns(time_label, band):
     year = time_label == "year"
     assert _legend(chart) == ["Estimate", "Pointwise 90% CI",
                               *(["Uniform 90% band"] if band else []),
-                              "Reference year" if year else "Reference period"]
+                              "Reference year" if year else "Reference period",
+                              *([] if year else ["Treatment onset"])]
     assert ax.get_xlabel() == ("Year" if year else "Period relative to treatment")
     assert SIMULATED_LABEL in _texts(chart)
 
@@ -546,6 +552,7 @@ def test_chinese_labels_are_wired_when_a_cjk_family_is_found(monkeypatch, study,
     ax = chart.figure.axes[0]
     assert (ax.get_xlabel(), ax.get_ylabel()) == ("年份", "估计值")
     assert _legend(chart) == ["估计值", "逐点95%置信区间", "95%一致置信带", "基准年"]
+    assert _by_gid(chart, "pretrend")[0].get_text().startswith("事前趋势野自助法Wald检验：p ")
     assert chart.style["font.family"][0] == "DejaVu Sans"
     lorenz = lorenz_plot({"全部": [1.0, 2.0, 5.0]}, language="zh")
     assert lorenz.figure.axes[0].get_xlabel() == "村庄累计占比"
@@ -581,3 +588,45 @@ def test_chinese_renders_with_an_installed_cjk_font(tmp_path, study):
     assert chart.style["font.family"][0] == cjk_font()
     png, pdf = chart.save(tmp_path / "zh")
     assert png.read_bytes().startswith(b"\x89PNG") and pdf.read_bytes().startswith(b"%PDF")
+
+
+def test_a_path_without_its_own_test_gets_a_joint_wald_test_of_its_pre_periods(study):
+    """The pre-trend p-value printed is the joint Wald test of the pre-period coefficients on
+    the covariance the path carries (computed here through the pseudo-inverse)."""
+    from scipy import stats
+
+    bare = dataclasses.replace(study, pretrend=None)
+    chart = event_study_plot(bare, onset=study.reference + 0.5)
+    before = np.asarray(bare.periods, dtype=float) < study.reference + 0.5
+    b = np.asarray(bare.params, dtype=float)[before]
+    V = bare.cov[np.ix_(before, before)]
+    statistic = float(b @ np.linalg.pinv(V) @ b) / len(b)
+    p = stats.f.sf(statistic, len(b), bare.df) if np.isfinite(bare.df) else stats.chi2.sf(
+        statistic * len(b), len(b))
+    shown, = _by_gid(chart, "pretrend")
+    expected = "< 0.001" if p < 0.001 else f"= {p:.3f}"
+    assert shown.get_text() == f"Pre-trends: joint Wald p {expected} ({len(b)} pre-periods)"
+    onset, = _by_gid(chart, "onset")
+    assert onset.get_xdata()[0] == study.reference + 0.5
+
+
+@pytest.mark.skipif(econ.cjk_font() is None, reason="no CJK font installed")
+def test_chinese_figures_keep_the_true_minus_sign(study):
+    chart = event_study_plot(study, language="zh")
+    # A font of the chain draws U+2212, so matplotlib is not told to print ASCII hyphens.
+    assert chart.style.get("axes.unicode_minus", True) is True
+    labels = [t.get_text() for t in chart.figure.axes[0].get_yticklabels()]
+    assert any(label.startswith("\u2212") for label in labels) or min(
+        chart.data["conf_low"].dropna()) >= 0
+
+
+def test_a_legend_too_wide_for_its_columns_wraps_instead_of_being_cut(tmp_path):
+    frame = pd.DataFrame({"term": ["A very long row label indeed", "B"] * 2,
+                          "estimate": [1.0, 2.0, 1.1, 2.1], "conf_low": [0.5, 1.5, 0.4, 1.4],
+                          "conf_high": [1.5, 2.5, 1.6, 2.6],
+                          "group": ["CR1 95% CI"] * 2 + ["Wild bootstrap 95% CI"] * 2})
+    chart = econ.coefficient_plot(frame, term="term", group="group")
+    chart.save(tmp_path / "f", formats=("png",))
+    figure = chart.figure
+    legend = figure.axes[0].get_legend()
+    assert legend.get_window_extent(figure.canvas.get_renderer()).x1 <= figure.bbox.x1

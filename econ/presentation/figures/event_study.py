@@ -12,6 +12,7 @@ from matplotlib import ticker
 from matplotlib.artist import Artist
 
 from econ.data.figure_labels import EVENT_STUDY
+from econ.inference.pretrend import joint_wald
 from econ.presentation.figures.arguments import (
     coverage_percent,
     is_simulated,
@@ -29,6 +30,8 @@ from econ.presentation.figures.style import (
     new_figure,
     styled,
 )
+from econ.results.bootstrap import WildBootstrapTest
+from econ.results.regression import WaldTest
 from econ.results.staggered import AggregateResult
 
 Bounds = tuple[str, str]
@@ -105,6 +108,8 @@ def event_study_plot(
     language: str = "en",
     font: str | Path | None = None,
     simulated: bool | None = None,
+    onset: float | Literal["auto"] | None = "auto",
+    pretrend: bool = True,
 ) -> Chart:
     """Event-study path: estimates by period with pointwise intervals and a uniform band.
 
@@ -169,6 +174,8 @@ def event_study_plot(
     """
     if isinstance(path, AggregateResult):
         path = path.event_study()
+    if not (onset is None or onset == "auto" or isinstance(onset, int | float)):
+        raise ValueError(f"onset must be a period (a number), 'auto' or None; got {onset!r}")
     frame = path if isinstance(path, pd.DataFrame) else path.to_frame()
     if not isinstance(frame, pd.DataFrame):
         raise TypeError(f"path must be a DataFrame or have to_frame(); got {type(path)!r}")
@@ -211,9 +218,14 @@ def event_study_plot(
                          f"got {time_label!r}")
     axis_key, reference_key = _TIME_KEYS[time_label]
 
+    x = data["period"].to_numpy(dtype=float)
+    if onset == "auto":
+        # Relative periods: treatment starts between -1 and 0.
+        onset = -0.5 if (canonical and time_label == "relative period" and (x < 0).any()
+                         and (x >= 0).any()) else None
     text, style = labels_and_style(language, font, EVENT_STUDY,
                                    [title, xlabel or "", ylabel or ""])
-    x = data["period"].to_numpy(dtype=float)
+    tested = _pretrend_text(path, onset, text) if pretrend else None
     color = COLORS[0]
     with styled(style):
         figure, ax = new_figure(width, height, 0.8, 0.45)
@@ -240,10 +252,47 @@ def event_study_plot(
                                 gid="reference")
             if j == 0:
                 handles.append(marker)
+        if onset is not None:
+            handles.append(ax.axvline(float(onset), color="0.15", linestyle=":",
+                                      linewidth=1.0, zorder=2, label=text["onset"],
+                                      gid="onset"))
         ax.xaxis.set_major_locator(ticker.MaxNLocator(nbins="auto", integer=True))
         ax.xaxis.set_major_formatter(ticker.StrMethodFormatter("{x:g}"))
         ax.set_xlabel(xlabel if xlabel is not None else text[axis_key])
         ax.set_ylabel(ylabel if ylabel is not None else text["estimate"])
+        if tested:
+            # Under the axis label, outside the axes: it cannot cover an estimate, and the
+            # constrained layout makes room for it.
+            ax.annotate(tested, xy=(0.0, 0.0), xycoords=("axes fraction", ax.xaxis.label),
+                        xytext=(0.0, -3.0), textcoords="offset points", ha="left", va="top",
+                        fontsize=7, gid="pretrend", annotation_clip=False)
         legend_above(ax, handles, ncols=len(handles) if is_wide(width) else 2)
         finish(figure, title, simulated)
     return Chart(figure, data, title, style)
+
+
+def _pretrend_text(path: Any, onset: float | None, text: dict[str, str]) -> str | None:
+    """The pre-trend test of ``path`` for the legend: its own test if it carries one, else a
+    joint Wald test of the estimated periods before ``onset`` from its covariance."""
+    own = getattr(path, "pretrend", None)
+    if isinstance(own, WildBootstrapTest):
+        shown = f"< 1/{own.reps}" if own.pvalue == 0 and not own.enumerated else (
+            f"= {own.pvalue:.3f}")
+        return text["pretrend_boot"].format(p=shown, reps=f"{own.reps:,}")
+    if isinstance(own, WaldTest):
+        return text["pretrend_wald"].format(p=_p(own.pvalue), q=own.df_num)
+    cov = getattr(path, "cov", None)
+    periods = getattr(path, "periods", None)
+    if onset is None or cov is None or periods is None:
+        return None
+    before = np.asarray(periods, dtype=float) < float(onset)
+    if not before.any():
+        return None
+    estimates = np.asarray(path.params, dtype=float)
+    test = joint_wald(estimates[before], np.asarray(cov)[np.ix_(before, before)],
+                      float(getattr(path, "df", np.inf)))
+    return text["pretrend_wald"].format(p=_p(test.pvalue), q=test.q)
+
+
+def _p(value: float) -> str:
+    return "< 0.001" if value < 0.001 else f"= {value:.3f}"

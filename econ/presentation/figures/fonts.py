@@ -152,8 +152,9 @@ def labels_and_style(language: str, font: str | Path | None, text: FigureText,
                                  f"title or the term/group labels); {_FONT_FIX}")
     chain = list(dict.fromkeys(chain))
     style = {**STYLE, "font.family": chain, "font.sans-serif": chain}
-    if chain[0] != DEFAULT_FAMILY:
-        # Several CJK fonts (SimHei among them) have no U+2212 minus sign; the ASCII hyphen is
-        # in every font.
+    if chain[0] != DEFAULT_FAMILY and _missing_glyphs(["\u2212"], chain):
+        # Several CJK fonts (SimHei among them) have no U+2212 minus sign and matplotlib falls
+        # back along the chain per glyph: only when no font of the chain has it is the ASCII
+        # hyphen (in every font) drawn instead of a true minus.
         style["axes.unicode_minus"] = False
     return labels, style

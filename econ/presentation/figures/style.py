@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import math
 import threading
+import warnings
 from collections.abc import Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from typing import TYPE_CHECKING, Any, Literal, cast
@@ -181,8 +182,22 @@ def legend_above(ax: Axes, handles: Sequence[Any] | None = None, *, ncols: int =
     # Above the axes the legend can never hide an estimate, whatever the data; the
     # constrained layout counts it as part of the axes and makes room for it.
     kwargs = {} if handles is None else {"handles": list(handles)}
-    ax.legend(**kwargs, loc="lower left", bbox_to_anchor=(0.0, 1.02), borderaxespad=0.0,
-              ncols=ncols, columnspacing=1.2)
+    figure = ax.get_figure()
+    for columns in range(max(ncols, 1), 0, -1):
+        legend = ax.legend(**kwargs, loc="lower left", bbox_to_anchor=(0.0, 1.02),
+                           borderaxespad=0.0, ncols=columns, columnspacing=1.2)
+        if figure is None or columns == 1:
+            break
+        # Anchored at the axes' left edge, a legend wider than the room to the figure's right
+        # edge is cut off when saved (long row labels push the axes right): fewer columns.
+        renderer = figure.canvas.get_renderer()  # type: ignore[attr-defined]
+        with warnings.catch_warnings():
+            # A trial layout: what it warns about (a missing glyph, a figure too small) is
+            # warned again when the figure is drawn for real.
+            warnings.simplefilter("ignore")
+            figure.draw_without_rendering()
+        if legend.get_window_extent(renderer).x1 <= figure.bbox.x1 - 2:
+            break
 
 
 def finish(figure: Figure, title: str, simulated: bool) -> None:
