@@ -3,6 +3,7 @@ that no design can use, and takes header and value mappings from the command lin
 
 from __future__ import annotations
 
+import inspect
 import json
 from pathlib import Path
 
@@ -11,6 +12,7 @@ import pytest
 from econ.cli import main
 from econ.data.dataset import Dataset
 from econ.data.io import read_panel, write_panel
+from econ.replication import replicate
 
 ROOT = Path(__file__).resolve().parent.parent
 
@@ -139,3 +141,20 @@ def test_survey_readiness(capsys):
     out = capsys.readouterr().out
     assert code == 0
     assert "ready      ordered_models" in out and "replication steps" not in out
+
+
+@pytest.mark.skipif("mapping" not in inspect.signature(replicate).parameters,
+                    reason="econ.replication.replicate takes no mapping yet (the patch in "
+                           "helpers/reports/ownpanel-replication.patch)")
+def test_replicate_takes_the_mapping(tmp_path, panel, capsys, monkeypatch):
+    path = _csv(panel, tmp_path / "p.csv", rename={"派出单位层级": "帮扶单位级别"},
+                replace=(",county,", ",区直,"))
+    monkeypatch.chdir(ROOT)
+    args = ["replicate", "--panel", str(path), "--steps", "descriptives",
+            "--output", str(tmp_path / "out")]
+    assert main(args) == 1  # the unit level is not recognised: the step is skipped
+    assert main([*args, "--map", "帮扶单位级别=unit_level", "--map", "unit_level:区直=county"]) == 0
+    manifest = json.loads((tmp_path / "out" / "manifest.json").read_text(encoding="utf-8"))
+    assert manifest["steps"][0]["status"] == "done"
+    assert manifest["input"]["mapping"] == {"帮扶单位级别": "unit_level"}
+    capsys.readouterr()
