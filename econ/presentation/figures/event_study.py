@@ -154,6 +154,12 @@ def event_study_plot(
         :func:`~econ.presentation.figures.cjk_font`).
     simulated
         Caption the figure with the simulated-data label (default: ``path.simulated``).
+    onset
+        Period at which treatment starts, marked by a dotted line; ``"auto"`` puts it at -0.5
+        for relative periods and draws none for years; ``None`` draws none.
+    pretrend
+        Print the pre-trend test under the axis label: the path's own ``pretrend`` test, or
+        else a joint Wald test of the estimated periods before ``onset`` from ``path.cov``.
 
     Returns
     -------

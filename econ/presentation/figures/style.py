@@ -186,7 +186,7 @@ def legend_above(ax: Axes, handles: Sequence[Any] | None = None, *, ncols: int =
     for columns in range(max(ncols, 1), 0, -1):
         legend = ax.legend(**kwargs, loc="lower left", bbox_to_anchor=(0.0, 1.02),
                            borderaxespad=0.0, ncols=columns, columnspacing=1.2)
-        if figure is None or columns == 1:
+        if not isinstance(figure, Figure) or columns == 1:
             break
         # Anchored at the axes' left edge, a legend wider than the room to the figure's right
         # edge is cut off when saved (long row labels push the axes right): fewer columns.
