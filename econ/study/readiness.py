@@ -210,6 +210,9 @@ class Readiness:
     def __str__(self) -> str:
         return "\n".join(self.lines())
 
+    def _repr_html_(self) -> str:
+        return self.tidy().to_html(index=False)
+
     def tidy(self) -> pd.DataFrame:
         """One row per design: name, ready, missing columns, reason."""
         return pd.DataFrame({

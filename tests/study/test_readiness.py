@@ -58,7 +58,7 @@ def test_the_shipped_panel_is_ready_for_every_panel_design(panel):
     readiness = check_readiness(panel)
     assert readiness.ready == tuple(n for n, d in DESIGNS.items() if d.schema is panel.schema)
     assert all(line.startswith("ready") for line in readiness.lines())
-    assert readiness.tidy()["ready"].all()
+    assert readiness.tidy()["ready"].all() and "<table" in readiness._repr_html_()
 
 
 @pytest.mark.parametrize("design", list(RUN))
