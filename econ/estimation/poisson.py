@@ -31,7 +31,7 @@ from __future__ import annotations
 
 import dataclasses
 import warnings
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 
 import numpy as np
@@ -246,11 +246,24 @@ def demean(codes: tuple[np.ndarray, ...], weights: np.ndarray, values: np.ndarra
     projection, adjusted for the change in ``values``) has the same projection.
     """
     if not codes:
-        return np.asarray(values, dtype=np.float64), 0
+        # A copy, as every projection returns: callers update the result in place.
+        return np.array(values, dtype=np.float64, copy=True), 0
     if TwoWayAbsorber.applies(codes):
         return TwoWayAbsorber.of(codes, weights).demean(values)
     begin = values if start is None else start
     return Absorber(codes, weights, tol=tol, max_iter=max_iter).demean(begin)
+
+
+def _projector(codes: tuple[np.ndarray, ...], weights: np.ndarray, tol: float, max_iter: int
+               ) -> Callable[[np.ndarray], np.ndarray]:
+    """Projection off the fixed effects with fixed ``weights``, set up once for many calls."""
+    if not codes:
+        return lambda values: np.asarray(values, dtype=np.float64)
+    if TwoWayAbsorber.applies(codes):
+        exact = TwoWayAbsorber.of(codes, weights)
+        return lambda values: exact.demean(values)[0]
+    iterative = Absorber(codes, weights, tol=tol, max_iter=max_iter)
+    return lambda values: iterative.demean(values)[0]
 
 
 def _mask(n: int, positions: np.ndarray) -> np.ndarray:
@@ -298,12 +311,15 @@ def _relu_separation(y: np.ndarray, X: np.ndarray, codes: tuple[np.ndarray, ...]
     # residuals negligible next to the boundary rows' (Correia et al. 2020, section 4.2).
     weight = np.where(interior, interior.sum() / tol**2, 1.0)
     u = boundary.astype(np.float64)
-    X_tilde = demean(codes, weight, X, None, fe_tol, fe_max_iter)[0] if X.shape[1] else X
+    project = _projector(codes, weight, fe_tol, fe_max_iter)
+    # The weights stay the same across iterations: one projector serves them all.
+    first = project(np.column_stack([u, X]))
+    X_tilde = first[:, 1:]
     weighted = X_tilde * weight[:, None]
     # The pseudo-inverse copes with collinear regressors (any solution gives the same fit).
-    gram = scipy.linalg.pinvh(X_tilde.T @ weighted)
-    for _ in range(max_iter):
-        u_tilde = demean(codes, weight, u[:, None], None, fe_tol, fe_max_iter)[0][:, 0]
+    gram = scipy.linalg.pinvh(X_tilde.T @ weighted) if X.shape[1] else np.empty((0, 0))
+    for iteration in range(max_iter):
+        u_tilde = first[:, 0] if iteration == 0 else project(u[:, None])[:, 0]
         residual = u_tilde - X_tilde @ (gram @ (weighted.T @ u_tilde)) if X.shape[1] else u_tilde
         fitted = u - residual
         fitted[interior | ((fitted > -0.1 * tol) & (fitted < tol))] = 0.0

@@ -127,6 +127,24 @@ def test_grunfeld_matches_statsmodels_dummies(grunfeld):
     np.testing.assert_allclose(ours_cl.std_errors.to_numpy(), clustered.bse[:2], rtol=1e-6)
 
 
+def test_randhie_without_fixed_effects_matches_statsmodels():
+    """Real counts (RAND Health Insurance Experiment doctor visits, shipped with statsmodels)
+    with an intercept and no fixed effects: the GLM itself is the reference."""
+    data = sm.datasets.randhie.load_pandas().data
+    regressors = ["lncoins", "idp", "lpi", "fmde", "physlm", "disea", "hlthg", "hlthf",
+                  "hlthp"]
+    ref = sm.GLM(data["mdvis"].to_numpy(float), sm.add_constant(data[regressors]),
+                 family=sm.families.Poisson()).fit(tol=1e-14, cov_type="HC0")
+    ours = fepois("mdvis ~ " + " + ".join(regressors), data, cov=HC1(), tol=1e-14)
+    assert ours.names == ("Intercept", *regressors)
+    np.testing.assert_allclose(ours.params.to_numpy(), ref.params.to_numpy(), atol=1e-8)
+    n, k = len(data), len(regressors) + 1
+    np.testing.assert_allclose(ours.std_errors.to_numpy(), ref.bse.to_numpy() * np.sqrt(
+        n / (n - k)), rtol=1e-6)
+    assert ours.deviance == pytest.approx(ref.deviance, rel=1e-10)
+    assert ours.loglik == pytest.approx(ref.llf, rel=1e-10)
+
+
 # separation ------------------------------------------------------------------------------
 def _separated_sample(seed: int = 11) -> tuple[pd.DataFrame, np.ndarray, np.ndarray]:
     """Villages x years with two kinds of separation, and the rows of each.
