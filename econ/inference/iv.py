@@ -136,6 +136,25 @@ def kleibergen_paap(ivfit: IVFit, spec: CovarianceSpec) -> Statistic:
     return Statistic("Kleibergen-Paap rk Wald F", rk / L, df, None, float(stats.chi2.sf(rk, df)))
 
 
+def effective_f(ivfit: IVFit, spec: CovarianceSpec) -> Statistic:
+    """Montiel Olea and Pflueger's (2013) effective F for one endogenous regressor:
+    ``pi' Q pi / tr(V Q)`` with ``Q = Z'Z`` of the instruments partialled on the exogenous
+    regressors and fixed effects, ``V`` the first-stage covariance of ``pi`` under ``spec``
+    (the first-stage F under IID). Compare it with their critical values, not with 10; the
+    p-value given is that of the F test it reduces to under IID, for orientation."""
+    if len(ivfit.endogenous) != 1:
+        raise ValueError("the effective F is for one endogenous regressor")
+    L = len(ivfit.instruments)
+    first = ivfit.first[0]
+    z = _partial(ivfit, ivfit.Z[:, :L])
+    Q = z.T @ z
+    pi = first.params[:L]
+    V = spec.compute(first)
+    stat = float(pi @ Q @ pi) / float(np.trace(V.cov[:L, :L] @ Q))
+    return Statistic("Effective F (Montiel Olea-Pflueger)", stat, L, V.df,
+                     float(stats.f.sf(stat, L, V.df)))
+
+
 def sargan(ivfit: IVFit) -> Statistic | None:
     """Sargan's overidentification test ``n R^2`` (homoskedastic errors); None if exact."""
     q = len(ivfit.instruments) - len(ivfit.endogenous)

@@ -131,6 +131,7 @@ class IVResult(RegressionResult):
 
         - First-stage F per endogenous regressor (Wald / L under this covariance);
         - Kleibergen-Paap rk Wald F (weak identification, robust or clustered as this result);
+        - with one endogenous regressor, Montiel Olea and Pflueger's effective F;
         - Sargan (homoskedastic) and, under HC1 or clustering, Hansen's J (overidentification,
           when there are more instruments than endogenous regressors);
         - Wu-Hausman (F) and Durbin (chi-squared) endogeneity tests (homoskedastic), and the
@@ -138,6 +139,8 @@ class IVResult(RegressionResult):
         """
         tests = [*ivinf.first_stage_f(self.iv, self.cov_spec),
                  ivinf.kleibergen_paap(self.iv, self.cov_spec)]
+        if len(self.endogenous) == 1:
+            tests.append(ivinf.effective_f(self.iv, self.cov_spec))
         sargan = ivinf.sargan(self.iv)
         if sargan is not None:
             tests.append(sargan)

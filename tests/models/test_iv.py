@@ -189,6 +189,24 @@ def test_kleibergen_paap(data):
     assert kp == pytest.approx(expected, rel=1e-8)
 
 
+@pytest.mark.parametrize("spec,vcov", [(HC1(), "hetero"), (Cluster("cl"), {"CRV1": "cl"})])
+def test_effective_f_against_pyfixest(data, spec, vcov):
+    # pyfixest does not partial the exogenous regressors out of the instruments, so the
+    # comparison has none (the fixed effects are absorbed by both).
+    pf = pytest.importorskip("pyfixest")
+    formula = "y ~ 1 | fe1 + fe2 | d ~ z1 + z2"
+    ours = fit(formula, data, cov=spec).diagnostics().set_index("test")
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        reference = pf.feols(formula, data, vcov=vcov)
+        reference.IV_Diag()
+    assert ours.loc["Effective F (Montiel Olea-Pflueger)", "statistic"] == pytest.approx(
+        reference._eff_F, rel=1e-6)
+    iid = fit(formula, data).diagnostics().set_index("test")
+    assert iid.loc["Effective F (Montiel Olea-Pflueger)", "statistic"] == pytest.approx(
+        iid.loc["First-stage F (d)", "statistic"], rel=1e-10)
+
+
 def test_overidentification_and_endogeneity_against_linearmodels(data):
     exog = pd.concat([dummies(data, "fe1", "fe2"), data[["x"]]], axis=1)
     iid = fit(FORMULA, data).diagnostics().set_index("test")
