@@ -195,9 +195,9 @@ class IVResult(RegressionResult):
             distribution=chosen.distribution, variant="11", restricted=True,
             cluster=(out.cluster,), bootstrap_cluster=(out.cluster,),
             bootstrap_clusters=out.clusters, seed=out.seed, pvalue_rule=chosen.pvalue_rule,
-            # The all-ones pattern reproduces the observed statistic (and only it: WRE samples
-            # are not symmetric in the weights' sign), so it always counts when inclusive.
-            smallest_pvalue=1 / out.reps if inclusive else 0.0,
+            # Only the all-ones pattern reproduces the observed statistic (WRE samples are not
+            # symmetric in the weights' sign); it is always drawn when patterns are enumerated.
+            smallest_pvalue=1 / out.reps if inclusive and out.enumerated else 0.0,
             draws=out.draws if chosen.keep_draws else None)
 
     def summary(self) -> Summary:
