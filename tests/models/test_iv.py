@@ -337,6 +337,9 @@ def test_wre_bootstrap_interval_and_power():
         outside = end - width if end == lo else end + width
         assert result.wild_bootstrap("d", quiet, value=inside).pvalue > 0.05
         assert result.wild_bootstrap("d", quiet, value=outside).pvalue <= 0.05
+    every = result.wild_bootstrap("d", WildBootstrap(reps=2000, ci_level=None), value=0.0)
+    assert every.enumerated and every.reps == 2**10
+    assert every.pvalue >= every.smallest_pvalue == 1 / 2**10
     with pytest.raises(ValueError, match="endogenous regressor"):
         result.wild_bootstrap("x", settings)
 
