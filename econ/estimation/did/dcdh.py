@@ -102,20 +102,21 @@ def _ratio(num: np.ndarray, den: np.ndarray) -> np.ndarray:
 
 def _cohort_stats(values: np.ndarray, members: np.ndarray, keys: np.ndarray,
                   cluster: np.ndarray | None) -> tuple[np.ndarray, np.ndarray]:
-    """Per member of a cohort (same integer ``key``): the cohort's mean of ``values`` and its
-    size, counted in members or, with clusters, in distinct clusters."""
+    """Per member of a cohort (same non-negative integer ``key``): the cohort's mean of
+    ``values`` and its size, counted in members or, with clusters, in distinct clusters."""
     rows = np.flatnonzero(members)
     mean = np.full(members.shape, np.nan)
     count = np.zeros(members.shape)
     if rows.size:
-        _, inverse = np.unique(keys[rows], return_inverse=True)
-        inverse = inverse.reshape(-1)
-        n = np.bincount(inverse)
-        mean[rows] = (np.bincount(inverse, weights=values[rows]) / n)[inverse]
+        own = keys[rows]
+        n = np.bincount(own)
+        total = np.bincount(own, weights=values[rows])
+        with np.errstate(invalid="ignore", divide="ignore"):
+            mean[rows] = (total / n)[own]
         if cluster is not None:
-            pairs = np.unique(np.column_stack([inverse, cluster[rows]]), axis=0)
-            n = np.bincount(pairs[:, 0], minlength=n.size)
-        count[rows] = n[inverse]
+            pairs = np.unique(own * (int(cluster.max()) + 1) + cluster[rows])
+            n = np.bincount(pairs // (int(cluster.max()) + 1), minlength=n.size)
+        count[rows] = n[own]
     return mean, count
 
 
@@ -315,6 +316,7 @@ def estimate(panel: SwitchPanel, *, effects: int, placebos: int, switchers: Swit
     rows: list[dict[str, float]] = []
     variance_parts: list[np.ndarray] = []
     ate_parts: dict[int, list[Component]] = {d: [] for d in chosen}
+    designs = {} if trends_lin else {d: Design(panel, outcome, d) for d in chosen}
     for kind, count in (("effect", n_effects), ("placebo", n_placebos)):
         for lag in range(1, count + 1):
             parts: dict[int, Component] = {}
@@ -329,7 +331,7 @@ def estimate(panel: SwitchPanel, *, effects: int, placebos: int, switchers: Swit
                                          sum(p.variance_part for p in pieces), last.switchers,
                                          last.dose, last.cumulative_dose)
                 else:
-                    design = Design(panel, outcome, d)
+                    design = designs[d]
                     parts[d] = design.effect(lag) if kind == "effect" else design.placebo(lag)
                     if kind == "effect":
                         ate_parts[d].append(parts[d])
