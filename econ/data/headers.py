@@ -191,6 +191,9 @@ def _near_miss(text: str, spellings: Mapping[str, tuple[str, Column]], present: 
 #: Rows at the top of a sheet or file searched for the header (title rows, notes, two-row
 #: headers come before the data).
 HEADER_SEARCH_ROWS = 30
+#: Columns a later row must name to be taken as the header instead of the first row: one
+#: could be a data value that happens to spell a header (县, 乡镇).
+_MIN_NAMED = 2
 
 
 @dataclass(frozen=True)
@@ -248,11 +251,13 @@ def locate_header(raw: pd.DataFrame, schema: TableSchema, mapping: Mapping[str, 
     first = nonempty[0]
     scores = {i: len(named(texts[i])) for i in nonempty}
     best = max(nonempty, key=lambda i: (scores[i], -i))
-    if scores[best] <= scores[first]:
+    if scores[best] <= scores[first] or scores[best] < _MIN_NAMED:
         best = first
     layout = HeaderLayout((best,), tuple(texts[best]))
     for upper, lower in ((best - 1, best), (best, best + 1)):
-        if upper < first or lower >= len(texts) or not any(texts[lower]):
+        # A header's second row is all text; a first data row has at least its year.
+        if upper < first or lower >= len(texts) or not any(texts[lower]) or any(
+                _is_number(t) for t in texts[lower]):
             continue
         names = _combine(texts[upper], texts[lower], spellings, mapping)
         if len(named(names)) > len(named(layout.names)):
@@ -271,6 +276,14 @@ def _named(headers: Sequence[str], spellings: Mapping[str, tuple[str, Column]],
            mapping: Mapping[str, str]) -> set[str]:
     return {name for text in headers if text
             and (name := mapping.get(text) or _recognise(text, spellings, Headers()))}
+
+
+def _is_number(text: str) -> bool:
+    try:
+        float(text)
+    except ValueError:
+        return False
+    return True
 
 
 def _cell(value: object) -> str:

@@ -12,8 +12,10 @@ import pandas as pd
 import pytest
 
 from econ.cli import main
+from econ.data.headers import locate_header
 from econ.data.io import read_panel
 from econ.data.problems import UnreadableFileError, ValidationError
+from econ.data.schema import PANEL
 
 HEADERS = ["村庄编码", "年份", "乡镇编码", "县编码", "派出单位层级", "资源禀赋", "帮扶项目资金"]
 ROWS = [["V001", 2020, "T1", "C1", "市直", 0.5, 12.5], ["V001", 2021, "T1", "C1", "县直", 0.5, 8.0],
@@ -172,3 +174,28 @@ def test_header_row_is_refused_where_columns_are_named(tmp_path):
     frame = pd.DataFrame(ROWS, columns=HEADERS)
     with pytest.raises(ValueError, match="header_row applies to CSV and Excel files"):
         read_panel(frame, header_row=2)
+
+
+def test_data_rows_are_not_taken_for_headers(tmp_path):
+    # Unrecognised own headers (mapped later) over a row whose values spell headers (县 is
+    # also a header for the county code): the first row stays the header.
+    rows = [["编号", "年", "所在乡镇", "所在县", "单位"], ["V1", "2020", "T1", "C1", "县"],
+            ["V1", "2021", "T1", "C1", "乡镇"]]
+    path = _book(tmp_path / "own.xlsx", {"Sheet1": rows})
+    panel = read_panel(path, mapping={"编号": "village_id", "所在乡镇": "township_id",
+                                      "所在县": "county_id", "单位": "unit_level"})
+    assert len(panel) == 2 and panel.report.warnings == ()
+    assert list(panel.data["unit_level"]) == ["county", "township"]
+
+
+def test_header_search_guards():
+    # A data value spelling one header (县 is also the county code's header) does not make
+    # its row the header of a file whose own headers are not recognised yet.
+    raw = pd.DataFrame([["编号", "日期", "单位"], ["V1", "2020", "县"], ["V2", "2020", "市"]])
+    assert locate_header(raw, PANEL, {}).rows == (0,)
+    # A first data row under a header is not a header's second row, even when combining
+    # them would name another column (派出单位 + 县).
+    raw = pd.DataFrame([["村庄编码", "年份", "乡镇编码", "派出单位"], ["V1", "2020", "T1", "县"]])
+    layout = locate_header(raw, PANEL, {})
+    assert layout.rows == (0,) and layout.notes == ()
+    assert locate_header(pd.DataFrame([[None], [None]]), PANEL, {}) is None
