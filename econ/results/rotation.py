@@ -74,7 +74,7 @@ class RotationDesign(SummaryDisplay):
         facts = [("Outcome", self.outcome), ("Years", f"{self.years[0]}-{self.years[1]}"),
                  ("Endowment cut (median)", f"{self.threshold:.3f}")]
         for row in self.average_effects.itertuples():
-            if np.isfinite(row.estimate):
+            if np.isfinite(float(row.estimate)):  # type: ignore[arg-type]
                 facts.append((f"Average effect per level, {row.group}, {row.direction}",
                               f"{row.estimate:.4f} (s.e. {row.std_error:.4f})"))
         notes = [f"{group}, {DIRECTIONS[direction]}: {reason}"

@@ -327,9 +327,9 @@ def estimate(panel: SwitchPanel, *, effects: int, placebos: int, switchers: Swit
                     pieces = [design.effect(k) if kind == "effect" else design.placebo(k)
                               for k in range(1, lag + 1)]
                     last = pieces[-1]
-                    parts[d] = Component(sum(p.influence for p in pieces),
-                                         sum(p.variance_part for p in pieces), last.switchers,
-                                         last.dose, last.cumulative_dose)
+                    parts[d] = Component(np.sum([p.influence for p in pieces], axis=0),
+                                         np.sum([p.variance_part for p in pieces], axis=0),
+                                         last.switchers, last.dose, last.cumulative_dose)
                 else:
                     design = designs[d]
                     parts[d] = design.effect(lag) if kind == "effect" else design.placebo(lag)
@@ -372,9 +372,10 @@ def _average_total_effect(parts: dict[int, list[Component]], panel: SwitchPanel
         if total == 0:
             continue
         used = [c for c in components if c.switchers > 0]
-        den = sum(c.switchers / total * c.dose for c in used)
-        num = sum(c.switchers / total * c.influence for c in used)
-        num_var = sum(c.switchers / total * c.variance_part for c in used)
+        shares = np.array([c.switchers / total for c in used])
+        den = float(shares @ np.array([c.dose for c in used]))
+        num = shares @ np.array([c.influence for c in used])
+        num_var = shares @ np.array([c.variance_part for c in used])
         numerators[direction] = (num / den, num_var / den, den * total)
     weight_total = sum(w for _, _, w in numerators.values())
     for direction, (num, num_var, w) in numerators.items():
