@@ -29,43 +29,81 @@ DENSE_CELLS = 20_000_000
 
 
 @dataclass(frozen=True, eq=False)
-class TwoWayAbsorber:
-    """Projection off the dummies of ``large`` and ``small`` with ``weights``, exact.
+class TwoWayLayout:
+    """Two fixed effects' codes and what every weighted projection on them reuses.
 
-    ``large`` and ``small`` are dense codes (``0 .. L - 1``, every level present).
+    ``large`` and ``small`` are dense codes (``0 .. L - 1``, every level present), ``small``
+    the one with fewer levels.
     """
 
     large: np.ndarray
     small: np.ndarray
-    weights: np.ndarray
-
-    @staticmethod
-    def applies(codes: tuple[np.ndarray, ...]) -> bool:
-        """Whether the exact route applies: two fixed effects, one with few levels."""
-        return len(codes) == 2 and min(int(c.max()) + 1 for c in codes) <= MAX_SMALL_LEVELS
 
     @classmethod
-    def of(cls, codes: tuple[np.ndarray, ...], weights: np.ndarray) -> TwoWayAbsorber:
-        """The absorber for two code arrays in either order."""
+    def of(cls, codes: tuple[np.ndarray, ...]) -> TwoWayLayout | None:
+        """The layout of two fixed effects one of which has few levels, else ``None``."""
+        if len(codes) != 2:
+            return None
         first, second = codes
         if int(first.max()) < int(second.max()):
             first, second = second, first
-        return cls(first, second, weights)
+        if int(second.max()) + 1 > MAX_SMALL_LEVELS:
+            return None
+        return cls(first, second)
+
+    @cached_property
+    def levels(self) -> tuple[int, int]:
+        return int(self.large.max()) + 1, int(self.small.max()) + 1
+
+    @cached_property
+    def runs(self) -> tuple[np.ndarray, np.ndarray] | None:
+        """Start and length of each level's block when rows are sorted by the large effect
+        (a panel sorted by village): block sums and expansions then need no scatter."""
+        if (np.diff(self.large) < 0).any():
+            return None
+        starts = np.flatnonzero(np.r_[True, self.large[1:] != self.large[:-1]])
+        return starts, np.diff(np.r_[starts, len(self.large)])
+
+    @cached_property
+    def cells(self) -> np.ndarray | None:
+        """Cell code of each row for a dense cell table, or ``None`` when it would be big."""
+        la, lb = self.levels
+        return self.large * lb + self.small if la * lb <= DENSE_CELLS else None
+
+    def sums(self, values: np.ndarray) -> np.ndarray:
+        """Sum of ``values`` within each level of the large effect."""
+        if self.runs is not None:
+            return np.add.reduceat(values, self.runs[0])
+        return np.bincount(self.large, weights=values, minlength=self.levels[0])
+
+    def expand(self, per_level: np.ndarray) -> np.ndarray:
+        """Each row's value of ``per_level`` (one per level of the large effect)."""
+        if self.runs is not None:
+            return np.repeat(per_level, self.runs[1])
+        return per_level[self.large]
+
+
+@dataclass(frozen=True, eq=False)
+class TwoWayAbsorber:
+    """Projection off the dummies of the two fixed effects of ``layout`` with ``weights``,
+    exact."""
+
+    layout: TwoWayLayout
+    weights: np.ndarray
 
     @cached_property
     def _system(self) -> tuple[np.ndarray, np.ndarray | csr_matrix, np.ndarray]:
         """Weight totals of the large effect's levels, of the cells, and ``S^+``."""
-        la, lb = int(self.large.max()) + 1, int(self.small.max()) + 1
-        w = self.weights
-        d_a = np.bincount(self.large, weights=w, minlength=la)
-        d_b = np.bincount(self.small, weights=w, minlength=lb)
+        layout, w = self.layout, self.weights
+        la, lb = layout.levels
+        d_a = layout.sums(w)
+        d_b = np.bincount(layout.small, weights=w, minlength=lb)
         cells: np.ndarray | csr_matrix
-        if la * lb <= DENSE_CELLS:
-            cells = np.bincount(self.large * lb + self.small, weights=w,
-                                minlength=la * lb).reshape(la, lb)
+        if layout.cells is not None:
+            cells = np.bincount(layout.cells, weights=w, minlength=la * lb).reshape(la, lb)
             schur = np.diag(d_b) - cells.T @ (cells / d_a[:, None])
         else:
-            cells = csr_matrix((w, (self.large, self.small)), shape=(la, lb))
+            cells = csr_matrix((w, (layout.large, layout.small)), shape=(la, lb))
             scaled = csr_matrix(cells.multiply(1 / d_a[:, None]))
             schur = np.diag(d_b) - (cells.T @ scaled).toarray()
         return d_a, cells, scipy.linalg.pinvh(schur)
@@ -73,19 +111,20 @@ class TwoWayAbsorber:
     def demean(self, values: np.ndarray) -> tuple[np.ndarray, int]:
         """``values`` (n x m) less their weighted projection on the dummies; 1 pass."""
         d_a, cells, inverse = self._system
-        la, lb = len(d_a), inverse.shape[0]
+        layout = self.layout
+        la, lb = layout.levels
         out = np.array(values, dtype=np.float64, order="F", copy=True)
         m = out.shape[1]
         r_a, r_b = np.empty((la, m)), np.empty((lb, m))
         for j in range(m):
             weighted = out[:, j] * self.weights
-            r_a[:, j] = np.bincount(self.large, weights=weighted, minlength=la)
-            r_b[:, j] = np.bincount(self.small, weights=weighted, minlength=lb)
+            r_a[:, j] = layout.sums(weighted)
+            r_b[:, j] = np.bincount(layout.small, weights=weighted, minlength=lb)
         # All columns in one product each: the level tables are small next to the rows.
         gamma = inverse @ (r_b - cells.T @ (r_a / d_a[:, None]))
         alpha = (r_a - cells @ gamma) / d_a[:, None]
         for j in range(m):
             column = out[:, j]
-            column -= alpha[:, j][self.large]
-            column -= gamma[:, j][self.small]
+            column -= layout.expand(alpha[:, j])
+            column -= gamma[:, j][layout.small]
         return out, 1

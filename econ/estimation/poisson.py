@@ -33,13 +33,14 @@ import dataclasses
 import warnings
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
+from functools import cached_property
 
 import numpy as np
 import scipy.linalg
 from scipy.special import gammaln, xlogy
 
 from econ.estimation.absorb import Absorber, absorbed, fe_parameters
-from econ.estimation.absorb_exact import TwoWayAbsorber
+from econ.estimation.absorb_exact import TwoWayAbsorber, TwoWayLayout
 from econ.estimation.linear import (
     DroppedCoefficient,
     EstimationWarning,
@@ -166,9 +167,8 @@ def fit(design: Design, *, outcome: int = 0, offset: np.ndarray | None = None,
     keep = _fe_separation(y, codes, dropped, fe_check)
     if "relu" in separation and (y[keep] == 0).any():
         # The rectifier runs on every regressor: least squares copes with collinear ones.
-        separated = _relu_separation(y[keep], X[keep], tuple(_renumber(c[keep])
-                                                                for c in codes),
-                                     fe_tol, fe_max_iter)
+        effects = FixedEffects(tuple(_renumber(c[keep]) for c in codes), fe_tol, fe_max_iter)
+        separated = _relu_separation(y[keep], X[keep], effects)
         if separated.any():
             dropped[RELU] = int(separated.sum())
             keep[np.flatnonzero(keep)[separated]] = False
@@ -181,8 +181,8 @@ def fit(design: Design, *, outcome: int = 0, offset: np.ndarray | None = None,
     sample, y, X, off, rows = sample[keep], y[keep], X[keep], off[keep], rows[keep]
     w = None if w is None else w[keep]
     codes = tuple(_renumber(c[keep]) for c in codes)
-    irls = _irls(y, X, codes, w, off, tol=tol, max_iter=max_iter, fe_tol=fe_tol,
-                 fe_max_iter=fe_max_iter, formula=design.formula.text,
+    irls = _irls(y, X, FixedEffects(codes, fe_tol, fe_max_iter), w, off, tol=tol,
+                 max_iter=max_iter, formula=design.formula.text,
                  identify=(design.names, design.fe_names))
     names = [design.names[j] for j in irls.kept]
     if irls.drops:
@@ -227,43 +227,53 @@ def restricted_fit(fitted: PoissonFit, column: int, value: float, *, tol: float 
     others = [j for j in range(X.shape[1]) if j != column]
     off = fitted.offset + value * X[:, column]
     params = np.full(X.shape[1], value)
-    irls = _irls(fitted.outcome_values, X[:, others], fitted.fe_codes, fitted.weights, off,
-                 tol=tol, max_iter=max_iter, fe_tol=fe_tol, fe_max_iter=fe_max_iter,
+    irls = _irls(fitted.outcome_values, X[:, others],
+                 FixedEffects(fitted.fe_codes, fe_tol, fe_max_iter), fitted.weights, off,
+                 tol=tol, max_iter=max_iter,
                  formula=fitted.formula.text)
     params[others] = irls.params
     mu = irls.mu
     return params, mu
 
 
-def demean(codes: tuple[np.ndarray, ...], weights: np.ndarray, values: np.ndarray,
-           start: np.ndarray | None, tol: float, max_iter: int) -> tuple[np.ndarray, int]:
-    """Project ``values`` off the fixed effects with ``weights``; return it and the sweeps.
+@dataclass(frozen=True, eq=False)
+class FixedEffects:
+    """The fixed effects of a sample, projected out with any weights.
 
     Two fixed effects of which one has few levels are projected exactly
-    (:class:`~econ.estimation.absorb_exact.TwoWayAbsorber`); otherwise the alternating
-    projections of :class:`~econ.estimation.absorb.Absorber` start from ``start`` if given:
-    any array differing from ``values`` by a fixed-effect combination (the previous
-    projection, adjusted for the change in ``values``) has the same projection.
+    (:class:`~econ.estimation.absorb_exact.TwoWayAbsorber`, its layout set up once);
+    otherwise by the alternating projections of :class:`~econ.estimation.absorb.Absorber`.
     """
-    if not codes:
-        # A copy, as every projection returns: callers update the result in place.
-        return np.array(values, dtype=np.float64, copy=True), 0
-    if TwoWayAbsorber.applies(codes):
-        return TwoWayAbsorber.of(codes, weights).demean(values)
-    begin = values if start is None else start
-    return Absorber(codes, weights, tol=tol, max_iter=max_iter).demean(begin)
 
+    codes: tuple[np.ndarray, ...]
+    tol: float = 1e-10
+    max_iter: int = 10_000
 
-def _projector(codes: tuple[np.ndarray, ...], weights: np.ndarray, tol: float, max_iter: int
-               ) -> Callable[[np.ndarray], np.ndarray]:
-    """Projection off the fixed effects with fixed ``weights``, set up once for many calls."""
-    if not codes:
-        return lambda values: np.asarray(values, dtype=np.float64)
-    if TwoWayAbsorber.applies(codes):
-        exact = TwoWayAbsorber.of(codes, weights)
-        return lambda values: exact.demean(values)[0]
-    iterative = Absorber(codes, weights, tol=tol, max_iter=max_iter)
-    return lambda values: iterative.demean(values)[0]
+    @cached_property
+    def _layout(self) -> TwoWayLayout | None:
+        return TwoWayLayout.of(self.codes)
+
+    def projector(self, weights: np.ndarray) -> Callable[[np.ndarray], tuple[np.ndarray, int]]:
+        """The projection with ``weights``, set up once for several calls; each returns the
+        projected columns (a new array) and the sweeps used."""
+        if not self.codes:
+            # A copy, as every projection returns: callers update the result in place.
+            return lambda values: (np.array(values, dtype=np.float64, copy=True), 0)
+        if self._layout is not None:
+            return TwoWayAbsorber(self._layout, weights).demean
+        return Absorber(self.codes, weights, tol=self.tol, max_iter=self.max_iter).demean
+
+    def demean(self, weights: np.ndarray, values: np.ndarray, start: np.ndarray | None = None
+               ) -> tuple[np.ndarray, int]:
+        """Project ``values`` off the fixed effects with ``weights``; return it and the sweeps.
+
+        ``start``, for the alternating projections, is any array differing from ``values``
+        by a fixed-effect combination (the previous projection, adjusted for the change in
+        ``values``): it has the same projection, and is closer to it.
+        """
+        if start is not None and self.codes and self._layout is None:
+            values = start
+        return self.projector(weights)(values)
 
 
 def _mask(n: int, positions: np.ndarray) -> np.ndarray:
@@ -301,8 +311,7 @@ def _fe_separation(y: np.ndarray, codes: tuple[np.ndarray, ...], dropped: dict[s
         keep &= ~(single | zero)
 
 
-def _relu_separation(y: np.ndarray, X: np.ndarray, codes: tuple[np.ndarray, ...],
-                     fe_tol: float, fe_max_iter: int,
+def _relu_separation(y: np.ndarray, X: np.ndarray, effects: FixedEffects,
                      tol: float = 1e-5, max_iter: int = 1_000) -> np.ndarray:
     """Rows separated by the regressors and fixed effects (the iterative rectifier)."""
     boundary = y == 0
@@ -311,15 +320,15 @@ def _relu_separation(y: np.ndarray, X: np.ndarray, codes: tuple[np.ndarray, ...]
     # residuals negligible next to the boundary rows' (Correia et al. 2020, section 4.2).
     weight = np.where(interior, interior.sum() / tol**2, 1.0)
     u = boundary.astype(np.float64)
-    project = _projector(codes, weight, fe_tol, fe_max_iter)
+    project = effects.projector(weight)
     # The weights stay the same across iterations: one projector serves them all.
-    first = project(np.column_stack([u, X]))
+    first = project(np.column_stack([u, X]))[0]
     X_tilde = first[:, 1:]
     weighted = X_tilde * weight[:, None]
     # The pseudo-inverse copes with collinear regressors (any solution gives the same fit).
     gram = scipy.linalg.pinvh(X_tilde.T @ weighted) if X.shape[1] else np.empty((0, 0))
     for iteration in range(max_iter):
-        u_tilde = first[:, 0] if iteration == 0 else project(u[:, None])[:, 0]
+        u_tilde = first[:, 0] if iteration == 0 else project(u[:, None])[0][:, 0]
         residual = u_tilde - X_tilde @ (gram @ (weighted.T @ u_tilde)) if X.shape[1] else u_tilde
         fitted = u - residual
         fitted[interior | ((fitted > -0.1 * tol) & (fitted < tol))] = 0.0
@@ -345,10 +354,9 @@ class _Irls:
     drops: tuple[DroppedCoefficient, ...] = ()
 
 
-def _irls(y: np.ndarray, X: np.ndarray, codes: tuple[np.ndarray, ...], w: np.ndarray | None,
-          off: np.ndarray, *, tol: float, max_iter: int, fe_tol: float, fe_max_iter: int,
-          formula: str, identify: tuple[tuple[str, ...], tuple[str, ...]] | None = None
-          ) -> _Irls:
+def _irls(y: np.ndarray, X: np.ndarray, effects: FixedEffects, w: np.ndarray | None,
+          off: np.ndarray, *, tol: float, max_iter: int, formula: str,
+          identify: tuple[tuple[str, ...], tuple[str, ...]] | None = None) -> _Irls:
     """IRLS from the means ``(y + mean(y)) / 2`` (as fixest and pyfixest).
 
     With ``identify`` (regressor and fixed-effect names), regressors absorbed by the fixed
@@ -378,12 +386,12 @@ def _irls(y: np.ndarray, X: np.ndarray, codes: tuple[np.ndarray, ...], w: np.nda
         if previous is not None:
             previous[:, 0] += z - z_old
             start = previous
-        tilde, used = demean(codes, weights, stacked, start, fe_tol, fe_max_iter)
+        tilde, used = effects.demean(weights, stacked, start)
         sweeps += used
         root = np.sqrt(weights)
         if identify is not None and iteration == 1:
             kept, drops = _identified(X * root[:, None], tilde[:, 1:] * root[:, None],
-                                      bool(codes), identify, formula)
+                                      bool(effects.codes), identify, formula)
             if len(kept) < p:
                 X, tilde, p = X[:, kept], tilde[:, [0, *(kept + 1)]], len(kept)
                 stacked = np.asfortranarray(stacked[:, [0, *(kept + 1)]])
@@ -409,7 +417,7 @@ def _irls(y: np.ndarray, X: np.ndarray, codes: tuple[np.ndarray, ...], w: np.nda
         if change < tol:
             # The covariance is evaluated at the final means, not the last step's weights.
             weights = user_w * mu
-            final, used = demean(codes, weights, X, previous[:, 1:], fe_tol, fe_max_iter)
+            final, used = effects.demean(weights, X, previous[:, 1:])
             xw = final * np.sqrt(weights)[:, None]
             xtx_inv = scipy.linalg.pinvh(xw.T @ xw) if p else np.empty((0, 0))
             return _Irls(params, mu, final, xtx_inv, iteration, sweeps + used, kept,

@@ -28,7 +28,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from econ.estimation.poisson import PoissonFit, demean, restricted_fit
+from econ.estimation.poisson import FixedEffects, PoissonFit, restricted_fit
 from econ.inference.bootstrap.settings import WildBootstrap
 from econ.inference.bootstrap.wild import (
     _groupings,
@@ -107,7 +107,7 @@ def influences(fit: PoissonFit, mu: np.ndarray, column: int, codes: np.ndarray, 
     X = fit.design.X[fit.sample][:, kept]
     user_w = np.ones(fit.nobs) if fit.weights is None else fit.weights
     weights = user_w * mu
-    X_tilde, _ = demean(fit.fe_codes, weights, X, None, 1e-10, 10_000)
+    X_tilde, _ = FixedEffects(fit.fe_codes).demean(weights, X)
     hessian = (X_tilde * weights[:, None]).T @ X_tilde
     scores = X_tilde * (user_w * (fit.outcome_values - mu))[:, None]
     direction = np.linalg.solve(hessian, np.eye(len(kept))[:, column])
