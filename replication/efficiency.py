@@ -1,4 +1,5 @@
-"""Table 9: returns of funds and survival of industries by village type.
+"""Tables 9-10: returns of funds and survival of industries by village type, in English and
+in Chinese (``*_zh`` files).
 
 Run alone with ``python replication/efficiency.py`` from the project root, or through
 ``econ replicate``.
@@ -8,35 +9,99 @@ from __future__ import annotations
 
 from pathlib import Path
 
+import pandas as pd
+
 import econ
 
 SEED = 20240501
 REPS = 9999
 NEEDS = ("unit_level", "endowment", "assistance_funds", "collective_income", "income_per_capita")
+LANGUAGES = ("en", "zh")
+SUFFIX = {"en": "", "zh": "_zh"}
+SIMULATED = {"en": econ.SIMULATED_LABEL, "zh": "模拟数据：" + econ.SIMULATED_LABEL}
+TYPES = {"A": ("A: high level, rich", "A：高层级、禀赋强"),
+         "B": ("B: county or township, rich", "B：县乡级、禀赋强"),
+         "C": ("C: county or township, poor", "C：县乡级、禀赋弱"),
+         "D": ("D: high level, poor", "D：高层级、禀赋弱")}
+HEADS = {"type": ("Village type", "村庄类型"), "outcome": ("Outcome (log)", "结果变量（对数）"),
+         "slope": ("Return", "回报弹性"), "lpm": ("LPM", "线性概率模型"),
+         "separated": ("Perfectly predicted", "完全预测")}
+YES = {True: ("yes", "是"), False: ("no", "否")}
+TEXT = {
+    "t9": ("Table 9. Returns of cumulative funds (log) on log outcomes by village type",
+           "表9 累计帮扶资金（对数）对结果变量（对数）的回报：分村庄类型"),
+    "t9_note": ("Slopes of log outcomes on log cumulative funds by type (elasticities); village "
+                "and year fixed effects; standard errors clustered by township (CR1); types as "
+                "of 2021.",
+                "各类型村庄结果变量对数对累计帮扶资金对数的斜率（弹性）；村庄与年份固定效应；标准误"
+                "按乡镇聚类（CR1）；类型以2021年为准。"),
+    "equal": ("Equal slopes ({outcome}): CR1 F test p {f}; wild bootstrap Wald p {b} "
+              "(B = {reps}, seed {seed}).",
+              "斜率相等的检验（{outcome}）：CR1 F检验p {f}；野自助法Wald检验p {b}（B = {reps}，"
+              "随机种子{seed}）。"),
+    "t10": ("Table 10. Share of pre-2021 industries still active in the last year, by type",
+            "表10 2021年前产业在末年仍存续的比例：分村庄类型"),
+    "t10_note": ("{villages} villages; fitted probabilities of the linear probability model "
+                 "(HC1), logit and probit; perfectly predicted: every village of the type has "
+                 "the same outcome, so logit and probit fit it exactly; equal shares (LPM) "
+                 "p {p}.",
+                 "{villages}个村庄；线性概率模型（HC1）、Logit与Probit的拟合概率；完全预测："
+                 "该类型村庄结果相同，Logit与Probit完全拟合；各类型比例相等的检验（线性概率模型）"
+                 "p {p}。"),
+}
+
+
+def _say(key: str, language: str, **values: object) -> str:
+    return TEXT[key][LANGUAGES.index(language)].format(**values)
+
+
+def _heading(language: str):
+    def head(name: str) -> str:
+        return (HEADS[name][LANGUAGES.index(language)] if name in HEADS
+                else econ.variable_label(name, language))
+    return head
+
+
+def _p(value: float, reps: int | None = None) -> str:
+    """``= 0.123``, ``< 0.001`` or ``< 1/B`` for a note, as the tables print p-values."""
+    shown = econ.Table.from_frame(pd.DataFrame({"p": [value]}), title="", pvalues=("p",),
+                                  bootstrap={} if reps is None else {"p": reps}).rows[0][0]
+    return shown if shown.startswith("<") else f"= {shown}"
 
 
 def main(*, panel: econ.Dataset, output: Path, reps: int = REPS) -> list[Path]:
     """Write the efficiency tables; return the files written."""
     result = econ.efficiency(panel, bootstrap=econ.WildBootstrap(reps=reps, seed=SEED))
-    notes = [econ.SIMULATED_LABEL] if panel.simulated else []
-    tests = [f"Equal slopes ({r.outcome}): CR1 F p = {r.equality.pvalue:.4g}; wild bootstrap "
-             f"Wald p = {r.equality_bootstrap.pvalue:.4g} (B = {reps}, seed {SEED})."
-             for r in result.returns]
-    written = econ.Table.from_frame(
-        result.tidy()[["outcome", "type", "slope", "std_error", "p_value", "conf_low",
-                       "conf_high"]], digits=4,
-        title="Table 9. Returns of cumulative funds (log) on log outcomes by village type",
-        notes=[*notes, "Village and year fixed effects; CR1 by township; types as of 2021.",
-               *tests],
-    ).write(output / "table9_returns_by_type")
     survival = result.survival
-    written += econ.Table.from_frame(
-        survival.table, digits=3,
-        title="Table 10. Share of pre-2021 industries still active in the last year, by type",
-        notes=[*notes, f"{survival.villages} villages; LPM (HC1), logit and probit fitted "
-                       f"probabilities; equal shares (LPM) p = "
-                       f"{survival.equality_lpm.pvalue:.4g}."],
-    ).write(output / "table10_industry_survival")
+    written: list[Path] = []
+    for language in LANGUAGES:
+        which = LANGUAGES.index(language)
+        notes = [SIMULATED[language]] if panel.simulated else []
+        end = SUFFIX[language]
+        tests = [_say("equal", language, outcome=econ.variable_label(r.outcome, language),
+                      f=_p(r.equality.pvalue), b=_p(r.equality_bootstrap.pvalue, reps),
+                      reps=reps, seed=SEED)
+                 for r in result.returns]
+        returns = result.tidy()[["outcome", "type", "slope", "std_error", "p_value", "conf_low",
+                                 "conf_high"]]
+        returns = returns.assign(
+            outcome=[econ.variable_label(o, language) for o in returns["outcome"]],
+            type=[TYPES.get(t, (t, t))[which] for t in returns["type"]])
+        written += econ.Table.from_frame(
+            returns, digits=4, title=_say("t9", language), header=_heading(language),
+            labels=("outcome", "type"), pvalues=("p_value",),
+            intervals={"conf_low": "conf_high"},
+            notes=[*notes, _say("t9_note", language), *tests],
+        ).write(output / f"table9_returns_by_type{end}")
+        shares = survival.table.assign(
+            type=[TYPES.get(t, (t, t))[which] for t in survival.table["type"]],
+            separated=[YES[bool(s)][which] for s in survival.table["separated"]])
+        written += econ.Table.from_frame(
+            shares, digits=3, title=_say("t10", language), header=_heading(language),
+            labels=("type", "separated"),
+            notes=[*notes, _say("t10_note", language, villages=survival.villages,
+                                p=_p(survival.equality_lpm.pvalue))],
+        ).write(output / f"table10_industry_survival{end}")
     return written
 
 

@@ -26,6 +26,8 @@ def main(*, panel: econ.Dataset, output: Path, reps: int = REPS) -> list[Path]:
               f"{pretrend.pvalue:.4g} (B = {pretrend.reps}, seed {SEED})."]
     written = econ.Table.from_frame(
         study.to_frame().rename(columns={"period": "year"}), digits=4, labels=("year",),
+        header=econ.variable_label,
+        intervals={"conf_low": "conf_high", "band_low": "band_high"},
         title="Figure 1 data. Level x endowment gradient by year (event study)", notes=notes,
     ).write(output / "figure1_event_study_data")
     chart = econ.event_study_plot(
