@@ -207,6 +207,53 @@ def test_effective_f_against_pyfixest(data, spec, vcov):
         iid.loc["First-stage F (d)", "statistic"], rel=1e-10)
 
 
+def test_kleibergen_paap_clustered_against_ranktest_formulas(data):
+    """Two endogenous regressors, CR1: the rk statistic computed as Kleibergen and Paap (2006)
+    and Stata's ranktest write it (their normalisations of the null-space bases), from data
+    partialled on explicit dummies and cluster sums formed here."""
+    from scipy.linalg import sqrtm
+
+    result = fit("y ~ x | fe1 + fe2 | d + d2 ~ z1 + z2 + z3", data, cov=Cluster("cl"))
+    W = pd.concat([dummies(data, "fe1", "fe2"), data[["x"]]], axis=1).to_numpy()
+
+    def partial(a: np.ndarray) -> np.ndarray:
+        return a - W @ np.linalg.lstsq(W, a, rcond=None)[0]
+
+    Z, Y = partial(data[["z1", "z2", "z3"]].to_numpy()), partial(data[["d", "d2"]].to_numpy())
+    n, L, m = len(Y), 3, 2
+    zz_inv = np.linalg.inv(Z.T @ Z)
+    pi = zz_inv @ Z.T @ Y
+    resid = Y - Z @ pi
+    clusters = data.cl.to_numpy()
+    meat = np.zeros((L * m, L * m))
+    for g in np.unique(clusters):
+        rows = clusters == g
+        score = (Z[rows].T @ resid[rows]).flatten(order="F")
+        meat += np.outer(score, score)
+    G = len(np.unique(clusters))
+    k = W.shape[1] + L
+    bread = np.kron(np.eye(m), zz_inv)
+    V = (n - 1) / (n - k) * G / (G - 1) * bread @ meat @ bread
+    F = np.linalg.cholesky(Z.T @ Z).T
+    G_inv = np.linalg.inv(np.linalg.cholesky(Y.T @ Y).T)
+    theta = F @ pi @ G_inv
+    U, _, Vt = np.linalg.svd(theta)
+    Vr = Vt.T
+    q = m - 1
+    u22, v22 = U[q:, q:], Vr[q:, q:]
+    A = U[:, q:] @ np.linalg.inv(u22) @ np.real(sqrtm(u22 @ u22.T))
+    B = np.real(sqrtm(v22 @ v22.T)) @ np.linalg.inv(v22.T) @ Vr[:, q:].T
+    K = np.kron(B, A.T)
+    lam = K @ theta.flatten(order="F")
+    to_theta = np.kron(G_inv.T, F)
+    omega = K @ to_theta @ V @ to_theta.T @ K.T
+    rk = float(lam @ np.linalg.solve(omega, lam))
+    table = result.diagnostics().set_index("test")
+    assert table.loc["Kleibergen-Paap rk Wald F", "statistic"] == pytest.approx(rk / L,
+                                                                                rel=1e-8)
+    assert table.loc["Kleibergen-Paap rk Wald F", "df"] == L - m + 1
+
+
 def test_overidentification_and_endogeneity_against_linearmodels(data):
     exog = pd.concat([dummies(data, "fe1", "fe2"), data[["x"]]], axis=1)
     iid = fit(FORMULA, data).diagnostics().set_index("test")
