@@ -345,7 +345,13 @@ def _validate(args: argparse.Namespace) -> int:
         for name, path in scripts.items():
             if wanted and name not in wanted:
                 continue
-            absent = missing_columns(dataset, _load(path).NEEDS)
+            try:
+                absent = missing_columns(dataset, _load(path).NEEDS)
+            except (ImportError, SyntaxError, TypeError) as error:
+                # A broken script is the project's problem, not the panel's: say so, go on.
+                print(f"  {'unknown':<9}  {name:<21} script cannot be loaded "
+                      f"({type(error).__name__}: {error})")
+                continue
             print(f"  {'runs' if not absent else 'skipped':<9}  {name:<21} "
                   f"{'lacks ' + ', '.join(absent) if absent else ''}".rstrip())
             if absent and name in wanted:

@@ -158,3 +158,18 @@ def test_replicate_takes_the_mapping(tmp_path, panel, capsys, monkeypatch):
     assert manifest["steps"][0]["status"] == "done"
     assert manifest["input"]["mapping"] == {"帮扶单位级别": "unit_level"}
     capsys.readouterr()
+
+
+def test_a_broken_replication_script_does_not_stop_validation(tmp_path, panel, capsys):
+    scripts = tmp_path / "root" / "replication"
+    scripts.mkdir(parents=True)
+    (scripts / "broken.py").write_text("def main(:\n", encoding="utf-8")
+    (scripts / "needs_more.py").write_text(
+        "SEED = None\nREPS = None\nNEEDS = ('relapse_households', 'population')\n"
+        "def main(*, panel, output, reps):\n    return []\n", encoding="utf-8")
+    path = _csv(panel, tmp_path / "p.csv", drop=("population",))
+    code = main(["validate", str(path), "--root", str(tmp_path / "root")])
+    out = capsys.readouterr().out
+    assert code == 0
+    assert "unknown    broken                script cannot be loaded (SyntaxError" in out
+    assert "skipped    needs_more            lacks population" in out
