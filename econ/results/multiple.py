@@ -95,6 +95,21 @@ class MultipleResults(SummaryDisplay, tuple[RegressionResult, ...]):
     def simulated(self) -> bool:
         return any(r.simulated for r in self)
 
+    @property
+    def params(self) -> pd.DataFrame:
+        """Estimates: one row per coefficient (in order of first appearance), one column per
+        model; NaN where a model lacks the coefficient."""
+        return pd.DataFrame({name: r.params for name, r in self.items()}).reindex(self._terms())
+
+    @property
+    def std_errors(self) -> pd.DataFrame:
+        """Standard errors, laid out as :attr:`params`."""
+        return pd.DataFrame({name: r.std_errors for name, r in self.items()}).reindex(
+            self._terms())
+
+    def _terms(self) -> list[str]:
+        return list(dict.fromkeys(n for r in self for n in r.names))
+
     def tidy(self, level: float = 0.95) -> pd.DataFrame:
         """Every model's :meth:`~econ.RegressionResult.tidy` stacked, with ``model`` (its name),
         ``outcome`` and ``sample`` columns first."""

@@ -132,18 +132,23 @@ def test_split_rows_with_missing_values_are_in_no_sample(data):
 
 
 def test_collection_is_a_frozen_named_tuple_of_results(data):
-    results = feols("y ~ sw(x1, x2) | u", data)
-    first, second = results  # unpacks like the tuple feols returned for several outcomes
-    assert results[0] is first and results["y ~ x2 | u"] is second
-    assert list(results) == [first, second] and len(results) == 2
-    assert dict(results.items()) == {"y ~ x1 | u": first, "y ~ x2 | u": second}
+    results = feols("y ~ sw(x2, x1) | u", data)
+    on_x2, on_x1 = results  # unpacks like the tuple feols returned for several outcomes
+    assert results[1] is on_x1 and results["y ~ x2 | u"] is on_x2
+    assert list(results) == [on_x2, on_x1] and len(results) == 2
+    assert dict(results.items()) == {"y ~ x1 | u": on_x1, "y ~ x2 | u": on_x2}
     with pytest.raises(FrozenInstanceError):
         results.names = ("a", "b")  # type: ignore[misc]
-    with pytest.raises(KeyError, match=r"no model 'y ~ x3'.*y ~ x1 \| u"):
+    with pytest.raises(KeyError, match=r"no model 'y ~ x3'.*y ~ x2 \| u"):
         results["y ~ x3"]
+    wide = results.params
+    assert list(wide.columns) == list(results.names) and list(wide.index) == ["x2", "x1"]
+    assert wide.loc["x2", "y ~ x2 | u"] == on_x2.params["x2"]
+    assert np.isnan(wide.loc["x2", "y ~ x1 | u"])
+    assert results.std_errors.loc["x1", "y ~ x1 | u"] == on_x1.std_errors["x1"]
     copy = pickle.loads(pickle.dumps(results))
     assert copy.names == results.names
-    np.testing.assert_array_equal(copy[1].params, second.params)
+    np.testing.assert_array_equal(copy[0].params, on_x2.params)
 
 
 def test_tidy_summary_and_html(data):
