@@ -88,6 +88,20 @@ def test_grunfeld_matches_pyfixest(grunfeld, cov, vcov):
     assert "not whole numbers" in str(ours.summary())
 
 
+@pytest.mark.parametrize(("cov", "vcov"), [(IID(), "iid"), (HC1(), "hetero"),
+                                           (Cluster("firm"), {"CRV1": "firm"})])
+def test_weighted_matches_pyfixest(grunfeld, cov, vcov):
+    data = grunfeld.assign(w=np.random.default_rng(0).uniform(0.5, 2.0, len(grunfeld)))
+    formula = "invest ~ value + capital | firm + year"
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", FewClustersWarning)
+        ours = fepois(formula, data, cov=cov, weights="w", tol=1e-14)
+    ref = _pyfixest(formula, data, vcov, weights="w")
+    np.testing.assert_allclose(ours.params.to_numpy(), ref.coef().to_numpy(), atol=1e-8)
+    np.testing.assert_allclose(ours.std_errors.to_numpy(), ref.se().to_numpy(), rtol=1e-6)
+    assert ours.deviance == pytest.approx(ref.deviance, rel=1e-10)
+
+
 def test_mpdta_matches_pyfixest_with_exposure(mpdta):
     """Real county panel: employment on treatment with county and year effects, population
     as exposure (pyfixest takes the log as an offset), clustered by county."""
