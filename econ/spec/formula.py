@@ -170,7 +170,7 @@ def expand(text: str) -> tuple[Formula, ...]:
         raise FormulaError(f"{text!r}: sw0/csw0 would give a model with fixed effects and no "
                            f"regressor, which has no coefficient to estimate; use sw/csw, or "
                            f"add the regressors every model shares")
-    if len(outcomes) == 1 and len(regressors) == 1 and len(effects) == 1:
+    if len(regressors) * len(effects) * len(outcomes) == 1 and not _stepwise_call(rest):
         return (parse(text),)
     return tuple(parse(f"{y} ~ {x or '1'}" + (f" | {fe}" if fe.strip() else ""))
                  for fe in effects for y in outcomes for x in regressors)

@@ -94,7 +94,8 @@ def test_expansion_order_is_fixests():
         "y2 ~ x | u", "y2 ~ x + a | u", "y2 ~ x + a + b | u",
         "y1 ~ x | v^w", "y1 ~ x + a | v^w", "y1 ~ x + a + b | v^w",
         "y2 ~ x | v^w", "y2 ~ x + a | v^w", "y2 ~ x + a + b | v^w"]
-    assert expand("y ~ x | u")[0].text == "y ~ x | u"
+    assert [m.text for m in expand("y ~ x | u")] == ["y ~ x | u"]
+    assert [m.text for m in expand("y ~ sw(x) | csw(u)")] == ["y ~ x | u"]
 
 
 def test_c_outcomes_equal_plus_outcomes(data):
