@@ -88,6 +88,28 @@ def test_grunfeld_matches_pyfixest(grunfeld, cov, vcov):
     assert "not whole numbers" in str(ours.summary())
 
 
+@pytest.mark.parametrize("effects", ["f1", "f1 + f2 + f3"])
+def test_one_and_three_fixed_effects_match_pyfixest(effects):
+    """pyfixest's own (simulated) Poisson example data: one fixed effect (exact means) and
+    three (warm-started alternating projections), with missing values and singletons."""
+    data = pf.get_data(model="Fepois")
+    formula = f"Y ~ X1 + X2 | {effects}"
+    ours = fepois(formula, data, cov=Cluster("f1"), tol=1e-14, fe_tol=1e-13)
+    ref = _pyfixest(formula, data, {"CRV1": "f1"})
+    np.testing.assert_allclose(ours.params.to_numpy(), ref.coef().to_numpy(), atol=1e-8)
+    np.testing.assert_allclose(ours.std_errors.to_numpy(), ref.se().to_numpy(), rtol=1e-6)
+    assert ours.nobs == ref._N
+
+
+def test_several_outcomes_give_one_result_each():
+    data = pf.get_data(model="Fepois")
+    both = fepois("Y + Y2 ~ X1 + X2 | f1", data)
+    assert isinstance(both, tuple) and [r.outcome for r in both] == ["Y", "Y2"]
+    # The outcomes share one sample: rows missing either are left out of both.
+    alone = fepois("Y2 ~ X1 + X2 | f1", data.dropna(subset=["Y", "Y2"]))
+    np.testing.assert_allclose(both[1].params, alone.params, atol=1e-12)
+
+
 @pytest.mark.parametrize(("cov", "vcov"), [(IID(), "iid"), (HC1(), "hetero"),
                                            (Cluster("firm"), {"CRV1": "firm"})])
 def test_weighted_matches_pyfixest(grunfeld, cov, vcov):
