@@ -86,6 +86,9 @@ class WildBootstrapTest(SummaryDisplay):
 
     @property
     def method(self) -> str:
+        if self.variant == "score":
+            # The restricted wild score bootstrap of a Poisson fit (Kline and Santos 2012).
+            return "WCR score"
         kind = "WCR" if self.restricted else "WCU"
         return f"{kind}{self.variant}"
 

@@ -350,6 +350,7 @@ def test_score_bootstrap_equals_brute_force():
     value = 0.1
     test = result.wild_bootstrap("d", WildBootstrap(reps=9999, seed=1), value=value)
     assert test.enumerated and test.reps == 64 and test.variant == "score"
+    assert test.method == "WCR score" and test.tidy()["method"].item() == "WCR score"
 
     _, X = _glm_dummies(data, "y", ["d", "x"], ["unit", "year"])
     restricted = sm.GLM(data["y"].to_numpy(), X[:, 1:], family=sm.families.Poisson(),
