@@ -68,7 +68,9 @@ class TwoWayLayout:
     def cells(self) -> np.ndarray | None:
         """Cell code of each row for a dense cell table, or ``None`` when it would be big."""
         la, lb = self.levels
-        return self.large * lb + self.small if la * lb <= DENSE_CELLS else None
+        # A dense table is worth it only while it is not much larger than the data.
+        dense = la * lb <= min(DENSE_CELLS, 2 * len(self.large))
+        return self.large * lb + self.small if dense else None
 
     def sums(self, values: np.ndarray) -> np.ndarray:
         """Sum of ``values`` within each level of the large effect."""
