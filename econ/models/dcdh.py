@@ -11,6 +11,7 @@ weight on any group's effect when effects vary, and it allows treatments that go
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import replace
 
 import numpy as np
@@ -35,6 +36,7 @@ def did_multiplegt(
     placebos: int = 0,
     normalized: bool = False,
     switchers: Switchers = "both",
+    controls: Sequence[str] = (),
     trends_lin: bool = False,
     cluster: str | None = None,
     drop_uncontrolled: bool = False,
@@ -70,6 +72,12 @@ def did_multiplegt(
     switchers
         ``"both"`` (pooled, weighted by the numbers of switchers), ``"in"`` (increases only)
         or ``"out"`` (decreases only, sign-flipped).
+    controls
+        Time-varying numeric controls (complete in every period). For each baseline treatment
+        the first-differenced outcome is regressed on the first-differenced controls with
+        period effects among the not-yet-switched groups, and every long difference of the
+        outcome has that coefficient times the same difference of the controls taken off; the
+        standard errors include the authors' correction for that first step.
     trends_lin
         Allow group-specific linear trends: the outcome is first-differenced and effect ``l``
         cumulates the first ``l`` effects on it, over the switchers observed ``l`` periods after
@@ -113,8 +121,8 @@ def did_multiplegt(
         raise ValueError(f"level must be in (0, 1), got {level}")
     result = dcdh_estimate(data, outcome=outcome, group=group, time=time, treatment=treatment,
                            effects=effects, placebos=placebos, normalized=normalized,
-                           switchers=switchers, trends_lin=trends_lin, cluster=cluster,
-                           drop_uncontrolled=drop_uncontrolled)
+                           switchers=switchers, controls=controls, trends_lin=trends_lin,
+                           cluster=cluster, drop_uncontrolled=drop_uncontrolled)
     return dcdh_event_study(result, outcome=outcome, treatment=treatment, switchers=switchers,
                             cluster=cluster, level=level, simulated=simulated)
 
@@ -130,6 +138,7 @@ def dcdh_estimate(
     placebos: int = 0,
     normalized: bool = False,
     switchers: Switchers = "both",
+    controls: Sequence[str] = (),
     trends_lin: bool = False,
     cluster: str | None = None,
     drop_uncontrolled: bool = False,
@@ -144,7 +153,7 @@ def dcdh_estimate(
         raise ValueError(f"effects must be at least 1 and placebos at least 0, got {effects} "
                          f"and {placebos}")
     panel = prepare(frame, outcome=outcome, group=group, time=time, treatment=treatment,
-                    cluster=cluster)
+                    controls=controls, cluster=cluster)
     lonely = uncontrolled_switchers(panel)
     if lonely.any():
         names = ", ".join(str(g) for g in panel.groups[lonely][:5])

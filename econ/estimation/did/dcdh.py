@@ -18,13 +18,15 @@ against the port in ``tests/models/test_dcdh.py``.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from collections.abc import Callable
+from dataclasses import dataclass, replace
 from typing import Literal
 
 import numpy as np
 import pandas as pd
 from scipy import sparse
 
+from econ.estimation.did.dcdh_controls import ControlFit, correction, fit_controls
 from econ.estimation.did.dcdh_panel import IN, OUT, SwitchPanel
 
 Switchers = Literal["both", "in", "out"]
@@ -154,8 +156,10 @@ def _demeaned(diff: np.ndarray, weight: np.ndarray, controls: np.ndarray,
 
 def _component(panel: SwitchPanel, cells: _Cells, diff: np.ndarray, dist: np.ndarray,
                control: np.ndarray, lag: int, switch_keys: np.ndarray, sign_dose: np.ndarray,
-               cumulative: np.ndarray) -> Component:
-    """One effect (or placebo) for one direction from its switcher and control indicators."""
+               cumulative: np.ndarray, adjust: Callable[[np.ndarray, float], np.ndarray] | None
+               = None) -> Component:
+    """One effect (or placebo) for one direction from its switcher and control indicators;
+    ``adjust(weight, G / N)`` is the controls' correction of ``U^var``."""
     n_controls = cells.sum(control.astype(float))
     n_switch_cell = cells.sum(dist.astype(float))
     n_switch_period = dist.sum(axis=0)
@@ -167,12 +171,16 @@ def _component(panel: SwitchPanel, cells: _Cells, diff: np.ndarray, dist: np.nda
     periods = np.arange(panel.n_periods)[None, :]
     window = ((lag <= panel.last_period)[:, None] & (periods >= lag)
               & (periods <= panel.last_period[:, None]))
-    weight = window * (dist - _ratio(n_switch_cell, n_controls) * control)
+    periods_in = (periods >= lag) & (periods <= panel.last_period[:, None])
+    core = periods_in * (dist - _ratio(n_switch_cell, n_controls) * control)
+    weight = window * core
     scale = g / n_switchers
     influence = scale * np.where(weight != 0, weight * np.nan_to_num(diff), 0.0).sum(axis=1)
     cell_keys = cells.codes[:, None] * panel.n_periods + np.arange(panel.n_periods)[None, :]
     variance_part = scale * _demeaned(diff, weight, control & (n_switch_period > 0)[None, :],
                                       dist, cell_keys, switch_keys, panel.cluster)
+    if adjust is not None:
+        variance_part = variance_part - adjust(core, scale)
     at = dist.any(axis=1)
     dose = float(sign_dose[at].sum() / n_switchers)
     cumulative_dose = float(cumulative[at].sum() / n_switchers)
@@ -190,10 +198,11 @@ def _lagged_difference(y: np.ndarray, back: int, to: int) -> np.ndarray:
 class Design:
     """The quantities every effect and placebo of one direction share."""
 
-    def __init__(self, panel: SwitchPanel, outcome: np.ndarray, direction: int,
+    def __init__(self, panel: SwitchPanel, direction: int, controls: ControlFit | None = None,
                  same_switchers: tuple[int, int] | None = None):
         self.panel = panel
-        self.outcome = outcome
+        self.outcome = outcome = panel.outcome
+        self.controls = controls
         self.direction = direction
         self.cells = _Cells(panel.baseline_code)
         first = np.minimum(panel.first_switch, panel.n_periods - 1)
@@ -223,10 +232,26 @@ class Design:
         cumulative = self.sign * np.where(inside, change, 0.0).sum(axis=1)
         return dose, cumulative
 
+    def _residualized(self, diff: np.ndarray, back: int, to: int) -> np.ndarray:
+        """Take ``theta_d`` times the same difference of the controls off ``diff``."""
+        if self.controls is None:
+            return diff
+        dx = _lagged_difference(self.panel.controls, back, to)
+        return diff - (dx * self.controls.theta[self.panel.baseline_code][:, None, :]).sum(axis=2)
+
+    def _adjust(self, back: int, to: int, lag: int, own_baseline_only: bool
+                ) -> Callable[[np.ndarray, float], np.ndarray] | None:
+        fit = self.controls
+        if fit is None:
+            return None
+        dx = _lagged_difference(self.panel.controls, back, to)
+        return lambda weight, scale: correction(fit, self.panel, weight, dx, lag, scale,
+                                                own_baseline_only)
+
     def effect_indicators(self, lag: int) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
         """Long difference, switcher indicator and control indicator of effect ``l``."""
         p = self.panel
-        diff = _lagged_difference(self.outcome, 0, lag)
+        diff = self._residualized(_lagged_difference(self.outcome, 0, lag), 0, lag)
         valid = ~np.isnan(diff)
         control = valid & (self.periods < p.first_switch[:, None])
         n_controls = self.cells.sum(control.astype(float))
@@ -239,15 +264,16 @@ class Design:
         diff, dist, control = self.effect_indicators(lag)
         dose, cumulative = self._doses(lag)
         return _component(self.panel, self.cells, diff, dist, control, lag, self.switch_keys,
-                          dose, cumulative)
+                          dose, cumulative, self._adjust(0, lag, lag, False))
 
     def placebo(self, lag: int) -> Component:
         _, dist, control = self.effect_indicators(lag)
-        diff = _lagged_difference(self.outcome, 2 * lag, lag)
+        diff = self._residualized(_lagged_difference(self.outcome, 2 * lag, lag), 2 * lag, lag)
         valid = ~np.isnan(diff)
         dose, cumulative = self._doses(lag)
         return _component(self.panel, self.cells, diff, dist & valid, control & valid, lag,
-                          self.switch_keys, dose, cumulative)
+                          self.switch_keys, dose, cumulative,
+                          self._adjust(2 * lag, lag, lag, True))
 
 
 def available(panel: SwitchPanel, direction: int) -> tuple[int, int]:
@@ -300,15 +326,16 @@ def estimate(panel: SwitchPanel, *, effects: int, placebos: int, switchers: Swit
     most = [available(panel, d) for d in chosen]
     n_effects = min(effects, max(e for e, _ in most))
     n_placebos = min(placebos, max(p for _, p in most), n_effects)
-    outcome = panel.outcome
     if trends_lin:
         second = panel.first_switch == 1
         if second.any():
             panel = panel.subset(~second, f"{int(second.sum())} group(s) first switching in the "
                                           f"second period were dropped (linear trends need two "
                                           f"periods before the switch)")
-        outcome = np.diff(panel.outcome, axis=1, prepend=np.nan)
+        panel = replace(panel, outcome=np.diff(panel.outcome, axis=1, prepend=np.nan),
+                        controls=np.diff(panel.controls, axis=1, prepend=np.nan))
         n_placebos = min(n_placebos, max(0, max(available(panel, d)[1] for d in chosen) - 1))
+    fit = fit_controls(panel, panel.cluster) if panel.controls.shape[2] else None
     if n_effects < effects:
         notes.append(f"{effects} effects requested; the design allows {n_effects}")
     if n_placebos < placebos:
@@ -316,13 +343,13 @@ def estimate(panel: SwitchPanel, *, effects: int, placebos: int, switchers: Swit
     rows: list[dict[str, float]] = []
     variance_parts: list[np.ndarray] = []
     ate_parts: dict[int, list[Component]] = {d: [] for d in chosen}
-    designs = {} if trends_lin else {d: Design(panel, outcome, d) for d in chosen}
+    designs = {} if trends_lin else {d: Design(panel, d, fit) for d in chosen}
     for kind, count in (("effect", n_effects), ("placebo", n_placebos)):
         for lag in range(1, count + 1):
             parts: dict[int, Component] = {}
             for d in chosen:
                 if trends_lin:
-                    design = Design(panel, outcome, d,
+                    design = Design(panel, d, fit,
                                     same_switchers=(lag, 0 if kind == "effect" else lag))
                     pieces = [design.effect(k) if kind == "effect" else design.placebo(k)
                               for k in range(1, lag + 1)]

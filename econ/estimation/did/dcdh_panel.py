@@ -196,6 +196,13 @@ def prepare(frame: pd.DataFrame, *, outcome: str, group: str, time: str, treatme
     y = _table(data, group, time, outcome, groups, periods)
     x = (np.stack([_table(data, group, time, c, groups, periods) for c in controls], axis=2)
          if controls else np.zeros((len(groups), len(periods), 0)))
+    for j, column in enumerate(controls):
+        gaps = np.isnan(x[:, :, j])
+        if gaps.any():
+            where = _describe(groups.to_numpy(), periods.to_numpy(), gaps)
+            raise ValueError(f"the control {column!r} is missing for {int(gaps.sum())} "
+                             f"group-period(s): {where}; DID_l with controls needs them in "
+                             f"every period: fill them or drop the groups")
     cluster_codes = None
     if cluster is not None:
         per_group = frame[[group, cluster]].drop_duplicates()
