@@ -98,7 +98,8 @@ def test_matches_linearmodels_with_dummies(data, method, model, spec, config):
     assert result.nobs == reference.nobs
 
 
-def test_two_endogenous_weighted_matches_linearmodels(data):
+def test_two_endogenous_weighted_matches_linearmodels():
+    data = simulate(n=300, seed=6)
     formula = "y ~ x | fe1 + fe2 | d + d2 ~ z1 + z2 + z3"
     exog = pd.concat([dummies(data, "fe1", "fe2"), data[["x"]]], axis=1)
     for method, model in (("2SLS", IV2SLS), ("LIML", IVLIML)):
@@ -255,7 +256,8 @@ def test_kleibergen_paap_clustered_against_ranktest_formulas(data):
     assert table.loc["Kleibergen-Paap rk Wald F", "df"] == L - m + 1
 
 
-def test_overidentification_and_endogeneity_against_linearmodels(data):
+def test_overidentification_and_endogeneity_against_linearmodels():
+    data = simulate(n=300, seed=7)
     exog = pd.concat([dummies(data, "fe1", "fe2"), data[["x"]]], axis=1)
     iid = fit(FORMULA, data).diagnostics().set_index("test")
     reference = IV2SLS(data.y, exog, data[["d"]], data[["z1", "z2"]]).fit(
