@@ -198,8 +198,9 @@ def fit(design: Design, *, outcome: int = 0, offset: np.ndarray | None = None,
     ylogy = xlogy(y, y)
     deviance = _deviance(y, np.log(mu), mu, user_w, ylogy)
     null_mu = _null_mean(y, off, user_w)
-    loglik = float(user_w @ (xlogy(y, mu) - mu - gammaln(y + 1)))
-    loglik_null = float(user_w @ (xlogy(y, null_mu) - null_mu - gammaln(y + 1)))
+    log_factorial = float(user_w @ gammaln(y + 1))
+    loglik = float(user_w @ (xlogy(y, mu) - mu)) - log_factorial
+    loglik_null = float(user_w @ (xlogy(y, null_mu) - null_mu)) - log_factorial
     clusters = {key: g.subset(_mask(len(design.rows), sample))
                 for key, g in design.clusters.items()}
     return PoissonFit(
