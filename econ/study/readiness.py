@@ -130,6 +130,10 @@ def missing_columns(dataset: Dataset, columns: Sequence[str]) -> dict[str, str]:
     """
     data, schema = dataset.data, dataset.schema
     extras = list(dataset.report.extra_columns)
+    # A header that resembles one absent column is not offered for the others.
+    claimed = {near for column in schema.columns if column.name not in data.columns
+               and (near := closest_header(column, extras)) is not None}
+    unclaimed = [h for h in extras if h not in claimed]
     found: dict[str, str] = {}
     for name in columns:
         if name in data.columns:
@@ -142,8 +146,9 @@ def missing_columns(dataset: Dataset, columns: Sequence[str]) -> dict[str, str]:
             found[name] = (f"no column {label}; the file's header {near!r} looks like it: "
                            f"map it with mapping={{{near!r}: {name!r}}} "
                            f"(command line: --map '{near}={name}')")
-        elif extras:
-            shown = ", ".join(map(repr, extras[:8])) + (", ..." if len(extras) > 8 else "")
+        elif unclaimed:
+            shown = ", ".join(map(repr, unclaimed[:8])) + (", ..." if len(unclaimed) > 8
+                                                             else "")
             found[name] = (f"no column {label}; headers not recognised: {shown}; if one of "
                            f"them is it, map it (--map '<header>={name}')")
         else:
