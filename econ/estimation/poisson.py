@@ -2,11 +2,13 @@
 
 The fit is iteratively reweighted least squares (IRLS): each iteration regresses the working
 outcome ``z = eta - offset + (y - mu) / mu`` on the regressors with weights ``mu`` (times any
-observation weights), the fixed effects projected out by the package's weighted absorption
-(:class:`~econ.estimation.absorb.Absorber`). Each projection starts from the previous
-iteration's projected columns: the projection of ``x - D a`` is that of ``x`` for any
-fixed-effect combination ``D a``, and the previous result is already close, so the alternating
-projections need few sweeps once the weights settle (the warm start of ppmlhdfe). Convergence
+observation weights), the fixed effects projected out with those weights
+(:class:`FixedEffects`). Two fixed effects of which one has few levels (villages and years)
+are projected exactly in one pass (:class:`~econ.estimation.absorb_exact.TwoWayAbsorber`);
+otherwise the alternating projections of :class:`~econ.estimation.absorb.Absorber` start from
+the previous iteration's projected columns: the projection of ``x - D a`` is that of ``x`` for
+any fixed-effect combination ``D a``, and the previous result is already close, so they need
+few sweeps once the weights settle (the warm start of ppmlhdfe). Convergence
 is judged on the deviance, ``|dev - dev_old| / (0.1 + |dev|) < tol`` (the criterion of fixest
 and pyfixest).
 
@@ -272,6 +274,8 @@ class FixedEffects:
         by a fixed-effect combination (the previous projection, adjusted for the change in
         ``values``): it has the same projection, and is closer to it.
         """
+        if np.shape(values)[1] == 0:
+            return np.empty(np.shape(values)), 0
         if start is not None and self.codes and self._layout is None:
             values = start
         return self.projector(weights)(values)

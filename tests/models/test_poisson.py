@@ -388,6 +388,18 @@ def test_score_bootstrap_refuses_joint_and_multiway(grunfeld):
         result.wild_bootstrap(["d", "x"])
 
 
+@pytest.mark.parametrize("effects", ["", " | unit", " | unit + year", " | unit + year + x3"])
+def test_score_bootstrap_with_one_regressor(effects):
+    """The restricted model then has no free regressor left (only fixed effects)."""
+    data = _clustered_panel(seed=4, clusters=7, beta=0.0)
+    data["x3"] = np.arange(len(data)) % 3
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", FewClustersWarning)
+        result = fepois("y ~ d" + effects, data, cov=Cluster("cluster"))
+    test = result.wild_bootstrap("d", WildBootstrap(reps=999, seed=2))
+    assert test.enumerated and 2 / 128 <= test.pvalue <= 1
+
+
 @pytest.mark.slow
 def test_score_bootstrap_size_and_power():
     """300 simulated panels with 10 clusters: under the null the 5% test rejects within
