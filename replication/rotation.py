@@ -4,18 +4,24 @@ Effects on log(1 + funds) of a change in the dispatching unit's level from its 2
 2023 rotation), for moves to a higher-level and to a lower-level unit, for all villages and by
 endowment (below / above the median), with placebos and the average effect per level of change.
 Moves down are sign-flipped (effect per level gained). In the shipped SIMULATED panel a change of
-rank includes gaining or losing a team. Run alone from the project root or through
-``econ replicate``.
+rank includes gaining or losing a team. Table 11 and Figures 8-9: Rambachan-Roth sensitivity of
+the first-year effect (all villages) to violations of parallel trends, with breakdown values.
+Run alone from the project root or through ``econ replicate``.
 """
 
 from __future__ import annotations
 
 from pathlib import Path
 
+import pandas as pd
+
 import econ
+from econ.models.sensitivity import SEED as SENSITIVITY_SEED
+from econ.models.sensitivity import honest_did
+from econ.presentation.figures.sensitivity import sensitivity_plot
 from econ.study.rotation import rotation_design
 
-SEED = None
+SEED = SENSITIVITY_SEED
 REPS = None
 NEEDS = ("unit_level", "endowment", "assistance_funds")
 
@@ -66,6 +72,44 @@ def main(*, panel: econ.Dataset, output: Path, reps: int | None = REPS) -> list[
             study, onset=0.5, title=f"Figure {number}. Moving {direction[move]}: effect on "
                          f"{design.outcome} by year since the change (dCDH)")
         written += chart.save(output / f"figure{number}_rotation_{move}")
+    written += _sensitivity(design, output, notes, direction)
+    return written
+
+
+def _sensitivity(design, output: Path, notes: list[str], direction: dict[str, str]
+                 ) -> list[Path]:
+    """Rambachan-Roth bounds on the first-year effect of each move (all villages)."""
+    rows, written = [], []
+    for number, move in ((8, "in"), (9, "out")):
+        study = design.studies.get(("all", move))
+        if study is None:
+            continue
+        magnitudes = honest_did(study, restriction="relative magnitudes", seed=SEED)
+        smooth = honest_did(study, restriction="smoothness")
+        for result in (magnitudes, smooth):
+            rows.append({"move": direction[move], "restriction": result.restriction,
+                         "estimate": result.estimate, "conf_low": result.original[0],
+                         "conf_high": result.original[1], "breakdown": result.breakdown,
+                         "searched_to": result.breakdown_upper})
+        written += sensitivity_plot(
+            magnitudes, title=f"Figure {number}. Moving {direction[move]}: first-year effect "
+                              f"as parallel trends is relaxed (relative magnitudes)"
+        ).save(output / f"figure{number}_rotation_{move}_sensitivity")
+    if rows:
+        written += econ.Table.from_frame(
+            pd.DataFrame(rows), digits=3, labels=("move", "restriction"),
+            intervals={"conf_low": "conf_high"},
+            header={"conf_low": "95% CI, parallel trends", "breakdown": "breakdown value",
+                    "searched_to": "searched up to"},
+            title="Table 11. Sensitivity of the first-year effect to parallel trends "
+                  "(Rambachan-Roth breakdown values)",
+            notes=[*notes, "breakdown: the smallest Mbar (relative magnitudes: post-period "
+                           "violations up to Mbar times the largest pre-period change; "
+                           "conditional least-favourable hybrid) or M (smoothness: the slope "
+                           "of the violation changes by at most M per year; FLCI) at which "
+                           "the 95% set contains 0 (inf: not reached up to the bound searched); "
+                           "only one placebo year bounds the pre-period changes."],
+        ).write(output / "table11_rotation_sensitivity")
     return written
 
 
