@@ -159,7 +159,7 @@ def did_imputation(
              ("Units", f"{panel.n_units:,}"), ("Controls", ", ".join(controls) or "none"),
              ("Clustered by", cluster or unit),
              ("Standard errors", "BJS conservative" + (" (leave-out)" if leave_out else "")))
-    notes = (*notes,
+    lines = (*notes,
              "Imputation estimator (Borusyak, Jaravel and Spiess 2024): untreated outcome "
              "fitted on never- and not-yet-treated observations with unit and period effects"
              + (" and controls" if controls else "") + ", effects averaged by event time"
@@ -170,7 +170,7 @@ def did_imputation(
     return EventStudy(
         title=f"Event study (imputation, Borusyak-Jaravel-Spiess): {outcome}",
         outcome=outcome, path=path, cov=cov, df=float("inf"), level=level,
-        time_label="relative period", reference=None, facts=facts, notes=notes,
+        time_label="relative period", reference=None, facts=facts, notes=lines,
         nobs=len(panel.outcome), pretrend=pretrend_test, simulated=simulated)
 
 

@@ -191,7 +191,7 @@ def honest_did(
             return bool(accepted(np.array([null]))[0])
 
         upper = 5.0 if breakdown_upper is None else breakdown_upper
-        method_name = method
+        method_name: str = method
         kind = ("conditional least-favourable hybrid" if method == "C-LF"
                 else "conditional test")
         notes.append(f"Confidence sets: {kind} of Andrews, Roth and Pakes (2023) under "

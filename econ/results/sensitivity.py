@@ -97,8 +97,9 @@ class Sensitivity(SummaryDisplay):
 
     def summary(self) -> Summary:
         rows = [("original", _number(self.original[0]), _number(self.original[1]))]
-        rows += [(f"{row.M:.4g}", _number(row.conf_low), _number(row.conf_high))
-                 for row in self.bounds.itertuples()]
+        rows += [(f"{m:.4g}", _number(low), _number(high)) for m, low, high in zip(
+            self.bounds["M"].to_numpy(dtype=float), self.bounds["conf_low"].to_numpy(dtype=float),
+            self.bounds["conf_high"].to_numpy(dtype=float), strict=True)]
         if np.isinf(self.breakdown):
             breakdown = f"> {self.breakdown_upper:g} (searched up to there)"
         else:
