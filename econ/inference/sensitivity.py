@@ -41,7 +41,7 @@ from dataclasses import dataclass
 from typing import Literal
 
 import numpy as np
-from scipy import optimize, special, stats
+from scipy import optimize, special
 from scipy.linalg import qr
 
 from econ.data.seeds import Seed
