@@ -157,6 +157,17 @@ def test_newspapers_panel_matches_the_port(port, options: dict) -> None:
     np.testing.assert_allclose(ours["std_error"], ref["std_error"], rtol=0, atol=1e-6)
 
 
+def test_missing_outcomes_match_the_port(port) -> None:
+    frame = _simulated()
+    frame.loc[np.random.default_rng(3).random(len(frame)) < 0.05, "y"] = np.nan
+    columns = {"outcome": "y", "group": "g", "time": "t", "treatment": "d"}
+    ours = _ours(frame, **columns, effects=4, placebos=2, cluster="cl")
+    ref = _reference(port, frame, **columns, effects=4, placebos=2, cluster="cl")
+    assert list(ours.index) == list(ref.index)
+    np.testing.assert_allclose(ours["estimate"], ref["estimate"], rtol=0, atol=1e-8)
+    np.testing.assert_allclose(ours["std_error"], ref["std_error"], rtol=0, atol=1e-6)
+
+
 def test_event_study_result_carries_effects_placebos_and_their_covariance(port) -> None:
     frame = pd.read_parquet(NEWSPAPERS)
     result = did_multiplegt(frame, outcome="prestout", group="cnty90", time="year",
