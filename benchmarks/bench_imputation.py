@@ -1,0 +1,161 @@
+"""Benchmark: econ's imputation estimator against the did_imputation port and pyfixest's did2s.
+
+Data: ``econ.simulate("province")`` (SIMULATED: about 9,400 villages x 13 years), outcome
+``log1p(assistance_funds)``, cohort ``demonstration_year`` (missing = never designated), unit
+``village_id`` as integer codes, period ``year``. Each package estimates the effects at every
+event time ``e >= 0`` with unit and year effects fitted on never- and not-yet-designated
+observations, standard errors clustered by village:
+
+- ``econ``: ``econ.models.imputation.did_imputation`` (BJS conservative standard errors);
+- ``did_imputation``: the Python port of Stata's did_imputation (same estimator and standard
+  errors; ``minn=0``);
+- ``did2s``: pyfixest's two-stage estimator with one dummy per event time (the same point
+  estimates; GMM standard errors).
+
+Each run is in a fresh child process, which reports its wall time and its peak resident memory
+above what it held before the call. ``econ`` and ``did2s`` run ``--repeats`` times (medians);
+the port runs once (it takes minutes), with a time limit. The point estimates of the peers are
+compared with econ's.
+
+    python benchmarks/bench_imputation.py [--repeats 3] [--limit 3600]
+"""
+
+from __future__ import annotations
+
+import argparse
+import contextlib
+import io
+import json
+import multiprocessing as mp
+import statistics
+import tempfile
+import time
+import warnings
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+from memory import current_mib, peak_mib, reset_peak
+
+import econ
+
+OUTPUT = Path(__file__).resolve().parent / "output"
+
+
+def make_data(path: Path) -> None:
+    data = econ.simulate("province").data
+    frame = pd.DataFrame({
+        "village": data["village_id"].cat.codes.astype(np.int64),
+        "year": data["year"].astype(np.int64),
+        "cohort": data["demonstration_year"].astype("float64"),
+        "y": np.log1p(data["assistance_funds"].to_numpy(dtype=float)),
+    })
+    frame.to_parquet(path)
+
+
+def run_econ(data: pd.DataFrame) -> np.ndarray:
+    from econ.models.imputation import did_imputation
+
+    return did_imputation(data, outcome="y", unit="village", time="year",
+                          cohort="cohort").params.to_numpy()
+
+
+def run_port(data: pd.DataFrame) -> np.ndarray:
+    from did_imputation import did_imputation
+
+    horizons = sorted((data["year"] - data["cohort"]).dropna().pipe(lambda e: e[e >= 0])
+                      .astype(int).unique().tolist())
+    with warnings.catch_warnings(), contextlib.redirect_stdout(io.StringIO()):
+        warnings.simplefilter("ignore")
+        result = did_imputation(data.copy(), y="y", i="village", t="year", Ei="cohort",
+                                horizons=horizons, minn=0)
+    return np.array([result.estimates[f"tau{h}"] for h in horizons])
+
+
+def run_did2s(data: pd.DataFrame) -> np.ndarray:
+    import pyfixest as pf
+
+    frame = data.assign(treat=(data["year"] >= data["cohort"]).astype(int),
+                        rel=(data["year"] - data["cohort"]).fillna(np.inf))
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        fit = pf.did2s(frame, yname="y", first_stage="~0|village+year",
+                       second_stage="~i(rel,ref=-1.0)", treatment="treat", cluster="village")
+    coef = fit.coef()
+    rel = np.array([float(name.split("::")[1]) for name in coef.index])
+    return coef.to_numpy()[np.isfinite(rel) & (rel >= 0)]
+
+
+RUNNERS = {"econ": run_econ, "did_imputation": run_port, "did2s": run_did2s}
+
+
+def child(name: str, path: str, queue: mp.Queue) -> None:  # type: ignore[type-arg]
+    data = pd.read_parquet(path)
+    RUNNERS[name](data.head(200))  # imports and first-call overhead, outside the timing
+    reset_peak()
+    before = current_mib()
+    start = time.perf_counter()
+    estimates = RUNNERS[name](data)
+    seconds = time.perf_counter() - start
+    queue.put((seconds, peak_mib() - before, estimates.tolist()))
+
+
+def measure(name: str, path: Path, limit: float) -> tuple[float, float, np.ndarray] | None:
+    context = mp.get_context("spawn")
+    queue = context.Queue()
+    process = context.Process(target=child, args=(name, str(path), queue))
+    process.start()
+    process.join(limit)
+    if process.is_alive():
+        process.terminate()
+        process.join()
+        return None
+    seconds, peak, estimates = queue.get()
+    return seconds, peak, np.array(estimates)
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--repeats", type=int, default=3)
+    parser.add_argument("--limit", type=float, default=3600.0,
+                        help="seconds allowed to the did_imputation port")
+    args = parser.parse_args()
+    with tempfile.TemporaryDirectory() as folder:
+        path = Path(folder) / "province.parquet"
+        make_data(path)
+        data = pd.read_parquet(path)
+        results: dict[str, dict[str, object]] = {}
+        reference: np.ndarray | None = None
+        for name in RUNNERS:
+            rounds = 1 if name == "did_imputation" else args.repeats
+            runs = [measure(name, path, args.limit if name == "did_imputation" else 1800.0)
+                    for _ in range(rounds)]
+            done = [r for r in runs if r is not None]
+            if not done:
+                results[name] = {"status": f"not finished within {args.limit:g} s"}
+                continue
+            estimates = done[0][2]
+            if name == "econ":
+                reference = estimates
+            gap = (float(np.max(np.abs(estimates - reference)))
+                   if reference is not None and len(estimates) == len(reference) else None)
+            results[name] = {"median_seconds": statistics.median(r[0] for r in done),
+                             "seconds": [r[0] for r in done],
+                             "peak_mib": max(r[1] for r in done),
+                             "max_abs_difference_from_econ": gap}
+    econ_time = float(results["econ"]["median_seconds"])  # type: ignore[arg-type]
+    econ_peak = float(results["econ"]["peak_mib"])  # type: ignore[arg-type]
+    for name, entry in results.items():
+        if name != "econ" and "median_seconds" in entry:
+            entry["time_ratio_over_econ"] = float(entry["median_seconds"]) / econ_time  # type: ignore[arg-type]
+            entry["memory_ratio_over_econ"] = float(entry["peak_mib"]) / econ_peak  # type: ignore[arg-type]
+    report = {"data": "SIMULATED province panel (econ.simulate('province'))",
+              "rows": len(data), "villages": int(data["village"].nunique()),
+              "years": int(data["year"].nunique()), "results": results}
+    OUTPUT.mkdir(exist_ok=True)
+    (OUTPUT / "bench_imputation.json").write_text(json.dumps(report, indent=2) + "\n")
+    print(json.dumps(report, indent=2))
+
+
+if __name__ == "__main__":
+    main()
