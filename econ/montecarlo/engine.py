@@ -25,7 +25,9 @@ from econ.montecarlo.tasks import (
     AnalysisStep,
     DataStep,
     Task,
+    pack,
     plan,
+    run_packed,
     run_task,
 )
 from econ.results.montecarlo import SUMMARY_COLUMNS, MonteCarloResult
@@ -63,8 +65,10 @@ def montecarlo(
         :class:`numpy.random.SeedSequence` (``SeedSequence(seed, spawn_key=(r,))``, the
         ``r``-th child of ``SeedSequence(seed)``) and the grid cell's values: an
         :class:`~econ.montecarlo.Simulation` (an ``econ.simulate`` preset with overrides) or
-        any function. It must be picklable (a module-level function, a partial of one, or a
-        dataclass instance) to run on a cluster.
+        any function. On a cluster the steps travel with cloudpickle: functions of importable
+        modules by reference, those of ``__main__`` (a script) by value; a module workers
+        cannot import (a script loaded by path) needs
+        ``cloudpickle.register_pickle_by_value(module)``.
     analysis
         Called as ``analysis(data_step_result, analysis_seed)`` and returning a mapping of
         names to numbers (estimates, p-values, 0/1 coverage). ``analysis_seed`` is an ``int``
@@ -140,16 +144,16 @@ def montecarlo(
     todo = [t for t in tasks if t.number not in done]
     started = time.perf_counter()
     bar = _Progress(len(tasks), len(done), progress)
-    run = partial(run_task, data, analysis)
     with connect(client, workers, dashboard=dashboard) as dask:
         count = worker_count(dask)
         if dask is None:
             for task in todo:
-                done[task.number] = _finish(store, task, run(task), bar)
+                done[task.number] = _finish(store, task, run_task(data, analysis, task), bar)
         else:
             link = dashboard_link(dask)
             if link:
                 bar.say(f"Dask dashboard: {link}")
+            run = partial(run_packed, pack(data, analysis))
             done.update(_on_dask(dask, run, todo, store, bar, settings_key=store.fingerprint))
     bar.close()
     frame = _assemble([_normal(done[t.number], t) for t in tasks], names)

@@ -8,6 +8,7 @@ worker that runs it, or the order tasks finish in.
 
 from __future__ import annotations
 
+import hashlib
 import math
 import warnings
 from collections.abc import Mapping, Sequence
@@ -106,6 +107,30 @@ def run_task(data: DataStep, analysis: AnalysisStep | None, task: Task) -> pd.Da
     for name in (ERROR, WARNINGS):
         frame[name] = frame[name].astype("string")
     return frame
+
+
+#: Steps already unpickled in this (worker) process, by the digest of their bytes.
+_STEPS: dict[str, tuple[DataStep, AnalysisStep | None]] = {}
+
+
+def pack(data: DataStep, analysis: AnalysisStep | None) -> bytes:
+    """The steps as cloudpickle bytes, so that functions of ``__main__`` and of modules
+    registered with ``cloudpickle.register_pickle_by_value`` travel by value to workers that
+    cannot import them (Dask pickles a task's arguments by reference when it can)."""
+    import cloudpickle
+
+    return bytes(cloudpickle.dumps((data, analysis)))
+
+
+def run_packed(steps: bytes, task: Task) -> pd.DataFrame:
+    """:func:`run_task` on steps packed by :func:`pack`, unpickled once per process."""
+    key = hashlib.sha256(steps).hexdigest()
+    if key not in _STEPS:
+        import cloudpickle
+
+        _STEPS[key] = cloudpickle.loads(steps)
+    data, analysis = _STEPS[key]
+    return run_task(data, analysis, task)
 
 
 def _values(found: object, cell: Mapping[str, Any]) -> dict[str, float]:
