@@ -27,7 +27,7 @@ import pandas as pd
 from scipy import sparse
 
 from econ.estimation.did.dcdh_controls import ControlFit, correction, fit_controls
-from econ.estimation.did.dcdh_panel import IN, OUT, SwitchPanel
+from econ.estimation.did.dcdh_panel import IN, OUT, SwitchPanel, distinct_per_key
 
 Switchers = Literal["both", "in", "out"]
 
@@ -116,8 +116,7 @@ def _cohort_stats(values: np.ndarray, members: np.ndarray, keys: np.ndarray,
         with np.errstate(invalid="ignore", divide="ignore"):
             mean[rows] = (total / n)[own]
         if cluster is not None:
-            pairs = np.unique(own * (int(cluster.max()) + 1) + cluster[rows])
-            n = np.bincount(pairs // (int(cluster.max()) + 1), minlength=n.size)
+            n = distinct_per_key(own, cluster[rows], n.size)
         count[rows] = n[own]
     return mean, count
 

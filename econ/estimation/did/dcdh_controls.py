@@ -16,7 +16,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from econ.estimation.did.dcdh_panel import SwitchPanel
+from econ.estimation.did.dcdh_panel import SwitchPanel, distinct_per_key
 
 
 @dataclass(frozen=True, eq=False)
@@ -84,9 +84,8 @@ def fit_controls(panel: SwitchPanel, cluster: np.ndarray | None) -> ControlFit:
         size = np.bincount(cell[eligible], minlength=n_codes * t)[cell].astype(float)
     else:
         clusters = np.repeat(cluster, t)
-        width = int(cluster.max()) + 1
-        pairs = np.unique(cell[eligible] * width + clusters[eligible])
-        size = np.bincount(pairs // width, minlength=n_codes * t)[cell].astype(float)
+        size = distinct_per_key(cell[eligible], clusters[eligible],
+                                n_codes * t)[cell].astype(float)
     pooled = size >= 2
     expected = np.where(pooled, fitted, np.where(np.isnan(fitted), np.nan, 0.0))
     with np.errstate(invalid="ignore", divide="ignore"):

@@ -266,3 +266,14 @@ def _drop_unusable(panel: SwitchPanel) -> SwitchPanel:
 def uncontrolled_switchers(panel: SwitchPanel) -> np.ndarray:
     """Groups that switch when no group with their baseline treatment is still unswitched."""
     return (panel.first_switch < panel.n_periods) & (panel.direction == NEITHER)
+
+
+def distinct_per_key(keys: np.ndarray, cluster: np.ndarray, n_keys: int) -> np.ndarray:
+    """Number of distinct clusters per key (a presence table when it is small enough)."""
+    width = int(cluster.max()) + 1
+    codes = keys * width + cluster
+    if n_keys * width <= 50_000_000:
+        present = np.zeros(n_keys * width, dtype=bool)
+        present[codes] = True
+        return present.reshape(n_keys, width).sum(axis=1)
+    return np.bincount(np.unique(codes) // width, minlength=n_keys)
