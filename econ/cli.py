@@ -405,7 +405,7 @@ def _power_options(commands: Any) -> None:
         epilog="example:\n  econ power --effects 0 0.2 0.45 --counties 2 4 --townships 12 "
                "--villages 10 --reps 200 --figure power.png",
         formatter_class=argparse.RawDescriptionHelpFormatter)
-    plan.add_argument("--design", choices=("strong_alliance", "two_sample"),
+    plan.add_argument("--design", choices=("strong_alliance", "rotation", "two_sample"),
                       default="strong_alliance")
     plan.add_argument("--effects", type=float, nargs="+", required=True, metavar="EFFECT",
                       help="effect sizes (strong alliance: the true triple difference, log "
@@ -415,8 +415,8 @@ def _power_options(commands: Any) -> None:
     plan.add_argument("--villages", type=int, nargs="+", default=None, help="per township")
     plan.add_argument("--n", type=int, nargs="+", default=None, help="per group (two_sample)")
     plan.add_argument("--methods", nargs="+", default=None,
-                      help="cr1, wild_bootstrap, subcluster_bootstrap (strong_alliance); z, "
-                           "randomization (two_sample); default all")
+                      help="cr1, wild_bootstrap, subcluster_bootstrap (strong_alliance); "
+                           "dcdh (rotation); z, randomization (two_sample); default all")
     plan.add_argument("--reps", type=int, default=200, help="panels per size and effect (200)")
     plan.add_argument("--bootstrap-reps", type=int, default=399,
                       help="wild bootstrap draws per panel (399)")
@@ -444,7 +444,7 @@ def _power(args: argparse.Namespace) -> int:
     # Imported here: the engine and its designs are not needed by the other commands.
     from econ.montecarlo import SchedulerUnreachable
     from econ.presentation.figures.power_curve import power_curve_plot
-    from econ.study.power import StrongAllianceDesign, TwoSampleMeans, power
+    from econ.study.power import DESIGNS, StrongAllianceDesign, power
 
     if args.table is not None and args.table.suffix not in _TABLE_SUFFIXES:
         raise ValueError(f"--table {args.table}: use one of {', '.join(_TABLE_SUFFIXES)}")
@@ -453,7 +453,7 @@ def _power(args: argparse.Namespace) -> int:
     sizes = {name: getattr(args, name) for name in ("counties", "townships", "villages", "n")
              if getattr(args, name) is not None}
     design = (StrongAllianceDesign(bootstrap_reps=args.bootstrap_reps)
-              if args.design == "strong_alliance" else TwoSampleMeans())
+              if args.design == "strong_alliance" else DESIGNS[args.design]())
     try:
         result = power(design, effects=args.effects, methods=args.methods, reps=args.reps,
                        alpha=args.alpha, target=args.target, seed=args.seed,

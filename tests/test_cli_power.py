@@ -25,7 +25,8 @@ def test_two_sample_power_table_and_figure(tmp_path, capsys):
     assert "Power: two-sample difference in means, known variance" in out
     assert "SIMULATED DATA" in out and "MDE at 80% power, z" in out
     assert (tmp_path / "power.png").stat().st_size > 0
-    assert "| n | effect | z | randomization |" in (tmp_path / "power.md").read_text(encoding="utf-8")
+    table = (tmp_path / "power.md").read_text(encoding="utf-8")
+    assert "| n | effect | z | randomization |" in table
     assert len(list((tmp_path / "runs").glob("task-*.parquet"))) > 0
     # Rerun on the same folder: every task read back, the same table printed.
     assert main(["power", "--design", "two_sample", "--effects", "0", "0.6", "--n", "20",
@@ -42,6 +43,13 @@ def test_strong_alliance_from_the_command_line(capsys):
     assert code == 0
     assert "Power: strong-alliance triple difference" in out
     assert "counties  townships  villages  effect" in out
+
+
+def test_rotation_design_from_the_command_line(capsys):
+    code = main(["power", "--design", "rotation", "--effects", "1", "--townships", "6",
+                 "--villages", "6", "--reps", "1", "--workers", "0"])
+    assert code == 0
+    assert "Power: rotation design (dCDH, change of unit level)" in capsys.readouterr().out
 
 
 def test_unreachable_scheduler_is_a_usage_error_within_seconds(capsys, monkeypatch):

@@ -10,7 +10,9 @@ seeds, so the power curves are not jagged by independent noise between effects.
 Designs: :class:`StrongAllianceDesign` (the triple difference of
 :func:`econ.study.strong_alliance.strong_alliance` on simulated panels of a given number of
 counties, townships per county and villages per township, with the true triple difference set
-to the effect), and :class:`TwoSampleMeans`, a two-sample difference in means with known
+to the effect), :class:`RotationPowerDesign` (the dCDH rotation design of
+:func:`econ.study.rotation.rotation_design`, the unit effects scaled by the effect), and
+:class:`TwoSampleMeans`, a two-sample difference in means with known
 variance whose power has a closed form (the engine's check).
 """
 
@@ -32,6 +34,7 @@ from econ.inference.bootstrap.settings import WildBootstrap
 from econ.montecarlo.engine import montecarlo
 from econ.montecarlo.simulation import Simulation
 from econ.results.power import PowerResult, minimum_detectable
+from econ.study.rotation import rotation_design
 from econ.study.variables import CONTROLS, TRIPLE, main_fit, working_table
 
 if TYPE_CHECKING:
@@ -169,7 +172,61 @@ class TwoSampleMeans:
         return float(norm.cdf(shift - critical) + norm.cdf(-shift - critical))
 
 
+@dataclass(frozen=True)
+class RotationPowerDesign:
+    """The rotation design (:func:`econ.study.rotation.rotation_design`) on SIMULATED panels.
+
+    The rotation design estimates the effect of a change in the dispatching unit's level rank
+    (de Chaisemartin-D'Haultfoeuille, from the 2021 baseline), which in the simulation comes
+    from every effect of the unit in post at once: a team, its level, its strength and the
+    level-by-endowment term. The effect size is therefore a multiple of those four parameters
+    of the ``config`` preset (``funds.team``, ``funds.level``, ``funds.strength``,
+    ``funds.triple``): 1 is the shipped panel, 0 a panel in which no change of unit moves
+    funds (the null, so effect 0 gives the size). Sizes as for the strong alliance.
+
+    Method ``dcdh``: the two-sided z-test of the pooled average total effect per level (all
+    villages, switchers in and out pooled) with the estimator's clustered (township)
+    influence-function variance. The wild, subcluster and randomization tests are not
+    offered: the package has no bootstrap of the dCDH estimator, and the level changes are
+    not assigned by cluster.
+    """
+
+    config: str = "wp"
+    overrides: tuple[tuple[str, Any], ...] | Mapping[str, Any] = ()
+
+    name: ClassVar[str] = "rotation design (dCDH, change of unit level)"
+    sizes: ClassVar[Mapping[str, int]] = {"counties": 2, "townships": 15, "villages": 11}
+    methods: ClassVar[tuple[str, ...]] = ("dcdh",)
+
+    def __post_init__(self) -> None:
+        object.__setattr__(self, "overrides", Simulation(self.config, self.overrides).overrides)
+
+    def __call__(self, seed: np.random.SeedSequence, /, *, effect: float, counties: int,
+                 townships: int, villages: int) -> SimulatedPanel:
+        step = Simulation(self.config, self.overrides)
+        funds = step.params().funds
+        cell = {"structure.n_counties": counties,
+                "structure.townships_per_county": (townships, townships),
+                "structure.villages_per_township": (villages, villages),
+                **{f"funds.{name}": effect * getattr(funds, name)
+                   for name in ("team", "level", "strength", "triple")}}
+        return step(seed, **cell)
+
+    def pvalues(self, data: SimulatedPanel, seed: int, methods: Sequence[str]
+                ) -> dict[str, float]:
+        result = rotation_design(data.dataset, directions=("both",), placebos=0)
+        pooled = result.average_effects
+        row = pooled[pooled["group"] == "all"]
+        if row.empty:
+            raise ValueError(f"no switcher in this panel: {result.missing}")
+        estimate, error = float(row["estimate"].iloc[0]), float(row["std_error"].iloc[0])
+        if not (np.isfinite(estimate) and np.isfinite(error) and error > 0):
+            raise ValueError(f"the average effect is not estimated: {estimate} (s.e. {error})")
+        return {"dcdh": float(2 * norm.sf(abs(estimate / error))), "estimate": estimate}
+
+
 DESIGNS: Mapping[str, type] = {"strong_alliance": StrongAllianceDesign,
+                               "rotation": RotationPowerDesign,
                                "two_sample": TwoSampleMeans}
 
 
@@ -195,14 +252,16 @@ def power(
     ----------
     design
         ``"strong_alliance"`` (:class:`StrongAllianceDesign` with its defaults),
-        ``"two_sample"``, or a design instance (e.g. ``StrongAllianceDesign(bootstrap_reps=999,
+        ``"rotation"`` (:class:`RotationPowerDesign`), ``"two_sample"``, or a design
+        instance (e.g. ``StrongAllianceDesign(bootstrap_reps=999,
         overrides={"funds.township_year_sd": 0.3})``).
     effects
         Effect sizes to simulate (for the strong alliance, the true triple difference in log
-        points); include 0 to see each test's size.
+        points; for the rotation, a multiple of the shipped unit effects); include 0 to see
+        each test's size.
     methods
         Tests to run (default: all the design offers); for the strong alliance ``"cr1"``,
-        ``"wild_bootstrap"``, ``"subcluster_bootstrap"``.
+        ``"wild_bootstrap"``, ``"subcluster_bootstrap"``; for the rotation ``"dcdh"``.
     reps
         Simulated datasets per size and effect.
     alpha, target
@@ -289,4 +348,6 @@ def _no_randomization(design: PowerDesign) -> str:
     if isinstance(design, StrongAllianceDesign):
         return ("no variable of the triple difference is assigned by cluster, so "
                 "reassigning one would not test the triple difference alone")
+    if isinstance(design, RotationPowerDesign):
+        return "the changes of unit level are not assigned by cluster"
     return "the design has no cluster-level assignment to reassign"

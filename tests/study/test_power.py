@@ -10,7 +10,7 @@ from scipy.stats import norm
 from econ.montecarlo import analysis_seed, replication_seed
 from econ.presentation.figures.power_curve import power_curve_plot
 from econ.results.power import minimum_detectable
-from econ.study.power import StrongAllianceDesign, TwoSampleMeans, power
+from econ.study.power import RotationPowerDesign, StrongAllianceDesign, TwoSampleMeans, power
 
 
 @pytest.fixture(scope="module")
@@ -87,6 +87,25 @@ def test_strong_alliance_replications_are_the_design_run_alone():
     assert rows.iloc[1][list(alone)].tolist() == list(alone.values())
     assert set(result.power["method"]) == {"cr1", "wild_bootstrap", "subcluster_bootstrap"}
     assert "SIMULATED" in result.to_table().to_text()
+
+
+def test_rotation_design_scales_the_unit_effects_and_tests_the_pooled_effect():
+    design = RotationPowerDesign()
+    result = power(design, effects=[0.0, 1.0], townships=6, villages=8, reps=2, workers=0)
+    rows = result.montecarlo.replications
+    assert rows["error"].isna().all() and set(result.power["method"]) == {"dcdh"}
+    panel = design(replication_seed(result.montecarlo.seed, 0), effect=0.0, counties=2,
+                   townships=6, villages=8)
+    funds = panel.params.funds
+    assert (funds.team, funds.level, funds.strength, funds.triple) == (0.0, 0.0, 0.0, 0.0)
+    shipped = design(replication_seed(result.montecarlo.seed, 0), effect=1.0, counties=2,
+                     townships=6, villages=8).params.funds
+    assert shipped.level == 0.6 and shipped.team == 1.0
+    alone = design.pvalues(panel, 0, ("dcdh",))
+    first = rows[(rows["effect"] == 0.0) & (rows["replication"] == 0)].iloc[0]
+    assert [first["dcdh"], first["estimate"]] == [alone["dcdh"], alone["estimate"]]
+    with pytest.raises(ValueError, match="not assigned by cluster"):
+        power(design, effects=[1.0], methods=["randomization"], reps=2, workers=0)
 
 
 def test_bad_power_arguments():
