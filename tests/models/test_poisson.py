@@ -237,6 +237,15 @@ def test_separation_found_counted_and_fit_matches_references():
     assert py.coef()["x"] == pytest.approx(sep.params["x"], abs=1e-8)
     assert py.se()["x"] == pytest.approx(sep.std_errors["x"], rel=1e-6)
     assert py._N == sep.nobs
+    # Separation by a combination only: s1 and s2 each take all values, s1 + s2 = shock.
+    noise = np.random.default_rng(9).normal(size=len(data))
+    split = data.assign(s1=data["shock"] + noise, s2=-noise)
+    with pytest.warns(UserWarning, match="s2 \\(collinear with s1\\)"):
+        combined = fepois("y ~ x + s1 + s2 | village + year", split, tol=1e-14)
+    assert combined.dropped_rows[RELU] == len(separated) and set(combined.fit.rows) == set(kept)
+    py = _pyfixest("y ~ x + s1 + s2 | village + year", split, "iid",
+                   separation_check=["fe", "ir"])
+    np.testing.assert_allclose(combined.params.to_numpy(), py.coef().to_numpy(), atol=1e-8)
 
 
 def test_simulated_truth_is_recovered():
