@@ -12,7 +12,7 @@ from econ.data.dataset import Dataset
 from econ.estimation.poisson import SEPARATION
 from econ.estimation.poisson import fit as fit_poisson
 from econ.inference.covariance import IID, ClusterSpec, CovarianceSpec, estimate_covariance
-from econ.results.poisson import PoissonResult
+from econ.results.poisson import PoissonResult, check_covariance
 from econ.spec.design import build
 from econ.spec.formula import FormulaError, parse
 
@@ -78,6 +78,7 @@ def fepois(
         IRLS did not converge (the message names the iteration and the change).
     """
     spec = cov or IID()
+    check_covariance(spec)
     frame = data.data if isinstance(data, Dataset) else data
     simulated = isinstance(data, Dataset) and data.simulated
     if offset is not None and exposure is not None:

@@ -11,10 +11,19 @@ import numpy as np
 from econ.estimation.poisson import PoissonFit
 from econ.inference.bootstrap.score import score_bootstrap
 from econ.inference.bootstrap.settings import WildBootstrap
-from econ.inference.covariance import CovarianceSpec, estimate_covariance
+from econ.inference.covariance import HC1, IID, Cluster, CovarianceSpec, estimate_covariance
 from econ.results.bootstrap import WildBootstrapTest
 from econ.results.regression import Hypothesis, RegressionResult
 from econ.results.summary import Summary
+
+
+def check_covariance(spec: CovarianceSpec) -> None:
+    """Refuse covariance estimators not derived for PPML here (CR2, CR3: their leverage
+    corrections are those of least squares)."""
+    if type(spec) not in (IID, HC1, Cluster):
+        raise ValueError(f"{type(spec).__name__} is not available for Poisson regression; use "
+                         f"IID(), HC1() or Cluster(...) (CR1, one-way or multiway), and "
+                         f"result.wild_bootstrap(term) for few clusters")
 
 
 @dataclass(frozen=True, eq=False, repr=False)
@@ -73,6 +82,8 @@ class PoissonResult(RegressionResult):
         return self.poisson.mu.copy()
 
     def with_cov(self, spec: CovarianceSpec) -> PoissonResult:
+        """The same fit with another covariance: ``IID()``, ``HC1()`` or ``Cluster(...)``."""
+        check_covariance(spec)
         return PoissonResult(self.fit, spec, estimate_covariance(self.fit, spec),
                              self.simulated)
 

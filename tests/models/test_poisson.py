@@ -307,6 +307,16 @@ def test_singletons_and_missing_offset_are_counted(grunfeld):
     assert 0 not in result.fit.rows and len(data) - 1 not in result.fit.rows
 
 
+def test_covariances_not_derived_for_ppml_are_refused(grunfeld):
+    from econ.inference.cr2 import CR2
+
+    with pytest.raises(ValueError, match="CR2 is not available for Poisson"):
+        fepois("invest ~ value | year", grunfeld, cov=CR2("firm"))
+    result = fepois("invest ~ value | year", grunfeld, groups=["firm"])
+    with pytest.raises(ValueError, match="use IID\\(\\), HC1\\(\\) or Cluster"):
+        result.with_cov(CR2("firm"))
+
+
 def test_offset_and_exposure_errors(grunfeld):
     with pytest.raises(ValueError, match="not both"):
         fepois("invest ~ value", grunfeld, offset="capital", exposure="capital")
