@@ -71,9 +71,9 @@ def montecarlo(
         ``cloudpickle.register_pickle_by_value(module)``.
     analysis
         Called as ``analysis(data_step_result, analysis_seed)`` and returning a mapping of
-        names to numbers (estimates, p-values, 0/1 coverage). ``analysis_seed`` is an ``int``
-        from a stream independent of the data's, for the analysis's bootstrap or
-        permutations. ``None``: the data step returns the mapping itself.
+        names to numbers (estimates, p-values, 0/1 coverage) or text (``None`` for missing).
+        ``analysis_seed`` is an ``int`` from a stream independent of the data's, for the
+        analysis's bootstrap or permutations. ``None``: the data step returns the mapping itself.
     reps
         Replications per grid cell.
     grid
@@ -248,7 +248,8 @@ def _assemble(frames: list[pd.DataFrame], names: tuple[str, ...]) -> pd.DataFram
     values = sorted(others, key=lambda c: (first[c], others.index(c)))
     frame = frame[[*fixed, *values, ERROR, WARNINGS]].reset_index(drop=True)
     for name in values:
-        frame[name] = frame[name].astype("float64")
+        text = frame[name].map(lambda v: isinstance(v, str)).any()
+        frame[name] = frame[name].astype("string" if text else "float64")
     return frame
 
 

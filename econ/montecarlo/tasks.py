@@ -78,8 +78,9 @@ def plan(reps: int, cells: Sequence[Mapping[str, Any]], task_size: int, seed: in
 def run_task(data: DataStep, analysis: AnalysisStep | None, task: Task) -> pd.DataFrame:
     """Run a task's replications; one row each, a failing replication recorded, not raised.
 
-    Every value is stored as float64 (booleans as 0/1). A replication whose data or analysis
-    step raises, or returns anything but a mapping of names to real numbers, gets its
+    Numbers are stored as float64 (booleans as 0/1), text as strings (``None``: missing). A
+    replication whose data or analysis step raises, or returns anything but a mapping of
+    names to numbers or text, gets its
     exception as ``"Type: message"`` in ``error`` and missing values; the warnings it emitted
     are listed in ``warnings`` (distinct ``Category: message`` lines).
     """
@@ -133,23 +134,23 @@ def run_packed(steps: bytes, task: Task) -> pd.DataFrame:
     return run_task(data, analysis, task)
 
 
-def _values(found: object, cell: Mapping[str, Any]) -> dict[str, float]:
+def _values(found: object, cell: Mapping[str, Any]) -> dict[str, float | str | None]:
     if not isinstance(found, Mapping):
         raise TypeError(f"the analysis must return a mapping of names to numbers, got "
                         f"{type(found).__name__}")
-    values = {}
+    values: dict[str, float | str | None] = {}
     for name, value in found.items():
         if not isinstance(name, str) or name in (REPLICATION, CELL, ERROR, WARNINGS) or (
                 name in cell):
             raise ValueError(f"value name {name!r} is not a string or is reserved "
                              f"({REPLICATION}, {CELL}, {ERROR}, {WARNINGS}, the grid's "
                              f"names)")
-        if isinstance(value, bool | np.bool_):
+        if isinstance(value, bool | np.bool_ | int | float | np.integer | np.floating):
             values[name] = float(value)
-        elif isinstance(value, int | float | np.integer | np.floating):
-            values[name] = float(value)
+        elif isinstance(value, str) or value is None:
+            values[name] = value
         else:
-            raise TypeError(f"value {name!r} must be a real number or a boolean, got "
-                            f"{type(value).__name__}")
+            raise TypeError(f"value {name!r} must be a real number, a boolean or a string "
+                            f"(or None), got {type(value).__name__}")
     return values
 

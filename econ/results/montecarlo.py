@@ -31,7 +31,8 @@ class MonteCarloResult(SummaryDisplay):
     grid
         Names of the grid columns (empty without a grid).
     values
-        Names of the analysis's values.
+        Names of the analysis's values (numbers as float64, text as strings; the summaries
+        use the numbers).
     reps
         Replications per grid cell.
     seed
@@ -77,13 +78,19 @@ class MonteCarloResult(SummaryDisplay):
         """Number of failed replications."""
         return int(self.replications["error"].notna().sum())
 
+    @property
+    def numbers(self) -> tuple[str, ...]:
+        """The numeric values (those the summaries describe)."""
+        return tuple(v for v in self.values
+                     if pd.api.types.is_float_dtype(self.replications[v].dtype))
+
     def tidy(self) -> pd.DataFrame:
         """Per grid cell and value: ``mean``, ``std``, ``mc_se`` (``std / sqrt(n)``),
         ``replications`` (``n``, those with the value) and ``failed``."""
         rows = []
         for key, group in self._cells():
             failed = int(group["error"].notna().sum())
-            for name in self.values:
+            for name in self.numbers:
                 column = group[name].dropna()
                 n = len(column)
                 std = float(column.std(ddof=1)) if n > 1 else float("nan")
@@ -98,14 +105,15 @@ class MonteCarloResult(SummaryDisplay):
         """Share of replications with ``p < level`` for each p-value column, per grid cell.
 
         Columns: the grid, ``test``, ``rate``, ``mc_se`` (``sqrt(rate (1 - rate) / n)``),
-        ``replications`` (``n``, those with that p-value) and ``failed``. ``pvalues`` defaults to every value.
+        ``replications`` (``n``, those with that p-value) and ``failed``. ``pvalues``
+        defaults to every numeric value.
         """
         if not 0 < level < 1:
             raise ValueError(f"level must be in (0, 1), got {level}")
-        names = list(self.values if pvalues is None else pvalues)
-        unknown = [n for n in names if n not in self.values]
+        names = list(self.numbers if pvalues is None else pvalues)
+        unknown = [n for n in names if n not in self.numbers]
         if unknown:
-            raise KeyError(f"no value(s) {unknown}; the run has {list(self.values)}")
+            raise KeyError(f"no numeric value(s) {unknown}; the run has {list(self.numbers)}")
         rows = []
         for key, group in self._cells():
             failed = int(group["error"].notna().sum())

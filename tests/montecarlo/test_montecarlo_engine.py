@@ -233,8 +233,18 @@ def test_bad_arguments():
         montecarlo(draw, analyse, reps=5, workers=0, grid=[{"shift": 0.0}, {"other": 1}])
     with pytest.raises(ValueError, match=r"unknown simulation parameter 'funds\.tripel'"):
         Simulation("wp", {"funds.tripel": 0.3})
-    bad = montecarlo(draw, lambda x, seed: {"mean": "high"}, reps=2, workers=0)
+    bad = montecarlo(draw, lambda x, seed: {"mean": [1.0]}, reps=2, workers=0)
     assert bad.failures["error"].str.startswith("TypeError: value 'mean' must be a real").all()
+
+
+def test_text_values_are_kept_as_strings_and_left_out_of_the_summaries():
+    run = montecarlo(draw, lambda x, seed: {"mean": x.mean(),
+                                            "sign": "+" if x.mean() > 0 else None},
+                     reps=30, workers=0)
+    rows = run.replications
+    assert str(rows["sign"].dtype) == "string" and run.numbers == ("mean",)
+    assert (rows["sign"].isna() == (rows["mean"] <= 0)).all()
+    assert list(run.tidy()["value"]) == ["mean"]
 
 
 def test_simulation_step_applies_overrides_and_grid():
