@@ -165,6 +165,10 @@ def dcdh_estimate(
                                             "controls only (as did_multiplegt_dyn does)")
         panel = replace(panel, notes=(*panel.notes, message + "; they serve only as controls "
                                                               "before their switch"))
+    if placebos > effects:
+        panel = replace(panel, notes=(*panel.notes, f"{placebos} placebos requested; at most "
+                                                    f"as many as effects ({effects}) are "
+                                                    f"estimated"))
     return estimate(panel, effects=effects, placebos=min(placebos, effects),
                     switchers=switchers, normalized=normalized, trends_lin=trends_lin)
 
