@@ -16,12 +16,11 @@ from pathlib import Path
 import pandas as pd
 
 import econ
-from econ.models.sensitivity import SEED as SENSITIVITY_SEED
 from econ.models.sensitivity import honest_did
 from econ.presentation.figures.sensitivity import sensitivity_plot
 from econ.study.rotation import rotation_design
 
-SEED = SENSITIVITY_SEED
+SEED = 20240501
 REPS = None
 NEEDS = ("unit_level", "endowment", "assistance_funds")
 
