@@ -55,24 +55,30 @@ import json
 import platform
 import re
 import subprocess
+import sys
 import time
 import warnings
 from collections.abc import Callable
 from dataclasses import asdict, dataclass, field
+from functools import partial
 from pathlib import Path
 from typing import NamedTuple, Protocol
 
+import cloudpickle
 import numpy as np
 import pandas as pd
 
 import econ
-from econ.estimation.linear import EstimationWarning
 from econ.inference.cluster_level import (
     canay_romano_shaikh_test,
     cluster_estimates,
     ibragimov_muller_test,
 )
 from econ.inference.resampling import Distribution
+from econ.montecarlo import montecarlo
+
+# Dask workers cannot import this script by name: its functions travel by value.
+cloudpickle.register_pickle_by_value(sys.modules[__name__])
 
 LEVEL = 0.05
 CLUSTER_COUNTS = (2, 3, 4, 5, 6, 8, 10, 15, 20, 30)
@@ -463,27 +469,53 @@ def _revision() -> str:
     return head + (f" with uncommitted changes to {', '.join(changed)}" if changed else "")
 
 
+COUNTS = ("rejections", "computed", "refused", "attainable", "below")
+
+
+def replicate(seed: int, others: int, randomization: RandomizationFunction | None,
+              stream: np.random.SeedSequence, *, clusters: int) -> dict[str, float | str | None]:
+    """Dataset ``r`` (the engine's replication index) of ``Design(clusters)``: its counts per
+    design and method, flattened to ``"label|method|count"`` (and ``"...|reason"``)."""
+    r = stream.spawn_key[0]
+    tallies: dict[Key, Tally] = {}
+    simulate_dataset(Design(clusters), seed, r, r < others, randomization, tallies)
+    found: dict[str, float | str | None] = {}
+    for (_, label, method), tally in tallies.items():
+        found.update({f"{label}|{method}|{count}": getattr(tally, count) for count in COUNTS})
+        found[f"{label}|{method}|reason"] = next(iter(tally.reasons), None)
+    return found
+
+
 def simulate(args: argparse.Namespace, datasets: int, others: int,
              randomization: RandomizationFunction | None
              ) -> tuple[dict[Key, Tally], dict[str, object]]:
-    """Every method on every dataset: the counts and the run's settings."""
+    """Every method on every dataset, on the Monte Carlo engine: the counts and the settings.
+
+    Dataset ``r`` of ``G`` clusters draws from ``default_rng([seed, G, r])`` whatever the
+    worker, so the counts are those of the sequential loop.
+    """
     # Read now: the shared tree may gain commits while the run, on the code imported here, goes.
     revision = _revision()
     started = time.perf_counter()
+    run = montecarlo(partial(replicate, args.seed, others, randomization), reps=datasets,
+                     grid={"clusters": list(args.clusters)}, seed=args.seed,
+                     workers=args.workers, client=args.scheduler,
+                     task_size=max(1, datasets // 50))
+    if run.n_failed:
+        raise RuntimeError(f"{run.n_failed} datasets failed: {run.failures['error'].iloc[0]}")
     tallies: dict[Key, Tally] = {}
-    with warnings.catch_warnings():
-        # Few clusters, and a dropped collinear column in a cluster-by-cluster fit, are the
-        # point of the exercise; the warnings would be raised on every dataset.
-        warnings.simplefilter("ignore", econ.FewClustersWarning)
-        warnings.simplefilter("ignore", EstimationWarning)
-        for clusters in args.clusters:
-            design = Design(clusters)
-            tick = time.perf_counter()
-            for r in range(datasets):
-                simulate_dataset(design, args.seed, r, r < others, randomization, tallies)
-            print(f"G = {clusters:2d}: sizes {design.sizes().min()}-{design.sizes().max()} "
-                  f"(N = {design.sizes().sum()}), {time.perf_counter() - tick:.0f}s",
-                  flush=True)
+    for clusters, rows in run.replications.groupby("clusters", sort=False):
+        design = Design(int(clusters))
+        for name in (c for c in rows.columns if c.endswith("|reason")):
+            label, method, _ = name.split("|")
+            counts = rows[[f"{label}|{method}|{count}" for count in COUNTS]]
+            if counts.isna().all().all():
+                continue
+            reasons = {str(r) for r in rows[name].dropna()}
+            tallies[(design.clusters, label, method)] = Tally(
+                *(int(v) for v in counts.sum()), reasons=reasons)
+        print(f"G = {design.clusters:2d}: sizes {design.sizes().min()}-"
+              f"{design.sizes().max()} (N = {design.sizes().sum()})", flush=True)
     meta: dict[str, object] = {
         "seed": args.seed, "datasets": datasets, "others": others,
         "minutes": (time.perf_counter() - started) / 60,
@@ -500,6 +532,9 @@ def main() -> None:
     parser.add_argument("--others", type=int, default=500,
                         help="datasets per G for the other methods (the first of them)")
     parser.add_argument("--seed", type=int, default=20240612)
+    parser.add_argument("--workers", type=int, default=None,
+                        help="local Dask workers (default one per core; 0: in this process)")
+    parser.add_argument("--scheduler", default=None, help="an existing cluster's scheduler")
     parser.add_argument("--clusters", type=int, nargs="*", default=list(CLUSTER_COUNTS))
     parser.add_argument("--tables-from", type=Path, default=None, metavar="JSON",
                         help="remake the tables from a saved run's counts (the recommendations "
