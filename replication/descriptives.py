@@ -86,12 +86,20 @@ def _heading(language: str):
 
 
 def _periods(derived: econ.Dataset) -> dict:
-    """Period labels with the years each covers in this panel."""
+    """Each period as the years it covers in this panel (its name goes in a note)."""
     years = derived.data.groupby("period", observed=True)["year"].agg(["min", "max"])
-    spans = {period: (f"{words[0]} {years.loc[period, 'min']}-{years.loc[period, 'max']}",
-                      f"{words[1]}（{years.loc[period, 'min']}—{years.loc[period, 'max']}年）")
-             for period, words in PERIODS.items() if period in years.index}
+    spans = {period: (f"{years.loc[period, 'min']}-{years.loc[period, 'max']}",
+                      f"{years.loc[period, 'min']}—{years.loc[period, 'max']}年")
+             for period in PERIODS if period in years.index}
     return {**PERIODS, **spans}
+
+
+def _period_note(periods: dict, language: str) -> str:
+    which = LANGUAGES.index(language)
+    named = [f"{periods[p][which]}：{PERIODS[p][which]}" if which else
+             f"{periods[p][which]}: {PERIODS[p][which].lower()}"
+             for p in PERIODS if p != "All" and p in periods]
+    return ("；".join(named) + "。") if which else ("Periods: " + "; ".join(named) + ".")
 
 
 def _relabel(frame, column: str, words: dict, language: str):
@@ -119,25 +127,27 @@ def main(*, panel: econ.Dataset, output: Path, reps: int | None = REPS) -> list[
         written += econ.descriptive_table(
             derived, variables=(*VARIABLES, "endowment", "high_level", "rich"),
             language=language, title=_say("t0", language), notes=[_say("t0_note", language)],
-        ).write(output / f"table0_summary_statistics{end}")
+            digits=2,
+        ).write(output / f"table0_summary_statistics{end}", width="shrink")
         periods = _periods(derived)
         shown = _relabel(_relabel(means, "period", periods, language), "typology", TYPES,
                          language)
         written += econ.Table.from_frame(
             shown, title=_say("t1", language), header=head, labels=("period", "typology"),
-            notes=[*notes, _say("t1_note", language)],
-        ).write(output / f"table1_by_period_typology{end}")
+            notes=[*notes, _period_note(periods, language), _say("t1_note", language)],
+        ).write(output / f"table1_by_period_typology{end}", width="shrink")
         by_year = levels.rename(index={"All": LEVELS["All"][LANGUAGES.index(language)]})
         written += econ.Table.from_frame(
             by_year, index=True, title=_say("t2", language), header=head,
             notes=[*notes, _say("t2_note", language)],
-        ).write(output / f"table2_unit_levels_by_year{end}")
+        ).write(output / f"table2_unit_levels_by_year{end}", width="shrink")
         shown = _relabel(_relabel(funds, "period", periods, language), "unit_level", LEVELS,
                          language)
         written += econ.Table.from_frame(
             shown, title=_say("t3", language), header=head,
-            labels=("period", "unit_level"), notes=[*notes, _say("t3_note", language)],
-        ).write(output / f"table3_funds_by_period_level{end}")
+            labels=("period", "unit_level"),
+            notes=[*notes, _period_note(periods, language), _say("t3_note", language)],
+        ).write(output / f"table3_funds_by_period_level{end}", width="shrink")
     return written
 
 

@@ -88,11 +88,11 @@ def main(*, panel: econ.Dataset, output: Path, reps: int = REPS) -> list[Path]:
             outcome=[econ.variable_label(o, language) for o in returns["outcome"]],
             type=[TYPES.get(t, (t, t))[which] for t in returns["type"]])
         written += econ.Table.from_frame(
-            returns, digits=4, title=_say("t9", language), header=_heading(language),
+            returns, digits=3, title=_say("t9", language), header=_heading(language),
             labels=("outcome", "type"), pvalues=("p_value",),
             intervals={"conf_low": "conf_high"},
             notes=[*notes, _say("t9_note", language), *tests],
-        ).write(output / f"table9_returns_by_type{end}")
+        ).write(output / f"table9_returns_by_type{end}", width="shrink")
         shares = survival.table.assign(
             type=[TYPES.get(t, (t, t))[which] for t in survival.table["type"]],
             separated=[YES[bool(s)][which] for s in survival.table["separated"]])
@@ -101,7 +101,7 @@ def main(*, panel: econ.Dataset, output: Path, reps: int = REPS) -> list[Path]:
             labels=("type", "separated"),
             notes=[*notes, _say("t10_note", language, villages=survival.villages,
                                 p=_p(survival.equality_lpm.pvalue))],
-        ).write(output / f"table10_industry_survival{end}")
+        ).write(output / f"table10_industry_survival{end}", width="shrink")
     return written
 
 

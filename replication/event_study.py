@@ -29,7 +29,7 @@ def main(*, panel: econ.Dataset, output: Path, reps: int = REPS) -> list[Path]:
         header=econ.variable_label,
         intervals={"conf_low": "conf_high", "band_low": "band_high"},
         title="Figure 1 data. Level x endowment gradient by year (event study)", notes=notes,
-    ).write(output / "figure1_event_study_data")
+    ).write(output / "figure1_event_study_data", width="shrink")
     chart = econ.event_study_plot(
         study, onset=study.reference + 0.5,
         ylabel="Gradient on log(1 + funds)",

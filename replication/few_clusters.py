@@ -56,9 +56,12 @@ def main(*, panel: econ.Dataset, output: Path, reps: int = REPS) -> list[Path]:
         columns = ["clustering", "clusters", "method", "p_value", "conf_low", "conf_high",
                    "smallest_p"]
         if language == "en":
-            columns.append("assumes")
+            # What each method assumes, once per method, in the notes: as a column it made
+            # the table twice the width of a page.
+            assumed = dict(zip(table["method"], table["assumes"], strict=True))
             explained = [f"Recommended: {result.recommendation}. {result.reason}",
-                         *result.notes]
+                         *result.notes, "Assumes: " + "; ".join(
+                             f"{method}: {text}" for method, text in assumed.items()) + "."]
         else:
             explained = [_say("recommended", language, method=result.recommendation)]
         written += econ.Table.from_frame(
@@ -67,7 +70,7 @@ def main(*, panel: econ.Dataset, output: Path, reps: int = REPS) -> list[Path]:
             intervals={"conf_low": "conf_high"},
             notes=[*own, _say("estimate", language, estimate=result.estimate), *explained,
                    _say("blank", language)],
-        ).write(output / f"table14_few_clusters{SUFFIX[language]}")
+        ).write(output / f"table14_few_clusters{SUFFIX[language]}", width="shrink")
     shown = table[np.isfinite(table["p_value"].to_numpy(dtype=float))]
     chart = econ.coefficient_plot(
         shown, term="method", estimate="p_value", low=None, high=None, group="clustering",

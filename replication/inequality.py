@@ -26,8 +26,7 @@ HEADS = {"label": ("Period", "时期"), "year": ("Year", "年份"),
          "measure": ("Measure", "指标"), "estimate": ("Estimate", "估计值")}
 PERIODS = {"poverty_alleviation": ("Poverty alleviation", "脱贫攻坚期"),
            "transition": ("Transition", "过渡期"),
-           "transition - poverty_alleviation": ("Change (transition minus poverty "
-                                                "alleviation)", "变化（过渡期减脱贫攻坚期）")}
+           "transition - poverty_alleviation": ("Change", "变化")}
 MEASURES = {"gini": ("Gini", "基尼系数"), "theil_t": ("Theil T", "泰尔T指数"),
             "theil_l": ("Theil L", "泰尔L指数"), "cv": ("Coefficient of variation", "变异系数"),
             "top10_share": ("Top 10% share", "前10%村庄资金占比"),
@@ -41,6 +40,7 @@ TEXT = {
             "表11 分时期的帮扶资金不平等程度及其变化"),
     "left_out": ("", "类型缺失的{count}个村庄-年未计入类型间分解。"),
     "mean_of_years": ("", "各时期数值为其各年数值的均值；每年在村庄间计算帮扶资金的不平等。"),
+    "change": ("Change: transition minus poverty alleviation.", "变化：过渡期减脱贫攻坚期。"),
     "t11_boot": ("Township cluster bootstrap, {reps} replicates, seed {seed}; percentile "
                  "{level} intervals.",
                  "按乡镇的聚类自助法，{reps}次重抽样，随机种子{seed}；百分位{level}置信区间。"),
@@ -81,9 +81,10 @@ def main(*, panel: econ.Dataset, output: Path, reps: int = REPS) -> list[Path]:
             periods[["label", "measure", "estimate", "std_error", "conf_low", "conf_high"]],
             digits=4, title=_say("t11", language), header=_heading(language),
             labels=("label", "measure"), intervals={"conf_low": "conf_high"},
-            notes=[*own, *explained, _say("t11_boot", language, reps=result.reps, seed=SEED,
-                                          level=f"{result.level:.0%}")],
-        ).write(output / f"table11_inequality{SUFFIX[language]}")
+            notes=[*own, _say("change", language), *explained,
+                   _say("t11_boot", language, reps=result.reps, seed=SEED,
+                        level=f"{result.level:.0%}")],
+        ).write(output / f"table11_inequality{SUFFIX[language]}", width="shrink")
     share = table[(table["scope"] == "year")
                   & table["measure"].str.startswith("between_share_T")]
     written += econ.Table.from_frame(
@@ -91,7 +92,7 @@ def main(*, panel: econ.Dataset, output: Path, reps: int = REPS) -> list[Path]:
         digits=4, labels=("year",), header=_heading("en"), intervals={"conf_low": "conf_high"},
         title="Figure 2a data. Between-type share of Theil T inequality of funds by year",
         notes=notes,
-    ).write(output / "figure2a_between_share_data")
+    ).write(output / "figure2a_between_share_data", width="shrink")
     derived = econ.derive(panel)
     rows, curves = [], {}
     for period, frame in derived.data.groupby("period", observed=True):
@@ -108,7 +109,7 @@ def main(*, panel: econ.Dataset, output: Path, reps: int = REPS) -> list[Path]:
         pd.DataFrame(rows), digits=4, header=_heading("en"),
         title="Figure 2b data. Lorenz curves of village funds (summed over each period)",
         notes=notes,
-    ).write(output / "figure2b_lorenz_data")
+    ).write(output / "figure2b_lorenz_data", width="shrink")
     chart = econ.lorenz_plot(curves, simulated=panel.simulated,
                              title="Figure 2. Lorenz curves of village funds by period")
     return written + chart.save(output / "figure2_lorenz")

@@ -107,14 +107,14 @@ def main(*, panel: econ.Dataset, output: Path, reps: int = REPS) -> list[Path]:
                                 se=simple["std_error"].iloc[0]),
                    _say("t7_held", language, effect=held.estimate, low=low, high=high,
                         reps=max(reps, 999))],
-        ).write(output / f"table7_designation_att{end}")
+        ).write(output / f"table7_designation_att{end}", width="shrink")
         comparisons = bacon.by_type()
         comparisons = comparisons.assign(
             type=[COMPARISONS.get(t, (t, t))[which] for t in comparisons["type"]])
         written += econ.Table.from_frame(
             comparisons, digits=4, title=_say("t8", language), header=_heading(language),
             labels=("type",), notes=[*notes, _say("t8_note", language, twfe=bacon.twfe)],
-        ).write(output / f"table8_bacon{end}")
+        ).write(output / f"table8_bacon{end}", width="shrink")
     chart = econ.event_study_plot(
         by_event_time.event_study(), simulated=panel.simulated,
         ylabel="ATT on log(1 + funds)", xlabel="Years since designation",

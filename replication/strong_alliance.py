@@ -33,11 +33,10 @@ TYPES = {"A": "A: high level, rich", "B": "B: county, rich", "C": "C: county, po
 SPECIFICATIONS = (("binary", "continuous", ("High level, endowment", "高层级，连续禀赋")),
                   ("ordered", "continuous", ("Level rank, endowment", "层级序数，连续禀赋")),
                   ("binary", "binary", ("High level, rich", "高层级，禀赋强")))
-EFFECTS = {"gradient_pre": ("Endowment gradient before 2021", "2021年前的禀赋梯度"),
-           "gradient_change": ("Change of the gradient after 2021", "2021年后禀赋梯度的变化"),
+EFFECTS = {"gradient_pre": ("Gradient before 2021", "2021年前禀赋梯度"),
+           "gradient_change": ("Gradient change", "禀赋梯度变化"),
            "level_effect": ("High-level unit", "高层级单位"),
-           "triple_difference": ("Level × endowment × post (strong alliance)",
-                                 "层级×禀赋×过渡期（强强联合）"),
+           "triple_difference": ("Triple difference", "三重差分"),
            "A": ("A: high level, rich", "A：高层级、禀赋强"),
            "B": ("B: county or township, rich", "B：县乡级、禀赋强"),
            "C": ("C: county or township, poor", "C：县乡级、禀赋弱"),
@@ -54,12 +53,15 @@ TEXT = {
         "endowment: baseline endowment (continuous); post: year 2021 or later. Controls: "
         "resident team, strong unit, designation by cohort and year; village and year fixed "
         "effects (the pre-2021 gradient: township and year fixed effects, pre-2021 years). "
+        "Gradient: the endowment slope of funds; gradient change: endowment x post; "
+        "triple difference: level x endowment x post (the strong alliance). "
         "Sign: the sign the strong-alliance hypothesis expects. Report the wild cluster "
         "bootstrap: CR1 intervals under-cover when the treated cells sit in few clusters.",
         "被解释变量为ln(1+帮扶资金)；单位层级为市级及以上的高层级单位；禀赋为基期资源禀赋"
         "（连续变量）；过渡期为2021年及以后。控制变量：驻村工作队、强势单位、分批次分年份的"
         "示范村认定；村庄与年份固定效应（2021年前的禀赋梯度：乡镇与年份固定效应，仅用2021年"
-        "前的样本）。预期符号为强强联合假说预期的符号。以野聚类自助法结果为准：处理组集中于"
+        "前的样本）。禀赋梯度为帮扶资金对禀赋的斜率；禀赋梯度变化为禀赋×过渡期；三重差分为"
+        "层级×禀赋×过渡期（强强联合）。预期符号为强强联合假说预期的符号。以野聚类自助法结果为准：处理组集中于"
         "少数聚类时，CR1置信区间覆盖率不足。"),
     "t4b": ("Table 4b. The triple difference across specifications",
             "表4b 不同设定下的三重差分"),
@@ -128,12 +130,12 @@ def main(*, panel: econ.Dataset, output: Path, reps: int = REPS) -> list[Path]:
         end = SUFFIX[language]
         method = _say("se", language, reps=reps, seed=SEED)
         written += econ.Table.from_frame(
-            _effects(design.tidy(), language)[[*COLUMNS, "expected_sign", "nobs"]], digits=4,
+            _effects(design.tidy(), language)[[*COLUMNS, "expected_sign", "nobs"]], digits=3,
             title=_say("t4", language), header=_heading(language), labels=("effect",),
             pvalues=("p_cluster",), bootstrap={"p_bootstrap": reps},
             intervals={"boot_conf_low": "boot_conf_high"},
             notes=[*notes, _say("t4_notes", language), method],
-        ).write(output / f"table4_strong_alliance{end}")
+        ).write(output / f"table4_strong_alliance{end}", width="shrink")
         models = [econ.Model(d["triple_difference"].regression,
                              title=title[LANGUAGES.index(language)],
                              bootstrap=[d[name].bootstrap for name in
@@ -145,7 +147,7 @@ def main(*, panel: econ.Dataset, output: Path, reps: int = REPS) -> list[Path]:
             stars_from="bootstrap", language=language, title=_say("t4b", language),
             notes=[_say("t4b_note", language)],
         ).write(output / f"table4b_strong_alliance_specifications{end}",
-                formats=("md", "tex", "html"))
+                formats=("md", "tex", "html"), width="shrink")
         for by, number in (("typology", 5), ("unit_level", 6)):
             result = results[by]
             tidy = result.tidy()
@@ -156,11 +158,11 @@ def main(*, panel: econ.Dataset, output: Path, reps: int = REPS) -> list[Path]:
                          b=_p(result.equality_bootstrap.pvalue, reps))
             order = [_say("t6_order", language)] if by == "unit_level" else []
             written += econ.Table.from_frame(
-                _effects(tidy, language)[COLUMNS], digits=4, title=_say(f"t{number}", language),
+                _effects(tidy, language)[COLUMNS], digits=3, title=_say(f"t{number}", language),
                 header=_heading(language), labels=("effect",), pvalues=("p_cluster",),
                 bootstrap={"p_bootstrap": reps}, intervals={"boot_conf_low": "boot_conf_high"},
                 notes=[*notes, _say("t56_note", language), *order, method, equal],
-            ).write(output / f"table{number}_change_by_{by}{end}")
+            ).write(output / f"table{number}_change_by_{by}{end}", width="shrink")
     tidy = results["typology"].tidy()
     intervals = pd.concat([
         tidy.assign(interval="CR1 95% CI"),

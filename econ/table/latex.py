@@ -23,7 +23,8 @@ _LATEX_SPECIAL = {"\\": r"\textbackslash{}", "&": r"\&", "%": r"\%", "$": r"\$",
                   # "|" as a dash (formulas such as "y ~ x | unit" reach summaries).
                   "<": r"\textless{}", ">": r"\textgreater{}", "|": r"\textbar{}",
                   "×": r"\ensuremath{\times}", "≥": r"\ensuremath{\geq}",
-                  "≤": r"\ensuremath{\leq}", "−": r"\ensuremath{-}"}
+                  "≤": r"\ensuremath{\leq}", "−": r"\ensuremath{-}",
+                  "∞": r"\ensuremath{\infty}"}
 # A minus sign in front of a digit (not a hyphen inside a word): typeset as a math minus.
 _MINUS = re.compile(r"(?<![\w.])-(?=\d)")
 # A title that carries its own table number: "Table 4b. Caption", "表4 标题", or the number
@@ -54,15 +55,16 @@ def render_latex(table: Table, label: str | None, width: LatexWidth = "natural")
     lines.append(rf"\caption{{{_tex(caption)}}}")
     if label:
         lines.append(rf"\label{{{label}}}")
+    if width == "shrink":
+        # Scaled to the line only when wider than it (graphicx evaluates \width). The notes
+        # are scaled with the table: threeparttable sets them to the table's natural width.
+        lines.append(r"\resizebox{\ifdim\width>\linewidth\linewidth\else\width\fi}"
+                     r"{!}{%")
     lines.append(r"\begin{threeparttable}")
     if width == "tabularx":
         lines.append(rf"\begin{{tabularx}}{{\linewidth}}"
                      rf"{{>{{\raggedright\arraybackslash}}X{data}}}")
     else:
-        if width == "shrink":
-            # Scaled to the line only when wider than it (graphicx evaluates \width).
-            lines.append(r"\resizebox{\ifdim\width>\linewidth\linewidth\else\width\fi}"
-                         r"{!}{%")
         lines.append(rf"\begin{{tabular}}{{l{data}}}")
     lines.append(r"\toprule")
     lines += [_tex_row(row) for row in table.header_rows]
@@ -80,12 +82,13 @@ def render_latex(table: Table, label: str | None, width: LatexWidth = "natural")
     if width == "tabularx":
         lines.append(r"\end{tabularx}")
     else:
-        lines.append(r"\end{tabular}" + ("}" if width == "shrink" else ""))
+        lines.append(r"\end{tabular}")
     if table.notes:
         lines += [r"\begin{tablenotes}", r"\footnotesize"]
         lines += [rf"\item {_tex(note)}" for note in table.notes]
         lines += [r"\end{tablenotes}"]
-    lines += [r"\end{threeparttable}", r"\end{table}"]
+    lines.append(r"\end{threeparttable}" + ("}" if width == "shrink" else ""))
+    lines.append(r"\end{table}")
     return "\n".join(lines) + "\n"
 
 

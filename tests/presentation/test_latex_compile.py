@@ -73,7 +73,9 @@ def _wide() -> econ.Table:
         pd.DataFrame({"term": labels, "estimate": [1.5, -2.25, 3.0],
                       "std_error": [0.1, 0.2, 0.3], "p_value": [0.0001, 0.2, 0.04],
                       "conf_low": [1.0, -2.5, 2.0], "conf_high": [2.0, -2.0, 4.0]}),
-        title="Table 7. A wide table", labels=("term",), pvalues=("p_value",))
+        title="Table 7. A wide table", labels=("term",), pvalues=("p_value",),
+        notes=["A note long enough to fill more than one line of the table's width, which "
+               "threeparttable sets to the natural width of the tabular."])
 
 
 @needs_pdflatex
@@ -121,3 +123,34 @@ def test_chinese_table_is_captioned_with_its_own_number(tmp_path):
                              preamble=rf"\usepackage{{xeCJK}}\setCJKmainfont{{{_cjk_family()}}}")
     assert not _faults(log)
     assert re.search(r"\\newlabel\{tab:zh\}\{\{4\}", aux)
+
+
+JOURNAL_STEPS = ("descriptives", "efficiency", "event_study", "few_clusters", "inequality",
+                 "staggered", "strong_alliance")
+
+
+@pytest.mark.slow
+@needs_pdflatex
+def test_replication_tables_compile_within_the_text_width(tmp_path):
+    """Every English table of the replication compiles with pdflatex, every Chinese one with
+    XeLaTeX (when installed), and none is wider than the text block."""
+    from econ.replication import replicate
+
+    shutil.copytree(ROOT / "replication", tmp_path / "replication",
+                    ignore=shutil.ignore_patterns("output", "__pycache__"))
+    shutil.copytree(ROOT / "data", tmp_path / "data")
+    out = tmp_path / "out"
+    replicate(root=tmp_path, steps=JOURNAL_STEPS, output=out, reps=19)
+    english = sorted(p for p in out.glob("*.tex") if not p.stem.endswith("_zh"))
+    chinese = sorted(out.glob("*_zh.tex"))
+    assert len(english) >= 17 and len(chinese) >= 13
+    for group, engine, preamble in (
+            (english, "pdflatex", r"\usepackage{hyperref}"),
+            (chinese, "xelatex", rf"\usepackage{{xeCJK}}\setCJKmainfont{{{_cjk_family()}}}")):
+        if engine == "xelatex" and not (_has_xecjk() and _cjk_family()):
+            continue
+        folder = tmp_path / engine
+        folder.mkdir()
+        body = "".join(rf"\input{{{p.as_posix()}}}\clearpage" + "\n" for p in group)
+        log, _ = compile_latex(body, folder, engine=engine, preamble=preamble)
+        assert not _faults(log), _faults(log)
