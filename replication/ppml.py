@@ -55,8 +55,9 @@ def main(*, panel: econ.Dataset, output: Path, reps: int = REPS) -> list[Path]:
         "yuan and in yuan differ, the PPML ones do not (only the fixed effects absorb the "
         "unit). Project counts are zero in many village-years, where the log(1 + y) "
         "coefficient is furthest from a percentage effect.",
-        f"Bootstrap p-values of the triple difference: wild score bootstrap in the PPML columns "
-        f"(Kline and Santos 2012), wild cluster bootstrap (WCR11) in the OLS columns; both "
+        f"Bootstrap p-values and intervals of the triple difference: wild score bootstrap in "
+        f"the PPML columns (Kline and Santos 2012; interval = values the test does not reject, "
+        f"each a restricted refit), wild cluster bootstrap (WCR11) in the OLS columns; both "
         f"restricted, Rademacher weights by township, B = {reps}, seed {SEED}.",
     ]
     if separated:

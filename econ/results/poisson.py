@@ -104,18 +104,24 @@ class PoissonResult(RegressionResult):
         Returns
         -------
         WildBootstrapTest
-            With variant ``"score"``, the score t statistic and no confidence interval.
+            With variant ``"score"``, the score t statistic and, unless
+            ``settings.ci_level`` is ``None``, the interval of values the test does not reject
+            (each end found by bisection over restricted refits).
         """
         if not isinstance(hypothesis, str) or not isinstance(value, int | float):
             raise ValueError("the score bootstrap tests one coefficient: pass its name and "
                              "one value")
         chosen = settings if settings is not None else WildBootstrap()
-        outcome = score_bootstrap(self.poisson, hypothesis, float(value), spec=self.cov_spec,
-                                  settings=chosen)
+        if hypothesis not in self.names:
+            raise KeyError(f"no coefficient {hypothesis!r}; coefficients: {list(self.names)}")
         index = self.names.index(hypothesis)
+        se = float(self.std_errors.iloc[index])
+        outcome = score_bootstrap(self.poisson, hypothesis, float(value), spec=self.cov_spec,
+                                  settings=chosen, std_error=se)
         return WildBootstrapTest(
             f"{hypothesis} = {value:g}", outcome.statistic, (float(self.fit.params[index]),),
-            float(self.std_errors.iloc[index]), outcome.pvalues, None, None, outcome.reps,
+            se, outcome.pvalues, outcome.ci, chosen.ci_level if outcome.ci is not None else None,
+            outcome.reps,
             outcome.enumerated, chosen.distribution, "score", True, outcome.cluster,
             outcome.cluster, outcome.clusters, chosen.seed, chosen.pvalue_rule,
             outcome.smallest_pvalue, (), outcome.draws if chosen.keep_draws else None)

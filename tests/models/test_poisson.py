@@ -396,6 +396,25 @@ def test_score_bootstrap_equals_brute_force():
             == result.wild_bootstrap("d", webb).pvalue)
 
 
+def test_score_bootstrap_interval_is_the_set_the_test_does_not_reject():
+    data = _clustered_panel(seed=2, clusters=12, beta=0.2)
+    with pytest.warns(FewClustersWarning):
+        result = fepois("y ~ d + x | unit + year", data, cov=Cluster("cluster"))
+    test = result.wild_bootstrap("d", WildBootstrap(reps=999, seed=5, ci_level=0.9))
+    low, high = test.ci
+    assert low < result.params["d"] < high and test.ci_level == 0.9
+    no_ci = WildBootstrap(reps=999, seed=5, ci_level=None)
+    step = 1e-3 * result.std_errors["d"]
+    for end, outward in ((low, -step), (high, step)):
+        assert result.wild_bootstrap("d", no_ci, value=end - outward).pvalue > 0.1
+        assert result.wild_bootstrap("d", no_ci, value=end + outward).pvalue <= 0.1
+    # Two clusters: no test at 10% can reject (smallest p = 2/4), so the set is everything.
+    two = _clustered_panel(seed=2, clusters=2, beta=0.2)
+    with pytest.warns(FewClustersWarning):
+        few = fepois("y ~ d + x | unit + year", two, cov=Cluster("cluster"))
+    assert few.wild_bootstrap("d", WildBootstrap(ci_level=0.9)).ci == (-np.inf, np.inf)
+
+
 def test_score_bootstrap_refuses_joint_and_multiway(grunfeld):
     data = _clustered_panel(seed=3, clusters=8, beta=0.0)
     with warnings.catch_warnings():

@@ -29,7 +29,7 @@ from dataclasses import dataclass
 import numpy as np
 
 from econ.estimation.poisson import FixedEffects, PoissonFit, restricted_fit
-from econ.inference.bootstrap.settings import WildBootstrap
+from econ.inference.bootstrap.settings import PValueRule, WildBootstrap
 from econ.inference.bootstrap.wild import (
     _groupings,
     _pvalues,
@@ -39,7 +39,7 @@ from econ.inference.bootstrap.wild import (
 )
 from econ.inference.corrections import DEFAULT
 from econ.inference.covariance import ClusterSpec, CovarianceSpec, cluster_sums, nested_k
-from econ.inference.resampling import stream
+from econ.inference.resampling import WeightStream, stream
 
 
 @dataclass(frozen=True, eq=False)
@@ -56,16 +56,53 @@ class ScoreOutcome:
     smallest_pvalue: float
     restricted_params: np.ndarray
     influence: np.ndarray
+    ci: tuple[float, float] | None = None
+
+
+@dataclass(frozen=True, eq=False)
+class _ScoreTest:
+    """The score test of one coefficient at any hypothesised value, with fixed weight draws."""
+
+    fit: PoissonFit
+    column: int
+    codes: np.ndarray
+    clusters: int
+    scale: float
+    weights: WeightStream
+    chunk_size: int
+
+    def at(self, value: float) -> tuple[float, np.ndarray, np.ndarray, np.ndarray]:
+        """Observed statistic, its draws, the restricted estimates and the influences."""
+        params, mu = restricted_fit(self.fit, self.column, value)
+        influence = influences(self.fit, mu, self.column, self.codes, self.clusters)
+        observed = float(influence.sum() / np.sqrt(self.scale * (influence**2).sum()))
+        draws = np.empty(self.weights.reps)
+        for start in range(0, self.weights.reps, self.chunk_size):
+            stop = min(start + self.chunk_size, self.weights.reps)
+            v = self.weights.chunk(start, stop)
+            draws[start:stop] = (influence @ v) / np.sqrt(self.scale
+                                                          * ((influence**2) @ (v**2)))
+        return observed, draws, params, influence
+
+    def pvalue(self, value: float, rule: PValueRule) -> float:
+        observed, draws, _, _ = self.at(value)
+        return _pvalues(observed, draws, 1, rule)["symmetric"]
 
 
 def score_bootstrap(fit: PoissonFit, term: str, value: float, *, spec: CovarianceSpec,
-                    settings: WildBootstrap) -> ScoreOutcome:
+                    settings: WildBootstrap, std_error: float | None = None) -> ScoreOutcome:
     """Test ``term = value`` in ``fit`` by the restricted wild score bootstrap.
 
     The clusters are ``settings.cluster`` or those of ``spec`` (one variable: the score
     bootstrap draws one weight per cluster of the statistic's variance). ``settings``' seed,
-    replications, weight distribution and p-value rule are used; its variant, restriction
-    and interval options do not apply (the test is always restricted, with no interval).
+    replications, weight distribution, p-value rule and interval level are used (the test is
+    always restricted; ``variant`` does not apply).
+
+    With ``settings.ci_level`` and ``std_error`` (the coefficient's standard error, used only
+    to bracket the ends), the interval is the set of values the symmetric test does not
+    reject at ``1 - ci_level``, found by bisection with the same weight draws at every value
+    (each a restricted refit). It is unbounded where the test cannot reject (too few
+    clusters for the level).
     """
     cluster = crve_clusters(spec, settings)
     if settings.bootstrap_cluster is not None and settings.bootstrap_cluster != cluster:
@@ -80,24 +117,49 @@ def score_bootstrap(fit: PoissonFit, term: str, value: float, *, spec: Covarianc
                                                                         "cluster")),
                           "cluster")[0]
     codes, G = grouping.codes, grouping.groups
-    column = fit.names.index(term)
-    params, mu = restricted_fit(fit, column, value)
-    influence = influences(fit, mu, column, codes, G)
     ssc = spec.ssc if isinstance(spec, ClusterSpec) else DEFAULT
-    c = ssc.cluster_scale(G) * ssc.scale(fit.nobs, nested_k(fit, [codes], ssc))
-    observed = float(influence.sum() / np.sqrt(c * (influence**2).sum()))
+    scale = ssc.cluster_scale(G) * ssc.scale(fit.nobs, nested_k(fit, [codes], ssc))
     weights = stream(settings.distribution, G, settings.reps, settings.seed)
-    draws = np.empty(weights.reps)
-    for start in range(0, weights.reps, settings.chunk_size):
-        stop = min(start + settings.chunk_size, weights.reps)
-        v = weights.chunk(start, stop)
-        draws[start:stop] = (influence @ v) / np.sqrt(c * ((influence**2) @ (v**2)))
-    return ScoreOutcome(
-        observed, draws, _pvalues(observed, draws, 1, settings.pvalue_rule), weights.reps,
-        weights.enumerate, cluster, G,
-        smallest_pvalue(settings.distribution, G, weights.reps, weights.enumerate,
-                        settings.pvalue_rule),
-        params, influence)
+    test = _ScoreTest(fit, fit.names.index(term), codes, G, scale, weights,
+                      settings.chunk_size)
+    observed, draws, params, influence = test.at(value)
+    floor = smallest_pvalue(settings.distribution, G, weights.reps, weights.enumerate,
+                            settings.pvalue_rule)
+    ci = None
+    if settings.ci_level is not None and std_error is not None:
+        ci = _interval(test, float(fit.params[test.column]), std_error,
+                       1 - settings.ci_level, floor, settings.pvalue_rule)
+    return ScoreOutcome(observed, draws, _pvalues(observed, draws, 1, settings.pvalue_rule),
+                        weights.reps, weights.enumerate, cluster, G, floor, params,
+                        influence, ci)
+
+
+def _interval(test: _ScoreTest, estimate: float, std_error: float, alpha: float,
+              floor: float, rule: PValueRule) -> tuple[float, float]:
+    """Ends of ``{b : p(b) > alpha}`` around ``estimate`` (where the score is zero, p = 1)."""
+    if floor > alpha or not std_error > 0:
+        return (-np.inf, np.inf)
+    ends = []
+    for sign in (-1.0, 1.0):
+        inside, step = estimate, 2 * std_error
+        outside = estimate + sign * step
+        # Widen until the test rejects; give up (unbounded) after 2^12 standard errors.
+        for _ in range(12):
+            if test.pvalue(outside, rule) <= alpha:
+                break
+            inside, step = outside, 2 * step
+            outside = estimate + sign * step
+        else:
+            ends.append(sign * np.inf)
+            continue
+        while abs(outside - inside) > 1e-6 * std_error:
+            middle = (inside + outside) / 2
+            if test.pvalue(middle, rule) > alpha:
+                inside = middle
+            else:
+                outside = middle
+        ends.append(inside)
+    return ends[0], ends[1]
 
 
 def influences(fit: PoissonFit, mu: np.ndarray, column: int, codes: np.ndarray, G: int
