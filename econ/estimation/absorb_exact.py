@@ -108,7 +108,12 @@ class TwoWayAbsorber:
             cells = csr_matrix((w, (layout.large, layout.small)), shape=(la, lb))
             scaled = csr_matrix(cells.multiply(1 / d_a[:, None]))
             schur = np.diag(d_b) - (cells.T @ scaled).toarray()
-        return d_a, cells, scipy.linalg.pinvh(schur)
+        # The null directions (one per connected component) come out of the elimination as
+        # eigenvalues of rounding size, which may be negative and above pinvh's default cutoff
+        # (-2e-12 on mpdta's untreated rows): inverted, they blow a null vector up to 1e11 and
+        # the projection loses five digits. A cutoff relative to the largest eigenvalue drops
+        # them; a genuine eigenvalue is a weight total, far above it.
+        return d_a, cells, scipy.linalg.pinvh(schur, atol=0.0, rtol=1e-10)
 
     def demean(self, values: np.ndarray) -> tuple[np.ndarray, int]:
         """``values`` (n x m) less their weighted projection on the dummies; 1 pass."""
