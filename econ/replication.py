@@ -24,7 +24,7 @@ import importlib.util
 import json
 import platform
 import time
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from contextlib import nullcontext
 from dataclasses import dataclass
 from importlib import metadata
@@ -102,6 +102,8 @@ def replicate(
     reps: int | None = None,
     formats: Sequence[str] | None = None,
     progress: Progress | None = None,
+    mapping: Mapping[str, str] | None = None,
+    value_mapping: Mapping[str, Mapping[str, str]] | None = None,
 ) -> Replication:
     """Run the replication scripts on a panel and write a manifest.
 
@@ -124,6 +126,9 @@ def replicate(
         :func:`econ.table.table_formats`); recorded in the manifest. ``None``: the scripts'.
     progress
         Called as each step starts (``seconds=None``) and ends.
+    mapping, value_mapping
+        Header and value mappings for :func:`econ.read_panel` (``econ replicate --map`` or
+        ``--mapping FILE``); recorded in the manifest.
     """
     available = find_steps(root / SCRIPTS)
     chosen = list(available) if not steps else list(steps)
@@ -132,7 +137,7 @@ def replicate(
         raise ValueError(f"unknown replication step(s) {unknown}; available: {list(available)}")
     chosen_formats = None if formats is None else check_formats(formats)
     source = panel_path or root / DEFAULT_PANEL
-    panel = read_panel(source)
+    panel = read_panel(source, mapping=mapping, value_mapping=value_mapping)
     out = output or root / OUTPUT
     out.mkdir(parents=True, exist_ok=True)
     say = progress or (lambda *_: None)
@@ -165,7 +170,9 @@ def replicate(
         say(i, len(chosen), name, seconds)
     manifest = {
         "input": {"path": str(source), "sha256": _input_digest(Path(source)),
-                  "simulated": panel.simulated, "rows": len(panel)},
+                  "simulated": panel.simulated, "rows": len(panel),
+                  "mapping": dict(mapping or {}),
+                  "value_mapping": {c: dict(v) for c, v in (value_mapping or {}).items()}},
         "bootstrap_reps": reps,
         "table_formats": None if chosen_formats is None else list(chosen_formats),
         "steps": [{"step": r.step, "status": r.status, "reason": r.reason, "seed": r.seed,
