@@ -7,13 +7,13 @@ import time
 import pytest
 
 from econ.cli import main
-from econ.montecarlo import SCHEDULER_VARIABLE
+from econ.montecarlo import SCHEDULER_VARIABLE, cluster
 
 
 @pytest.fixture(autouse=True)
 def quick_scheduler_timeout(monkeypatch):
     monkeypatch.delenv(SCHEDULER_VARIABLE, raising=False)
-    monkeypatch.setattr("econ.montecarlo.cluster.CONNECT_TIMEOUT", 2.0)
+    monkeypatch.setattr(cluster, "CONNECT_TIMEOUT", 2.0)
 
 
 def test_two_sample_power_table_and_figure(tmp_path, capsys):

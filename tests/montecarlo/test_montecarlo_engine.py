@@ -21,6 +21,7 @@ from econ.montecarlo import (
     SchedulerUnreachable,
     Simulation,
     analysis_seed,
+    cluster,
     montecarlo,
     replication_seed,
 )
@@ -70,14 +71,14 @@ def counted_draw(seed: np.random.SeedSequence) -> np.ndarray:
 def client():
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")
-        cluster = distributed.LocalCluster(n_workers=2, threads_per_worker=1, processes=True,
-                                           dashboard_address=None, silence_logs=50)
-        dask = distributed.Client(cluster)
+        local = distributed.LocalCluster(n_workers=2, threads_per_worker=1, processes=True,
+                                         dashboard_address=None, silence_logs=50)
+        dask = distributed.Client(local)
     yield dask
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")
         dask.close()
-        cluster.close()
+        local.close()
 
 
 @pytest.fixture(autouse=True)
@@ -211,7 +212,7 @@ def test_output_of_another_run_is_refused_unless_the_settings_match(tmp_path):
 
 
 def test_unreachable_scheduler_is_a_clear_error_within_seconds(monkeypatch):
-    monkeypatch.setattr("econ.montecarlo.cluster.CONNECT_TIMEOUT", 2.0)
+    monkeypatch.setattr(cluster, "CONNECT_TIMEOUT", 2.0)
     started = time.monotonic()
     with pytest.raises(SchedulerUnreachable, match=r"cannot reach the Dask scheduler at "
                                                    r"'tcp://127.0.0.1:9' \(from client=\)"):
