@@ -34,6 +34,7 @@ if TYPE_CHECKING:
     from econ.data.derive import derive
     from econ.data.io import read_panel, read_survey, write_panel
     from econ.data.labels import term_label, variable_label
+    from econ.data.mapping import LoadMapping, MappingError, load_mapping
     from econ.data.problems import (
         Problem,
         UnencodableError,
@@ -44,16 +45,19 @@ if TYPE_CHECKING:
     from econ.data.simulate import SimulatedPanel, SimulatedSurvey, SimulationParams, simulate
     from econ.estimation.descriptives import count_by, describe_by, summary_statistics
     from econ.estimation.inequality import gini, lorenz_curve, theil_decomposition, theil_l, theil_t
+    from econ.estimation.iv import InstrumentError
     from econ.inference.bootstrap.settings import WildBootstrap
     from econ.inference.corrections import SmallSample
     from econ.inference.covariance import HC1, IID, Cluster, ClusterSpec, FewClustersWarning
     from econ.inference.cr2 import CR2
     from econ.inference.cr3 import CR3
+    from econ.inference.iv import WeakInstrumentWarning
     from econ.inference.multiplier import Multiplier
     from econ.models.bacon import bacon_decomposition
     from econ.models.binary import group_probabilities
     from econ.models.feols import feols
     from econ.models.few_clusters import Assignment, few_cluster_inference
+    from econ.models.iv import feiv
     from econ.models.randomization import randomization_inference
     from econ.models.staggered import att_gt
     from econ.models.sun_abraham import sun_abraham
@@ -75,15 +79,19 @@ if TYPE_CHECKING:
     from econ.results.event_study import EventStudy
     from econ.results.few_clusters import FewClusterInference
     from econ.results.inequality import InequalityResult
+    from econ.results.iv import AndersonRubinSet, IVBootstrapTest, IVResult
+    from econ.results.multiple import MultipleResults
     from econ.results.randomization import RandomizationTest
     from econ.results.regression import RegressionResult, WaldTest
     from econ.results.staggered import AggregateResult, ATTgtResult
     from econ.results.survey import OrderedModels
+    from econ.spec.formula import FormulaError
     from econ.study.designation import designation_effect
     from econ.study.efficiency import efficiency
     from econ.study.gradient import gradient_event_study
     from econ.study.heterogeneity import heterogeneity
     from econ.study.inequality import inequality
+    from econ.study.readiness import DESIGNS, check_readiness, design_needs
     from econ.study.strong_alliance import strong_alliance
     from econ.study.survey import ordered_models, survey_alpha, survey_descriptives
     from econ.table import Table
@@ -116,6 +124,7 @@ def __dir__() -> list[str]:
 __all__ = [
     "CR2",
     "CR3",
+    "DESIGNS",
     "HC1",
     "IID",
     "PANEL",
@@ -124,6 +133,7 @@ __all__ = [
     "SURVEY",
     "ATTgtResult",
     "AggregateResult",
+    "AndersonRubinSet",
     "Assignment",
     "BaconDecomposition",
     "Chart",
@@ -136,11 +146,18 @@ __all__ = [
     "EventStudy",
     "FewClusterInference",
     "FewClustersWarning",
+    "FormulaError",
     "Heterogeneity",
+    "IVBootstrapTest",
+    "IVResult",
     "InequalityResult",
+    "InstrumentError",
+    "LoadMapping",
     "LoadReport",
+    "MappingError",
     "MissingFontWarning",
     "Model",
+    "MultipleResults",
     "Multiplier",
     "NamedEffect",
     "OrderedModels",
@@ -157,22 +174,26 @@ __all__ = [
     "UnreadableFileError",
     "ValidationError",
     "WaldTest",
+    "WeakInstrumentWarning",
     "WildBootstrap",
     "WildBootstrapTest",
     "__version__",
     "att_gt",
     "bacon_decomposition",
     "bootstrap_distribution_plot",
+    "check_readiness",
     "cjk_font",
     "coefficient_plot",
     "count_by",
     "derive",
     "describe_by",
     "descriptive_table",
+    "design_needs",
     "designation_effect",
     "efficiency",
     "etable",
     "event_study_plot",
+    "feiv",
     "feols",
     "few_cluster_inference",
     "gini",
@@ -180,6 +201,7 @@ __all__ = [
     "group_probabilities",
     "heterogeneity",
     "inequality",
+    "load_mapping",
     "lorenz_curve",
     "lorenz_plot",
     "ordered_models",
