@@ -38,6 +38,7 @@ _WORDS = {
     "nobs": ("Observations", "观测值"),
     "r2": ("R²", "R²"),
     "r2_within": ("Within R²", "组内R²"),
+    "pseudo_r2": ("Pseudo R²", "伪R²"),
     "boot_p": ("Wild bootstrap p", "野自助法p值"),
     "boot_ci": ("Wild bootstrap {:.0%} CI", "野自助法{:.0%}置信区间"),
     "controls": ("Controls", "控制变量"),
@@ -142,7 +143,8 @@ def etable(
     digits: int = 3,
     title: str | None = None,
     notes: Sequence[str] = (),
-    fit_statistics: Sequence[Literal["nobs", "r2", "r2_within"]] = ("nobs", "r2", "r2_within"),
+    fit_statistics: Sequence[Literal["nobs", "r2", "r2_within", "pseudo_r2"]] = (
+        "nobs", "r2", "r2_within"),
     add_rows: Mapping[str, Sequence[object]] | Sequence[Sequence[object]] = (),
     names: Sequence[str] | None = None,
     controls: bool = True,
@@ -179,7 +181,8 @@ def etable(
         states what is beneath the estimates, the stars, the bootstrap settings and, when any
         model was fitted on simulated data, that the data are simulated.
     fit_statistics
-        Rows at the bottom, in order.
+        Rows at the bottom, in order; ``"pseudo_r2"`` is McFadden's, for Poisson columns
+        (blank for least squares, whose ``"r2"`` is blank for Poisson).
     add_rows
         Rows of your own above the fit statistics, e.g. ``{"Controls": ["Yes", "No"],
         "Mean of dep. var.": [1.23, 4.56]}`` (or ``[("Controls", "Yes", "No")]``): one value
@@ -218,9 +221,10 @@ def etable(
                          f"got {beneath!r}")
     if stars_from not in ("analytic", "bootstrap"):
         raise ValueError("stars_from must be 'analytic' or 'bootstrap'")
-    unknown = [s for s in fit_statistics if s not in ("nobs", "r2", "r2_within")]
+    unknown = [s for s in fit_statistics if s not in ("nobs", "r2", "r2_within", "pseudo_r2")]
     if unknown:
-        raise ValueError(f"unknown fit statistic(s) {unknown}; choose from nobs, r2, r2_within")
+        raise ValueError(f"unknown fit statistic(s) {unknown}; choose from nobs, r2, r2_within, "
+                         f"pseudo_r2")
     check_language(language)
     lang = 0 if language == "en" else 1
 
@@ -282,6 +286,8 @@ def etable(
         "nobs": (word("nobs"), lambda r: f"{r.nobs:,}"),
         "r2": (word("r2"), lambda r: _number(r.r2, digits)),
         "r2_within": (word("r2_within"), lambda r: _number(r.r2_within, digits)),
+        "pseudo_r2": (word("pseudo_r2"), lambda r: _number(getattr(r, "pseudo_r2", math.nan),
+                                                            digits)),
     }
     for key in fit_statistics:
         name, show = statistics[key]

@@ -32,9 +32,9 @@ class PoissonResult(RegressionResult):
 
     Everything a :class:`~econ.results.regression.RegressionResult` offers (``tidy``,
     ``summary``, ``lincom``, ``wald_test``, ``etable``) works the same; coefficients are on the
-    log scale (``exp(b) - 1`` is the proportional change of the mean). :attr:`r2` is McFadden's
-    pseudo R-squared; :meth:`wild_bootstrap` runs the restricted wild *score* bootstrap (Kline
-    and Santos 2012), since the model is not linear.
+    log scale (``exp(b) - 1`` is the proportional change of the mean). :attr:`r2` is NaN and
+    :attr:`pseudo_r2` McFadden's; :meth:`wild_bootstrap` runs the restricted wild *score*
+    bootstrap (Kline and Santos 2012), since the model is not linear.
     """
 
     @property
@@ -63,8 +63,9 @@ class PoissonResult(RegressionResult):
 
     @property
     def r2(self) -> float:
-        """The pseudo R-squared (tables list it in the R-squared row)."""
-        return self.pseudo_r2
+        """Not defined for PPML: NaN (see :attr:`pseudo_r2`; ``etable(...,
+        fit_statistics=("nobs", "pseudo_r2"))`` lists it)."""
+        return float("nan")
 
     @property
     def r2_within(self) -> float:

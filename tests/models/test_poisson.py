@@ -338,9 +338,12 @@ def test_etable_lays_out_poisson_beside_ols(grunfeld):
 
     ols = feols("invest ~ value + capital | firm + year", grunfeld)
     ppml = fepois("invest ~ value + capital | firm + year", grunfeld)
-    text = etable([ols, ppml], digits=6).to_text()
+    table = etable([ols, ppml], digits=6, fit_statistics=("nobs", "r2", "pseudo_r2"))
+    text = table.to_text()
     assert f"{ppml.params['value']:.6f}" in text and f"{ols.params['value']:.6f}" in text
-    assert f"{ppml.pseudo_r2:.6f}" in text
+    rows = {row[0]: row[1:] for row in table.rows}
+    assert rows["R²"] == (f"{ols.r2:.6f}", "") and np.isnan(ppml.r2)
+    assert rows["Pseudo R²"] == ("", f"{ppml.pseudo_r2:.6f}")
     assert "PPML: invest" in str(ppml.summary())
 
 
