@@ -263,6 +263,14 @@ def test_missing_controls_are_a_named_error() -> None:
                        controls=["x1"])
 
 
+def test_trends_lin_drops_groups_first_switching_in_the_second_period_with_a_note() -> None:
+    frame = _tiny([[0, 1, 1, 1, 1], [0, 0, 0, 1, 1], [0, 0, 1, 1, 1], [0, 0, 0, 0, 0],
+                   [0, 0, 0, 0, 0]])
+    result = _fit(frame, trends_lin=True)
+    assert any("1 group(s) first switching in the second period were dropped" in note
+               for note in result.notes)
+
+
 def test_bad_options_are_refused() -> None:
     frame = _simulated()
     with pytest.raises(ValueError, match="switchers must be"):

@@ -320,7 +320,6 @@ def estimate(panel: SwitchPanel, *, effects: int, placebos: int, switchers: Swit
     differenced outcome over the switchers observed ``l`` periods after their switch (as the
     authors' ``trends_lin``); placebos likewise; no average total effect is reported.
     """
-    notes = list(panel.notes)
     chosen = directions(switchers)
     most = [available(panel, d) for d in chosen]
     n_effects = min(effects, max(e for e, _ in most))
@@ -335,6 +334,7 @@ def estimate(panel: SwitchPanel, *, effects: int, placebos: int, switchers: Swit
                         controls=np.diff(panel.controls, axis=1, prepend=np.nan))
         n_placebos = min(n_placebos, max(0, max(available(panel, d)[1] for d in chosen) - 1))
     fit = fit_controls(panel, panel.cluster) if panel.controls.shape[2] else None
+    notes = list(panel.notes)
     if n_effects < effects:
         notes.append(f"{effects} effects requested; the design allows {n_effects}")
     if n_placebos < placebos:
