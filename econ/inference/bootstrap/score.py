@@ -16,10 +16,14 @@ a wild weight ``v_g``:
     t*_b = sum_g v_gb a_g / sqrt(c sum_g v_gb^2 a_g^2).
 
 Under the null ``E S_g = 0``, so the draws mimic the statistic's distribution. Rademacher
-weights with ``2^G`` at most the replications give all sign patterns (an exact randomization
-test when the scores are symmetric); the p-value rules are those of the wild bootstrap
-(:mod:`econ.inference.bootstrap.wild`): a constant pattern reproduces ``|t|``, so under the
-inclusive rule and enumeration the symmetric p-value is never below ``2 / 2^G``.
+weights with ``2^G`` at most the replications give all sign patterns; the p-value rules are
+those of the wild bootstrap (:mod:`econ.inference.bootstrap.wild`): a constant pattern
+reproduces ``|t|``, so under the inclusive rule and enumeration the symmetric p-value is never
+below ``2 / 2^G``.
+
+The confidence interval inverts the test: the values ``b`` at which the symmetric p-value
+exceeds ``1 - level``, each end found by bisection (every trial value a restricted refit, the
+weight draws the same throughout).
 """
 
 from __future__ import annotations
