@@ -320,6 +320,10 @@ def test_covariances_not_derived_for_ppml_are_refused(grunfeld):
 def test_offset_and_exposure_errors(grunfeld):
     with pytest.raises(ValueError, match="not both"):
         fepois("invest ~ value", grunfeld, offset="capital", exposure="capital")
+    with pytest.raises(ValueError, match="offset column 'nope' is not in the data"):
+        fepois("invest ~ value", grunfeld, offset="nope")
+    with pytest.raises(ValueError, match=r"unknown separation check\(s\) \['simplex'\]"):
+        fepois("invest ~ value | firm", grunfeld, separation=("fe", "simplex"))
     data = grunfeld.assign(capital=grunfeld["capital"] - grunfeld["capital"].iloc[4])
     with pytest.raises(ValueError, match="exposure 'capital' must be positive"):
         fepois("invest ~ value", data, exposure="capital")
