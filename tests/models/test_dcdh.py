@@ -142,6 +142,50 @@ def test_controls_with_clusters_differ_from_the_port_only_by_its_cluster_count(p
     assert not np.allclose(ours["std_error"], ref["std_error"], rtol=0, atol=1e-9)
 
 
+def _design(kind: str, seed: int, groups: int = 150, periods: int = 7) -> pd.DataFrame:
+    """Binary staggered adoption, adoption with no never-treated group (two doses), or a
+    four-valued treatment that may switch back to its baseline or cross it."""
+    rng = np.random.default_rng(seed)
+    t = np.arange(periods)[None, :]
+    if kind == "staggered":
+        d = (t >= rng.integers(1, periods + 2, groups)[:, None]).astype(float)
+    elif kind == "no_never":
+        d = ((t >= rng.integers(2, periods, groups)[:, None])
+             * rng.integers(1, 3, groups)[:, None]).astype(float)
+    else:
+        base = rng.integers(0, 4, groups).astype(float)[:, None]
+        first = rng.integers(1, periods + 3, groups)[:, None]
+        step = rng.choice([-2.0, -1.0, 1.0, 2.0], groups)[:, None]
+        d = np.where(t >= first, base + step, base)
+        d = np.where((rng.random(groups) < 0.3)[:, None] & (t >= first + 2), base, d)
+        d = np.where((rng.random(groups) < 0.1)[:, None] & (t >= first + 3), base - step, d)
+    y = (rng.normal(size=groups)[:, None] + 0.2 * t + 0.5 * (d - d[:, :1])
+         + rng.normal(size=(groups, periods)))
+    return pd.DataFrame({"g": np.repeat(np.arange(groups), periods),
+                         "t": np.tile(np.arange(periods), groups), "d": d.ravel(),
+                         "y": y.ravel(), "cl": np.repeat(rng.integers(0, 25, groups), periods),
+                         "x1": rng.normal(size=groups * periods)})
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize(("kind", "options"), [
+    ("staggered", {"cluster": "cl", "normalized": True}),
+    ("no_never", {}),
+    ("no_never", {"normalized": True, "cluster": "cl"}),
+    ("switch_back", {"cluster": "cl"}),
+    ("switch_back", {"switchers": "in", "trends_lin": True}),
+    ("switch_back", {"controls": ["x1"]}),
+], ids=lambda v: v if isinstance(v, str) else ",".join(v) or "default")
+def test_other_designs_match_the_port(port, kind: str, options: dict) -> None:
+    frame = _design(kind, seed=11)
+    columns = {"outcome": "y", "group": "g", "time": "t", "treatment": "d"}
+    ours = _ours(frame, **columns, effects=4, placebos=2, **options)
+    ref = _reference(port, frame, **columns, effects=4, placebos=2, **options)
+    assert list(ours.index) == list(ref.index)
+    np.testing.assert_allclose(ours["estimate"], ref["estimate"], rtol=0, atol=1e-8)
+    np.testing.assert_allclose(ours["std_error"], ref["std_error"], rtol=0, atol=1e-6)
+
+
 @pytest.mark.slow
 @pytest.mark.parametrize("options", [{"normalized": True}, {"switchers": "out"},
                                      {"trends_lin": True}],
