@@ -55,6 +55,7 @@ from econ.inference.resampling import DEFAULT_REPS, Distribution
 from econ.models.randomization import randomization_inference
 from econ.results.cluster_diagnostics import ClusterDiagnostics
 from econ.results.few_clusters import COLUMNS, FewClusterInference
+from econ.results.iv import IVResult
 from econ.results.regression import RegressionResult
 
 #: Below this many clusters Rademacher weights have too few distinct patterns: Webb's six-point
@@ -132,6 +133,13 @@ def few_cluster_inference(
         A table with each method's p-value, interval and smallest attainable p-value, what it
         assumes, and the recommended method with its reason.
     """
+    if isinstance(result, IVResult):
+        # Every method here resamples or refits the least-squares problem; for 2SLS/LIML the
+        # weak-instrument-robust and bootstrap counterparts live on the IV result.
+        raise ValueError(f"few_cluster_inference covers least-squares fits; for the IV "
+                         f"coefficient {term!r} use result.wild_bootstrap({term!r}) (the wild "
+                         f"restricted efficient bootstrap, valid with few clusters) and "
+                         f"result.anderson_rubin() (robust to weak instruments)")
     if term not in result.names:
         raise KeyError(f"no coefficient {term!r}; coefficients: {list(result.names)}")
     groupings = result.fit.clusters

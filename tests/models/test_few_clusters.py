@@ -155,3 +155,15 @@ def test_randomization_with_too_few_assignments_says_no_test_is_available():
     plain = few_cluster_inference(fit, "treat", reps=199)
     assert plain.recommendation == "WCR, Webb by g"
     assert "no cluster-robust test held its size" in plain.reason
+
+
+def test_iv_results_are_referred_to_their_own_few_cluster_tools():
+    rng = np.random.default_rng(8)
+    g = np.repeat(np.arange(12), 30)
+    z = rng.normal(size=g.size)
+    d = z + rng.normal(size=g.size)
+    df = pd.DataFrame({"g": g, "z": z, "d": d, "y": 0.5 * d + rng.normal(size=g.size)})
+    with pytest.warns(econ.FewClustersWarning):
+        fit = econ.feols("y ~ 1 | d ~ z", df, cov=econ.Cluster("g"))
+    with pytest.raises(ValueError, match=r"wild_bootstrap\('d'\).*anderson_rubin"):
+        few_cluster_inference(fit, "d")
