@@ -64,6 +64,10 @@ class WildBootstrap:
         at any number of clusters (a symmetric p-value is never below ``2 / 2^G``);
         ``"strict"``: only more extreme draws count (wildboottest, fwildclusterboot), for
         comparisons. See :mod:`econ.inference.bootstrap.wild`.
+    progress
+        Show the replications done on standard error: ``None`` (default) on a terminal when the
+        run lasts more than a second (never in a log, a test or a notebook), ``True`` always,
+        ``False`` never (see :mod:`econ.inference.progress`). Results do not depend on it.
 
     Examples
     --------
@@ -83,6 +87,7 @@ class WildBootstrap:
     threads: int | None = None
     keep_draws: bool = False
     pvalue_rule: PValueRule = "inclusive"
+    progress: bool | None = None
 
     def __init__(self, *, reps: int = DEFAULT_REPS, distribution: Distribution = "rademacher",
                  variant: Variant = "11", restricted: bool = True,
@@ -90,7 +95,8 @@ class WildBootstrap:
                  bootstrap_cluster: str | Sequence[str] | None = None,
                  seed: Seed = DEFAULT_SEED, ci_level: float | None = 0.95,
                  chunk_size: int = 16384, threads: int | None = None,
-                 keep_draws: bool = False, pvalue_rule: PValueRule = "inclusive") -> None:
+                 keep_draws: bool = False, pvalue_rule: PValueRule = "inclusive",
+                 progress: bool | None = None) -> None:
         if variant not in VARIANTS:
             raise ValueError(f"variant must be one of {VARIANTS}, got {variant!r}")
         check_distribution(distribution)
@@ -102,12 +108,15 @@ class WildBootstrap:
                              f"chunk_size={chunk_size}")
         if pvalue_rule not in ("inclusive", "strict"):
             raise ValueError(f"pvalue_rule must be 'inclusive' or 'strict', got {pvalue_rule!r}")
+        if progress is not None and not isinstance(progress, bool):
+            raise ValueError(f"progress must be True, False or None, got {progress!r}")
         if ci_level is not None and not 0 < ci_level < 1:
             raise ValueError(f"ci_level must be in (0, 1) or None, got {ci_level}")
         values = {"reps": int(reps), "distribution": distribution, "variant": variant,
                   "restricted": bool(restricted), "cluster": _names(cluster),
                   "bootstrap_cluster": _names(bootstrap_cluster), "seed": entropy(seed),
                   "ci_level": ci_level, "chunk_size": int(chunk_size), "threads": threads,
-                  "keep_draws": bool(keep_draws), "pvalue_rule": pvalue_rule}
+                  "keep_draws": bool(keep_draws), "pvalue_rule": pvalue_rule,
+                  "progress": progress}
         for name, value in values.items():
             object.__setattr__(self, name, value)

@@ -49,6 +49,7 @@ from econ.inference.bootstrap.engine import (
 from econ.inference.bootstrap.settings import PValueRule, WildBootstrap
 from econ.inference.corrections import DEFAULT, SmallSample
 from econ.inference.covariance import ClusterSpec, CovarianceSpec, intersect, nested_k
+from econ.inference.progress import Progress
 from econ.inference.resampling import Distribution, stream
 from econ.spec.design import Grouping
 
@@ -124,6 +125,10 @@ def wild_bootstrap(
     slope = problem.scores(r + step) - at_null if invert else None
     draws = np.empty(draws_of.reps)
     pieces = np.empty((5, draws_of.reps)) if invert else None
+    bar = Progress(f"wild bootstrap ({G} clusters)", draws_of.reps, show=settings.progress)
+    if bar.active:
+        # Smaller chunks so that the counter moves; the draws do not depend on the chunking.
+        chunk_size = min(chunk_size, max(256, -(-draws_of.reps // 50)))
 
     def run(start: int) -> None:
         # Each chunk writes only its own slice, so chunks may run on any thread in any order.
@@ -133,15 +138,17 @@ def wild_bootstrap(
         draws[start:stop] = statistic(numerator, variance(terms))
         if pieces is not None and slope is not None:
             pieces[:, start:stop] = _affine_pieces(problem, numerator, terms, slope, v)
+        bar.advance(stop - start)
 
     starts = range(0, draws_of.reps, chunk_size)
     workers = min(settings.threads or os.cpu_count() or 1, len(starts))
-    if workers > 1:
-        with ThreadPoolExecutor(max_workers=workers) as pool:
-            list(pool.map(run, starts))
-    else:
-        for start in starts:
-            run(start)
+    with bar:
+        if workers > 1:
+            with ThreadPoolExecutor(max_workers=workers) as pool:
+                list(pool.map(run, starts))
+        else:
+            for start in starts:
+                run(start)
     pvalues = _pvalues(observed, draws, q, settings.pvalue_rule)
     floor = smallest_pvalue(settings.distribution, G, draws_of.reps, draws_of.enumerate,
                             settings.pvalue_rule, restricted=restricted, variant=variant)
