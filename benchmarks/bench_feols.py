@@ -4,6 +4,11 @@ Data: 50,000 villages x 20 years (1,000,000 rows), regressors x1-x3, village and
 10 villages per township (5,000 township clusters), drawn from ``numpy.random.default_rng(seed)``.
 Model: ``y ~ x1 + x2 + x3 | village + year`` with CR1 standard errors clustered by township.
 
+Designs (``--design``): ``balanced`` (the full grid); ``unbalanced``, the same panel with
+``--missing`` (default 5%) of the village-years dropped at random; ``three``, the unbalanced
+panel with a third fixed effect, township x year (``| village + year + twpyear``; year is nested
+in it), against pyfixest only (linearmodels' PanelOLS takes at most two effects).
+
 Each package gets the input form it handles best, built before any timing:
 
 - econ and pyfixest: one DataFrame with categorical village, year and township (what
@@ -11,12 +16,11 @@ Each package gets the input form it handles best, built before any timing:
 - linearmodels: ``PanelOLS(dep, exog)`` on a (village, year) MultiIndex, township clusters as a
   DataFrame on the same index.
 
-Time: one process fits each package once untimed (pyfixest compiles with numba on first use),
-then ``--repeats`` rounds, rotating the order each round; medians are reported. Memory: fresh
-child processes (``--children`` each, median), each importing its package, warming up on a small
-panel, generating the data, then resetting its peak-resident-memory mark and fitting; the peak
-above the memory held before the fit is reported. Children run first, because on Linux a
-child's ``ru_maxrss`` starts from its parent's resident size.
+Time (protocol in ``harness.py``): cold, fresh child processes (``--children`` per package,
+rotated), each generating the data and timing its first fit (imports, pyfixest's numba
+compilation) and then a second fit, whose peak memory above what the process held before is
+reported; warm, one process fitting each package once untimed, then ``--repeats`` rounds,
+rotating the order each round. Medians, ratios econ / peer and the load average are printed.
 
 National: a child loads ``econ.simulate.write_partitions(config="national")`` (about 6.5
 million rows; the folder is shared with bench_read_panel.py and generated once), derives the
@@ -26,7 +30,8 @@ village_id + year`` with ``y = log1p(assistance_funds)``, clustered by township_
 Targets: econ's median time at most 0.8x pyfixest's and well under linearmodels';
 econ's peak fit memory no higher than pyfixest's; the national fit within 24 GiB.
 
-    python benchmarks/bench_feols.py [--repeats 5] [--children 3] [--quick]
+    python benchmarks/bench_feols.py [--design balanced|unbalanced|three] [--repeats 5]
+        [--children 3] [--villages N] [--quick] [--no-national]
 """
 
 from __future__ import annotations
@@ -34,9 +39,8 @@ from __future__ import annotations
 import argparse
 import gc
 import json
+import os
 import statistics
-import subprocess
-import sys
 import time
 import warnings
 from collections.abc import Callable
@@ -45,11 +49,15 @@ from typing import Any
 
 import numpy as np
 import pandas as pd
+from harness import cold_child, load_average, rotated, spawn, table, warm_rounds
 from memory import current_mib, peak_mib, reset_peak
 
 OUTPUT = Path(__file__).resolve().parent / "output"
 PACKAGES = ("econ", "pyfixest", "linearmodels")
-FORMULA = "y ~ x1 + x2 + x3 | village + year"
+FORMULAS = {"balanced": "y ~ x1 + x2 + x3 | village + year",
+            "unbalanced": "y ~ x1 + x2 + x3 | village + year",
+            "three": "y ~ x1 + x2 + x3 | village + year + twpyear"}
+FORMULA = FORMULAS["balanced"]
 REGRESSORS = ["x1", "x2", "x3"]
 NATIONAL_FORMULA = ("y ~ high_level:rich:post + rich:post + high_level:post + high_level "
                     "| village_id + year")
@@ -64,8 +72,9 @@ GIB = 2**30
 
 
 # data ------------------------------------------------------------------------------------
-def make_panel(villages: int, seed: int) -> dict[str, np.ndarray]:
-    """A balanced village x year panel with known slopes (1, -0.5, 0.25), as plain arrays."""
+def make_panel(villages: int, seed: int, missing: float = 0.0) -> dict[str, np.ndarray]:
+    """A village x year panel with known slopes (1, -0.5, 0.25), as plain arrays, with a share
+    ``missing`` of its rows dropped at random (0: balanced)."""
     rng = np.random.default_rng(seed)
     n = villages * YEARS
     village = np.repeat(np.arange(villages, dtype=np.int32), YEARS)
@@ -77,8 +86,12 @@ def make_panel(villages: int, seed: int) -> dict[str, np.ndarray]:
     shock = rng.normal(size=villages // VILLAGES_PER_TOWNSHIP)[township]
     y = (X @ np.array([1.0, -0.5, 0.25]) + village_effect[village]
          + rng.normal(size=YEARS)[year] + shock + rng.normal(size=n))
-    return {"y": y, "x1": X[:, 0], "x2": X[:, 1], "x3": X[:, 2], "village": village,
-            "year": year, "township": township}
+    arrays = {"y": y, "x1": X[:, 0], "x2": X[:, 1], "x3": X[:, 2], "village": village,
+              "year": year, "township": township, "twpyear": township * YEARS + year}
+    if missing > 0:
+        keep = rng.random(n) >= missing
+        arrays = {k: v[keep] for k, v in arrays.items()}
+    return arrays
 
 
 def _categorical(codes: np.ndarray, start: int = 0) -> pd.Categorical:
@@ -97,26 +110,27 @@ def prepare(package: str, arrays: dict[str, np.ndarray]) -> Any:
     frame["village"] = _categorical(arrays["village"])
     frame["year"] = _categorical(arrays["year"], 2001)
     frame["township"] = _categorical(arrays["township"])
+    frame["twpyear"] = _categorical(arrays["twpyear"])
     return frame
 
 
 # fits: each returns (coefficients, standard errors) of x1..x3 --------------------------------
-def fit_econ(frame: pd.DataFrame) -> tuple[np.ndarray, np.ndarray]:
+def fit_econ(frame: pd.DataFrame, formula: str = FORMULA) -> tuple[np.ndarray, np.ndarray]:
     import econ
 
-    result = econ.feols(FORMULA, frame, cov=econ.Cluster("township"))
+    result = econ.feols(formula, frame, cov=econ.Cluster("township"))
     return result.params[REGRESSORS].to_numpy(), result.std_errors[REGRESSORS].to_numpy()
 
 
-def fit_pyfixest(frame: pd.DataFrame) -> tuple[np.ndarray, np.ndarray]:
+def fit_pyfixest(frame: pd.DataFrame, formula: str = FORMULA) -> tuple[np.ndarray, np.ndarray]:
     import pyfixest as pf
 
-    fit = pf.feols(FORMULA, frame, vcov={"CRV1": "township"})
+    fit = pf.feols(formula, frame, vcov={"CRV1": "township"})
     return fit.coef()[REGRESSORS].to_numpy(), fit.se()[REGRESSORS].to_numpy()
 
 
-def fit_linearmodels(inputs: tuple[pd.Series, pd.DataFrame, pd.DataFrame]
-                     ) -> tuple[np.ndarray, np.ndarray]:
+def fit_linearmodels(inputs: tuple[pd.Series, pd.DataFrame, pd.DataFrame],
+                     formula: str = FORMULA) -> tuple[np.ndarray, np.ndarray]:
     from linearmodels import PanelOLS
 
     dep, exog, clusters = inputs
@@ -125,23 +139,20 @@ def fit_linearmodels(inputs: tuple[pd.Series, pd.DataFrame, pd.DataFrame]
     return fit.params[REGRESSORS].to_numpy(), fit.std_errors[REGRESSORS].to_numpy()
 
 
-FITS: dict[str, Callable[[Any], tuple[np.ndarray, np.ndarray]]] = {
+FITS: dict[str, Callable[[Any, str], tuple[np.ndarray, np.ndarray]]] = {
     "econ": fit_econ, "pyfixest": fit_pyfixest, "linearmodels": fit_linearmodels}
 
 
+def packages_of(design: str) -> tuple[str, ...]:
+    return PACKAGES if design != "three" else PACKAGES[:2]
+
+
 # memory --------------------------------------------------------------------------------------
-def child_fit(package: str, villages: int, seed: int) -> dict[str, float]:
-    """Run in a fresh process: the peak memory of one fit above what the process held before."""
-    FITS[package](prepare(package, make_panel(400, seed + 1)))  # warm-up: JIT, lazy imports
-    inputs = prepare(package, make_panel(villages, seed))
-    gc.collect()
-    reset = reset_peak()
-    baseline = current_mib("VmRSS") if reset else peak_mib()
-    started = time.perf_counter()
-    FITS[package](inputs)
-    seconds = time.perf_counter() - started
-    return {"peak_mib": peak_mib() - baseline, "baseline_mib": baseline,
-            "seconds": seconds, "reset": reset}
+def child_fit(package: str, villages: int, seed: int, design: str, missing: float
+              ) -> dict[str, Any]:
+    """Run in a fresh process: the first fit's time (cold), the second's time and peak."""
+    return cold_child(lambda: prepare(package, make_panel(villages, seed, missing)),
+                      lambda inputs: FITS[package](inputs, FORMULAS[design]))
 
 
 def child_national(folder: Path, repeats: int) -> dict[str, Any]:
@@ -182,22 +193,18 @@ def child_national(folder: Path, repeats: int) -> dict[str, Any]:
 
 
 def _spawn(*args: str) -> dict[str, Any]:
-    out = subprocess.run([sys.executable, __file__, "--child", *args], check=True,
-                         capture_output=True, text=True)
-    return json.loads(out.stdout.strip().splitlines()[-1])
+    return spawn(__file__, *args)
 
 
 # time ----------------------------------------------------------------------------------------
-def timings(inputs: dict[str, Any], repeats: int) -> tuple[dict[str, list[float]],
-                                                            dict[str, tuple[np.ndarray, ...]]]:
-    estimates = {p: FITS[p](inputs[p]) for p in PACKAGES}  # untimed warm-up, and the check
-    times: dict[str, list[float]] = {p: [] for p in PACKAGES}
-    for i in range(repeats):
-        for package in PACKAGES[i % 3:] + PACKAGES[: i % 3]:
-            gc.collect()
-            started = time.perf_counter()
-            FITS[package](inputs[package])
-            times[package].append(time.perf_counter() - started)
+def timings(inputs: dict[str, Any], repeats: int, design: str
+            ) -> tuple[dict[str, list[float]], dict[str, tuple[np.ndarray, ...]]]:
+    formula = FORMULAS[design]
+    packages = packages_of(design)
+    # Untimed warm-up, and the agreement check.
+    estimates = {p: FITS[p](inputs[p], formula) for p in packages}
+    times = warm_rounds({p: lambda p=p: FITS[p](inputs[p], formula) for p in packages},
+                        repeats)
     return times, estimates
 
 
@@ -207,12 +214,14 @@ def agreement(estimates: dict[str, tuple[np.ndarray, ...]], frame: pd.DataFrame)
 
     base_params, base_se = estimates["econ"]
     worst = 0.0
-    for other in ("pyfixest", "linearmodels"):
+    for other in [p for p in ("pyfixest", "linearmodels") if p in estimates]:
         params, se = estimates[other]
         diff = float(np.abs(params - base_params).max())
         worst = max(worst, diff)
         print(f"  econ vs {other}: max |coef diff| {diff:.2e}; "
               f"max relative SE diff {np.abs(se / base_se - 1).max():.2e}")
+    if "linearmodels" not in estimates:
+        return worst
     # linearmodels' defaults count the village effects in K although villages are nested in
     # the township clusters (fixest's fixef_k="full") and apply no G / (G - 1); econ with those
     # rules should reproduce its standard errors, up to its n / (n - K) against (n - 1) / (n - K)
@@ -228,11 +237,18 @@ def agreement(estimates: dict[str, tuple[np.ndarray, ...]], frame: pd.DataFrame)
 # main ----------------------------------------------------------------------------------------
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--design", choices=tuple(FORMULAS), default="balanced")
+    parser.add_argument("--missing", type=float, default=None,
+                        help="share of village-years dropped (default 0.05 off the balanced "
+                             "design, 0 on it)")
     parser.add_argument("--repeats", type=int, default=5)
     parser.add_argument("--children", type=int, default=None,
-                        help="memory children per package (default 3; 1 with --quick)")
+                        help="cold children per package (default 3; 1 with --quick)")
+    parser.add_argument("--villages", type=int, default=None,
+                        help="villages (20 years each; default 50,000, 2,500 with --quick)")
     parser.add_argument("--quick", action="store_true",
                         help="2,500 villages (50,000 rows), no national run")
+    parser.add_argument("--no-national", action="store_true", help="skip the national run")
     parser.add_argument("--folder", type=Path, default=OUTPUT / "national")
     parser.add_argument("--national-repeats", type=int, default=3)
     parser.add_argument("--seed", type=int, default=20240501)
@@ -249,24 +265,33 @@ def main() -> None:
             econ.simulate.write_partitions(rest[0], config="national", seed=int(rest[1]))
             report = {}
         else:
-            report = child_fit(kind, int(rest[0]), int(rest[1]))
+            report = child_fit(kind, int(rest[0]), int(rest[1]), rest[2], float(rest[3]))
         print(json.dumps(report, default=float))
         return
 
-    villages = 2_500 if args.quick else 50_000
+    design = args.design
+    missing = (args.missing if args.missing is not None
+               else 0.0 if design == "balanced" else 0.05)
+    packages = packages_of(design)
+    villages = args.villages or (2_500 if args.quick else 50_000)
     children = args.children or (1 if args.quick else 3)
-    rows = villages * YEARS
-    print(f"econ.feols benchmark: {rows:,} rows = {villages:,} villages x {YEARS} years, "
-          f"{villages // VILLAGES_PER_TOWNSHIP:,} township clusters; {FORMULA}, CR1 by township")
-    for package in PACKAGES:
+    formula = FORMULAS[design]
+    print(f"econ.feols benchmark ({design}): {villages:,} villages x {YEARS} years"
+          f"{f' less {missing:.0%} of the rows at random' if missing else ''}, "
+          f"{villages // VILLAGES_PER_TOWNSHIP:,} township clusters; {formula}, CR1 by "
+          f"township")
+    print(f"  {load_average()}")
+    for package in packages:
         print(f"  input for {package}: {INPUT_FORMS[package]}")
 
-    # Children first, while this process is small (see the module docstring).
-    print(f"memory: {children} fresh process(es) per package ...", flush=True)
-    peaks = {p: [_spawn(p, str(villages), str(args.seed)) for _ in range(children)]
-             for p in PACKAGES}
+    # Children first, while this process is small (see harness.py).
+    print(f"cold: {children} fresh process(es) per package ...", flush=True)
+    colds: dict[str, list[dict[str, Any]]] = {p: [] for p in packages}
+    for i in range(children):
+        for p in rotated(packages, i):
+            colds[p].append(_spawn(p, str(villages), str(args.seed), design, str(missing)))
     national: dict[str, Any] | None = None
-    if not args.quick:
+    if not (args.quick or args.no_national):
         if not any(args.folder.glob("*.parquet")):
             began = time.perf_counter()
             _spawn("generate", str(args.folder), str(args.seed))
@@ -274,33 +299,30 @@ def main() -> None:
         print("national: fitting in a fresh process ...", flush=True)
         national = _spawn("national", str(args.folder), str(args.national_repeats))
 
-    print(f"time: {args.repeats} rounds after one warm-up fit each ...", flush=True)
-    arrays = make_panel(villages, args.seed)
-    inputs = {p: prepare(p, arrays) for p in PACKAGES}
+    print(f"warm: {args.repeats} rounds after one warm-up fit each ...", flush=True)
+    arrays = make_panel(villages, args.seed, missing)
+    rows = len(arrays["y"])
+    inputs = {p: prepare(p, arrays) for p in packages}
     with warnings.catch_warnings():
         # pyfixest and linearmodels warnings about their own internals are not under test.
         warnings.simplefilter("ignore")
-        times, estimates = timings(inputs, args.repeats)
+        times, estimates = timings(inputs, args.repeats, design)
         worst = agreement(estimates, inputs["econ"])
     if worst > 1e-6:
         raise SystemExit(f"coefficients disagree by {worst:.2e} (> 1e-6): timings are void")
 
-    med = {p: statistics.median(v) for p, v in times.items()}
-    peak = {p: statistics.median(c["peak_mib"] for c in peaks[p]) for p in PACKAGES}
     print()
-    print(f"{'package':<13}{'median s':>10}{'econ / it':>11}{'peak MiB':>10}  runs (s)")
-    for p in PACKAGES:
-        runs = ", ".join(f"{t:.3f}" for t in times[p])
-        print(f"{p:<13}{med[p]:>10.3f}{med['econ'] / med[p]:>11.2f}{peak[p]:>10.0f}  [{runs}]")
-    print(f"time econ/pyfixest: {med['econ'] / med['pyfixest']:.2f} (target <= 0.8); "
-          f"econ/linearmodels: {med['econ'] / med['linearmodels']:.2f} (target well under 1)")
-    each = "; ".join(p + " [" + ", ".join(f"{c['peak_mib']:.0f}" for c in peaks[p]) + "]"
-                     for p in PACKAGES)
-    print(f"peak fit memory econ/pyfixest: {peak['econ'] / peak['pyfixest']:.2f} (target <= 1); "
-          f"each child (MiB): {each}")
+    print(table(f"{rows:,} rows, {design}:", colds, times))
+    cold_med = {p: statistics.median(c["cold"] for c in colds[p]) for p in packages}
+    med = {p: statistics.median(v) for p, v in times.items()}
+    peak = {p: statistics.median(c["peak_mib"] for c in colds[p]) for p in packages}
+    print(f"econ/pyfixest: cold {cold_med['econ'] / cold_med['pyfixest']:.2f}, warm "
+          f"{med['econ'] / med['pyfixest']:.2f} (target <= {0.8 if design == 'balanced' else 0.5})"
+          f"; peak {peak['econ'] / peak['pyfixest']:.2f} (target <= 1)")
+    print(f"  {load_average()}")
     if args.quick:
         print("  (quick: 50,000 rows time mostly fixed overheads; the targets are for 1,000,000)")
-    if not all(c["reset"] for v in peaks.values() for c in v):
+    if not all(c["reset"] for v in colds.values() for c in v):
         print("  (peak mark could not be reset: peaks are above ru_maxrss after data generation)")
     if national is not None:
         fit_med = statistics.median(national["fit_seconds"])
@@ -315,9 +337,11 @@ def main() -> None:
         print("  coefficients: " + ", ".join(f"{k} {v:.4f} ({national['std_errors'][k]:.4f})"
                                             for k, v in national["params"].items()))
     OUTPUT.mkdir(exist_ok=True)
-    target = OUTPUT / ("bench_feols_quick.json" if args.quick else "bench_feols.json")
-    target.write_text(json.dumps({"rows": rows, "times": times, "peaks": peaks,
-                                  "national": national}, indent=2, default=float))
+    name = "bench_feols" + ("" if design == "balanced" else f"_{design}")
+    target = OUTPUT / (name + ("_quick.json" if args.quick else ".json"))
+    target.write_text(json.dumps({"design": design, "missing": missing, "rows": rows,
+                                  "times": times, "cold": colds, "national": national,
+                                  "load_average": os.getloadavg()}, indent=2, default=float))
     print(f"raw figures: {target}")
 
 
