@@ -82,6 +82,10 @@ TEXT = {
            "Rademacher weights, B = {reps}, seed {seed}; p-values below 1/B are shown as < 1/B.",
            "标准误按乡镇聚类（CR1）；野聚类自助法WCR11，Rademacher权重，B = {reps}，随机种子"
            "{seed}；p值小于1/B时记为 < 1/B。"),
+    "mc": ("Monte Carlo standard errors (how much another seed would move them): bootstrap "
+           "interval ends at most {ends:.4f}{p}.",
+           "蒙特卡洛标准误（换一个随机种子时的变动幅度）：自助法置信区间端点不超过{ends:.4f}{p}。"),
+    "mc_p": ("; positive bootstrap p-values at most {p:.4f}", "；非零自助法p值不超过{p:.4f}"),
     "equal": ("Equal effects: CR1 F test p {f}; wild bootstrap Wald p {b}.",
               "各组效应相等的检验：CR1 F检验p {f}；野自助法Wald检验p {b}。"),
 }
@@ -129,12 +133,17 @@ def main(*, panel: econ.Dataset, output: Path, reps: int = REPS) -> list[Path]:
         notes = [SIMULATED[language]] if panel.simulated else []
         end = SUFFIX[language]
         method = _say("se", language, reps=reps, seed=SEED)
+        tests = [e.bootstrap for e in design.effects if e.bootstrap is not None]
+        positive = [t.pvalue_mc_se for t in tests if t.pvalue > 0]
+        monte_carlo = _say("mc", language,
+                           ends=max(max(t.ci_mc_se or (0.0, 0.0)) for t in tests),
+                           p=_say("mc_p", language, p=max(positive)) if positive else "")
         written += econ.Table.from_frame(
             _effects(design.tidy(), language)[[*COLUMNS, "expected_sign", "nobs"]], digits=3,
             title=_say("t4", language), header=_heading(language), labels=("effect",),
             pvalues=("p_cluster",), bootstrap={"p_bootstrap": reps},
             intervals={"boot_conf_low": "boot_conf_high"},
-            notes=[*notes, _say("t4_notes", language), method],
+            notes=[*notes, _say("t4_notes", language), method, monte_carlo],
         ).write(output / f"table4_strong_alliance{end}", width="shrink")
         models = [econ.Model(d["triple_difference"].regression,
                              title=title[LANGUAGES.index(language)],
