@@ -102,23 +102,18 @@ def _ratio(num: np.ndarray, den: np.ndarray) -> np.ndarray:
         return np.where(den > 0, num / np.where(den > 0, den, 1.0), 0.0)
 
 
-def _cohort_stats(values: np.ndarray, members: np.ndarray, keys: np.ndarray,
-                  cluster: np.ndarray | None) -> tuple[np.ndarray, np.ndarray]:
-    """Per member of a cohort (same non-negative integer ``key``): the cohort's mean of
-    ``values`` and its size, counted in members or, with clusters, in distinct clusters."""
-    rows = np.flatnonzero(members)
-    mean = np.full(members.shape, np.nan)
-    count = np.zeros(members.shape)
-    if rows.size:
-        own = keys[rows]
-        n = np.bincount(own)
-        total = np.bincount(own, weights=values[rows])
-        with np.errstate(invalid="ignore", divide="ignore"):
-            mean[rows] = (total / n)[own]
-        if cluster is not None:
-            n = distinct_per_key(own, cluster[rows], n.size)
-        count[rows] = n[own]
-    return mean, count
+def _cohort_stats(values: np.ndarray, keys: np.ndarray, cluster: np.ndarray | None
+                  ) -> tuple[np.ndarray, np.ndarray]:
+    """Per row: the mean of ``values`` over the rows sharing its non-negative integer key, and
+    their number (of distinct clusters, when clustering)."""
+    if not keys.size:
+        return np.zeros(0), np.zeros(0)
+    n = np.bincount(keys)
+    with np.errstate(invalid="ignore", divide="ignore"):
+        mean = (np.bincount(keys, weights=values) / n)[keys]
+    if cluster is not None:
+        n = distinct_per_key(keys, cluster, n.size)
+    return mean, n[keys].astype(float)
 
 
 def _demeaned(diff: np.ndarray, weight: np.ndarray, controls: np.ndarray,
@@ -133,24 +128,27 @@ def _demeaned(diff: np.ndarray, weight: np.ndarray, controls: np.ndarray,
     cohort of two is left out, as in the authors' port.
     """
     g, t = diff.shape
-    values = np.nan_to_num(diff).reshape(-1)
-    cells = cell_keys.reshape(-1)
-    rows_cluster = None if cluster is None else np.repeat(cluster, t)
-    own = np.where(switchers, np.repeat(switch_keys, t).reshape(g, t), -1).reshape(-1)
-    control_flat, switch_flat = controls.reshape(-1), switchers.reshape(-1)
-    mean_c, n_c = _cohort_stats(values, control_flat, cells, rows_cluster)
-    mean_s, n_s = _cohort_stats(values, switch_flat, own, rows_cluster)
-    mean_p, n_p = _cohort_stats(values, control_flat | switch_flat, cells, rows_cluster)
-    mean = np.where(switch_flat, mean_s, mean_c)
-    size = np.where(switch_flat, n_s, n_c)
-    own_cohort = size >= 2
-    mean = np.where(own_cohort, mean, mean_p)
-    size = np.where(own_cohort, size, n_p)
-    kept = (weight.reshape(-1) != 0) & (size >= 2)
-    dof = np.sqrt(size[kept] / (size[kept] - 1))
-    terms = np.zeros(g * t)
-    terms[kept] = weight.reshape(-1)[kept] * dof * (values[kept] - mean[kept])
-    return terms.reshape(g, t).sum(axis=1)
+    # Only the cohorts' members matter: work on their (group, period) cells alone.
+    rows = np.flatnonzero((controls | switchers).reshape(-1))
+    group = rows // t
+    values = np.nan_to_num(diff.reshape(-1)[rows])
+    cells = cell_keys.reshape(-1)[rows]
+    clusters = None if cluster is None else cluster[group]
+    switching = switchers.reshape(-1)[rows]
+    mean = np.empty(rows.size)
+    size = np.empty(rows.size)
+    for members, keys in ((~switching, cells), (switching, switch_keys[group])):
+        found = _cohort_stats(values[members], keys[members],
+                              None if clusters is None else clusters[members])
+        mean[members], size[members] = found
+    pooled_mean, pooled_size = _cohort_stats(values, cells, clusters)
+    alone = size < 2
+    mean[alone] = pooled_mean[alone]
+    size[alone] = pooled_size[alone]
+    w = weight.reshape(-1)[rows]
+    kept = (w != 0) & (size >= 2)
+    terms = w[kept] * np.sqrt(size[kept] / (size[kept] - 1)) * (values[kept] - mean[kept])
+    return np.bincount(group[kept], weights=terms, minlength=g)
 
 
 def _component(panel: SwitchPanel, cells: _Cells, diff: np.ndarray, dist: np.ndarray,
@@ -206,9 +204,10 @@ class Design:
         self.cells = _Cells(panel.baseline_code)
         first = np.minimum(panel.first_switch, panel.n_periods - 1)
         at_switch = panel.treatment[np.arange(panel.n_groups), first]
-        self.switch_keys = np.unique(
-            np.column_stack([panel.baseline_code, panel.first_switch, at_switch]), axis=0,
-            return_inverse=True)[1].reshape(-1)
+        values = np.unique(at_switch, return_inverse=True)[1].reshape(-1)
+        combined = ((panel.baseline_code.astype(np.int64) * (panel.n_periods + 1)
+                     + panel.first_switch) * (int(values.max()) + 1) + values)
+        self.switch_keys = np.unique(combined, return_inverse=True)[1].reshape(-1)
         self.sign = 1.0 if direction == IN else -1.0
         self.periods = np.arange(panel.n_periods)[None, :]
         eligible = panel.direction == direction
