@@ -94,13 +94,17 @@ class CrossProducts:
         else:
             present, of_row = np.unique(codes, return_inverse=True)
         P, k = len(present), X.shape[1]
-        XX = np.empty((P, k, k))
-        for i in range(k):
-            for j in range(i, k):
-                XX[:, i, j] = np.bincount(of_row, weights=X[:, i] * X[:, j], minlength=P)
-                XX[:, j, i] = XX[:, i, j]
-        Xy = np.column_stack([np.bincount(of_row, weights=X[:, i] * y, minlength=P)
-                              for i in range(k)])
+        starts = np.flatnonzero(of_row[1:] != of_row[:-1]) + 1
+        if len(starts) < len(of_row) // _RUN_ROWS:
+            XX, Xy = _by_runs(X, y, of_row, starts, P)
+        else:
+            XX = np.empty((P, k, k))
+            for i in range(k):
+                for j in range(i, k):
+                    XX[:, i, j] = np.bincount(of_row, weights=X[:, i] * X[:, j], minlength=P)
+                    XX[:, j, i] = XX[:, i, j]
+            Xy = np.column_stack([np.bincount(of_row, weights=X[:, i] * y, minlength=P)
+                                  for i in range(k)])
         return cls(present // G, present % G, XX, Xy)
 
     def by(self, which: str, groups: int) -> tuple[np.ndarray, np.ndarray]:
@@ -209,6 +213,30 @@ class Problem:
                 z[p.h[pairs]] += cells[pairs][:, :, None] * v[g]
             terms.append((d.sign * d.scale, z))
         return terms
+
+
+#: Rows per run of equal pair codes (on average) above which the cross products are summed run
+#: by run with one BLAS product each instead of by ``k (k + 3) / 2`` weighted bincounts.
+_RUN_ROWS = 256
+
+
+def _by_runs(X: np.ndarray, y: np.ndarray, of_row: np.ndarray, starts: np.ndarray, P: int
+             ) -> tuple[np.ndarray, np.ndarray]:
+    """``X'X`` and ``X'y`` of each pair from the runs of rows sharing a pair code.
+
+    Data sorted by unit (villages within townships) come in few long runs, so a loop over the
+    runs reads each row once, where the bincounts read each column ``k + 1`` times and form
+    ``k (k + 3) / 2`` products of columns first.
+    """
+    k = X.shape[1]
+    XX, Xy = np.zeros((P, k, k)), np.zeros((P, k))
+    bounds = np.concatenate([[0], starts, [len(of_row)]])
+    for start, stop in zip(bounds[:-1].tolist(), bounds[1:].tolist(), strict=True):
+        pair = of_row[start]
+        rows = X[start:stop]
+        XX[pair] += rows.T @ rows
+        Xy[pair] += rows.T @ y[start:stop]
+    return XX, Xy
 
 
 def _members(pair_g: np.ndarray, G: int) -> tuple[np.ndarray, ...]:
