@@ -46,6 +46,7 @@ if TYPE_CHECKING:
     from econ.estimation.descriptives import count_by, describe_by, summary_statistics
     from econ.estimation.inequality import gini, lorenz_curve, theil_decomposition, theil_l, theil_t
     from econ.estimation.iv import InstrumentError
+    from econ.estimation.poisson import ConvergenceError
     from econ.inference.bootstrap.settings import WildBootstrap
     from econ.inference.corrections import SmallSample
     from econ.inference.covariance import HC1, IID, Cluster, ClusterSpec, FewClustersWarning
@@ -58,6 +59,7 @@ if TYPE_CHECKING:
     from econ.models.feols import feols
     from econ.models.few_clusters import Assignment, few_cluster_inference
     from econ.models.iv import feiv
+    from econ.models.poisson import fepois
     from econ.models.randomization import randomization_inference
     from econ.models.staggered import att_gt
     from econ.models.sun_abraham import sun_abraham
@@ -81,6 +83,7 @@ if TYPE_CHECKING:
     from econ.results.inequality import InequalityResult
     from econ.results.iv import AndersonRubinSet, IVBootstrapTest, IVResult
     from econ.results.multiple import MultipleResults
+    from econ.results.poisson import PoissonResult
     from econ.results.randomization import RandomizationTest
     from econ.results.regression import RegressionResult, WaldTest
     from econ.results.staggered import AggregateResult, ATTgtResult
@@ -93,6 +96,7 @@ if TYPE_CHECKING:
     from econ.study.inequality import inequality
     from econ.study.readiness import DESIGNS, check_readiness, design_needs
     from econ.study.strong_alliance import strong_alliance
+    from econ.study.strong_alliance_ppml import strong_alliance_log1p, strong_alliance_ppml
     from econ.study.survey import ordered_models, survey_alpha, survey_descriptives
     from econ.table import Table
 
@@ -139,6 +143,7 @@ __all__ = [
     "Chart",
     "Cluster",
     "ClusterSpec",
+    "ConvergenceError",
     "Dataset",
     "DesignResult",
     "DesignationEffect",
@@ -161,6 +166,7 @@ __all__ = [
     "Multiplier",
     "NamedEffect",
     "OrderedModels",
+    "PoissonResult",
     "Problem",
     "RandomizationTest",
     "RegressionResult",
@@ -195,6 +201,7 @@ __all__ = [
     "event_study_plot",
     "feiv",
     "feols",
+    "fepois",
     "few_cluster_inference",
     "gini",
     "gradient_event_study",
@@ -210,6 +217,8 @@ __all__ = [
     "read_survey",
     "simulate",
     "strong_alliance",
+    "strong_alliance_log1p",
+    "strong_alliance_ppml",
     "summary_statistics",
     "sun_abraham",
     "survey_alpha",

@@ -10,7 +10,6 @@ from __future__ import annotations
 from pathlib import Path
 
 import econ
-from econ.study.strong_alliance_ppml import strong_alliance_log1p, strong_alliance_ppml
 
 SEED = 20240517
 REPS = 9999
@@ -29,12 +28,12 @@ YUAN = 10_000.0
 def main(*, panel: econ.Dataset, output: Path, reps: int = REPS) -> list[Path]:
     """Write Table 4c; return the files written."""
     bootstrap = econ.WildBootstrap(reps=reps, seed=SEED)
-    funds_ppml = strong_alliance_ppml(panel)
-    funds_ppml_yuan = strong_alliance_ppml(panel, scale=YUAN)
-    projects_ppml = strong_alliance_ppml(panel, outcome="projects")
-    funds_ols = strong_alliance_log1p(panel)
-    funds_ols_yuan = strong_alliance_log1p(panel, scale=YUAN)
-    projects_ols = strong_alliance_log1p(panel, outcome="projects")
+    funds_ppml = econ.strong_alliance_ppml(panel)
+    funds_ppml_yuan = econ.strong_alliance_ppml(panel, scale=YUAN)
+    projects_ppml = econ.strong_alliance_ppml(panel, outcome="projects")
+    funds_ols = econ.strong_alliance_log1p(panel)
+    funds_ols_yuan = econ.strong_alliance_log1p(panel, scale=YUAN)
+    projects_ols = econ.strong_alliance_log1p(panel, outcome="projects")
     columns = [(funds_ols, "OLS, 10,000 yuan"), (funds_ols_yuan, "OLS, yuan"),
                (funds_ppml, "PPML, 10,000 yuan"), (funds_ppml_yuan, "PPML, yuan"),
                (projects_ols, "OLS"), (projects_ppml, "PPML")]

@@ -15,7 +15,7 @@ import pytest
 
 import econ
 from econ.cli import main
-from econ.replication import replicate
+from econ.replication import find_steps, replicate
 
 ROOT = Path(__file__).resolve().parent.parent
 
@@ -100,10 +100,11 @@ def test_full_replication_on_the_shipped_panel_is_byte_identical(tmp_path):
     shutil.copytree(ROOT / "data", tmp_path / "data")
     manifest_path = replicate(root=tmp_path, reps=49).manifest
     manifest = json.loads(manifest_path.read_text(encoding="utf-8"))
-    assert [s["step"] for s in manifest["steps"]] == ["descriptives", "efficiency",
-                                                       "event_study", "few_clusters",
-                                                       "inequality", "staggered",
-                                                       "strong_alliance", "survey"]
+    steps = [s["step"] for s in manifest["steps"]]
+    assert steps == list(find_steps(ROOT / "replication"))  # every script, in name order
+    assert {"descriptives", "efficiency", "event_study", "few_clusters", "inequality", "ppml",
+            "staggered", "strong_alliance", "survey"} <= set(steps)
+    assert all(s["status"] == "done" for s in manifest["steps"]), manifest["steps"]
     assert manifest["input"]["simulated"] is True and manifest["bootstrap_reps"] == 49
     assert manifest["versions"]["matplotlib"]
     seeds = {s["step"]: s["seed"] for s in manifest["steps"]}

@@ -56,6 +56,7 @@ from econ.models.randomization import randomization_inference
 from econ.results.cluster_diagnostics import ClusterDiagnostics
 from econ.results.few_clusters import COLUMNS, FewClusterInference
 from econ.results.iv import IVResult
+from econ.results.poisson import PoissonResult
 from econ.results.regression import RegressionResult
 
 #: Below this many clusters Rademacher weights have too few distinct patterns: Webb's six-point
@@ -133,6 +134,10 @@ def few_cluster_inference(
         A table with each method's p-value, interval and smallest attainable p-value, what it
         assumes, and the recommended method with its reason.
     """
+    if isinstance(result, PoissonResult):
+        raise ValueError(f"few_cluster_inference covers least-squares fits; for the Poisson "
+                         f"coefficient {term!r} use result.wild_bootstrap({term!r}) (the "
+                         f"restricted wild score bootstrap of Kline and Santos 2012)")
     if isinstance(result, IVResult):
         # Every method here resamples or refits the least-squares problem; for 2SLS/LIML the
         # weak-instrument-robust and bootstrap counterparts live on the IV result.
