@@ -14,21 +14,12 @@ analysis is reported for Callaway-Sant'Anna only. Run alone or through ``econ re
 
 from __future__ import annotations
 
-from dataclasses import replace
 from pathlib import Path
 
 import numpy as np
 import pandas as pd
 
 import econ
-from econ.inference.pretrend import joint_wald
-from econ.models.imputation import did_imputation
-from econ.models.sensitivity import honest_did, pretest_power
-from econ.presentation.figures.sensitivity import (
-    event_study_comparison_plot,
-    sensitivity_plot,
-)
-from econ.results.sensitivity import Sensitivity
 
 SEED = 20240501
 REPS = 999
@@ -49,36 +40,37 @@ def main(*, panel: econ.Dataset, output: Path, reps: int = REPS) -> list[Path]:
                      cohort="demonstration_year", control="not_yet_treated",
                      base_period="universal", bootstrap=econ.Multiplier(reps=reps, seed=SEED))
     cs_study = cs.aggregate("dynamic").event_study()
-    imputation = did_imputation(sample, outcome="y", unit="village_id", time="year",
+    imputation = econ.did_imputation(sample, outcome="y", unit="village_id", time="year",
                                 cohort="demonstration_year", pretrends=LEADS)
-    low, high = WINDOW
-    shown = [_window(cs_study, low, high), _window(imputation, -LEADS, high)]
-    written = event_study_comparison_plot(
-        shown, ["Callaway-Sant'Anna (not yet treated, universal base)",
-                "Imputation (Borusyak-Jaravel-Spiess)"],
+    high = WINDOW[1]
+    written = econ.event_study_comparison_plot(
+        [cs_study, imputation], ["Callaway-Sant'Anna (not yet treated, universal base)",
+                                 "Imputation (Borusyak-Jaravel-Spiess)"], window=WINDOW,
         title="Figure 5b. Effect of designation on log(1 + funds) by years since designation",
         simulated=panel.simulated).save(output / "figure5b_designation_robust_event_study")
 
-    relative = honest_did(cs_study, window=WINDOW, target="average")
-    smooth = honest_did(cs_study, window=WINDOW, target="average", restriction="smoothness")
-    power = pretest_power(cs_study, window=WINDOW, power=0.8)
-    written += sensitivity_plot(
+    relative = econ.honest_did(cs_study, window=WINDOW, target="average")
+    smooth = econ.honest_did(cs_study, window=WINDOW, target="average",
+                             restriction="smoothness")
+    power = econ.pretest_power(cs_study, window=WINDOW, power=0.8)
+    written += econ.sensitivity_plot(
         relative, simulated=panel.simulated,
         title="Figure 5c. Designation effect (average, event times 0-3) as parallel trends "
               "is relaxed").save(output / "figure5c_designation_sensitivity")
 
-    pre = cs_study.tidy().query(f"period >= {low} and period < {cs_study.reference}")
-    before = np.isin(cs_study.periods, pre["period"])
-    cs_wald = joint_wald(pre["estimate"].to_numpy(), cs_study.cov[np.ix_(before, before)])
+    cs_wald = econ.pretrend_test(cs_study, window=WINDOW)
     bjs = imputation.pretrend
     assert bjs is not None  # pretrends > 0
     post = cs_study.params.loc[0:high]
     imputation_post = imputation.params.loc[0:high]
     rows = [
-        _row("Callaway-Sant'Anna", post.mean(), cs_wald.statistic, cs_wald.pvalue,
-             f"chi2({cs_wald.q})/{cs_wald.q}", relative, smooth),
-        _row("Imputation (BJS)", imputation_post.mean(), bjs.statistic, bjs.pvalue,
-             f"F({bjs.df_num}, {bjs.df_denom:g})", None, None),
+        {**_row("Callaway-Sant'Anna", post.mean(), cs_wald),
+         "breakdown Mbar": relative.breakdown, "breakdown M": smooth.breakdown,
+         "robust 95% set, Mbar = 1": relative.bounds.set_index("M").loc[1.0, "conf_low"],
+         "robust high": relative.bounds.set_index("M").loc[1.0, "conf_high"]},
+        {**_row("Imputation (BJS)", imputation_post.mean(), bjs),
+         "breakdown Mbar": np.nan, "breakdown M": np.nan, "robust 95% set, Mbar = 1": np.nan,
+         "robust high": np.nan},
     ]
     table = pd.DataFrame(rows)
     bias = power.periods.set_index("period")["bias_if_passed"].loc[0:high].mean()
@@ -108,28 +100,12 @@ def main(*, panel: econ.Dataset, output: Path, reps: int = REPS) -> list[Path]:
     return written
 
 
-def _window(study: econ.EventStudy, low: int, high: int) -> econ.EventStudy:
-    """The study's path restricted to ``low..high`` (for the figure only)."""
-    keep = study.path["period"].between(low, high)
-    estimated = study.path.loc[~study.path["is_reference"], "period"].between(low, high)
-    index = np.flatnonzero(estimated.to_numpy())
-    return replace(study, path=study.path[keep].reset_index(drop=True),
-                   cov=study.cov[np.ix_(index, index)])
-
-
-def _row(name: str, average: float, statistic: float, pvalue: float, test: str,
-         relative: Sensitivity | None, smooth: Sensitivity | None) -> dict[str, object]:
-    row: dict[str, object] = {"estimator": name, "average effect 0-3": float(average),
-                              "pre-trend test": test, "statistic": statistic, "p": pvalue}
-    if relative is not None and smooth is not None:
-        at_one = relative.bounds.set_index("M").loc[1.0]
-        row |= {"breakdown Mbar": relative.breakdown, "breakdown M": smooth.breakdown,
-                "robust 95% set, Mbar = 1": float(at_one["conf_low"]),
-                "robust high": float(at_one["conf_high"])}
-    else:
-        row |= {"breakdown Mbar": np.nan, "breakdown M": np.nan,
-                "robust 95% set, Mbar = 1": np.nan, "robust high": np.nan}
-    return row
+def _row(name: str, average: float, test: econ.WaldTest) -> dict[str, object]:
+    """Estimator, average effect and its pre-trend test."""
+    q, df = test.df_num, test.df_denom
+    label = f"F({q}, {df:g})" if np.isfinite(df) else f"chi2({q}) / {q}"
+    return {"estimator": name, "average effect 0-3": float(average), "pre-trend test": label,
+            "statistic": test.statistic, "p": test.pvalue}
 
 
 if __name__ == "__main__":

@@ -15,8 +15,10 @@ from scipy import stats
 
 from econ.inference import pretest_power as power_numerics
 from econ.inference import sensitivity as numerics
+from econ.inference.pretrend import joint_wald
 from econ.inference.sensitivity import SensitivityInputError
 from econ.results.event_study import EventStudy
+from econ.results.regression import WaldTest
 from econ.results.sensitivity import PretestPower, Sensitivity
 
 Restriction = Literal["relative magnitudes", "smoothness"]
@@ -255,6 +257,26 @@ def _default_ms(beta: np.ndarray, sigma: np.ndarray, n_pre: int, alpha: float
     sd = np.sqrt(np.diag(second @ cov @ second.T))
     top = float(np.max(np.abs(second @ pre) + stats.norm.ppf(1 - alpha) * sd))
     return np.linspace(0.0, top, 5)
+
+
+def pretrend_test(study: EventStudy, *, window: tuple[int, int] | None = None) -> WaldTest:
+    """Joint Wald test that the pre-period estimates (before the reference period, inside
+    ``window``) are all zero, with the event study's covariance: ``F(q, df)``, or
+    ``chi2(q) / q`` when ``df`` is infinite.
+
+    Raises
+    ------
+    NoReferencePeriodError
+        The event study has no reference period.
+    econ.inference.sensitivity.SensitivityInputError
+        No pre-period estimate in the window.
+    """
+    inputs = _inputs(study, window)
+    n_pre = len(inputs.pre)
+    test = joint_wald(inputs.betahat[:n_pre], inputs.sigma[:n_pre, :n_pre], study.df)
+    periods = f"{inputs.pre[0]}..{inputs.pre[-1]}"
+    return WaldTest(test.statistic, test.q, test.df, test.pvalue,
+                    f"effects at periods {periods} are zero")
 
 
 def pretest_power(

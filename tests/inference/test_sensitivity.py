@@ -27,7 +27,12 @@ from econ.inference import pretest_power as power_numerics
 from econ.inference import sensitivity as numerics
 from econ.inference.sensitivity import SensitivityInputError
 from econ.models.imputation import did_imputation
-from econ.models.sensitivity import NoReferencePeriodError, honest_did, pretest_power
+from econ.models.sensitivity import (
+    NoReferencePeriodError,
+    honest_did,
+    pretest_power,
+    pretrend_test,
+)
 from econ.models.staggered import att_gt
 from econ.results.event_study import EventStudy, event_study_path
 
@@ -305,3 +310,12 @@ def test_truncated_mean_matches_univariate_formula() -> None:
     expected = 0.3 + sd * (stats.norm.pdf(a) - stats.norm.pdf(b)) / (stats.norm.cdf(b)
                                                                       - stats.norm.cdf(a))
     assert got[0] == pytest.approx(expected, abs=1e-12)
+
+
+def test_pretrend_test_matches_direct_wald() -> None:
+    beta, sigma, n_pre, _, _ = case("three_by_three")
+    test = pretrend_test(study_from(beta, sigma, n_pre))
+    b = beta[:n_pre]
+    statistic = b @ np.linalg.solve(sigma[:n_pre, :n_pre], b)
+    assert test.statistic == pytest.approx(statistic / n_pre, rel=1e-12)
+    assert test.pvalue == pytest.approx(stats.chi2.sf(statistic, n_pre), rel=1e-10)

@@ -125,6 +125,7 @@ def event_study_comparison_plot(
     studies: Sequence[EventStudy],
     labels: Sequence[str],
     *,
+    window: tuple[float, float] | None = None,
     title: str = "",
     width: Width = "double",
     height: float | None = None,
@@ -139,6 +140,8 @@ def event_study_comparison_plot(
     ----------
     studies, labels
         The event-study results and their legend labels (same length).
+    window
+        ``(first, last)`` periods drawn (default: all).
     title, width, height, language, font
         As :func:`econ.event_study_plot`.
     simulated
@@ -157,6 +160,8 @@ def event_study_comparison_plot(
     percent = coverage_percent(level)
     frames = [s.to_frame().assign(estimator=label) for s, label in zip(studies, labels,
                                                                         strict=True)]
+    if window is not None:
+        frames = [f[f["period"].between(*window)].reset_index(drop=True) for f in frames]
     data = pd.concat(frames, ignore_index=True)[
         ["estimator", "period", "estimate", "conf_low", "conf_high", "is_reference"]]
     if simulated is None:
