@@ -43,7 +43,14 @@ if TYPE_CHECKING:
     )
     from econ.data.schema import PANEL, SCHEMA_VERSION, SURVEY
     from econ.data.simulate import SimulatedPanel, SimulatedSurvey, SimulationParams, simulate
+    from econ.data.simulate.rotation import Rotation, RotationTruth, SimulatedRotation
     from econ.estimation.descriptives import count_by, describe_by, summary_statistics
+    from econ.estimation.did.dcdh_panel import (
+        ConstantTreatmentError,
+        MissingTreatmentError,
+        NoControlsError,
+        NoSwitchersError,
+    )
     from econ.estimation.inequality import gini, lorenz_curve, theil_decomposition, theil_l, theil_t
     from econ.estimation.iv import InstrumentError
     from econ.estimation.poisson import ConvergenceError
@@ -56,11 +63,14 @@ if TYPE_CHECKING:
     from econ.inference.multiplier import Multiplier
     from econ.models.bacon import bacon_decomposition
     from econ.models.binary import group_probabilities
+    from econ.models.dcdh import dcdh_estimate, did_multiplegt
     from econ.models.feols import feols
     from econ.models.few_clusters import Assignment, few_cluster_inference
+    from econ.models.imputation import did_imputation
     from econ.models.iv import feiv
     from econ.models.poisson import fepois
     from econ.models.randomization import randomization_inference
+    from econ.models.sensitivity import honest_did, pretest_power, pretrend_test
     from econ.models.staggered import att_gt
     from econ.models.sun_abraham import sun_abraham
     from econ.presentation.descriptive_table import descriptive_table
@@ -73,6 +83,7 @@ if TYPE_CHECKING:
         event_study_plot,
         lorenz_plot,
     )
+    from econ.presentation.figures.sensitivity import event_study_comparison_plot, sensitivity_plot
     from econ.presentation.regression_table import Model, Stars, etable
     from econ.results.bacon import BaconDecomposition
     from econ.results.bootstrap import WildBootstrapTest
@@ -86,6 +97,7 @@ if TYPE_CHECKING:
     from econ.results.poisson import PoissonResult
     from econ.results.randomization import RandomizationTest
     from econ.results.regression import RegressionResult, WaldTest
+    from econ.results.rotation import RotationDesign
     from econ.results.staggered import AggregateResult, ATTgtResult
     from econ.results.survey import OrderedModels
     from econ.spec.formula import FormulaError
@@ -95,6 +107,7 @@ if TYPE_CHECKING:
     from econ.study.heterogeneity import heterogeneity
     from econ.study.inequality import inequality
     from econ.study.readiness import DESIGNS, check_readiness, design_needs
+    from econ.study.rotation import rotation_design
     from econ.study.strong_alliance import strong_alliance
     from econ.study.strong_alliance_ppml import strong_alliance_log1p, strong_alliance_ppml
     from econ.study.survey import ordered_models, survey_alpha, survey_descriptives
@@ -143,6 +156,7 @@ __all__ = [
     "Chart",
     "Cluster",
     "ClusterSpec",
+    "ConstantTreatmentError",
     "ConvergenceError",
     "Dataset",
     "DesignResult",
@@ -161,16 +175,23 @@ __all__ = [
     "LoadReport",
     "MappingError",
     "MissingFontWarning",
+    "MissingTreatmentError",
     "Model",
     "MultipleResults",
     "Multiplier",
     "NamedEffect",
+    "NoControlsError",
+    "NoSwitchersError",
     "OrderedModels",
     "PoissonResult",
     "Problem",
     "RandomizationTest",
     "RegressionResult",
+    "Rotation",
+    "RotationDesign",
+    "RotationTruth",
     "SimulatedPanel",
+    "SimulatedRotation",
     "SimulatedSurvey",
     "SimulationParams",
     "SmallSample",
@@ -191,13 +212,17 @@ __all__ = [
     "cjk_font",
     "coefficient_plot",
     "count_by",
+    "dcdh_estimate",
     "derive",
     "describe_by",
     "descriptive_table",
     "design_needs",
     "designation_effect",
+    "did_imputation",
+    "did_multiplegt",
     "efficiency",
     "etable",
+    "event_study_comparison_plot",
     "event_study_plot",
     "feiv",
     "feols",
@@ -207,14 +232,19 @@ __all__ = [
     "gradient_event_study",
     "group_probabilities",
     "heterogeneity",
+    "honest_did",
     "inequality",
     "load_mapping",
     "lorenz_curve",
     "lorenz_plot",
     "ordered_models",
+    "pretest_power",
+    "pretrend_test",
     "randomization_inference",
     "read_panel",
     "read_survey",
+    "rotation_design",
+    "sensitivity_plot",
     "simulate",
     "strong_alliance",
     "strong_alliance_log1p",

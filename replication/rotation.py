@@ -16,9 +16,6 @@ from pathlib import Path
 import pandas as pd
 
 import econ
-from econ.models.sensitivity import honest_did
-from econ.presentation.figures.sensitivity import sensitivity_plot
-from econ.study.rotation import rotation_design
 
 SEED = 20240501
 REPS = None
@@ -27,7 +24,7 @@ NEEDS = ("unit_level", "endowment", "assistance_funds")
 
 def main(*, panel: econ.Dataset, output: Path, reps: int | None = REPS) -> list[Path]:
     """Write the rotation design's table and event-study figures; return the files written."""
-    design = rotation_design(panel)
+    design = econ.rotation_design(panel)
     notes = [econ.SIMULATED_LABEL] if panel.simulated else []
     tidy = design.tidy()
     tidy = tidy[~tidy["is_reference"]]
@@ -83,14 +80,14 @@ def _sensitivity(design, output: Path, notes: list[str], direction: dict[str, st
         study = design.studies.get(("all", move))
         if study is None:
             continue
-        magnitudes = honest_did(study, restriction="relative magnitudes", seed=SEED)
-        smooth = honest_did(study, restriction="smoothness")
+        magnitudes = econ.honest_did(study, restriction="relative magnitudes", seed=SEED)
+        smooth = econ.honest_did(study, restriction="smoothness")
         for result in (magnitudes, smooth):
             rows.append({"move": direction[move], "restriction": result.restriction,
                          "estimate": result.estimate, "conf_low": result.original[0],
                          "conf_high": result.original[1], "breakdown": result.breakdown,
                          "searched_to": result.breakdown_upper})
-        written += sensitivity_plot(
+        written += econ.sensitivity_plot(
             magnitudes, title=f"Figure {number}. Moving {direction[move]}: first-year effect "
                               f"as parallel trends is relaxed (relative magnitudes)"
         ).save(output / f"figure{number}_rotation_{move}_sensitivity")
