@@ -94,6 +94,8 @@ def _parser() -> argparse.ArgumentParser:
                "  y ~ i(event_time, ref=-1)  event-time dummies\n"
                "  y ~ x | village_id + year  absorbed fixed effects\n"
                "  log(y) ~ log1p(x) + I(x^2) | county_id^year   functions, interacted effects\n"
+               "  y ~ x | village_id[year] + year   village effects and village-specific\n"
+               "      slopes on year (village_id[[year]]: the slopes without the effects)\n"
                "  y1 + y2 ~ csw(x1, x2) | sw(village_id, county_id^year)   several models,\n"
                "      one table column each (also sw0, csw0, --split/--fsplit COLUMN)\n"
                "example:\n"

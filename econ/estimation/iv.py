@@ -36,6 +36,7 @@ from econ.estimation.linear import (
     _independent,
     _renumber,
     _tss,
+    refuse_slopes,
 )
 from econ.spec.design import Design, build
 from econ.spec.formula import Factor, Formula, FormulaError, Term, parse
@@ -195,6 +196,7 @@ def fit_iv(design: Design, instruments: tuple[str, ...], endogenous: tuple[str, 
     exogenous = [n for n in names if n not in endogenous and n not in instruments]
     dropped = dict(design.dropped)
     y_raw, X_raw, w = design.y[:, outcome], design.X, design.weights
+    refuse_slopes(design, "IV estimation")
     codes, rows = design.fe_codes, design.rows
     sample = np.arange(len(rows))
     clusters = dict(design.clusters)

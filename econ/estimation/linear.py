@@ -12,7 +12,7 @@ import scipy.linalg
 
 from econ.data.codes import is_nested
 from econ.estimation.absorb import Absorber, absorbed, drop_singletons, fe_parameters
-from econ.spec.design import Design, Grouping
+from econ.spec.design import Design, Grouping, VaryingSlopes
 from econ.spec.formula import Formula
 
 #: Pivoted-QR threshold relative to the largest diagonal of R: below it a column is collinear.
@@ -60,11 +60,14 @@ class LinearFit:
     fe_names, fe_codes
         Fixed effects and their dense codes on the estimation sample.
     fe_params
-        Number of fixed-effect coefficients absorbed (levels less redundancies).
+        Number of fixed-effect coefficients absorbed (levels less redundancies), varying
+        slopes included (one per group and variable, as fixest counts them).
     dropped_rows
         ``{reason: count}`` for every row left out.
     dropped_coefficients
         Regressors removed, each with its reason.
+    slopes
+        Varying slopes absorbed besides ``fe_codes``, on the estimation sample.
     """
 
     formula: Formula
@@ -89,6 +92,7 @@ class LinearFit:
     iterations: int
     dropped_rows: Mapping[str, int] = field(default_factory=dict)
     dropped_coefficients: tuple[DroppedCoefficient, ...] = ()
+    slopes: tuple[VaryingSlopes, ...] = ()
 
     @property
     def nobs(self) -> int:
@@ -109,6 +113,24 @@ class LinearFit:
         """Regressors plus absorbed fixed-effect coefficients."""
         return len(self.names) + self.fe_params
 
+    def absorber(self) -> Absorber:
+        """The projection the fit absorbed (fixed effects and varying slopes), to apply to
+        other columns of its sample."""
+        return Absorber(self.fe_codes, self.weights, slopes=_pairs(self.slopes))
+
+
+def refuse_slopes(design: Design | LinearFit, method: str) -> None:
+    """Raise :class:`SlopesNotSupported` if ``design`` absorbs varying slopes."""
+    if design.slopes:
+        labels = ", ".join(s.label for s in design.slopes)
+        raise SlopesNotSupported(
+            f"{method} does not handle varying slopes ({labels}); fit the slopes as "
+            f"regressors instead, e.g. '... + C(group):x | group' for group[x]")
+
+
+class SlopesNotSupported(ValueError):
+    """A method that cannot absorb varying slopes (fixest's ``a[x]``) was given some."""
+
 
 def fit(design: Design, *, outcome: int = 0, tol: float = 1e-10, max_iter: int = 10_000
         ) -> LinearFit:
@@ -119,11 +141,13 @@ def fit(design: Design, *, outcome: int = 0, tol: float = 1e-10, max_iter: int =
     """
     dropped = dict(design.dropped)
     y_raw, X_raw, w = design.y[:, outcome], design.X, design.weights
-    codes, rows = design.fe_codes, design.rows
+    codes, rows, slopes = design.fe_codes, design.rows, design.slopes
     sample = np.arange(len(rows))
     clusters = dict(design.clusters)
-    if codes:
-        keep = drop_singletons(codes)
+    effects = " + ".join([*design.fe_names, *(s.label for s in slopes)])
+    if codes or slopes:
+        # A group of one row is fitted exactly by its slope as by its intercept.
+        keep = drop_singletons([*codes, *(s.codes for s in slopes)])
         if not keep.all():
             dropped["singleton fixed-effect groups"] = int((~keep).sum())
             warnings.warn(f"{int((~keep).sum())} row(s) in singleton fixed-effect groups "
@@ -131,20 +155,21 @@ def fit(design: Design, *, outcome: int = 0, tol: float = 1e-10, max_iter: int =
             y_raw, X_raw, rows, sample = y_raw[keep], X_raw[keep], rows[keep], sample[keep]
             w = None if w is None else w[keep]
             codes = tuple(_renumber(c[keep]) for c in codes)
+            slopes = tuple(s.subset(keep) for s in slopes)
             clusters = {name: g.subset(keep) for name, g in clusters.items()}
         if not len(rows):
             raise ValueError(f"every row of {design.formula.text!r} is a singleton in a fixed "
-                             f"effect ({', '.join(design.fe_names)}); nothing is left to fit")
-    absorber = Absorber(codes, w, tol=tol, max_iter=max_iter)
+                             f"effect ({effects}); nothing is left to fit")
+    absorber = Absorber(codes, w, tol=tol, max_iter=max_iter, slopes=_pairs(slopes))
     stacked = np.column_stack([y_raw, X_raw]) if X_raw.shape[1] else y_raw[:, None]
     demeaned, iterations = absorber.demean(stacked)
     y_tilde, X_tilde = demeaned[:, 0], demeaned[:, 1:]
     names, drops = list(design.names), []
-    if codes:
+    if codes or slopes:
         gone = absorbed(X_raw, X_tilde)
         for j in np.flatnonzero(gone):
             drops.append(DroppedCoefficient(names[j], "absorbed by the fixed effects "
-                                            + " + ".join(design.fe_names)))
+                                            + effects))
         X_tilde = X_tilde[:, ~gone]
         names = [n for n, g in zip(names, gone, strict=True) if not g]
     root_w = None if w is None else np.sqrt(w)
@@ -172,23 +197,37 @@ def fit(design: Design, *, outcome: int = 0, tol: float = 1e-10, max_iter: int =
         formula=design.formula, outcome=design.formula.outcomes[outcome],
         names=tuple(names), params=params, X=X_tilde, y=y_tilde, residuals=residuals,
         xtx_inv=r_inv @ r_inv.T, rows=rows, design=design, sample=sample, clusters=clusters,
-        fe_names=design.fe_names, fe_codes=codes, fe_params=fe_parameters(codes), weights=w,
+        fe_names=design.fe_names, fe_codes=codes,
+        fe_params=fe_parameters(codes, _pairs(slopes)), weights=w,
         has_intercept=design.formula.intercept, tss=tss, tss_within=float(y_tilde @ y_tilde),
         iterations=iterations, dropped_rows=dropped, dropped_coefficients=tuple(drops),
+        slopes=slopes,
     )
 
 
 def crossed_effects(fitted: LinearFit, codes: np.ndarray) -> tuple[str, ...]:
-    """The fixed effects of ``fitted`` not nested in the groups ``codes`` (cutting across
-    them, as years across townships)."""
-    return tuple(name for name, fe in zip(fitted.fe_names, fitted.fe_codes, strict=True)
+    """The fixed effects and varying slopes (by label, ``a[[x]]``) of ``fitted`` whose groups
+    are not nested in the groups ``codes`` (cutting across them, as years across
+    townships)."""
+    return tuple(name for name, fe in _groupings(fitted)
                  if not is_nested(fe, int(fe.max()) + 1, codes))
 
 
 def too_many_levels(fitted: LinearFit, names: tuple[str, ...]) -> list[str]:
-    """Those of the fixed effects ``names`` with more than :data:`MAX_DUMMIES` levels."""
-    return [name for name, fe in zip(fitted.fe_names, fitted.fe_codes, strict=True)
-            if name in names and int(fe.max()) + 1 > MAX_DUMMIES]
+    """Those of the fixed effects or varying slopes ``names`` that would take more than
+    :data:`MAX_DUMMIES` dummy columns."""
+    widths = {s.label: s.values.shape[1] for s in fitted.slopes}
+    return [name for name, fe in _groupings(fitted)
+            if name in names and (int(fe.max()) + 1) * widths.get(name, 1) > MAX_DUMMIES]
+
+
+def _groupings(fitted: LinearFit) -> list[tuple[str, np.ndarray]]:
+    return [*zip(fitted.fe_names, fitted.fe_codes, strict=True),
+            *((s.label, s.codes) for s in fitted.slopes)]
+
+
+def _pairs(slopes: tuple[VaryingSlopes, ...]) -> tuple[tuple[np.ndarray, np.ndarray], ...]:
+    return tuple((s.codes, s.values) for s in slopes)
 
 
 def with_dummies(fitted: LinearFit, expand: tuple[str, ...], *, tol: float = 1e-10,
@@ -198,15 +237,19 @@ def with_dummies(fitted: LinearFit, expand: tuple[str, ...], *, tol: float = 1e-
     The dummies follow the original regressors, so those keep their positions and estimates
     (Frisch-Waugh-Lovell). One level of each expanded effect is left out; when no fixed effect
     stays absorbed an intercept is added, so the model spans the same space as before: leaving
-    it out would force one level's effect to zero.
+    it out would force one level's effect to zero. Varying slopes named in ``expand`` (by
+    label, ``a[[x]]``) become one column per group and variable, ``1[a = g] * x``.
     """
     design = fitted.design
     keep = np.zeros(len(design.rows), dtype=bool)
     keep[fitted.sample] = True
     kept_fe = [(name, codes) for name, codes in zip(fitted.fe_names, fitted.fe_codes,
                                                     strict=True) if name not in expand]
+    kept_slopes = tuple(s for s in fitted.slopes if s.label not in expand)
     columns, names = [design.X[fitted.sample]], list(design.names)
-    if not kept_fe:
+    # Without any fixed effect (slopes alone) the model had no intercept to restore.
+    intercept = not kept_fe and bool(fitted.fe_names)
+    if intercept:
         columns.append(np.ones((len(fitted.sample), 1)))
         names.append("Intercept")
     for name, codes in zip(fitted.fe_names, fitted.fe_codes, strict=True):
@@ -217,16 +260,24 @@ def with_dummies(fitted: LinearFit, expand: tuple[str, ...], *, tol: float = 1e-
             dummies[rows, codes[rows] - 1] = 1.0
             columns.append(dummies)
             names += [f"{name}[{level}]" for level in range(1, levels)]
+    for slope in fitted.slopes:
+        if slope.label in expand:
+            levels = int(slope.codes.max()) + 1
+            dummies = np.zeros((len(slope.codes), levels))
+            dummies[np.arange(len(slope.codes)), slope.codes] = 1.0
+            for p, variable in enumerate(slope.slope.variables):
+                columns.append(dummies * slope.values[:, [p]])
+                names += [f"{slope.slope.effect}[{level}]:{variable}" for level in range(levels)]
     outcome = design.formula.outcomes.index(fitted.outcome)
     refit = Design(
         formula=dataclasses.replace(design.formula, outcomes=(fitted.outcome,),
-                                    intercept=design.formula.intercept or not kept_fe),
+                                    intercept=design.formula.intercept or intercept),
         y=design.y[fitted.sample][:, [outcome]],
         X=np.asfortranarray(np.hstack(columns)), names=tuple(names),
         fe_names=tuple(n for n, _ in kept_fe), fe_codes=tuple(c for _, c in kept_fe),
         weights=fitted.weights, rows=fitted.rows, n_input=design.n_input,
         dropped=fitted.dropped_rows, weights_name=design.weights_name,
-        clusters=fitted.clusters)
+        clusters=fitted.clusters, slopes=kept_slopes)
     return fit(refit, tol=tol, max_iter=max_iter)
 
 

@@ -49,6 +49,7 @@ from econ.estimation.linear import (
     LinearFit,
     _independent,
     _renumber,
+    refuse_slopes,
 )
 from econ.spec.design import Design
 
@@ -160,6 +161,7 @@ def fit(design: Design, *, outcome: int = 0, offset: np.ndarray | None = None,
                          f"{list(SEPARATION)}")
     name = design.formula.outcomes[outcome]
     y, X, w = design.y[:, outcome], design.X, design.weights
+    refuse_slopes(design, "fepois (Poisson with absorbed effects)")
     rows, codes = design.rows, design.fe_codes
     non_integer = check_outcome(y, name, rows)
     off = np.zeros(len(y)) if offset is None else np.asarray(offset, dtype=np.float64)

@@ -231,7 +231,8 @@ def _estimate_on(design: Design, rows: np.ndarray, columns: np.ndarray, names: t
         X=np.asfortranarray(design.X[np.ix_(rows, columns)]), names=names,
         fe_names=design.fe_names, fe_codes=tuple(_dense(c[rows]) for c in design.fe_codes),
         weights=None if design.weights is None else design.weights[rows],
-        rows=design.rows[rows], n_input=design.n_input, weights_name=design.weights_name)
+        rows=design.rows[rows], n_input=design.n_input, weights_name=design.weights_name,
+        slopes=tuple(s.subset(rows) for s in design.slopes))
     with warnings.catch_warnings():
         # Dropping a collinear control or a singleton within one cluster is expected here; the
         # one drop that matters, of ``term`` itself, is reported as the reason below.

@@ -18,7 +18,7 @@ import scipy.linalg
 import scipy.sparse
 
 from econ.estimation.absorb import Absorber
-from econ.estimation.linear import LinearFit
+from econ.estimation.linear import LinearFit, refuse_slopes
 from econ.inference.corrections import DEFAULT, SmallSample
 from econ.inference.covariance import ClusterSpec, CovarianceResult, cluster_sums
 
@@ -96,6 +96,8 @@ class CR2(ClusterSpec):
         object.__setattr__(self, "df", df)
 
     def compute(self, fit: LinearFit) -> CovarianceResult:
+        # The leverage blocks are built from the fixed effects' dummies alone.
+        refuse_slopes(fit, "CR2")
         (grouping,) = self.groupings(fit)
         codes, g, name = grouping.codes, grouping.groups, grouping.name
         _check_size(fit, codes, name)

@@ -22,7 +22,7 @@ import pandas as pd
 from econ.data.codes import group_codes, varying_groups
 from econ.data.dataset import Dataset
 from econ.data.seeds import DEFAULT_SEED, Seed, entropy
-from econ.estimation.absorb import Absorber, absorbed
+from econ.estimation.absorb import absorbed
 from econ.estimation.linear import EstimationWarning
 from econ.inference.covariance import ClusterSpec, CovarianceSpec, FewClustersWarning
 from econ.inference.resampling import permutations
@@ -261,7 +261,7 @@ def _partialled(observed: RegressionResult, parsed: Formula, sample: pd.DataFram
             moving & kept)] != [term]:
         return None
     X, clusters = ones.X[fit.sample], design.codes[fit.rows]
-    absorber = Absorber(fit.fe_codes, fit.weights)
+    absorber = fit.absorber()
     left_out = np.column_stack([X[:, ~moving & ~kept], *(
         _pieces(X[:, j], clusters, len(design.kinds)) for j in np.flatnonzero(moving & ~kept))])
     # Pieces absorbed within 1e-8 / sqrt(G) of their norm leave every combination of them

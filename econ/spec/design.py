@@ -24,6 +24,7 @@ from econ.spec.formula import (
     Factor,
     Formula,
     FormulaError,
+    Slope,
     Term,
     expression_columns,
     function_name,
@@ -73,6 +74,38 @@ class Grouping:
         return Grouping(self.name, remap[self.codes[keep]], self.labels[present])
 
 
+@dataclass(frozen=True, eq=False)
+class VaryingSlopes:
+    """Group-specific slopes to absorb: the columns ``1[codes = g] * values[:, j]``.
+
+    Attributes
+    ----------
+    slope
+        The formula's term (effect and variables); ``label`` names it (``a[[x]]``).
+    codes
+        Dense codes of the groups (``0 .. levels - 1``).
+    values
+        The slope variables, shape ``(n, k)``.
+    """
+
+    slope: Slope
+    codes: np.ndarray
+    values: np.ndarray
+
+    @property
+    def label(self) -> str:
+        return self.slope.label
+
+    @property
+    def parameters(self) -> int:
+        """Slope coefficients: one per group and variable."""
+        return (int(self.codes.max()) + 1) * self.values.shape[1] if len(self.codes) else 0
+
+    def subset(self, keep: np.ndarray) -> VaryingSlopes:
+        """The slopes on the rows ``keep`` (a mask or positions), groups renumbered."""
+        return VaryingSlopes(self.slope, _dense(self.codes[keep]), self.values[keep])
+
+
 @dataclass(frozen=True)
 class Design:
     """Arrays for one estimation sample.
@@ -93,6 +126,8 @@ class Design:
         ``{reason: rows}`` for rows left out, e.g. ``{"missing assistance_funds": 3}``.
     clusters
         The cluster variables asked for, resolved on the rows kept.
+    slopes
+        Varying slopes absorbed besides the fixed effects (fixest's ``a[x]``, ``a[[x]]``).
     """
 
     formula: Formula
@@ -107,6 +142,7 @@ class Design:
     dropped: Mapping[str, int] = field(default_factory=dict)
     weights_name: str | None = None
     clusters: Mapping[str, Grouping] = field(default_factory=dict)
+    slopes: tuple[VaryingSlopes, ...] = ()
 
     @property
     def fe_levels(self) -> tuple[int, ...]:
@@ -176,6 +212,7 @@ def build(
     _require_finite(sample, [*(c for o in formula.outcomes for c in expression_columns(o)),
                              *(c for t in formula.terms for f in t.factors
                                if f.kind in ("value", "expr") for c in f.columns),
+                             *(v for slope in formula.slopes for v in slope.variables),
                              *([weights] if weights else [])], rows)
     y = np.column_stack([_numeric(sample[o], o) if o in sample.columns
                          else evaluate(o, sample, rows) for o in formula.outcomes])
@@ -192,10 +229,14 @@ def build(
     for j, (_, values) in enumerate(columns):
         X[:, j] = values
     fe_codes = tuple(_effect_codes(name, sample) for name in formula.fixed_effects)
+    slopes = tuple(VaryingSlopes(slope, _effect_codes(slope.effect, sample),
+                                 np.column_stack([_slope_values(sample[v], v, slope)
+                                                  for v in slope.variables]))
+                   for slope in formula.slopes)
     groupings = {name: Grouping.of(name, sample[name]) for name in dict.fromkeys(clusters)}
     return Design(formula, y, X, names, formula.fixed_effects, fe_codes,
                   None if not weights else w[rows], rows, len(data), dropped, weights,
-                  groupings)
+                  groupings, slopes)
 
 
 def split_samples(data: pd.DataFrame, *, split: str | None = None,
@@ -331,6 +372,14 @@ def _numeric(series: pd.Series, name: str) -> np.ndarray:
     if isinstance(series.dtype, pd.CategoricalDtype) or pd.api.types.is_string_dtype(
             series.dtype) or series.dtype == object:
         raise FormulaError(f"outcome or weight {name!r} is not numeric (dtype {series.dtype})")
+    return series.to_numpy(dtype=np.float64, na_value=np.nan)
+
+
+def _slope_values(series: pd.Series, name: str, slope: Slope) -> np.ndarray:
+    if _is_categorical(series):
+        raise FormulaError(f"{name!r} in the varying slopes {slope.label} is not numeric "
+                           f"(dtype {series.dtype}): a slope needs a number; for one effect "
+                           f"per combination of groups write {slope.effect}^{name}")
     return series.to_numpy(dtype=np.float64, na_value=np.nan)
 
 

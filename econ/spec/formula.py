@@ -13,6 +13,10 @@ Grammar (whitespace ignored):
   function, as in R: ``I(x^2)``); numpy's spelling ``np.log(x)`` (pyfixest's) works too.
   Outcomes may be functions too (``log(y) ~ x``);
 - a fixed effect is a column or an interaction ``a^b`` (one effect per combination of values);
+- varying slopes as fixest writes them: ``a[x]`` absorbs the effect ``a`` and one slope on
+  ``x`` per group of ``a``; ``a[[x]]`` the slopes alone, without the group intercepts;
+  ``a[x, z]`` several slopes (``a^b[x]`` on interacted groups). A model whose fixed-effect part
+  has only ``[[ ]]`` terms has no intercept, as in fixest;
 - ``0`` or ``-1`` removes the intercept, which is also absent whenever fixed effects are given;
 - multiple estimation (:func:`expand`): one of ``sw(a, b)`` (a model with ``a``, one with
   ``b``), ``csw(a, b)`` (``a``, then ``a + b``), ``sw0`` and ``csw0`` (the same after a model
@@ -22,8 +26,6 @@ A function evaluated outside its domain (``log`` of zero or a negative number, `
 negative one) is an error naming the column and counting the rows (econ.spec.design); fixest
 would drop those rows and estimate on a smaller sample without saying so.
 
-Varying slopes (fixest's ``a[x]``) are not supported: the message says how to write the same
-model with explicit slope regressors.
 """
 
 from __future__ import annotations
@@ -71,11 +73,26 @@ class Term:
 
 
 @dataclass(frozen=True)
+class Slope:
+    """Varying slopes: one coefficient on each of ``variables`` per group of ``effect`` (a
+    column or an interaction ``a^b``), without the group intercepts (fixest's ``a[[x]]``)."""
+
+    effect: str
+    variables: tuple[str, ...]
+
+    @property
+    def label(self) -> str:
+        return f"{self.effect}[[{', '.join(self.variables)}]]"
+
+
+@dataclass(frozen=True)
 class Formula:
     """A parsed formula.
 
     ``outcomes`` are column names or normalised expressions (``"log(y)"``); ``fixed_effects``
-    are column names or interactions of columns (``"county_id^year"``).
+    are column names or interactions of columns (``"county_id^year"``), including the effect
+    ``a`` of fixest's ``a[x]``; ``slopes`` the varying slopes, one per effect (``a[x]`` is the
+    fixed effect ``a`` plus ``Slope("a", ("x",))``).
     """
 
     text: str
@@ -83,6 +100,7 @@ class Formula:
     terms: tuple[Term, ...]
     fixed_effects: tuple[str, ...]
     intercept: bool
+    slopes: tuple[Slope, ...] = ()
 
     @property
     def columns(self) -> tuple[str, ...]:
@@ -95,6 +113,8 @@ class Formula:
                 names += factor.columns
         for effect in self.fixed_effects:
             names += effect.split("^")
+        for slope in self.slopes:
+            names += [*slope.effect.split("^"), *slope.variables]
         return tuple(dict.fromkeys(names))
 
 
@@ -120,8 +140,8 @@ def parse(text: str) -> Formula:
                            f"econ.feols, which returns one result per model, or split it with "
                            f"econ.spec.formula.expand")
     outcomes = tuple(_outcomes(lhs, text))
-    fixed_effects = tuple(_fixed_effects(fe_text, text)) if fe_text.strip() else ()
-    intercept = not fixed_effects
+    fixed_effects, slopes = _fixed_effects(fe_text, text) if fe_text.strip() else ((), ())
+    intercept = not fixed_effects and not slopes
     terms: list[Term] = []
     for chunk in _split_top(rhs, "+"):
         chunk = chunk.strip()
@@ -140,11 +160,12 @@ def parse(text: str) -> Formula:
     regressors = {c for term in unique for f in term.factors
                   for c in ((f.column,) if f.kind == "expr" else f.columns)}
     effects = {c for effect in fixed_effects for c in (effect, *effect.split("^"))}
+    effects |= {c for slope in slopes for c in (*slope.effect.split("^"), *slope.variables)}
     on_both = [o for o in outcomes if o in regressors or o in effects]
     if on_both:
         raise FormulaError(f"{on_both} in {text!r} is both the outcome and a regressor or fixed "
                            f"effect: remove it from the right-hand side")
-    return Formula(text, outcomes, unique, fixed_effects, intercept)
+    return Formula(text, outcomes, unique, fixed_effects, intercept, slopes)
 
 
 def expand(text: str) -> tuple[Formula, ...]:
@@ -286,28 +307,52 @@ def _outcomes(lhs: str, text: str) -> list[str]:
     return outcomes
 
 
-def _fixed_effects(part: str, text: str) -> list[str]:
-    effects = []
+def _fixed_effects(part: str, text: str) -> tuple[tuple[str, ...], tuple[Slope, ...]]:
+    """The fixed effects and varying slopes of the part after ``|``.
+
+    Slopes on the same effect are gathered into one :class:`Slope` (``a[x] + a[[z]]`` is the
+    effect ``a`` with slopes on ``x`` and ``z``).
+    """
+    effects: list[str] = []
+    slopes: dict[str, list[str]] = {}
     for item in (p.strip() for p in _split_top(part, "+")):
-        slope = re.fullmatch(rf"({_NAME})\s*\[\[?(.*?)\]?\]", item, flags=re.DOTALL)
-        if slope:
-            group, variables = slope.groups()
-            explicit = " + ".join(f"{v.strip()} + C({group}):{v.strip()}"
-                                  for v in variables.split(","))
-            raise FormulaError(
-                f"varying slopes {item!r} in {text!r} are not supported: econ absorbs fixed "
-                f"effects but not group-specific slopes. The same estimates of the other "
-                f"coefficients come from keeping {group!r} among the fixed effects and adding "
-                f"the slopes as regressors: '... + {explicit} | {group} + ...'")
-        names = [n.strip() for n in item.split("^")]
-        for name in names:
-            if not re.fullmatch(_NAME, name):
-                raise FormulaError(f"fixed effect {item!r} in {text!r} is not a column name or "
-                                   f"an interaction of columns such as county_id^year")
-        if len(set(names)) < len(names):
-            raise FormulaError(f"fixed effect {item!r} in {text!r} repeats a column")
-        effects.append("^".join(names))
-    return effects
+        bracket = re.fullmatch(r"([^\[\]]+?)\s*(\[\[?)([^\[\]]*)(\]\]?)", item, flags=re.DOTALL)
+        if bracket is None and "[" in item:
+            raise FormulaError(f"cannot read {item!r} in {text!r}: varying slopes are written "
+                               f"'group[x]' (the group's effect and its slopes on x) or "
+                               f"'group[[x]]' (the slopes alone), e.g. 'village_id[year]'")
+        effect = _effect_name(bracket.group(1) if bracket else item, item, text)
+        if bracket is None:
+            effects.append(effect)
+            continue
+        # Brackets are balanced (checked first), so the closing ones match the opening ones.
+        opening, inner = bracket.group(2, 3)
+        variables = [v.strip() for v in inner.split(",")]
+        for variable in variables:
+            if not re.fullmatch(_NAME, variable):
+                raise FormulaError(f"{variable!r} in {item!r} of {text!r} is not a column name: "
+                                   f"the variables of varying slopes are numeric columns "
+                                   f"(compute a transformation as a new column first)")
+        if effect in variables or set(variables) & set(effect.split("^")):
+            raise FormulaError(f"{item!r} in {text!r} gives a group a slope on its own "
+                               f"identifier")
+        if len(opening) == 1:
+            effects.append(effect)
+        slopes.setdefault(effect, []).extend(variables)
+    return (tuple(dict.fromkeys(effects)),
+            tuple(Slope(e, tuple(dict.fromkeys(v))) for e, v in slopes.items()))
+
+
+def _effect_name(item: str, whole: str, text: str) -> str:
+    """``a`` or ``a^b`` (spaces removed), checked to be column names."""
+    names = [n.strip() for n in item.split("^")]
+    for name in names:
+        if not re.fullmatch(_NAME, name):
+            raise FormulaError(f"fixed effect {whole!r} in {text!r} is not a column name or "
+                               f"an interaction of columns such as county_id^year")
+    if len(set(names)) < len(names):
+        raise FormulaError(f"fixed effect {whole!r} in {text!r} repeats a column")
+    return "^".join(names)
 
 
 def _expand(chunk: str, text: str) -> list[Term]:

@@ -101,17 +101,18 @@ def test_interacted_effect_is_the_effect_of_a_combined_column(data):
         len(data.groupby(["u", "v"]).size()),)
 
 
-def test_varying_slopes_are_refused_with_an_equivalent_that_works(data):
-    with pytest.raises(FormulaError, match=r"varying slopes 'u\[x\]'.*not supported") as info:
-        feols("y ~ log(z) | u[x]", data)
-    # The message's equivalent: the u-specific slopes as regressors, u absorbed. Reference:
-    # least squares with explicit dummies for u and u times x (numpy), coefficient of log(z).
-    assert "x + C(u):x | u" in str(info.value)
-    ours = feols("y ~ log(z) + x + C(u):x | u", data)
+def test_varying_slopes_equal_the_slopes_written_as_regressors(data):
+    # fixest's u[x]: u absorbed with a slope on x per u (tests/spec/test_varying_slopes.py
+    # has the full comparison). Reference: least squares with explicit dummies for u and u
+    # times x (numpy), coefficient of log(z); and the same model spelled with regressors.
+    ours = feols("y ~ log(z) | u[x]", data)
+    spelled = feols("y ~ log(z) + x + C(u):x | u", data)
     dummies = pd.get_dummies(data.u).to_numpy(float)
     X = np.column_stack([np.log(data.z), dummies, dummies * data.x.to_numpy()[:, None]])
     beta = np.linalg.lstsq(X, data.y.to_numpy(), rcond=None)[0]
     np.testing.assert_allclose(ours.params["log(z)"], beta[0], rtol=TOL)
+    np.testing.assert_allclose(ours.std_errors["log(z)"], spelled.std_errors["log(z)"],
+                               rtol=TOL)
 
 
 def test_outcome_and_regressor_functions_are_parsed_and_named():
