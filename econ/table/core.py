@@ -300,7 +300,9 @@ def format_number(value: object, digits: int) -> str:
 
 
 def _interval(low: object, high: object, digits: int) -> str:
-    ends = (format_number(low, digits), format_number(high, digits))
+    ends = tuple(("−∞" if value < 0 else "∞")
+                 if isinstance(value, float | np.floating) and np.isinf(value)
+                 else format_number(value, digits) for value in (low, high))
     return "" if ends == ("", "") else f"[{ends[0]}, {ends[1]}]"
 
 

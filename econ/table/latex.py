@@ -122,4 +122,6 @@ def _tex_cell(text: str) -> str:
 
 
 def _tex_row(cells: tuple[str, ...]) -> str:
-    return " & ".join(_tex_cell(c) for c in cells) + r" \\"
+    row = " & ".join(_tex_cell(c) for c in cells) + r" \\"
+    # After \\ or \midrule a "[" would be read as their optional argument.
+    return "{}" + row if row.startswith("[") else row

@@ -111,3 +111,14 @@ def test_a_bootstrap_p_of_zero_is_below_one_over_b():
     table = econ.etable(econ.Model(fit, bootstrap=[test]), keep=["^x$"])
     assert ("  Wild bootstrap p", "< 1/99") in table.rows
     assert any(n.startswith("< 1/B: none of the B bootstrap draws") for n in table.notes)
+
+
+def test_infinite_interval_ends_and_an_interval_first_in_its_row():
+    table = econ.Table.from_frame(pd.DataFrame({"low": [float("-inf"), 1.0],
+                                                "high": [float("inf"), 2.0]}),
+                                  title="t", intervals={"low": "high"})
+    assert table.rows == (("[−∞, ∞]",), ("[1.000, 2.000]",))
+    tex = table.to_latex()
+    # Not read as the optional argument of \midrule or \\ on the line before.
+    assert "\n{}[\\ensuremath{-}\\ensuremath{\\infty}, \\ensuremath{\\infty}] \\\\" in tex
+    assert "\n{}[1.000, 2.000] \\\\" in tex
