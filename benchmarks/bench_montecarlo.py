@@ -8,13 +8,17 @@ regression and a 999-draw restricted wild cluster bootstrap of the triple differ
 Runs, each timed once with ``time.perf_counter`` around ``econ.montecarlo.montecarlo``:
 
 - in process (``workers=0``), after two warm-up panels (imports, compiled kernels), with the
-  process's default BLAS threads (the workers run BLAS single-threaded);
+  process's default BLAS threads (Dask's nanny starts workers with ``OMP_NUM_THREADS=1``; on a
+  loaded 2-core machine a multithreaded OpenBLAS makes the regression's QR several times
+  slower, which this row shows);
 - a LocalCluster of 1 and of 2 single-threaded worker processes, started beforehand (its
   start-up time is reported apart) and warmed up by one small run, so the time is the
   engine's and the work's.
 
 Every run must give bit-identical replications (checked). Then:
 
+- the engine's parallelism apart from free cores: 40 replications that sleep 0.25 s each,
+  on 1 and on 2 workers;
 - the engine's overhead per task: ``--overhead-tasks`` tasks of one replication that does
   nothing, on the 2-worker cluster, wall time x workers / tasks; and in process, per
   replication;
@@ -51,6 +55,13 @@ CELL = {"counties": [2], "townships": [15], "villages": [11], "effect": [0.45]}
 
 def nothing(seed: object) -> dict[str, float]:
     """A replication with no work: what remains is the engine's cost."""
+    return {"x": 0.0}
+
+
+def pause(seed: object) -> dict[str, float]:
+    """A replication that waits a quarter of a second without using a core: the engine's
+    parallelism apart from how many cores the machine has free."""
+    time.sleep(0.25)
     return {"x": 0.0}
 
 
@@ -92,7 +103,8 @@ def main() -> None:
     seconds, reference = timed("in process", reps=args.panels, workers=0,
                                task_size=args.task_size)
     rows["in process"] = seconds
-    memory = {}
+    memory: dict[int, list[float]] = {}
+    waits: dict[int, float] = {}
     per_task = None
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")  # distributed's own start-up and shutdown notices
@@ -111,6 +123,9 @@ def main() -> None:
             pd.testing.assert_frame_equal(found, reference)
             rows[f"{workers} worker{'s' * (workers > 1)}"] = seconds
             memory[workers] = sorted(client.run(peak_rss_mb).values())
+            started = time.perf_counter()
+            montecarlo(pause, reps=40, task_size=1, client=client, progress=False, seed=4)
+            waits[workers] = time.perf_counter() - started
             print(f"  (cluster start-up {startup:.1f} s; peak RSS per worker "
                   f"{', '.join(f'{m:.0f}' for m in memory[workers])} MB)", flush=True)
             if workers == 2:
@@ -126,7 +141,10 @@ def main() -> None:
     in_process_task = (time.perf_counter() - started) / args.overhead_tasks
     assert per_task is not None
     tasks = -(-args.panels // args.task_size)
-    rate = tasks / rows["2 workers"] / 2
+    # Per core: the 1-worker run has a core to itself only if the machine is otherwise idle;
+    # the 2-worker run shares both cores with whatever else runs. Both are reported.
+    rates = {w: tasks / rows[label] / w for w, label in ((1, "1 worker"), (2, "2 workers"))}
+    rate = rates[1]
     panel_cost = 1 / (rate * args.task_size)
     lines += ["| run | wall time (s) | s per panel | speed-up vs 1 worker |",
               "| --- | ---: | ---: | ---: |"]
@@ -134,20 +152,25 @@ def main() -> None:
         lines.append(f"| {label} | {seconds:.1f} | {seconds / args.panels:.3f} | "
                      f"{rows['1 worker'] / seconds:.2f} |")
     lines += ["", "Results bit-identical in all three runs (checked).", "",
+              f"- Parallelism without CPU contention (40 replications that each wait 0.25 s, "
+              f"one per task): 1 worker {waits[1]:.1f} s, 2 workers {waits[2]:.1f} s "
+              f"({waits[1] / waits[2]:.2f}x).",
               f"- Engine overhead per task (a replication doing nothing, 2 workers): "
               f"{1000 * per_task:.1f} ms of worker time; in process {1000 * in_process_task:.1f} "
               f"ms per replication.",
               f"- Peak memory per worker process (ru_maxrss): 1 worker "
               f"{memory[1][0]:.0f} MB; 2 workers {', '.join(f'{m:.0f}' for m in memory[2])} MB.",
-              f"- Throughput (2 workers): {rate:.3f} tasks/s/core = {rate * args.task_size:.3f} "
-              f"panels/s/core ({panel_cost:.2f} core-seconds per panel).",
-              "- Projection for a multi-node cluster of n cores (panels x core-seconds per "
-              "panel / n, plus the per-task overhead, "
+              *(f"- Throughput ({w} worker{'s' * (w > 1)}): {r:.3f} tasks/s/core = "
+                f"{r * args.task_size:.3f} panels/s/core ({1 / (r * args.task_size):.2f} "
+                f"core-seconds per panel)." for w, r in rates.items()),
+              "- Projection for a multi-node cluster of n dedicated cores (panels x the 1-worker "
+              "run's core-seconds per panel / n, plus the per-task overhead, "
               f"{100 * per_task / (panel_cost * args.task_size):.1f}% of a task of "
               f"{args.task_size} panels here):"]
     for cores in (16, 64, 256):
-        lines.append(f"  - {cores} cores: {args.panels:,} panels in about "
-                     f"{args.panels * panel_cost / cores:.0f} s; 100,000 panels in about "
+        lines.append(f"  - {cores} cores: 1,000 panels in about "
+                     f"{1000 * (panel_cost + per_task / args.task_size) / cores:.0f} s; "
+                     f"100,000 panels in about "
                      f"{100_000 * (panel_cost + per_task / args.task_size) / cores / 60:.0f} "
                      f"min")
     print("\n".join(lines[4:]), flush=True)

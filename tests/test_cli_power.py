@@ -13,11 +13,11 @@ from econ.montecarlo import SCHEDULER_VARIABLE, cluster
 @pytest.fixture(autouse=True)
 def quick_scheduler_timeout(monkeypatch):
     monkeypatch.delenv(SCHEDULER_VARIABLE, raising=False)
-    monkeypatch.setattr(cluster, "CONNECT_TIMEOUT", 2.0)
+    monkeypatch.setattr(cluster, "CONNECT_TIMEOUT", 1.0)
 
 
 def test_two_sample_power_table_and_figure(tmp_path, capsys):
-    code = main(["power", "--design", "two_sample", "--effects", "0", "0.6", "--n", "20", "40",
+    code = main(["power", "--design", "two_sample", "--effects", "0", "0.6", "--n", "20",
                  "--reps", "30", "--workers", "0", "--table", str(tmp_path / "power.md"),
                  "--figure", str(tmp_path / "power.png"), "--output", str(tmp_path / "runs")])
     out = capsys.readouterr().out
@@ -30,7 +30,7 @@ def test_two_sample_power_table_and_figure(tmp_path, capsys):
     assert len(list((tmp_path / "runs").glob("task-*.parquet"))) > 0
     # Rerun on the same folder: every task read back, the same table printed.
     assert main(["power", "--design", "two_sample", "--effects", "0", "0.6", "--n", "20",
-                 "40", "--reps", "30", "--workers", "0", "--output",
+                 "--reps", "30", "--workers", "0", "--output",
                  str(tmp_path / "runs")]) == 0
     assert capsys.readouterr().out.split("\n")[:8] == out.split("\n")[:8]
 
@@ -62,7 +62,7 @@ def test_unreachable_scheduler_is_a_usage_error_within_seconds(capsys, monkeypat
     monkeypatch.setenv(SCHEDULER_VARIABLE, "tcp://127.0.0.1:9")
     assert main(["power", "--design", "two_sample", "--effects", "0.5", "--reps", "5"]) == 2
     assert "ECON_SCHEDULER environment variable" in capsys.readouterr().err
-    assert time.monotonic() - started < 8
+    assert time.monotonic() - started < 6
 
 
 @pytest.mark.parametrize(("arguments", "message"), [

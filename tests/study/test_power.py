@@ -15,19 +15,19 @@ from econ.study.power import RotationPowerDesign, StrongAllianceDesign, TwoSampl
 
 @pytest.fixture(scope="module")
 def two_sample():
-    """1,000 replications per cell of the z-test, in process."""
+    """600 replications per cell of the z-test, in process."""
     return power("two_sample", effects=[0.0, 0.2, 0.4, 0.6, 0.8], n=[30, 60], methods=["z"],
-                 reps=1000, workers=0, task_size=500)
+                 reps=600, workers=0, task_size=300)
 
 
 def test_simulated_power_is_within_monte_carlo_error_of_the_formula(two_sample):
     design = TwoSampleMeans()
     table = two_sample.power
-    assert len(table) == 10 and (table["reps"] == 1000).all() and (table["failed"] == 0).all()
+    assert len(table) == 10 and (table["reps"] == 600).all() and (table["failed"] == 0).all()
     for row in table.to_dict("records"):
         exact = design.closed_form(row["effect"], row["n"], alpha=0.05)
         # The MC standard error of the formula's power: a 4-sigma band fails 1 in 16,000.
-        assert abs(row["power"] - exact) < 4 * np.sqrt(exact * (1 - exact) / 1000), row
+        assert abs(row["power"] - exact) < 4 * np.sqrt(exact * (1 - exact) / 600), row
     assert design.closed_form(0.0, 30) == pytest.approx(0.05, abs=1e-15)
 
 
