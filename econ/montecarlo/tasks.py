@@ -15,6 +15,7 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any, Protocol
 
+import cloudpickle  # type: ignore[import-untyped]
 import numpy as np
 import pandas as pd
 
@@ -118,8 +119,6 @@ def pack(data: DataStep, analysis: AnalysisStep | None) -> bytes:
     """The steps as cloudpickle bytes, so that functions of ``__main__`` and of modules
     registered with ``cloudpickle.register_pickle_by_value`` travel by value to workers that
     cannot import them (Dask pickles a task's arguments by reference when it can)."""
-    import cloudpickle
-
     return bytes(cloudpickle.dumps((data, analysis)))
 
 
@@ -127,8 +126,6 @@ def run_packed(steps: bytes, task: Task) -> pd.DataFrame:
     """:func:`run_task` on steps packed by :func:`pack`, unpickled once per process."""
     key = hashlib.sha256(steps).hexdigest()
     if key not in _STEPS:
-        import cloudpickle
-
         _STEPS[key] = cloudpickle.loads(steps)
     data, analysis = _STEPS[key]
     return run_task(data, analysis, task)

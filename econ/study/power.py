@@ -22,7 +22,7 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from functools import partial
 from pathlib import Path
-from typing import TYPE_CHECKING, Any, ClassVar, Protocol
+from typing import TYPE_CHECKING, Any, ClassVar, Protocol, cast
 
 import numpy as np
 from scipy.stats import norm
@@ -33,6 +33,7 @@ from econ.data.simulate import SimulatedPanel
 from econ.inference.bootstrap.settings import WildBootstrap
 from econ.montecarlo.engine import montecarlo
 from econ.montecarlo.simulation import Simulation
+from econ.montecarlo.tasks import DataStep
 from econ.results.power import PowerResult, minimum_detectable
 from econ.study.rotation import rotation_design
 from econ.study.variables import CONTROLS, TRIPLE, main_fit, working_table
@@ -45,14 +46,13 @@ class PowerDesign(Protocol):
     """A design :func:`power` can simulate: data by size and effect, and p-values by method.
 
     ``sizes`` maps each size name to its default; ``methods`` lists the tests it offers. The
-    instance is the engine's data step, called as ``design(seed, effect=..., **sizes)``.
+    instance is also the engine's data step, called as ``design(seed, effect=..., **sizes)``
+    (each design names its own sizes, so the protocol leaves the call's signature open).
     """
 
     name: ClassVar[str]
     sizes: ClassVar[Mapping[str, int]]
     methods: ClassVar[tuple[str, ...]]
-
-    def __call__(self, seed: np.random.SeedSequence, /, **cell: Any) -> Any: ...
 
     def pvalues(self, data: Any, seed: int, methods: Sequence[str]) -> dict[str, float]: ...
 
@@ -316,8 +316,8 @@ def power(
             raise ValueError(f"{name} must be positive whole numbers, got {given!r}")
         grid[name] = [int(v) for v in numbers]
     grid["effect"] = values
-    run = montecarlo(chosen, partial(_pvalues, chosen, picked), reps=reps, grid=grid,
-                     seed=seed, output=output, client=client, workers=workers,
+    run = montecarlo(cast(DataStep, chosen), partial(_pvalues, chosen, picked), reps=reps,
+                     grid=grid, seed=seed, output=output, client=client, workers=workers,
                      task_size=task_size, progress=progress)
     names = tuple(chosen.sizes)
     table = (run.rejection_rates(list(picked), level=alpha)
