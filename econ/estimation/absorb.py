@@ -53,6 +53,7 @@ class _Block:
     codes: np.ndarray
     levels: int
     basis: np.ndarray | None = None
+    slopes_alone: bool = False  # slopes without the group intercepts (fixest's a[[x]])
 
     @property
     def width(self) -> int:
@@ -256,7 +257,8 @@ class Absorber:
                 constant = spread <= CONSTANT_IN_GROUP**2 * raw
                 centred[:, p] = np.where(constant[codes], 0.0, c)
             blocks.append(_Block(codes, size, np.column_stack([np.ones(n), centred])))
-        blocks += [_Block(codes, int(codes.max()) + 1, values) for codes, values in alone]
+        blocks += [_Block(codes, int(codes.max()) + 1, values, slopes_alone=True)
+                   for codes, values in alone]
         return tuple(blocks)
 
     @cached_property
@@ -331,10 +333,14 @@ class Absorber:
             if change.max() <= self.tol:
                 break
             if sweeps >= self.max_iter:
+                alone = any(b.slopes_alone for b in blocks)
                 raise RuntimeError(
                     f"fixed-effect absorption did not converge in {sweeps} sweeps (largest "
                     f"relative change {change.max():.2e} > tol {self.tol:.0e}); raise "
-                    f"max_iter or check for weakly connected fixed effects")
+                    f"max_iter or check for weakly connected fixed effects"
+                    + ("; slopes without their group's effect (a[[x]]) nearly repeat other "
+                       "effects when x is far from zero (years): absorb the effect too, "
+                       "a[x], if the model allows it" if alone else ""))
             last = np.concatenate(effects) - middle
             second = last - (middle - start)
             curvature = np.einsum("ij,ij->j", second, second)

@@ -22,6 +22,7 @@ the rows dropped, unit-specific trends in the outcome.
 from __future__ import annotations
 
 import warnings
+from pathlib import Path
 
 import numpy as np
 import pandas as pd
@@ -30,6 +31,9 @@ import statsmodels.api as sm
 from statsmodels.stats.sandwich_covariance import cov_cluster
 from statsmodels.tools.sm_exceptions import SingularMatrixWarning
 
+from econ.cli import main
+from econ.data.derive import derive
+from econ.data.io import read_panel
 from econ.estimation.absorb import Absorber, fe_parameters
 from econ.estimation.linear import SlopesNotSupported
 from econ.inference.bootstrap.settings import WildBootstrap
@@ -293,3 +297,27 @@ def test_parameter_count_is_fixests(data):
     assert fe_parameters((u, year), ((u, z),)) == 2 * units + years - 1
     assert fe_parameters((), ((u, np.column_stack([z, z])),)) == 2 * units
     assert fe_parameters((u, year)) == units + years - 1
+
+
+def test_econ_fit_accepts_them(capsys):
+    panel = Path(__file__).resolve().parents[2] / "data" / "village_panel.parquet"
+    formula = "assistance_funds ~ high_level:post | village_id[year] + year"
+    assert main(["fit", formula, str(panel), "--cluster", "township_id"]) == 0
+    printed = capsys.readouterr().out
+    reference = feols(formula, derive(read_panel(panel)), cov=Cluster("township_id"))
+    assert str(reference.summary()) in printed
+    assert main(["fit", formula, str(panel), "--cluster", "township_id", "--vcov", "cr2"]) == 2
+    assert "CR2 does not handle varying slopes (village_id[[year]])" in capsys.readouterr().err
+
+
+def test_slow_convergence_of_slopes_alone_is_explained():
+    # Slopes on years without the group intercepts nearly repeat the other effect's intercepts
+    # (1[a = g] * year is close to 2005 * 1[a = g]): alternating projections crawl.
+    rng = np.random.default_rng(1)
+    n = 3000
+    a, b = rng.integers(0, 30, n), rng.integers(0, 8, n)
+    year = rng.integers(2000, 2010, n).astype(float)
+    absorber = Absorber((b,), None, max_iter=50, slopes=((a, year[:, None]),))
+    with pytest.raises(RuntimeError, match=r"did not converge in 50 sweeps.*absorb the "
+                                           r"effect too, a\[x\]"):
+        absorber.demean(rng.normal(size=(n, 1)))
