@@ -113,6 +113,12 @@ class LinearFit:
         """Regressors plus absorbed fixed-effect coefficients."""
         return len(self.names) + self.fe_params
 
+    @property
+    def slope_names(self) -> tuple[str, ...]:
+        """The varying slopes as fixest's tables list them, one per variable:
+        ``year (village_id)``."""
+        return tuple(f"{v} ({s.slope.effect})" for s in self.slopes for v in s.slope.variables)
+
     def absorber(self) -> Absorber:
         """The projection the fit absorbed (fixed effects and varying slopes), to apply to
         other columns of its sample."""

@@ -198,6 +198,8 @@ def test_known_unit_trends_are_recovered(data):
 
 def test_same_as_the_slopes_written_as_regressors(data):
     absorbed = feols("y ~ x | u[z] + year", data, cov=Cluster("township"))
+    assert absorbed.fit.fe_names == ("u", "year")
+    assert absorbed.fit.slope_names == ("z (u)",)
     written = feols("y ~ x + z + C(u):z | u + year", data, cov=Cluster("township"))
     np.testing.assert_allclose(absorbed.params["x"], written.params["x"], rtol=TOL)
     np.testing.assert_allclose(absorbed.std_errors["x"], written.std_errors["x"], rtol=TOL)
