@@ -123,7 +123,7 @@ def did_imputation(
         labels = np.array([0])
         columns = np.where(treated, w, 0.0)[:, None]
     else:
-        events = np.unique(panel.event[treated]).astype(np.int64)
+        events = np.sort(pd.unique(panel.event[treated])).astype(np.int64)
         labels = events if horizons is None else np.asarray(horizons, dtype=np.int64)
         absent = sorted(set(labels.tolist()) - set(events.tolist()))
         if absent:
@@ -177,7 +177,7 @@ def did_imputation(
 def _by_cluster(scores: np.ndarray, panel: Panel, treated: np.ndarray) -> np.ndarray:
     """Pre-trend scores are summed over the clusters of untreated rows; put them on the
     clusters of the whole panel (clusters without untreated rows score zero)."""
-    present = np.unique(panel.cluster[~treated])
+    present = np.flatnonzero(np.bincount(panel.cluster[~treated], minlength=panel.n_clusters))
     out = np.zeros((panel.n_clusters, scores.shape[1]))
     out[present] = scores
     return out
@@ -218,10 +218,10 @@ def _panel(frame: pd.DataFrame, *, outcome: str, unit: str, time: str, cohort: s
     rows = np.flatnonzero(~incomplete)
     sample = frame.iloc[rows]
     unit_code, unit_ids = pd.factorize(sample[unit], sort=True)
-    period_values, period_code = np.unique(times[rows], return_inverse=True)
+    period_code, period_values = pd.factorize(times[rows], sort=True)
     n_units = len(unit_ids)
     key = unit_code.astype(np.int64) * len(period_values) + period_code
-    if len(np.unique(key)) != len(key):
+    if np.bincount(key, minlength=n_units * len(period_values)).max() > 1:
         raise ValueError(f"duplicate ({unit}, {time}) rows: the panel must have one row per "
                          f"unit and period")
     cohorts = recode(sample[cohort], cohort, units=unit_code, n_units=n_units,
@@ -244,7 +244,7 @@ def _panel(frame: pd.DataFrame, *, outcome: str, unit: str, time: str, cohort: s
             raise ValueError(f"cluster {cluster!r} is missing in "
                              f"{int(sample[cluster].isna().sum())} row(s)")
         cluster_code = pd.factorize(sample[cluster], sort=True)[0]
-    cohort_code = np.unique(first, return_inverse=True)[1]
+    cohort_code = pd.factorize(first, sort=True)[0]
     z = (sample[list(controls)].to_numpy(dtype=float) if controls
          else np.zeros((len(rows), 0)))
     panel = Panel(unit=unit_code.astype(np.int64), period=period_code.astype(np.int64),

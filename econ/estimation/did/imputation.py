@@ -36,6 +36,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 import numpy as np
+import pandas as pd
 from scipy.sparse import coo_matrix
 from scipy.sparse.csgraph import connected_components
 
@@ -241,11 +242,10 @@ def _cell_average(panel: Panel, treated: np.ndarray, tau: np.ndarray, v1: np.nda
     observation weighted by its weight times its cluster's total weight in the cell (without
     the row's own cluster when ``leave_out``)."""
     cell = panel.cohort_code[treated] * panel.n_periods + panel.period[treated]
-    _, cell = np.unique(cell, return_inverse=True)
+    cell = pd.factorize(cell)[0]
     n_cells = int(cell.max()) + 1
     cluster = panel.cluster[treated]
-    _, pair = np.unique(cell.astype(np.int64) * panel.n_clusters + cluster,
-                        return_inverse=True)
+    pair = pd.factorize(cell.astype(np.int64) * panel.n_clusters + cluster)[0]
     t = tau[treated]
     out = np.empty((int(treated.sum()), v1.shape[1]))
     for j in range(v1.shape[1]):
@@ -317,7 +317,7 @@ def pretrend(panel: Panel, leads: int) -> PretrendFit:
     coef = bread @ (x.T @ (a0 * y))
     e = y - x @ coef
     cluster = panel.cluster[untreated]
-    _, cluster = np.unique(cluster, return_inverse=True)
+    cluster = pd.factorize(cluster, sort=True)[0]
     g = int(cluster.max()) + 1
     influence = (x * (a0 * e)[:, None]) @ bread
     sums = np.column_stack([np.bincount(cluster, weights=influence[:, j], minlength=g)
@@ -347,5 +347,5 @@ def _fe_not_nested(unit: np.ndarray, period: np.ndarray, cluster: np.ndarray,
 
 
 def _nested(codes: np.ndarray, cluster: np.ndarray) -> bool:
-    pairs = np.unique(np.column_stack([codes, cluster]), axis=0)
-    return len(pairs) == len(np.unique(codes))
+    pairs = pd.factorize(codes.astype(np.int64) * (int(cluster.max()) + 1) + cluster)[0]
+    return int(pairs.max()) + 1 == len(pd.unique(codes))
