@@ -27,8 +27,9 @@ units and periods is fixed at zero (the effects are identified only up to that).
 
 The pre-trend test (BJS 2024, Test 1) regresses the outcome, on untreated observations only, on
 the unit and period effects, the controls and indicators of the ``K`` event times before
-treatment; the indicators' coefficients and their cluster-robust covariance (CR1 with the
-fixed effects nested in clusters not counted, as Stata's ``reghdfe``) give a joint Wald test.
+treatment; the indicators' coefficients and their cluster-robust covariance (CR1 with fixest's
+small-sample factor, fixed effects nested in the clusters not counted; Stata's reghdfe counts
+one parameter fewer and drops singletons first) give a joint Wald test.
 """
 
 from __future__ import annotations
