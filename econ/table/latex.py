@@ -24,7 +24,8 @@ _LATEX_SPECIAL = {"\\": r"\textbackslash{}", "&": r"\&", "%": r"\%", "$": r"\$",
                   "<": r"\textless{}", ">": r"\textgreater{}", "|": r"\textbar{}",
                   "×": r"\ensuremath{\times}", "≥": r"\ensuremath{\geq}",
                   "≤": r"\ensuremath{\leq}", "−": r"\ensuremath{-}",
-                  "∞": r"\ensuremath{\infty}"}
+                  "∞": r"\ensuremath{\infty}", "χ": r"\ensuremath{\chi}",
+                  "α": r"\ensuremath{\alpha}"}
 # A minus sign in front of a digit (not a hyphen inside a word): typeset as a math minus.
 _MINUS = re.compile(r"(?<![\w.])-(?=\d)")
 # A title that carries its own table number: "Table 4b. Caption", "表4 标题", or the number

@@ -46,6 +46,7 @@ def sensitivity_plot(
     result: Sensitivity,
     *,
     title: str = "",
+    ylabel: str | None = None,
     width: Width = "single",
     height: float | None = None,
     language: str = "en",
@@ -60,6 +61,8 @@ def sensitivity_plot(
         A :class:`~econ.results.sensitivity.Sensitivity` from :func:`econ.honest_did`.
     title, width, height, language, font, simulated
         As :func:`econ.event_study_plot` (``simulated`` defaults to ``result.simulated``).
+    ylabel
+        The y axis: what the estimate is and in which unit (default "Estimate").
 
     Returns
     -------
@@ -77,7 +80,8 @@ def sensitivity_plot(
         frame.assign(label=[f"{m:.4g}" for m in frame["M"]], is_original=False)[
             ["label", "M", "conf_low", "conf_high", "is_original"]]], ignore_index=True)
     percent = coverage_percent(result.level)
-    text, style = labels_and_style(language, font, SENSITIVITY, [title, result.target])
+    text, style = labels_and_style(language, font, SENSITIVITY,
+                                   [title, result.target, ylabel or ""])
     simulated = is_simulated(simulated, result)
     values = frame["M"].to_numpy(dtype=float)
     step = float(np.min(np.diff(np.unique(values)))) if len(np.unique(values)) > 1 else 1.0
@@ -109,7 +113,7 @@ def sensitivity_plot(
         ax.set_xticks([x_original, *values],
                       ["orig.", *(f"{v:.3g}" for v in values)])
         ax.set_xlabel(text[result.bound_name])
-        ax.set_ylabel(text["estimate"])
+        ax.set_ylabel(text["estimate"] if ylabel is None else ylabel)
         breakdown = ("> " + f"{result.breakdown_upper:.3g}" if np.isinf(result.breakdown)
                      else f"{result.breakdown:.3g}")
         ax.text(0.02, 0.98, text["breakdown"].format(name=result.bound_name, value=breakdown,
@@ -127,6 +131,8 @@ def event_study_comparison_plot(
     *,
     window: tuple[float, float] | None = None,
     title: str = "",
+    xlabel: str | None = None,
+    ylabel: str | None = None,
     width: Width = "double",
     height: float | None = None,
     language: str = "en",
@@ -142,8 +148,10 @@ def event_study_comparison_plot(
         The event-study results and their legend labels (same length).
     window
         ``(first, last)`` periods drawn (default: all).
-    title, width, height, language, font
-        As :func:`econ.event_study_plot`.
+    title, xlabel, ylabel, width, height, language, font
+        As :func:`econ.event_study_plot` (the axes say what the estimate is, in which unit,
+        and what the periods count; the defaults are "Estimate" and "Period relative to
+        treatment").
     simulated
         Caption as simulated (default: any of the studies is).
 
@@ -155,7 +163,8 @@ def event_study_comparison_plot(
     """
     if len(studies) != len(labels) or not studies:
         raise ValueError("give one label per event study (and at least one study)")
-    text, style = labels_and_style(language, font, COMPARISON, [title, *labels])
+    text, style = labels_and_style(language, font, COMPARISON,
+                                   [title, *labels, xlabel or "", ylabel or ""])
     level = studies[0].level
     percent = coverage_percent(level)
     frames = [s.to_frame().assign(estimator=label) for s, label in zip(studies, labels,
@@ -190,8 +199,8 @@ def event_study_comparison_plot(
         if (periods < 0).any() and (periods >= 0).any():
             ax.axvline(-0.5, color=REFERENCE_GREY, linewidth=0.8, linestyle="--")
         ax.set_xticks(np.unique(periods))
-        ax.set_xlabel(text["period"])
-        ax.set_ylabel(text["estimate"])
+        ax.set_xlabel(text["period"] if xlabel is None else xlabel)
+        ax.set_ylabel(text["estimate"] if ylabel is None else ylabel)
         legend_above(ax, handles)
         finish(figure, title, bool(simulated))
     return Chart(figure, data, title, style)
