@@ -53,6 +53,7 @@ if TYPE_CHECKING:
     )
     from econ.estimation.inequality import gini, lorenz_curve, theil_decomposition, theil_l, theil_t
     from econ.estimation.iv import InstrumentError
+    from econ.estimation.linear import SlopesNotSupported
     from econ.estimation.poisson import ConvergenceError
     from econ.inference.bootstrap.settings import WildBootstrap
     from econ.inference.corrections import SmallSample
@@ -194,6 +195,7 @@ __all__ = [
     "SimulatedRotation",
     "SimulatedSurvey",
     "SimulationParams",
+    "SlopesNotSupported",
     "SmallSample",
     "Stars",
     "Table",

@@ -129,8 +129,9 @@ class RegressionResult(SummaryDisplay):
 
     @property
     def r2_within(self) -> float:
-        """R-squared of the within (fixed-effect-free) regression; NaN without fixed effects."""
-        if not self.fit.fe_names:
+        """R-squared of the within (fixed-effect-free) regression; NaN without fixed effects
+        or varying slopes."""
+        if not (self.fit.fe_names or self.fit.slopes):
             return float("nan")
         return 1 - self.fit.rss / self.fit.tss_within
 
@@ -283,8 +284,11 @@ class RegressionResult(SummaryDisplay):
         facts = [("Formula", self.fit.formula.text), ("Observations", f"{self.nobs:,}"),
                  ("Covariance", self.covariance.label), ("R-squared", f"{self.r2:.4f}")]
         if self.fit.fe_names:
-            facts += [("Fixed effects", " + ".join(self.fit.fe_names)),
-                      ("Within R-squared", f"{self.r2_within:.4f}")]
+            facts.append(("Fixed effects", " + ".join(self.fit.fe_names)))
+        if self.fit.slopes:
+            facts.append(("Varying slopes", ", ".join(self.fit.slope_names)))
+        if self.fit.fe_names or self.fit.slopes:
+            facts.append(("Within R-squared", f"{self.r2_within:.4f}"))
         if self.covariance.clusters:
             facts.append(("Clusters", ", ".join(
                 f"{c}: {g}" for c, g in zip(self.covariance.clusters,
