@@ -33,6 +33,10 @@ MAX_DUMMY_CELLS = 50_000_000
 #: fits its rows exactly); clubSandwich uses 1e-12 for the same pseudo-inverse square root.
 ZERO_EIGENVALUE = 1e-10
 
+#: A cluster's ``A_g X_g`` goes through the low rank of its leverage block (see
+#: :func:`_adjusted`) when the block's factors have fewer columns than this share of its rows.
+LOW_RANK_SHARE = 0.5
+
 
 @dataclass(frozen=True, init=False)
 class CR2(ClusterSpec):
@@ -105,7 +109,7 @@ class CR2(ClusterSpec):
         members = _members(codes, g)
         weighted = np.empty_like(fit.X)  # rows of cluster g: A_g X_g
         for rows in members:
-            weighted[rows] = _adjustment(fit, dummies, rows) @ fit.X[rows]
+            weighted[rows] = _adjusted(fit, dummies, rows)
         scores = cluster_sums(weighted * fit.residuals[:, None], codes, g)
         cov = fit.xtx_inv @ (scores.T @ scores) @ fit.xtx_inv
         if self.df == "residual":
@@ -155,6 +159,21 @@ class DummyProjection:
         z = self.z[rows]
         return block + z @ self.z_gram_pinv @ z.T
 
+    def factors(self, rows: np.ndarray
+                ) -> tuple[np.ndarray, np.ndarray, list[tuple[np.ndarray, np.ndarray]]]:
+        """``P_D[rows, rows] = U diag(d) U' + sum F K F'``: ``U``'s orthonormal columns are the
+        largest effect's levels present in ``rows`` (root weights, normalised), ``d`` their
+        shares of each level's weight, and the ``(F, K)`` pairs the other effects' part."""
+        if self.first is None:
+            return np.zeros((len(rows), 0)), np.zeros(0), []
+        present, local = np.unique(self.first[rows], return_inverse=True)
+        root = self.root_w[rows]
+        inside = np.bincount(local, weights=root * root, minlength=len(present))
+        basis = np.zeros((len(rows), len(present)))
+        basis[np.arange(len(rows)), local] = root / np.sqrt(inside[local])
+        others = [(self.z[rows], self.z_gram_pinv)] if self.z.shape[1] else []
+        return basis, inside / self.level_weights[present], others
+
     def gram(self, values: np.ndarray, codes: np.ndarray, g: int) -> np.ndarray:
         """``U' P_D U`` for ``U`` (``n x G``) holding ``values`` in each cluster's rows."""
         if self.first is None:
@@ -195,6 +214,40 @@ def _adjustment(fit: LinearFit, dummies: DummyProjection, rows: np.ndarray) -> n
     inverse_root = np.zeros_like(values)
     inverse_root[keep] = 1 / np.sqrt(values[keep])
     return (vectors * inverse_root) @ vectors.T
+
+
+def _adjusted(fit: LinearFit, dummies: DummyProjection, rows: np.ndarray) -> np.ndarray:
+    """``A_g X_g``, through the low rank of ``H_gg`` when the cluster is large.
+
+    ``H_gg = U diag(d) U' + V K V'``: ``U`` the largest fixed effect's levels in the cluster
+    (orthonormal columns), ``V`` the other effects' projected dummies and ``X``, ``m`` columns
+    in all, often far fewer than the ``n_g`` rows (a township's villages, the years and the
+    regressors, against its village-years). With ``B = [U, Q]``, ``Q R2`` the QR factors of
+    ``V`` less its projection on ``U``, ``H_gg = B M B'`` for a small ``M``, so
+    ``I - H_gg = (I - B B') + B (I - M) B'``: ``A_g`` is the identity off ``B``'s span and
+    ``(I - M)``'s (pseudo-)inverse square root on it. One ``m x m`` eigendecomposition instead
+    of one of ``n_g x n_g``, for the same matrix up to rounding.
+    """
+    x = fit.X[rows]
+    basis, shares, others = dummies.factors(rows)
+    v = np.column_stack([f for f, _ in others] + [x])
+    m = basis.shape[1] + v.shape[1]
+    if m >= LOW_RANK_SHARE * len(rows):
+        return _adjustment(fit, dummies, rows) @ x
+    on_basis = basis.T @ v
+    q, r2 = np.linalg.qr(v - basis @ on_basis)
+    full = np.hstack([basis, q])
+    # F = [U, V] = full @ R with R = [[I, U'V], [0, R2]]; H_gg = full @ R K R' @ full'.
+    R = np.block([[np.eye(basis.shape[1]), on_basis],
+                  [np.zeros((q.shape[1], basis.shape[1])), r2]])
+    K = scipy.linalg.block_diag(np.diag(shares), *[k for _, k in others], fit.xtx_inv)
+    inner = np.eye(m) - R @ K @ R.T
+    values, vectors = np.linalg.eigh((inner + inner.T) / 2)
+    keep = values > ZERO_EIGENVALUE
+    inverse_root = np.zeros_like(values)
+    inverse_root[keep] = 1 / np.sqrt(values[keep])
+    projected = full.T @ x
+    return x + full @ ((vectors * inverse_root) @ (vectors.T @ projected) - projected)
 
 
 def _members(codes: np.ndarray, g: int) -> list[np.ndarray]:

@@ -170,7 +170,12 @@ def brute_force_cr2(df: pd.DataFrame, fixed_effects: tuple[str, ...], weights: s
 
 @pytest.mark.parametrize("fixed_effects", FIXED_EFFECTS, ids=lambda f: "+".join(f) or "none")
 @pytest.mark.parametrize("weights", [None, "w"], ids=["OLS", "WLS"])
-def test_cr2_equals_the_brute_force_dummy_regression(panel, fixed_effects, weights):
+@pytest.mark.parametrize("share", [0.5, 1e9], ids=["dense", "low-rank"])
+def test_cr2_equals_the_brute_force_dummy_regression(panel, fixed_effects, weights, share,
+                                                     monkeypatch):
+    """Both routes to ``A_g X_g``: the cluster's ``n_g x n_g`` eigendecomposition (the
+    clusters here are small) and, forced, the low-rank one that large clusters take."""
+    monkeypatch.setattr(cr2_module, "LOW_RANK_SHARE", share)
     result = fit(panel, fixed_effects, CR2("township_id", df="satterthwaite"), weights)
     cov, df_by_coef = brute_force_cr2(panel, fixed_effects, weights)
     assert_cov_close(result.cov.to_numpy(), cov)
