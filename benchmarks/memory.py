@@ -26,5 +26,9 @@ def reset_peak() -> bool:
 
 
 def peak_mib() -> float:
-    """This process's peak resident memory so far, in MiB."""
-    return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+    """This process's peak resident memory, in MiB, since its start or the last
+    :func:`reset_peak` (``VmHWM``, which the reset lowers; ``ru_maxrss`` never goes down)."""
+    try:
+        return current_mib("VmHWM")
+    except (OSError, RuntimeError):
+        return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
