@@ -28,6 +28,7 @@ from econ.inference.covariance import HC1, IID, Cluster, ClusterSpec, Covariance
 from econ.inference.cr2 import CR2
 from econ.inference.cr3 import CR3
 from econ.models.feols import feols
+from econ.models.poisson import fepois
 from econ.presentation.regression_table import Model, etable
 from econ.replication import DEFAULT_PANEL, SCRIPTS, _load, find_steps, replicate
 from econ.results.multiple import MultipleResults
@@ -110,6 +111,10 @@ def _parser() -> argparse.ArgumentParser:
                      help="covariance (default: cr1 with --cluster, else iid); cr2/cr3 need "
                           "one --cluster column")
     fit.add_argument("--weights", default=None, metavar="COLUMN", help="WLS weights column")
+    fit.add_argument("--model", choices=("ols", "poisson"), default="ols",
+                     help="ols: least squares (default); poisson: Poisson pseudo-maximum "
+                          "likelihood with the fixed effects absorbed (econ.fepois), for counts "
+                          "and outcomes with zeros")
     fit.add_argument("--split", default=None, metavar="COLUMN",
                      help="fit the model(s) on each value of COLUMN separately")
     fit.add_argument("--fsplit", default=None, metavar="COLUMN",
@@ -284,8 +289,14 @@ def _fit(args: argparse.Namespace) -> None:
         raise ValueError("--bootstrap needs --cluster COLUMN (the bootstrap resamples clusters)")
     _check_output(args)
     panel = derive(read_panel(args.file, encoding=args.encoding, **_read_options(args)))
-    results = feols(args.formula, panel, cov=spec, weights=args.weights,
-                    groups=args.cluster or (), split=args.split, fsplit=args.fsplit)
+    if args.model == "poisson":
+        if args.split or args.fsplit:
+            raise ValueError("--split/--fsplit work with --model ols only")
+        results = fepois(args.formula, panel, cov=spec, weights=args.weights,
+                         groups=args.cluster or ())
+    else:
+        results = feols(args.formula, panel, cov=spec, weights=args.weights,
+                        groups=args.cluster or (), split=args.split, fsplit=args.fsplit)
     # With --vcov iid/hc1 the bootstrap still resamples the --cluster columns.
     settings = WildBootstrap(reps=args.reps, seed=args.seed,
                              cluster=None if isinstance(spec, ClusterSpec) else args.cluster)

@@ -76,6 +76,18 @@ def test_fit_prints_the_summary_of_feols():
     assert econ.SIMULATED_LABEL in run.stdout
 
 
+def test_fit_with_the_poisson_model_prints_the_summary_of_fepois(capsys):
+    formula = "projects ~ high_level:post | village_id + year"
+    assert main(["fit", formula, str(PANEL), "--cluster", "township_id",
+                 "--model", "poisson"]) == 0
+    reference = econ.fepois(formula, econ.derive(econ.read_panel(PANEL)),
+                            cov=econ.Cluster("township_id"))
+    assert str(reference.summary()) in capsys.readouterr().out
+    assert main(["fit", formula, str(PANEL), "--model", "poisson", "--split",
+                 "county_id"]) == 2
+    assert "--split/--fsplit work with --model ols only" in capsys.readouterr().err
+
+
 @pytest.mark.parametrize(("fmt", "marker"), [("latex", r"\toprule"), ("markdown", "| --- |"),
                                              ("html", "<table")])
 def test_fit_prints_a_paper_table(fmt, marker):
