@@ -8,6 +8,7 @@ sharing one anchor), an undefined reference.
 
 from __future__ import annotations
 
+import json
 import re
 import shutil
 import subprocess
@@ -125,25 +126,34 @@ def test_chinese_table_is_captioned_with_its_own_number(tmp_path):
     assert re.search(r"\\newlabel\{tab:zh\}\{\{4\}", aux)
 
 
-JOURNAL_STEPS = ("descriptives", "efficiency", "event_study", "few_clusters", "inequality",
-                 "staggered", "strong_alliance")
-
-
 @pytest.mark.slow
 @needs_pdflatex
 def test_replication_tables_compile_within_the_text_width(tmp_path):
-    """Every English table of the replication compiles with pdflatex, every Chinese one with
-    XeLaTeX (when installed), and none is wider than the text block."""
-    from econ.replication import replicate
+    """Every English table of every replication step compiles with pdflatex, every Chinese
+    one with XeLaTeX (when installed), none is wider than the text block, every table has
+    its Chinese version, and no two steps write the same table or figure number."""
+    from econ.replication import find_steps, replicate
 
     shutil.copytree(ROOT / "replication", tmp_path / "replication",
                     ignore=shutil.ignore_patterns("output", "__pycache__"))
     shutil.copytree(ROOT / "data", tmp_path / "data")
     out = tmp_path / "out"
-    replicate(root=tmp_path, steps=JOURNAL_STEPS, output=out, reps=19)
+    manifest = json.loads(replicate(root=tmp_path, steps=list(find_steps(ROOT / "replication")),
+                                    output=out, reps=19).manifest.read_text(encoding="utf-8"))
+    assert all(s["status"] == "done" for s in manifest["steps"]), manifest["steps"]
+    owner: dict[str, str] = {}
+    for step in manifest["steps"]:
+        for output in step["outputs"]:
+            number = re.match(r"^(table|figure)(\d+[a-z]?)_", output["file"])
+            if number:
+                key = number.group(1) + " " + number.group(2)
+                assert owner.setdefault(key, step["step"]) == step["step"], (
+                    f"{key} written by {owner[key]} and {step['step']}")
     english = sorted(p for p in out.glob("*.tex") if not p.stem.endswith("_zh"))
     chinese = sorted(out.glob("*_zh.tex"))
-    assert len(english) >= 17 and len(chinese) >= 13
+    tables = [p for p in english if p.stem.startswith("table")]
+    assert len(tables) >= 21 and len(chinese) == len(tables), sorted(
+        {p.stem for p in tables} - {p.stem.removesuffix("_zh") for p in chinese})
     for group, engine, preamble in (
             (english, "pdflatex", r"\usepackage{hyperref}"),
             (chinese, "xelatex", rf"\usepackage{{xeCJK}}\setCJKmainfont{{{_cjk_family()}}}")):

@@ -109,3 +109,78 @@ def test_an_unknown_sentence_is_kept_in_english_not_dropped(few):
                        "weights (MacKinnon, Nielsen and Webb 2023); CR1 t-tests over-reject "
                        "below about 30 clusters or with unequal ones. A sentence added later.")
     assert text.startswith("12个聚类：") and text.endswith("（原文：A sentence added later.）")
+
+
+def _outputs(steps: tuple[str, ...], folder: Path, reps: int) -> Path:
+    from econ.replication import replicate
+
+    replicate(root=ROOT, steps=steps, output=folder, reps=reps)
+    return folder
+
+
+def test_survey_tables_read_as_a_journal_prints_them(tmp_path):
+    out = _outputs(("survey",), tmp_path, 19)
+    english = pd.read_csv(out / "table12_survey_ordered_logit.csv", keep_default_na=False,
+                          dtype=str)
+    assert list(english.columns) == ["Difficulty", "Unit level", "Estimate", "Std. error", "p",
+                                     "p (Holm)", "p (bootstrap-t)", "p (Romano-Wolf)"]
+    # Four difficulties in blocks; in each, unit levels from lowest to highest, then the control.
+    assert english["Unit level"].tolist() == ["Municipal", "Provincial", "Central",
+                                              "Months in post"] * 4
+    assert (english["Difficulty"] != "").sum() == 4
+    assert "< 0.001" in english["p"].tolist()
+    assert not any("_" in cell for cell in english.to_numpy().ravel())
+    chinese = pd.read_csv(out / "table12_survey_ordered_logit_zh.csv", keep_default_na=False,
+                          dtype=str)
+    assert chinese.columns[0] == "困难" and chinese.iloc[0, 1] == "市级"
+    # The bootstrap p-values are of the respondent bootstrap, not a wild bootstrap.
+    assert "p值（自助法t）" in chinese.columns and "野自助法" not in "".join(chinese.columns)
+    effects = pd.read_csv(out / "table13_survey_marginal_effects_zh.csv", dtype=str,
+                          keep_default_na=False)
+    assert effects["派出单位层级"].tolist() == ["市级", "省级", "中央"] * 4
+    assert effects["自助法95%置信区间"].str.match(r"^\[-?\d\.\d{3}, -?\d\.\d{3}\]$").all()
+    for name in ("table12_survey_ordered_logit", "table13_survey_marginal_effects"):
+        tex = (out / f"{name}_zh.tex").read_text(encoding="utf-8")
+        assert r"\caption{" in tex and "模拟数据" in tex and "resizebox" in tex
+        assert "Table 1" not in tex and "SIMULATED DATA" in (out / f"{name}.md").read_text(
+            encoding="utf-8")
+
+
+def test_table_and_figure_numbers_are_unique_across_steps():
+    """Each table or figure number in a title belongs to one step (the slow compile test
+    checks the numbers of the files a full run writes)."""
+    owner: dict[str, str] = {}
+    for script in sorted((ROOT / "replication").glob("*.py")):
+        text = script.read_text(encoding="utf-8")
+        numbers = {(kind, n) for kind, n in re.findall(r"[\"(](Table|Figure) (\d+[a-z]?)\. ",
+                                                       text)}
+        numbers |= {("Table", n) for n in re.findall(r"\"表(\d+[a-z]?) ", text)}
+        for kind, number in numbers:
+            key = f"{kind} {number}"
+            assert owner.setdefault(key, script.stem) == script.stem, (
+                f"{key} is written by both {owner[key]} and {script.stem}")
+    assert {"Table 15", "Table 17", "Table 4c", "Table 7b", "Table 12"} <= set(owner)
+
+
+@pytest.mark.slow
+def test_new_steps_write_readable_english_and_chinese_tables(tmp_path):
+    out = _outputs(("ppml", "rotation", "designation_robust"), tmp_path, 19)
+    for name in ("table4c_strong_alliance_ppml", "table15_rotation_dcdh",
+                 "table16_rotation_average_effects", "table17_rotation_sensitivity",
+                 "table7b_designation_breakdown"):
+        english = (out / f"{name}.md").read_text(encoding="utf-8")
+        chinese = (out / f"{name}_zh.md").read_text(encoding="utf-8")
+        assert "SIMULATED DATA" in english and "模拟数据" in chinese
+        head = next(line for line in english.splitlines() if line.startswith("|"))
+        assert "_" not in head, head  # no snake_case headings
+        title = chinese.splitlines()[0]
+        assert re.match(r"^\*\*表\d+[a-z]? ", title), title
+        assert not re.search(r"\b(?:the|and|of)\b", chinese.split("模拟数据")[0]), name
+        assert r"\resizebox" in (out / f"{name}.tex").read_text(encoding="utf-8")
+    rotation = pd.read_csv(out / "table15_rotation_dcdh_zh.csv", dtype=str,
+                           keep_default_na=False)
+    assert rotation.iloc[0, :3].tolist() == ["全部村庄", "升至更高层级", "-1（安慰剂）"]
+    for figure in ("figure7_rotation_in", "figure8_rotation_out",
+                   "figure9_rotation_in_sensitivity", "figure10_rotation_out_sensitivity",
+                   "figure5b_designation_robust_event_study"):
+        assert (out / f"{figure}.png").read_bytes().startswith(b"\x89PNG")
