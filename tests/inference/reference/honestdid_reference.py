@@ -17,8 +17,10 @@ Cases (inputs in ``honestdid_inputs.json``):
 
 For relative magnitudes honestdid's test is run on a coarse grid (``COARSE`` points over the
 estimate +- ``GRID_WIDTH`` standard errors, widened with Mbar), then on a fine grid
-(``FINE`` points) between the last rejected and the first accepted coarse point at each end:
-the ends are honestdid's to ``resolution`` (stored). The conditional test (no simulation) and
+(``FINE`` points) between the last rejected and the first accepted coarse point at each end,
+and for the conditional test (no simulation, so a single point can be tested) by
+``BISECTIONS`` halvings on honestdid's decision: the ends are honestdid's to ``resolution``
+(stored). The conditional test (no simulation) and
 the least-favourable hybrid (simulated critical value, honestdid's own seed) are both run (the
 hybrid once per case: each call simulates 1,000 linear programs per polyhedron). Smoothness
 uses honestdid's FLCI.
@@ -35,6 +37,7 @@ import numpy as np
 HERE = Path(__file__).resolve().parent
 COARSE = 41
 FINE = 21
+BISECTIONS = 10
 GRID_WIDTH = 8.0
 RM_RUNS = {"medicaid": {"Conditional": (0.5, 2.0), "C-LF": (1.0,)},
            "three_by_three": {"Conditional": (0.5, 2.0), "C-LF": (1.0,)},
@@ -131,10 +134,16 @@ def main() -> None:
                                             grid[first], FINE)
                 fine_high, ok_high = accepted(honestdid, case, mbar, method, grid[last],
                                               grid[last + 1], FINE)
-                rows.append({"restriction": "RM", "method": method, "M": mbar,
-                             "lb": float(fine_low[np.flatnonzero(ok_low)[0]]),
-                             "ub": float(fine_high[np.flatnonzero(ok_high)[-1]]),
-                             "resolution": float(grid[1] - grid[0]) / (FINE - 1)})
+                i, j = np.flatnonzero(ok_low)[0], np.flatnonzero(ok_high)[-1]
+                resolution = float(grid[1] - grid[0]) / (FINE - 1)
+                lb, ub = float(fine_low[i]), float(fine_high[j])
+                if method == "Conditional" and 0 < i and j < FINE - 1:
+                    # No simulation in this test: bisect on honestdid's own decision.
+                    lb = bisect(honestdid, case, mbar, float(fine_low[i - 1]), lb)
+                    ub = bisect(honestdid, case, mbar, float(fine_high[j + 1]), ub)
+                    resolution /= 2**BISECTIONS
+                rows.append({"restriction": "RM", "method": method, "M": mbar, "lb": lb,
+                             "ub": ub, "resolution": resolution})
                 print(name, rows[-1], flush=True)
         for m in MS[name]:
             table = honestdid.createSensitivityResults(beta, sigma, n_pre, n_post,
@@ -160,6 +169,19 @@ def accepted(honestdid: object, case: dict[str, object], mbar: float, method: st
             hybrid_flag="LF" if method == "C-LF" else "ARP", gridPoints=points,
             grid_lb=low, grid_ub=high)
     return grid["grid"].to_numpy(), grid["accept"].to_numpy()
+
+
+def bisect(honestdid: object, case: dict[str, object], mbar: float, outside: float,
+           inside: float) -> float:
+    """The end between a rejected and an accepted point, by ``BISECTIONS`` halvings on the
+    conditional test's decision; returns the accepted side."""
+    for _ in range(BISECTIONS):
+        middle = (outside + inside) / 2
+        if accepted(honestdid, case, mbar, "Conditional", middle, middle, 1)[1][0]:
+            inside = middle
+        else:
+            outside = middle
+    return inside
 
 
 def _spread(beta: np.ndarray, n_pre: int) -> float:
