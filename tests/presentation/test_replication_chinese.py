@@ -175,7 +175,7 @@ def test_new_steps_write_readable_english_and_chinese_tables(tmp_path):
         assert "_" not in head, head  # no snake_case headings
         title = chinese.splitlines()[0]
         assert re.match(r"^\*\*表\d+[a-z]? ", title), title
-        assert not re.search(r"\b(?:the|and|of)\b", chinese.split("模拟数据")[0]), name
+        assert not re.search(r"\b(?:the|of|with|by)\b", chinese.split("模拟数据")[0]), name
         assert r"\resizebox" in (out / f"{name}.tex").read_text(encoding="utf-8")
     rotation = pd.read_csv(out / "table15_rotation_dcdh_zh.csv", dtype=str,
                            keep_default_na=False)
