@@ -91,7 +91,7 @@ def main(*, panel: econ.Dataset, output: Path, reps: int = REPS) -> list[Path]:
                              restriction="smoothness")
     power = econ.pretest_power(cs_study, window=WINDOW, power=0.8)
     written += econ.sensitivity_plot(
-        relative, simulated=panel.simulated, ylabel="Average ATT on log(1 + funds), years 0-3",
+        relative, simulated=panel.simulated, ylabel="ATT on log(1 + funds)",
         title="Figure 5c. Designation effect (average, event times 0-3) as parallel trends "
               "is relaxed").save(output / "figure5c_designation_sensitivity")
 

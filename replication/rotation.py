@@ -153,8 +153,8 @@ def main(*, panel: econ.Dataset, output: Path, reps: int | None = REPS) -> list[
         # Period 0 is the last year before the change; the change happens in period 1.
         chart = econ.event_study_plot(
             study, onset=0.5, simulated=panel.simulated, xlabel="Years since the change",
-            ylabel="Effect on log(1 + funds) per level gained",
-            title=f"Figure {number}. {WORDS[move][0]}: effect on log(1 + funds) by year "
+            ylabel="Effect on log(1 + funds)",
+            title=f"Figure {number}. {WORDS[move][0]}: effect per level gained by year "
                   f"since the change (dCDH)")
         written += chart.save(output / f"figure{number}_rotation_{move}")
     for number, move in ((9, "in"), (10, "out")):
@@ -163,6 +163,7 @@ def main(*, panel: econ.Dataset, output: Path, reps: int | None = REPS) -> list[
         written += econ.sensitivity_plot(
             econ.honest_did(design.studies[("all", move)], restriction="relative magnitudes",
                             seed=SEED), simulated=panel.simulated,
+            ylabel="Effect on log(1 + funds)",
             title=f"Figure {number}. {WORDS[move][0]}: first-year effect as parallel trends "
                   f"is relaxed (relative magnitudes)"
         ).save(output / f"figure{number}_rotation_{move}_sensitivity")
