@@ -51,6 +51,7 @@ if TYPE_CHECKING:
         NoControlsError,
         NoSwitchersError,
     )
+    from econ.estimation.did.imputation import NoControlObservationsError
     from econ.estimation.inequality import gini, lorenz_curve, theil_decomposition, theil_l, theil_t
     from econ.estimation.iv import InstrumentError
     from econ.estimation.linear import SlopesNotSupported
@@ -71,7 +72,13 @@ if TYPE_CHECKING:
     from econ.models.iv import feiv
     from econ.models.poisson import fepois
     from econ.models.randomization import randomization_inference
-    from econ.models.sensitivity import honest_did, pretest_power, pretrend_test
+    from econ.models.sensitivity import (
+        NoReferencePeriodError,
+        SensitivityInputError,
+        honest_did,
+        pretest_power,
+        pretrend_test,
+    )
     from econ.models.staggered import att_gt
     from econ.models.sun_abraham import sun_abraham
     from econ.presentation.descriptive_table import descriptive_table
@@ -99,6 +106,7 @@ if TYPE_CHECKING:
     from econ.results.randomization import RandomizationTest
     from econ.results.regression import RegressionResult, WaldTest
     from econ.results.rotation import RotationDesign
+    from econ.results.sensitivity import PretestPower, Sensitivity
     from econ.results.staggered import AggregateResult, ATTgtResult
     from econ.results.survey import OrderedModels
     from econ.spec.formula import FormulaError
@@ -181,16 +189,21 @@ __all__ = [
     "MultipleResults",
     "Multiplier",
     "NamedEffect",
+    "NoControlObservationsError",
     "NoControlsError",
+    "NoReferencePeriodError",
     "NoSwitchersError",
     "OrderedModels",
     "PoissonResult",
+    "PretestPower",
     "Problem",
     "RandomizationTest",
     "RegressionResult",
     "Rotation",
     "RotationDesign",
     "RotationTruth",
+    "Sensitivity",
+    "SensitivityInputError",
     "SimulatedPanel",
     "SimulatedRotation",
     "SimulatedSurvey",
