@@ -92,6 +92,18 @@ class _ScoreTest:
         observed, draws, _, _ = self.at(value)
         return _pvalues(observed, draws, 1, rule)["symmetric"]
 
+    def accepts(self, value: float, alpha: float, rule: PValueRule) -> tuple[bool, float]:
+        """Whether the symmetric p-value at ``value`` exceeds ``alpha``, and a continuous
+        margin: the draws' critical value at ``alpha`` less the observed ``|t|`` (positive
+        inside the interval), which locates the end far better than a midpoint."""
+        observed, draws, _, _ = self.at(value)
+        accepted = _pvalues(observed, draws, 1, rule)["symmetric"] > alpha
+        finite = np.abs(draws[np.isfinite(draws)])
+        if not finite.size:
+            return accepted, float("nan")
+        rank = finite.size - min(int(alpha * finite.size) + 1, finite.size)
+        return accepted, float(np.partition(finite, rank)[rank] - abs(observed))
+
 
 def score_bootstrap(fit: PoissonFit, term: str, value: float, *, spec: CovarianceSpec,
                     settings: WildBootstrap, std_error: float | None = None) -> ScoreOutcome:
@@ -147,23 +159,60 @@ def _interval(test: _ScoreTest, estimate: float, std_error: float, alpha: float,
     for sign in (-1.0, 1.0):
         inside, step = estimate, 2 * std_error
         outside = estimate + sign * step
+        margin_in = None
         # Widen until the test rejects; give up (unbounded) after 2^12 standard errors.
         for _ in range(12):
-            if test.pvalue(outside, rule) <= alpha:
+            accepted, margin_out = test.accepts(outside, alpha, rule)
+            if not accepted:
                 break
-            inside, step = outside, 2 * step
+            inside, margin_in, step = outside, margin_out, 2 * step
             outside = estimate + sign * step
         else:
             ends.append(sign * np.inf)
             continue
-        while abs(outside - inside) > 1e-6 * std_error:
-            middle = (inside + outside) / 2
-            if test.pvalue(middle, rule) > alpha:
-                inside = middle
-            else:
-                outside = middle
-        ends.append(inside)
+        ends.append(_narrow(test, inside, outside, margin_in, margin_out, alpha, rule,
+                            1e-6 * std_error))
     return ends[0], ends[1]
+
+
+def _narrow(test: _ScoreTest, inside: float, outside: float, margin_in: float | None,
+            margin_out: float, alpha: float, rule: PValueRule, tolerance: float) -> float:
+    """The last accepted value once ``[inside, outside]`` is within ``tolerance``.
+
+    Each refit is costly, so the next value is where the margin (see
+    :meth:`_ScoreTest.accepts`) interpolates to zero (regula falsi, Illinois variant: an end
+    kept twice has its margin halved), at least a quarter of the tolerance inside the bracket;
+    a midpoint where the margins give no direction or the bracket did not halve over the last
+    two steps (so never much slower than bisection). Acceptance is always decided by the
+    p-value itself, so the end is that of bisection, to the tolerance.
+    """
+    kept = 0  # +1: inside kept last time, -1: outside kept
+    widths = [np.inf, np.inf]  # the bracket's width one and two steps ago
+    while abs(outside - inside) > tolerance:
+        width = outside - inside
+        halved = abs(width) <= widths[0] / 2
+        widths = [widths[1], abs(width)]
+        if halved and margin_in is not None and np.isfinite(margin_in) \
+                and np.isfinite(margin_out) and margin_in > margin_out:
+            # Past the interpolated end by half the tolerance, away from the end just
+            # moved: an accurate interpolation then closes the bracket in one step.
+            share = margin_in / (margin_in - margin_out) - kept * tolerance / (2 * abs(width))
+            guard = tolerance / (4 * abs(width))
+            middle = inside + min(max(share, guard), 1 - guard) * width
+        else:
+            middle = inside + width / 2
+        accepted, margin = test.accepts(middle, alpha, rule)
+        if accepted:
+            inside, margin_in = middle, margin
+            if kept == -1 and margin_out is not None:
+                margin_out /= 2
+            kept = -1
+        else:
+            outside, margin_out = middle, margin
+            if kept == 1 and margin_in is not None:
+                margin_in /= 2
+            kept = 1
+    return inside
 
 
 def influences(fit: PoissonFit, mu: np.ndarray, column: int, codes: np.ndarray, G: int
