@@ -33,7 +33,7 @@ TEXT = {
     "recommended": ("Recommended: {method}. {reason}", "推荐方法：{method}。理由：{reason}"),
     "blank": ("Smallest p: the smallest p-value the method can give with these clusters; "
               "empty rows: the method does not apply (see Assumes).",
-              "最小可得p值：给定聚类时该方法能得到的最小p值；空行：该方法不适用。"),
+              "最小可得p值：给定聚类时该方法能得到的最小p值；空行：该方法不适用（见前提假设）。"),
 }
 #: The English sentences ``econ.few_cluster_inference`` explains its recommendation with, and
 #: their Chinese. ``{name}`` matches a value and is carried over (variable names and the
@@ -131,6 +131,31 @@ CLAUSES = (
      "按{n}聚类的WCR（G = {g}：假设各{n}之间相互独立）"),
     ("the subcluster bootstrap (CRVE by {c}, weights by {n})",
      "子聚类自助法（按{c}计算聚类稳健方差，权重按{n}）"),
+)
+#: What each method assumes (the table's ``assumes`` column).
+ASSUMES = (
+    ("many clusters of similar size; over-rejects with few", "聚类多且规模相近；聚类少时过度拒绝"),
+    ("errors independent across clusters; small-sample bias corrected",
+     "误差在聚类间独立；已校正小样本偏误"),
+    ("errors independent across clusters; conservative with few",
+     "误差在聚类间独立；聚类少时偏保守"),
+    ("errors independent across clusters ({P} patterns)", "误差在聚类间独立（{P}种符号组合）"),
+    ("errors independent across clusters", "误差在聚类间独立"),
+    ("CRVE by {c}; {n}s within a {c} independent enough to share no weight",
+     "按{c}计算聚类稳健方差；同一{c}内的各{n}足够独立，可不共用权重"),
+    ("cluster estimates independent, about normal ({q} used)",
+     "各聚类的估计值相互独立、近似正态（使用{q}个）"),
+    ("cluster estimates independent and symmetric ({q} used)",
+     "各聚类的估计值相互独立且对称（使用{q}个）"),
+    ("treatment assigned at random across clusters (all {N} assignments)",
+     "处理在聚类间随机分配（全部{N}种分配）"),
+    ("treatment assigned at random across clusters ({N} random assignments)",
+     "处理在聚类间随机分配（{N}次随机分配）"),
+    ("not computed: {term} is estimable within {q} of the {G} clusters (it needs variation "
+     "inside each cluster)",
+     "未计算：{term}仅在{G}个聚类中的{q}个内可估计（需要聚类内部的变异）"),
+    ("not computed: more than {M} usable clusters", "未计算：可用聚类多于{M}个"),
+    ("not computed: {error}", "未计算：{error}"),
 )
 #: Values that are variable names.
 VARIABLES = ("c", "n", "term")
@@ -239,10 +264,14 @@ def main(*, panel: econ.Dataset, output: Path, reps: int = REPS) -> list[Path]:
                      reason=result.reason), *result.notes, "Assumes: " + "; ".join(
                     f"{method}: {text}" for method, text in assumed.items()) + ".")]
         else:
+            assumed = {_method(m, language, clusterings): chinese(text, ASSUMES, whole=True)
+                       for m, text in zip(table["method"], table["assumes"], strict=True)}
             explained = [_say("recommended", language,
                               method=chinese(result.recommendation, METHODS, whole=True),
                               reason=chinese(result.reason)),
-                         chinese(result.notes[0], METHODS, whole=True)]
+                         chinese(result.notes[0], METHODS, whole=True),
+                         "前提假设：" + "".join(f"{method}：{text}。"
+                                              for method, text in assumed.items())]
         written += econ.Table.from_frame(
             shown[columns], digits=4, title=TEXT["t14"][which], header=_heading(language),
             labels=("clustering", "method"), pvalues=("p_value",),

@@ -102,6 +102,23 @@ def test_recommendation_reasons_of_whole_runs_are_translated(few, cluster, group
     _translated(few, result.notes[0], whole=True, table=few.METHODS)
     for method in set(result.table["method"]):
         assert "_id" not in few._method(method, "en", ["township_id", "county_id"])
+    for assumes in set(result.table["assumes"]):
+        if not assumes.startswith("not computed"):  # the reason there is an error message
+            _translated(few, assumes, whole=True, table=few.ASSUMES)
+
+
+def test_what_every_method_assumes_is_translated(few):
+    for text, expected in (
+            ("errors independent across clusters (4 patterns)", "误差在聚类间独立（4种符号组合）"),
+            ("treatment assigned at random across clusters (all 20 assignments)",
+             "处理在聚类间随机分配（全部20种分配）"),
+            ("treatment assigned at random across clusters (999 random assignments)",
+             "处理在聚类间随机分配（999次随机分配）"),
+            ("not computed: more than 12 usable clusters", "未计算：可用聚类多于12个"),
+            ("not computed: high_level:rich:post is estimable within 1 of the 2 clusters (it "
+             "needs variation inside each cluster)", "未计算：高层级单位 × 资源禀赋强 × 过渡期仅在"
+                                                     "2个聚类中的1个内可估计（需要聚类内部的变异）")):
+        assert few.chinese(text, few.ASSUMES, whole=True) == expected
 
 
 def test_an_unknown_sentence_is_kept_in_english_not_dropped(few):
