@@ -9,36 +9,84 @@ from __future__ import annotations
 import argparse
 import sys
 import time
-from collections.abc import Sequence
+from collections.abc import Callable, Iterator, Sequence
 from dataclasses import fields
 from pathlib import Path
-from typing import Any, TextIO
+from typing import TYPE_CHECKING, Any, TextIO
 
-import pandas as pd
-
-from econ.data.derive import derive
-from econ.data.io import read_panel, read_survey, write_panel
-from econ.data.mapping import load_mapping
-from econ.data.problems import ValidationError
-from econ.data.schema import PANEL, SURVEY
 from econ.data.seeds import DEFAULT_SEED
-from econ.data.simulate import PRESETS, simulate
-from econ.inference.bootstrap.settings import WildBootstrap
-from econ.inference.covariance import HC1, IID, Cluster, ClusterSpec, CovarianceSpec
-from econ.inference.cr2 import CR2
-from econ.inference.cr3 import CR3
-from econ.models.feols import feols
-from econ.models.poisson import fepois
-from econ.presentation.regression_table import Model, etable
-from econ.replication import DEFAULT_PANEL, SCRIPTS, _load, find_steps, replicate
-from econ.results.multiple import MultipleResults
-from econ.spec.formula import FormulaError
-from econ.study.readiness import DESIGNS, check_readiness, missing_columns
-from econ.table import FORMATS, Table, check_formats
-from econ.table.files import write_atomic
 from econ.version import __version__
 
+if TYPE_CHECKING:
+    from econ.inference.covariance import CovarianceSpec
+    from econ.table import Table
+
+# Every other import is made where it is used: the modules behind the commands (pandas, scipy,
+# statsmodels, matplotlib) take seconds to load, and `econ --version`, `econ --help` or a
+# usage error need none of them.
+
 EXIT_OK, EXIT_INVALID, EXIT_USAGE = 0, 1, 2
+
+
+class _Deferred(str):
+    """A help text composed only when help is shown, from values of modules the commands load
+    (argparse fills in a help text with ``%``, which this defers to ``build``)."""
+
+    build: Callable[[], str]
+
+    def __new__(cls, build: Callable[[], str]) -> _Deferred:
+        text = super().__new__(cls, "(deferred help)")
+        text.build = build
+        return text
+
+    def __mod__(self, values: Any) -> str:
+        return self.build() % values
+
+
+class _Choices(Sequence[str]):
+    """Allowed values of an option, loaded at their first use (checking a value, help)."""
+
+    def __init__(self, load: Callable[[], Sequence[str]]) -> None:
+        self._load = load
+        self._values: tuple[str, ...] | None = None
+
+    def _all(self) -> tuple[str, ...]:
+        if self._values is None:
+            self._values = tuple(self._load())
+        return self._values
+
+    def __getitem__(self, index: Any) -> Any:
+        return self._all()[index]
+
+    def __len__(self) -> int:
+        return len(self._all())
+
+    def __iter__(self) -> Iterator[str]:
+        return iter(self._all())
+
+
+def _designs() -> list[str]:
+    from econ.study.readiness import DESIGNS
+
+    return list(DESIGNS)
+
+
+def _presets() -> list[str]:
+    from econ.data.simulate import PRESETS
+
+    return sorted(PRESETS)
+
+
+def _formats() -> tuple[str, ...]:
+    from econ.table import FORMATS
+
+    return FORMATS
+
+
+def _default_panel() -> Path:
+    from econ.replication import DEFAULT_PANEL
+
+    return DEFAULT_PANEL
 
 _EPILOG = """\
 examples:
@@ -76,8 +124,9 @@ def _parser() -> argparse.ArgumentParser:
     check.add_argument("--survey", action="store_true", help="FILE is a cadre survey")
     check.add_argument("--encoding", default=None, help="CSV encoding (default: detected)")
     check.add_argument("--for", dest="designs", nargs="+", default=None, metavar="NAME",
-                       help="require these study designs or replication steps (e.g. "
-                            f"strong_alliance); designs: {', '.join(DESIGNS)}")
+                       help=_Deferred(lambda: "require these study designs or replication "
+                                      "steps (e.g. strong_alliance); designs: "
+                                      + ", ".join(_designs())))
     check.add_argument("--root", type=Path, default=Path("."),
                        help="project root whose replication/ steps are checked (default: .)")
     _mapping_options(check)
@@ -146,7 +195,8 @@ def _parser() -> argparse.ArgumentParser:
     run.add_argument("--root", type=Path, default=Path("."),
                      help="project root holding replication/ and data/ (default: .)")
     run.add_argument("--panel", type=Path, default=None,
-                     help=f"input panel (default: {DEFAULT_PANEL}, the simulated panel)")
+                     help=_Deferred(lambda: f"input panel (default: {_default_panel()}, the "
+                                            f"simulated panel)"))
     run.add_argument("--steps", nargs="+", default=None, metavar="STEP",
                      help="run only these steps (script names in replication/)")
     run.add_argument("--output", type=Path, default=None,
@@ -155,8 +205,9 @@ def _parser() -> argparse.ArgumentParser:
                      help="bootstrap replications for the steps that bootstrap (default: each "
                           "step's own, up to 9999)")
     run.add_argument("--formats", type=_table_formats, default=None, metavar="FORMATS",
-                     help="write every table in these formats, comma-separated, from "
-                          f"{','.join(FORMATS)} (default: each script's own)")
+                     help=_Deferred(lambda: "write every table in these formats, "
+                                            "comma-separated, from " + ",".join(_formats())
+                                            + " (default: each script's own)"))
     _mapping_options(run)
 
     make = commands.add_parser(
@@ -166,7 +217,9 @@ def _parser() -> argparse.ArgumentParser:
                     "parquet partitions.")
     make.add_argument("output", type=Path,
                       help="target file (.parquet, .csv, .xlsx, .dta) or, for national, folder")
-    make.add_argument("--config", choices=sorted(PRESETS), default="wp")
+    make.add_argument("--config", choices=_Choices(_presets), default="wp", metavar="NAME",
+                      help=_Deferred(lambda: "simulation preset: " + ", ".join(_presets())
+                                     + " (default wp)"))
     make.add_argument("--seed", type=int, default=DEFAULT_SEED)
     make.add_argument("--survey", action="store_true",
                       help="write the cadre survey instead of the panel")
@@ -201,6 +254,9 @@ def _layout_options(command: argparse.ArgumentParser) -> None:
 def _read_options(args: argparse.Namespace, survey: bool = False) -> dict[str, Any]:
     """``read_panel`` keyword arguments from ``--mapping`` and ``--map`` (only those set), and
     from ``--sheet`` and ``--header-row`` where the command has them."""
+    from econ.data.mapping import load_mapping
+    from econ.data.schema import PANEL, SURVEY
+
     options = load_mapping(args.mapping, args.map,
                            schema=SURVEY if survey else PANEL).read_options()
     if getattr(args, "sheet", None) is not None:
@@ -236,6 +292,10 @@ class ProgressBar:
 
 
 def _covariance(args: argparse.Namespace) -> CovarianceSpec:
+    from econ.inference.covariance import HC1, IID, Cluster, ClusterSpec
+    from econ.inference.cr2 import CR2
+    from econ.inference.cr3 import CR3
+
     kind = args.vcov or ("cr1" if args.cluster else "iid")
     if kind in ("cr1", "cr2", "cr3") and not args.cluster:
         raise ValueError(f"--vcov {kind} needs --cluster COLUMN")
@@ -251,6 +311,8 @@ def _covariance(args: argparse.Namespace) -> CovarianceSpec:
 
 def _table_formats(text: str) -> tuple[str, ...]:
     """``--formats docx,xlsx,md``: table formats, checked before anything runs."""
+    from econ.table import check_formats
+
     try:
         return check_formats([f.strip().lstrip(".") for f in text.split(",") if f.strip()])
     except ValueError as error:
@@ -275,6 +337,8 @@ def _check_output(args: argparse.Namespace) -> None:
 
 
 def _write_table(table: Table, kind: str, path: Path) -> Path:
+    from econ.table.files import write_atomic
+
     if kind == "docx":
         return table.to_docx(path)
     if kind == "xlsx":
@@ -284,6 +348,15 @@ def _write_table(table: Table, kind: str, path: Path) -> Path:
 
 
 def _fit(args: argparse.Namespace) -> None:
+    from econ.data.derive import derive
+    from econ.data.io import read_panel
+    from econ.inference.bootstrap.settings import WildBootstrap
+    from econ.inference.covariance import ClusterSpec
+    from econ.models.feols import feols
+    from econ.models.poisson import fepois
+    from econ.presentation.regression_table import Model, etable
+    from econ.results.multiple import MultipleResults
+
     spec = _covariance(args)
     if args.bootstrap and not args.cluster:
         raise ValueError("--bootstrap needs --cluster COLUMN (the bootstrap resamples clusters)")
@@ -335,6 +408,10 @@ def _fit(args: argparse.Namespace) -> None:
 
 
 def _validate(args: argparse.Namespace) -> int:
+    from econ.data.io import read_panel, read_survey
+    from econ.replication import SCRIPTS, _load, find_steps
+    from econ.study.readiness import DESIGNS, check_readiness, missing_columns
+
     reader = read_survey if args.survey else read_panel
     dataset = reader(args.file, encoding=args.encoding, **_read_options(args, args.survey))
     print(repr(dataset))
@@ -384,6 +461,11 @@ def _validate(args: argparse.Namespace) -> int:
 
 
 def _simulate(args: argparse.Namespace) -> None:
+    import pandas as pd
+
+    from econ.data.io import write_panel
+    from econ.data.simulate import simulate
+
     if args.seed < 0:
         raise ValueError(f"--seed must be a non-negative integer, got {args.seed}")
     if args.output.exists() and not args.force:
@@ -489,8 +571,13 @@ def _power(args: argparse.Namespace) -> int:
 def main(argv: Sequence[str] | None = None) -> int:
     """Entry point of the ``econ`` console command; returns the exit code."""
     args = _parser().parse_args(argv)
+    from econ.data.problems import ValidationError
+    from econ.spec.formula import FormulaError
+
     try:
         if args.command == "replicate":
+            from econ.replication import replicate
+
             run = replicate(root=args.root, panel_path=args.panel, steps=args.steps,
                             output=args.output, reps=args.reps, formats=args.formats,
                             progress=ProgressBar(), **_read_options(args))
