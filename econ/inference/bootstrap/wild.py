@@ -135,9 +135,12 @@ def wild_bootstrap(
         stop = min(start + chunk_size, draws_of.reps)
         v = draws_of.chunk(start, stop)
         numerator, terms = problem.draw(at_null, v)
-        draws[start:stop] = statistic(numerator, variance(terms))
         if pieces is not None and slope is not None:
             pieces[:, start:stop] = _affine_pieces(problem, numerator, terms, slope, v)
+            # a, the variance at the null, is summed as variance() sums it.
+            draws[start:stop] = statistic(numerator, pieces[None, None, 2, start:stop])
+        else:
+            draws[start:stop] = statistic(numerator, variance(terms))
         bar.advance(stop - start)
 
     starts = range(0, draws_of.reps, chunk_size)
@@ -158,13 +161,15 @@ def wild_bootstrap(
         ci, ci_mc_se = (-np.inf, np.inf), (np.nan, np.nan)
     elif ci_level is not None and q == 1:
 
+        near: tuple[float, float] | None = None
+
         def interval(level: float) -> tuple[float, float]:
             if pieces is not None:
                 return _invert(pieces, estimate[0], r[0], step, std_error, level,
-                               settings.pvalue_rule)
+                               settings.pvalue_rule, near)
             return _percentile_t(draws, estimate[0], std_error, level)
 
-        ci = interval(ci_level)
+        ci = near = interval(ci_level)
         ci_mc_se = ((0.0, 0.0) if draws_of.enumerate
                     else interval_mc_se(interval, ci_level, draws_of.reps))
     return BootstrapOutcome(observed, estimate, std_error, draws, pvalues, draws_of.reps,
@@ -322,16 +327,25 @@ def _dimensions(fit: LinearFit, crve: list[np.ndarray], ssc: SmallSample
 
 def _affine_pieces(problem: Problem, numerator: np.ndarray, terms, slope: Scores,
                    v: np.ndarray) -> np.ndarray:
-    """Per draw: N0, N1 and the quadratic coefficients a, b, c of the variance in t."""
+    """Per draw: N0, N1 and the quadratic coefficients a, b, c of the variance in t.
+
+    Each coefficient is summed over clusters in order and then weighted per term, as
+    :func:`~econ.inference.bootstrap.engine.variance` sums the variance, so ``a`` is the
+    variance at the null bit for bit.
+    """
     n1, slope_terms = problem.draw(slope, v)
-    n1 = n1[0]
-    a, b, c = (np.zeros(v.shape[1]) for _ in range(3))
+    coefficients = None
+    scratch = np.empty(v.shape[1])
     for (w, z), (_, z1) in zip(terms, slope_terms, strict=True):
+        sums = np.zeros((3, v.shape[1]))
         for h in range(z.shape[0]):  # summed in order: see engine.fixed_order_dot
-            a += w * z[h, 0] * z[h, 0]
-            b += w * z[h, 0] * z1[h, 0]
-            c += w * z1[h, 0] * z1[h, 0]
-    return np.vstack([numerator[0], n1, a, b, c])
+            for row, (left, right) in enumerate(((z[h, 0], z[h, 0]), (z[h, 0], z1[h, 0]),
+                                                 (z1[h, 0], z1[h, 0]))):
+                np.multiply(left, right, out=scratch)
+                sums[row] += scratch
+        coefficients = w * sums if coefficients is None else coefficients + w * sums
+    assert coefficients is not None, "the variance has at least one term"
+    return np.vstack([numerator[0], n1[0], coefficients])
 
 
 def _counted(draws: np.ndarray, observed: float, rule: PValueRule) -> np.ndarray:
@@ -439,23 +453,24 @@ _NARROW = 1e-2
 
 
 def _invert(pieces: np.ndarray, estimate: float, r0: float, step: float, se: float,
-            level: float, rule: PValueRule) -> tuple[float, float]:
-    """The values ``r`` whose symmetric p-value exceeds ``1 - level``: bracket, then bisect."""
+            level: float, rule: PValueRule, near: tuple[float, float] | None = None
+            ) -> tuple[float, float]:
+    """The values ``r`` whose symmetric p-value exceeds ``1 - level``: bracket, then bisect.
+
+    ``near``, the ends at a nearby level (the Monte Carlo error's intervals are one binomial
+    standard deviation of the level away), starts each bracket there instead of at the
+    estimate: the same ends, found with fewer evaluations.
+    """
     alpha = 1 - level
     tally = _Tally(pieces, estimate, r0, step, se, rule)
     bounds = []
-    for direction in (-1.0, 1.0):
+    for side, direction in enumerate((-1.0, 1.0)):
         tally.reset()
-        inside, distance = estimate, se
-        outside = None
-        # Beyond a billion standard errors the bound is taken as infinite: there the
-        # bootstrap variance is dominated by rounding and the p-value is no longer reliable.
-        for _ in range(31):
-            candidate = estimate + direction * distance
-            if tally.pvalue(candidate) <= alpha:
-                outside = candidate
-                break
-            inside, distance = candidate, distance * 2
+        start = near[side] if near is not None else np.nan
+        if np.isfinite(start):
+            inside, outside = _bracket_near(tally, estimate, start, direction, se, alpha)
+        else:
+            inside, outside = _bracket(tally, estimate, direction, se, alpha)
         if outside is None:
             bounds.append(direction * np.inf)
             continue
@@ -473,6 +488,43 @@ def _invert(pieces: np.ndarray, estimate: float, r0: float, step: float, se: flo
                 outside = middle
         bounds.append((inside + outside) / 2)
     return bounds[0], bounds[1]
+
+
+def _bracket(tally: _Tally, estimate: float, direction: float, se: float, alpha: float
+             ) -> tuple[float, float | None]:
+    """An accepted and a rejected value on one side, doubling from one standard error."""
+    inside, distance = estimate, se
+    # Beyond a billion standard errors the bound is taken as infinite: there the bootstrap
+    # variance is dominated by rounding and the p-value is no longer reliable.
+    for _ in range(31):
+        candidate = estimate + direction * distance
+        if tally.pvalue(candidate) <= alpha:
+            return inside, candidate
+        inside, distance = candidate, distance * 2
+    return inside, None
+
+
+def _bracket_near(tally: _Tally, estimate: float, start: float, direction: float, se: float,
+                  alpha: float) -> tuple[float, float | None]:
+    """Like :func:`_bracket`, from ``start``: steps of a sixteenth of a standard error,
+    doubling, outward while accepted or inward (never past the estimate) while rejected."""
+    distance = se / 16
+    if tally.pvalue(start) > alpha:
+        inside = start
+        while abs(inside - estimate) < 2**30 * se:
+            candidate = inside + direction * distance
+            if tally.pvalue(candidate) <= alpha:
+                return inside, candidate
+            inside, distance = candidate, distance * 2
+        return inside, None
+    outside = start
+    while True:
+        candidate = outside - direction * distance
+        if direction * (candidate - estimate) <= 0:
+            return estimate, outside
+        if tally.pvalue(candidate) > alpha:
+            return candidate, outside
+        outside, distance = candidate, distance * 2
 
 
 def _percentile_t(draws: np.ndarray, estimate: float, se: float, level: float
