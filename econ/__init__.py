@@ -78,6 +78,7 @@ if TYPE_CHECKING:
         honest_did,
         pretest_power,
         pretrend_test,
+        sensitivity_band,
     )
     from econ.models.staggered import att_gt
     from econ.models.sun_abraham import sun_abraham
@@ -106,7 +107,7 @@ if TYPE_CHECKING:
     from econ.results.randomization import RandomizationTest
     from econ.results.regression import RegressionResult, WaldTest
     from econ.results.rotation import RotationDesign
-    from econ.results.sensitivity import PretestPower, Sensitivity
+    from econ.results.sensitivity import PretestPower, Sensitivity, SensitivityBand
     from econ.results.staggered import AggregateResult, ATTgtResult
     from econ.results.survey import OrderedModels
     from econ.spec.formula import FormulaError
@@ -203,6 +204,7 @@ __all__ = [
     "RotationDesign",
     "RotationTruth",
     "Sensitivity",
+    "SensitivityBand",
     "SensitivityInputError",
     "SimulatedPanel",
     "SimulatedRotation",
@@ -259,6 +261,7 @@ __all__ = [
     "read_panel",
     "read_survey",
     "rotation_design",
+    "sensitivity_band",
     "sensitivity_plot",
     "simulate",
     "strong_alliance",

@@ -95,6 +95,13 @@ def main(*, panel: econ.Dataset, output: Path, reps: int = REPS) -> list[Path]:
         title="Figure 5c. Designation effect (average, event times 0-3) as parallel trends "
               "is relaxed").save(output / "figure5c_designation_sensitivity")
 
+    band = econ.sensitivity_band(cs_study, bound=1.0, window=WINDOW)
+    written += econ.event_study_plot(
+        cs_study, sensitivity=band, simulated=panel.simulated,
+        xlabel="Years since designation", ylabel="ATT on log(1 + funds)",
+        title="Figure 5d. Designation event study with Rambachan-Roth robust sets "
+              "(Mbar = 1)").save(output / "figure5d_designation_robust_sets")
+
     cs_wald = econ.pretrend_test(cs_study, window=WINDOW)
     bjs = imputation.pretrend
     assert bjs is not None  # pretrends > 0

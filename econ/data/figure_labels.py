@@ -24,6 +24,7 @@ EVENT_STUDY: FigureText = {
     "reference_year": ("Reference year", "基准年"),
     "reference_period": ("Reference period", "基准期"),
     "onset": ("Treatment onset", "处理开始"),
+    "robust": ("Robust {level} ({bound})", "稳健{level}置信集（{bound}）"),
     "pretrend_wald": ("Pre-trends: joint Wald p {p} ({q} pre-periods)",
                       "事前趋势联合Wald检验：p {p}（{q}个事前期）"),
     "pretrend_boot": ("Pre-trends: wild bootstrap Wald p {p} (B = {reps})",

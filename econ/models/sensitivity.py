@@ -19,7 +19,7 @@ from econ.inference.pretrend import joint_wald
 from econ.inference.sensitivity import SensitivityInputError
 from econ.results.event_study import EventStudy
 from econ.results.regression import WaldTest
-from econ.results.sensitivity import PretestPower, Sensitivity
+from econ.results.sensitivity import PretestPower, Sensitivity, SensitivityBand
 
 Restriction = Literal["relative magnitudes", "smoothness"]
 Target = Literal["first", "average"] | int | Mapping[int, float]
@@ -240,6 +240,40 @@ def honest_did(
         reference=inputs.reference, pre_periods=inputs.pre, post_periods=inputs.post,
         seed=seed if restriction == "relative magnitudes" and method == "C-LF" else None,
         notes=tuple(notes), simulated=study.simulated)
+
+
+def sensitivity_band(
+    study: EventStudy,
+    *,
+    bound: float = 1.0,
+    restriction: Restriction = "relative magnitudes",
+    method: numerics.RMMethod = "C-LF",
+    window: tuple[int, int] | None = None,
+    level: float | None = None,
+    seed: int = SEED,
+) -> SensitivityBand:
+    """The robust confidence set of every post-period effect at one bound, for a plot.
+
+    Each post period is its own target of :func:`honest_did` (same restriction, method,
+    window, level and seed), so each set is what ``honest_did(study, target=period)``
+    reports at ``bound``: with relative magnitudes, ``bound = 1`` allows post-period changes
+    in the violation as large as the largest pre-period one.
+
+    Raises
+    ------
+    NoReferencePeriodError, econ.inference.sensitivity.SensitivityInputError
+        As :func:`honest_did`.
+    """
+    post = _inputs(study, window).post
+    rows = []
+    for period in post:
+        found = honest_did(study, restriction=restriction, bounds=[bound], target=period,
+                           method=method, window=window, level=level, seed=seed)
+        rows.append((period, float(found.bounds["conf_low"].iloc[0]),
+                     float(found.bounds["conf_high"].iloc[0])))
+        method_name, used = found.method, found.level
+    table = pd.DataFrame(rows, columns=["period", "robust_low", "robust_high"])
+    return SensitivityBand(restriction, method_name, float(bound), used, table)
 
 
 def _default_ms(beta: np.ndarray, sigma: np.ndarray, n_pre: int, alpha: float

@@ -172,3 +172,32 @@ class PretestPower(SummaryDisplay):
         return Summary(f"Pre-test power (Roth 2022): {self.title}", tuple(facts),
                        ("period", "", "violation", "bias if pre-test passed"), rows,
                        tuple(notes))
+
+
+@dataclass(frozen=True, eq=False)
+class SensitivityBand:
+    """Robust confidence sets of each post-period effect at one bound: the band an event-study
+    plot draws beside its intervals (``econ.event_study_plot(..., sensitivity=band)``).
+
+    Attributes
+    ----------
+    restriction, method
+        As in :class:`Sensitivity` (``"relative magnitudes"`` with ``"C-LF"`` or
+        ``"Conditional"``; ``"smoothness"`` with ``"FLCI"``).
+    bound
+        The ``Mbar`` (relative magnitudes) or ``M`` (smoothness) the sets allow.
+    level
+        Confidence level.
+    table
+        One row per post period: ``period``, ``robust_low``, ``robust_high`` (``inf``: open).
+    """
+
+    restriction: str
+    method: str
+    bound: float
+    level: float
+    table: pd.DataFrame
+
+    @property
+    def bound_name(self) -> str:
+        return "Mbar" if self.restriction == "relative magnitudes" else "M"

@@ -2,16 +2,21 @@
 
 from __future__ import annotations
 
+from pathlib import Path
+
 import numpy as np
+import pandas as pd
 import pytest
 
-from econ.models.sensitivity import honest_did
+import econ
+from econ.models.sensitivity import honest_did, sensitivity_band
 from econ.presentation.figures.chart import Chart
 from econ.presentation.figures.sensitivity import (
     event_study_comparison_plot,
     sensitivity_plot,
 )
 from econ.results.event_study import EventStudy, event_study_path
+from econ.results.sensitivity import SensitivityBand
 
 
 def study(simulated: bool = True, shift: float = 0.0) -> EventStudy:
@@ -52,3 +57,27 @@ def test_comparison_plot_stacks_both_paths() -> None:
     assert any("SIMULATED" in t.get_text().upper() for t in chart.figure.texts)
     with pytest.raises(ValueError, match="one label per event study"):
         event_study_comparison_plot([a, b], ["A"])
+
+
+def test_event_study_plot_draws_each_post_period_robust_set():
+    """The band is each post period's honest_did set at the bound; open ends run to the edge
+    of the axes."""
+    mpdta = pd.read_csv(Path(__file__).parents[1] / "data" / "mpdta.csv")
+    study = econ.att_gt(mpdta, outcome="lemp", unit="countyreal", time="year",
+                        cohort="first.treat", base_period="universal"
+                        ).aggregate("dynamic").event_study()
+    band = sensitivity_band(study, bound=0.5)
+    for period, low, high in band.table.itertuples(index=False):
+        one = honest_did(study, bounds=[0.5], target=int(period))
+        assert (low, high) == (one.bounds["conf_low"].iloc[0], one.bounds["conf_high"].iloc[0])
+    chart = econ.event_study_plot(study, sensitivity=band)
+    drawn = chart.data.dropna(subset=["robust_low"])
+    assert list(drawn["period"]) == list(band.table["period"])
+    legend = chart.figure.axes[0].get_legend() or chart.figure.legends[0]
+    assert "Robust 95% (Mbar = 0.5)" in [t.get_text() for t in legend.get_texts()]
+    open_band = SensitivityBand("relative magnitudes", "C-LF", 2.0, 0.95,
+                                band.table.assign(robust_high=np.inf))
+    chart = econ.event_study_plot(study, sensitivity=open_band)
+    top = chart.figure.axes[0].get_ylim()[1]
+    bars = next(c for c in chart.figure.axes[0].collections if c.get_gid() == "robust")
+    assert max(segment[:, 1].max() for segment in bars.get_segments()) == top

@@ -32,6 +32,7 @@ from econ.presentation.figures.style import (
 )
 from econ.results.bootstrap import WildBootstrapTest
 from econ.results.regression import WaldTest
+from econ.results.sensitivity import SensitivityBand
 from econ.results.staggered import AggregateResult
 
 Bounds = tuple[str, str]
@@ -110,6 +111,7 @@ def event_study_plot(
     simulated: bool | None = None,
     onset: float | Literal["auto"] | None = "auto",
     pretrend: bool = True,
+    sensitivity: SensitivityBand | None = None,
 ) -> Chart:
     """Event-study path: estimates by period with pointwise intervals and a uniform band.
 
@@ -160,14 +162,19 @@ def event_study_plot(
     pretrend
         Print the pre-trend test under the axis label: the path's own ``pretrend`` test, or
         else a joint Wald test of the estimated periods before ``onset`` from ``path.cov``.
+    sensitivity
+        Robust confidence sets of the post-period effects (``econ.sensitivity_band``: each
+        period's Rambachan-Roth set at one bound), drawn beside the pointwise intervals; an
+        open end is drawn to the edge of the axes with an arrow.
 
     Returns
     -------
     Chart
         ``data`` has columns ``period``, ``estimate``, ``conf_low``, ``conf_high``,
         ``band_low``, ``band_high`` (NaN when not drawn) and ``is_reference``, sorted by
-        period. A reference row whose bounds are missing is drawn, and reported, with
-        zero-width bounds at its estimate: the normalisation leaves it no uncertainty.
+        period, and ``robust_low``, ``robust_high`` with ``sensitivity``. A reference row
+        whose bounds are missing is drawn, and reported, with zero-width bounds at its
+        estimate: the normalisation leaves it no uncertainty.
 
     Raises
     ------
@@ -250,6 +257,9 @@ def event_study_plot(
                                            alpha=0.18, linewidth=0, zorder=1,
                                            label=text["uniform"].format(level=percent),
                                            gid="uniform"))
+        if sensitivity is not None:
+            data = data.merge(sensitivity.table, on="period", how="left")
+            handles.append(_robust_sets(ax, data, sensitivity, text))
         ax.axhline(0.0, color=REFERENCE_GREY, linewidth=0.6, zorder=2, gid="zero")
         for j, spot in enumerate(lines):
             # One legend entry however many periods are normalised.
@@ -275,6 +285,30 @@ def event_study_plot(
         legend_above(ax, handles, ncols=len(handles) if is_wide(width) else 2)
         finish(figure, title, simulated)
     return Chart(figure, data, title, style)
+
+
+def _robust_sets(ax: Any, data: pd.DataFrame, band: SensitivityBand,
+                 text: dict[str, str]) -> Artist:
+    """The robust sets as bars just right of each period's interval; open ends run to the
+    edge of the axes, which the finite numbers already drawn have set, with an arrow."""
+    rows = data[data["robust_low"].notna()]
+    x = rows["period"].to_numpy(dtype=float) + 0.18
+    low, high = rows["robust_low"].to_numpy(), rows["robust_high"].to_numpy()
+    finite = np.concatenate([low[np.isfinite(low)], high[np.isfinite(high)],
+                             np.asarray(ax.get_ylim())])
+    ax.set_ylim(finite.min(), finite.max())
+    bottom, top = ax.get_ylim()
+    color = COLORS[1]
+    label = text["robust"].format(level=coverage_percent(band.level),
+                                  bound=f"{band.bound_name} = {band.bound:g}")
+    bars = ax.vlines(x, np.clip(low, bottom, top), np.clip(high, bottom, top), color=color,
+                     linewidth=2.2, alpha=0.55, zorder=3, label=label, gid="robust")
+    for xi, lo, hi in zip(x, low, high, strict=True):
+        if not np.isfinite(lo):
+            ax.plot(xi, bottom, marker="v", color=color, markersize=4, zorder=3)
+        if not np.isfinite(hi):
+            ax.plot(xi, top, marker="^", color=color, markersize=4, zorder=3)
+    return bars
 
 
 def _pretrend_text(path: Any, onset: float | None, text: dict[str, str]) -> str | None:
