@@ -82,6 +82,7 @@ if TYPE_CHECKING:
     )
     from econ.models.staggered import att_gt
     from econ.models.sun_abraham import sun_abraham
+    from econ.montecarlo import MonteCarloResult, SchedulerUnreachable, Simulation
     from econ.presentation.descriptive_table import descriptive_table
     from econ.presentation.figures import (
         Chart,
@@ -92,6 +93,7 @@ if TYPE_CHECKING:
         event_study_plot,
         lorenz_plot,
     )
+    from econ.presentation.figures.power_curve import power_curve_plot
     from econ.presentation.figures.sensitivity import event_study_comparison_plot, sensitivity_plot
     from econ.presentation.regression_table import Model, Stars, etable
     from econ.results.bacon import BaconDecomposition
@@ -104,6 +106,7 @@ if TYPE_CHECKING:
     from econ.results.iv import AndersonRubinSet, IVBootstrapTest, IVResult
     from econ.results.multiple import MultipleResults
     from econ.results.poisson import PoissonResult
+    from econ.results.power import PowerResult
     from econ.results.randomization import RandomizationTest
     from econ.results.regression import RegressionResult, WaldTest
     from econ.results.rotation import RotationDesign
@@ -116,6 +119,7 @@ if TYPE_CHECKING:
     from econ.study.gradient import gradient_event_study
     from econ.study.heterogeneity import heterogeneity
     from econ.study.inequality import inequality
+    from econ.study.power import RotationPowerDesign, StrongAllianceDesign, TwoSampleMeans, power
     from econ.study.readiness import DESIGNS, check_readiness, design_needs
     from econ.study.rotation import rotation_design
     from econ.study.strong_alliance import strong_alliance
@@ -133,11 +137,15 @@ def _exports() -> dict[str, str]:
 
 
 _EXPORTS = _exports()
+_SUBPACKAGES = ("montecarlo",)
 
 
 def __getattr__(name: str) -> Any:
     module = _EXPORTS.get(name)
     if module is None:
+        if name in _SUBPACKAGES:
+            # econ.montecarlo: the package, callable as the engine (econ/montecarlo).
+            return importlib.import_module(f"econ.{name}")
         raise AttributeError(f"module 'econ' has no attribute {name!r}")
     value = getattr(importlib.import_module(module), name)
     globals()[name] = value
@@ -145,7 +153,7 @@ def __getattr__(name: str) -> Any:
 
 
 def __dir__() -> list[str]:
-    return sorted({*globals(), *_EXPORTS})
+    return sorted({*globals(), *_EXPORTS, *_SUBPACKAGES})
 
 
 __all__ = [
@@ -187,6 +195,7 @@ __all__ = [
     "MissingFontWarning",
     "MissingTreatmentError",
     "Model",
+    "MonteCarloResult",
     "MultipleResults",
     "Multiplier",
     "NamedEffect",
@@ -196,24 +205,30 @@ __all__ = [
     "NoSwitchersError",
     "OrderedModels",
     "PoissonResult",
+    "PowerResult",
     "PretestPower",
     "Problem",
     "RandomizationTest",
     "RegressionResult",
     "Rotation",
     "RotationDesign",
+    "RotationPowerDesign",
     "RotationTruth",
+    "SchedulerUnreachable",
     "Sensitivity",
     "SensitivityBand",
     "SensitivityInputError",
     "SimulatedPanel",
     "SimulatedRotation",
     "SimulatedSurvey",
+    "Simulation",
     "SimulationParams",
     "SlopesNotSupported",
     "SmallSample",
     "Stars",
+    "StrongAllianceDesign",
     "Table",
+    "TwoSampleMeans",
     "UnencodableError",
     "UnreadableFileError",
     "ValidationError",
@@ -254,7 +269,10 @@ __all__ = [
     "load_mapping",
     "lorenz_curve",
     "lorenz_plot",
+    "montecarlo",
     "ordered_models",
+    "power",
+    "power_curve_plot",
     "pretest_power",
     "pretrend_test",
     "randomization_inference",

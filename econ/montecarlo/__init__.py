@@ -6,6 +6,10 @@ an existing one by ``client=`` or ``ECON_SCHEDULER``) or in this process, and st
 finished task to a Parquet file so an interrupted run resumes where it stopped.
 """
 
+import sys
+from types import ModuleType
+from typing import Any
+
 from econ.montecarlo.cluster import SCHEDULER_VARIABLE, SchedulerUnreachable
 from econ.montecarlo.engine import montecarlo
 from econ.montecarlo.simulation import Simulation
@@ -21,3 +25,15 @@ __all__ = [
     "montecarlo",
     "replication_seed",
 ]
+
+
+class _CallableModule(ModuleType):
+    """``econ.montecarlo(...)`` is the engine's entry point and ``econ.montecarlo`` is also this
+    package (``from econ.montecarlo import Simulation``): Python binds the package to the name
+    once it is imported, so the package itself is made callable rather than hidden."""
+
+    def __call__(self, *args: Any, **kwargs: Any) -> MonteCarloResult:
+        return montecarlo(*args, **kwargs)
+
+
+sys.modules[__name__].__class__ = _CallableModule
