@@ -32,6 +32,7 @@ Beneath = Literal["se", "tstat", "ci", "pvalue", "none"]
 
 _WORDS = {
     "fe": ("{} fixed effects", "{}固定效应"),
+    "slope": ("Slope on {} by {}", "{1}的{0}斜率"),
     "yes": ("Yes", "是"), "no": ("No", "否"),
     "covariance": ("Standard errors", "标准误"),
     "clusters": ("Clusters", "聚类"),
@@ -276,6 +277,13 @@ def etable(
         rows.append((word("fe").format(variable_label(fe, language)),
                      *(word("yes") if fe in c.result.fe_names else word("no")
                        for c in columns)))
+    slopes = [_slopes(c.result) for c in columns]
+    for pair in dict.fromkeys(pair for own_slopes in slopes for pair in own_slopes):
+        variable, effect = pair
+        rows.append((word("slope").format(variable_label(variable, language),
+                                          variable_label(effect, language)),
+                     *(word("yes") if pair in own_slopes else word("no")
+                       for own_slopes in slopes)))
     hidden = _hidden_controls(columns, terms, language, labels) if controls else []
     if any(hidden):
         rows.append((word("controls"), *(word("yes") if h else word("no") for h in hidden)))
@@ -351,6 +359,14 @@ def _cell(value: object, digits: int) -> str:
     if isinstance(value, float):
         return _number(value, digits)
     return "" if value is None else str(value)
+
+
+def _slopes(result: object) -> tuple[tuple[str, str], ...]:
+    """(variable, fixed effect) of each varying slope a column's fit absorbed (none for
+    results without a linear fit)."""
+    fit = getattr(result, "fit", None)
+    return tuple((v, s.slope.effect) for s in getattr(fit, "slopes", ())
+                 for v in s.slope.variables)
 
 
 def _hidden_controls(columns: list[Model], shown: list[str], language: Language,

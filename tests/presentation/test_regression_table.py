@@ -16,6 +16,7 @@ from html.parser import HTMLParser
 from pathlib import Path
 
 import numpy as np
+import pandas as pd
 import pytest
 
 import econ
@@ -280,3 +281,16 @@ def _has_xecjk() -> bool:
 def test_chinese_latex_compiles_with_xelatex(chinese, tmp_path):
     _compile("xelatex", f"\\usepackage{{xeCJK}}\\setCJKmainfont{{{_cjk_family()}}}",
              chinese.to_latex(), tmp_path)
+
+
+def test_varying_slopes_get_their_own_row():
+    rng = np.random.default_rng(2)
+    unit, year = np.repeat(np.arange(30), 6), np.tile(np.arange(6), 30)
+    data = pd.DataFrame({"unit": unit, "year": year, "x": rng.normal(size=180)})
+    data["y"] = data["x"] + 0.2 * rng.normal(size=30)[unit] * year + rng.normal(size=180)
+    plain = econ.feols("y ~ x | unit + year", data)
+    trends = econ.feols("y ~ x | unit[year] + year", data)
+    rows = {r[0]: r[1:] for r in econ.etable([plain, trends]).rows}
+    assert rows["Slope on Year by unit"] == ("No", "Yes")
+    assert rows["unit fixed effects"] == ("Yes", "Yes")
+    assert ("unit的年份斜率", "否", "是") in econ.etable([plain, trends], language="zh").rows
