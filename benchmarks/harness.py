@@ -38,24 +38,27 @@ def load_average() -> str:
 
 
 def cold_child(build: Callable[[], Any], call: Callable[[Any], Any]) -> dict[str, Any]:
-    """In a fresh process: time ``call(build())`` once (cold), then again (warm) with its peak.
+    """In a fresh process: time ``call(build())`` once (cold), then again (warm), each with
+    its peak memory above what the process held just before it.
 
-    ``build`` is not timed. The peak is that of the warm call above the memory held before it
-    (``/proc/self/clear_refs`` where permitted; otherwise above the process's peak so far).
+    ``build`` is not timed. The first call's peak (``cold_peak_mib``) includes what its lazy
+    imports and compilation load; the second's (``peak_mib``) is a lower bound of the call's
+    own working memory, as the allocator may reuse pages the first call freed. Peaks are
+    measured from a reset mark (``/proc/self/clear_refs``) where permitted, otherwise above the
+    process's peak so far.
     """
     inputs = build()
-    gc.collect()
-    started = time.perf_counter()
-    call(inputs)
-    cold = time.perf_counter() - started
-    gc.collect()
-    reset = reset_peak()
-    baseline = current_mib("VmRSS") if reset else peak_mib()
-    started = time.perf_counter()
-    call(inputs)
-    warm = time.perf_counter() - started
-    return {"cold": cold, "warm": warm, "peak_mib": peak_mib() - baseline,
-            "baseline_mib": baseline, "reset": reset}
+    peaks, seconds, reset = [], [], True
+    for _ in range(2):
+        gc.collect()
+        reset = reset_peak() and reset
+        baseline = current_mib("VmRSS") if reset else peak_mib()
+        started = time.perf_counter()
+        call(inputs)
+        seconds.append(time.perf_counter() - started)
+        peaks.append(peak_mib() - baseline)
+    return {"cold": seconds[0], "warm": seconds[1], "cold_peak_mib": peaks[0],
+            "peak_mib": peaks[1], "baseline_mib": baseline, "reset": reset}
 
 
 def spawn(script: str, *args: str) -> dict[str, Any]:
@@ -99,17 +102,19 @@ def table(title: str, cold: Mapping[str, list[dict[str, Any]]] | None,
           warm: Mapping[str, list[float]], reference: str = "econ") -> str:
     """Medians, ratios ``reference / package`` and peaks, one line per package."""
     lines = [title, f"  {'package':<14}{'cold s':>9}{'econ/it':>9}{'warm s':>9}{'econ/it':>9}"
-                    f"{'peak MiB':>10}  warm runs (s)"]
+                    f"{'peak MiB 1st/2nd call':>23}  warm runs (s)"]
     cold_med = ({p: statistics.median(c["cold"] for c in v) for p, v in cold.items()}
                 if cold else {})
     warm_med = {p: statistics.median(v) for p, v in warm.items()}
     for package in warm:
         c = cold_med.get(package)
-        peak = (statistics.median(x["peak_mib"] for x in cold[package])
+        peak = ((statistics.median(x["cold_peak_mib"] for x in cold[package]),
+                 statistics.median(x["peak_mib"] for x in cold[package]))
                 if cold and package in cold else None)
         cold_text = (f"{c:>9.3f}{cold_med[reference] / c:>9.2f}" if c is not None
                      and reference in cold_med else f"{'-':>9}{'-':>9}")
-        peak_text = f"{peak:>10.0f}" if peak is not None else f"{'-':>10}"
+        peak_text = (f"{peak[0]:>16.0f} / {peak[1]:<4.0f}" if peak is not None
+                     else f"{'-':>23}")
         runs = ", ".join(f"{t:.3f}" for t in warm[package])
         lines.append(f"  {package:<14}{cold_text}{warm_med[package]:>9.3f}"
                      f"{warm_med[reference] / warm_med[package]:>9.2f}{peak_text}  [{runs}]")
