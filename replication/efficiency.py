@@ -93,6 +93,9 @@ def main(*, panel: econ.Dataset, output: Path, reps: int = REPS) -> list[Path]:
             intervals={"conf_low": "conf_high"},
             notes=[*notes, _say("t9_note", language), *tests],
         ).write(output / f"table9_returns_by_type{end}", width="shrink")
+        if survival is None:
+            # A panel without industry_active: Table 9 only (the runner records the files).
+            continue
         shares = survival.table.assign(
             type=[TYPES.get(t, (t, t))[which] for t in survival.table["type"]],
             separated=[YES[bool(s)][which] for s in survival.table["separated"]])

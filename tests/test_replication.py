@@ -179,3 +179,18 @@ def test_a_script_runs_alone(project):
                          capture_output=True, text=True, check=False)
     assert run.returncode == 0, run.stderr
     assert (project / "replication" / "output" / "table0_summary_statistics.tex").is_file()
+
+
+def test_efficiency_without_industry_survival_writes_table_9_only(tmp_path):
+    # industry_active is optional: the survival table needs it, the returns table does not.
+    panel = econ.read_panel(ROOT / "data" / "village_panel.parquet")
+    source = tmp_path / "no_industry.parquet"
+    econ.write_panel(econ.Dataset(panel.to_pandas().drop(columns=["industry_active"]),
+                                  simulated=True), source)
+    run = replicate(root=ROOT, panel_path=source, steps=["efficiency"], output=tmp_path / "out",
+                    reps=19)
+    step = json.loads(run.manifest.read_text(encoding="utf-8"))["steps"][0]
+    files = {o["file"] for o in step["outputs"]}
+    assert step["status"] == "done"
+    assert "table9_returns_by_type.tex" in files
+    assert not any(f.startswith("table10") for f in files)
