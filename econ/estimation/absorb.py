@@ -392,9 +392,12 @@ def fe_parameters(codes: Sequence[np.ndarray],
                   slopes: Sequence[tuple[np.ndarray, np.ndarray]] = ()) -> int:
     """Number of identified fixed-effect coefficients (levels less redundancies).
 
-    Fixed effects nested in another add none (:func:`spanning`). Exact for one or two fixed
-    effects (two: levels minus connected components of the bipartite level graph); for more,
-    each further fixed effect is taken to add one redundancy, as fixest does.
+    Exact for one or two fixed effects (two: levels minus connected components of the
+    bipartite level graph); for more, each further fixed effect is taken to add one
+    redundancy, as fixest and pyfixest do. A fixed effect nested in another (year beside
+    township x year) is counted too, as they count it, although it adds no direction to the
+    projection (:func:`spanning` leaves it out there): standard errors then equal theirs, and
+    err on the conservative side by its levels.
 
     Varying slopes ``(codes, values)`` add one coefficient per group and variable, as fixest
     counts them (``nparams``): a slope not identified in a group (its variable constant there)
@@ -404,7 +407,6 @@ def fe_parameters(codes: Sequence[np.ndarray],
     extra = sum((int(c.max()) + 1) * v.shape[1] for c, v in slopes if len(c))
     if not codes:
         return extra
-    codes = [codes[k] for k in spanning(codes)]
     levels = [int(c.max()) + 1 for c in codes]
     if len(codes) == 1:
         return levels[0] + extra
