@@ -356,6 +356,7 @@ def _fit(args: argparse.Namespace) -> None:
     from econ.models.poisson import fepois
     from econ.presentation.regression_table import Model, etable
     from econ.results.multiple import MultipleResults
+    from econ.results.regression import RegressionResult
 
     spec = _covariance(args)
     if args.bootstrap and not args.cluster:
@@ -365,8 +366,12 @@ def _fit(args: argparse.Namespace) -> None:
     if args.model == "poisson":
         if args.split or args.fsplit:
             raise ValueError("--split/--fsplit work with --model ols only")
-        results = fepois(args.formula, panel, cov=spec, weights=args.weights,
-                         groups=args.cluster or ())
+        fitted = fepois(args.formula, panel, cov=spec, weights=args.weights,
+                        groups=args.cluster or ())
+        if isinstance(fitted, tuple):
+            raise ValueError("--model poisson fits one outcome at a time; run it once per "
+                             "outcome")
+        results: RegressionResult | MultipleResults = fitted
     else:
         results = feols(args.formula, panel, cov=spec, weights=args.weights,
                         groups=args.cluster or (), split=args.split, fsplit=args.fsplit)
