@@ -10,6 +10,7 @@ from econ.data.dataset import Dataset
 from econ.estimation.iv import split_iv
 from econ.estimation.linear import fit as fit_linear
 from econ.inference.covariance import IID, ClusterSpec, CovarianceSpec, estimate_covariance
+from econ.inference.progress import Progress
 from econ.models.iv import feiv
 from econ.results.multiple import MultipleResults
 from econ.results.regression import RegressionResult
@@ -28,6 +29,7 @@ def feols(
     fsplit: str | None = None,
     tol: float = 1e-10,
     max_iter: int = 10_000,
+    progress: bool | None = None,
 ) -> RegressionResult | MultipleResults:
     """Least squares with any number of absorbed fixed effects, fixest style.
 
@@ -58,7 +60,12 @@ def feols(
         sample first). Rows where it is missing belong to no split sample.
     tol, max_iter
         Convergence tolerance and sweep limit of the alternating projections, used only when
-        the fixed effects have no closed form (more than two, unbalanced, or weighted).
+        the fixed effects have no exact route (three or more crossed effects, or two with
+        many levels each).
+    progress
+        Show the fit's progress on standard error: ``None`` (default) on a terminal when it
+        takes more than a second (``ECON_PROGRESS=0`` turns it off), ``True`` always,
+        ``False`` never.
 
     Returns
     -------
@@ -81,22 +88,29 @@ def feols(
     by = spec.by if isinstance(spec, ClusterSpec) else ()
     groups = (groups,) if isinstance(groups, str) else tuple(groups)
     results, names, labels = [], [], []
-    for label, subset in samples:
-        for parsed in models:
-            name = parsed.text + (f" (sample: {label})" if label else "")
-            try:
-                design = build(parsed, frame, weights=weights, clusters=(*by, *groups),
-                               subset=subset)
-                fit = fit_linear(design, tol=tol, max_iter=max_iter)
-            except ValueError as error:
-                if ((len(models) == 1 and len(samples) == 1)
-                        or type(error) not in (ValueError, FormulaError)):
-                    raise
-                raise type(error)(f"model {name!r}: {error}") from error
-            results.append(RegressionResult(fit, spec, estimate_covariance(fit, spec),
-                                            simulated))
-            names.append(name)
-            labels.append(label)
+    # Three steps per model (design, absorption and solution, covariance), shown on a terminal
+    # when the fit takes more than a second (a large panel, many fixed effects).
+    with Progress(f"feols on {len(frame):,} rows", 3 * len(samples) * len(models),
+                  show=progress) as bar:
+        for label, subset in samples:
+            for parsed in models:
+                name = parsed.text + (f" (sample: {label})" if label else "")
+                try:
+                    design = build(parsed, frame, weights=weights, clusters=(*by, *groups),
+                                   subset=subset)
+                    bar.advance()
+                    fit = fit_linear(design, tol=tol, max_iter=max_iter)
+                    bar.advance()
+                except ValueError as error:
+                    if ((len(models) == 1 and len(samples) == 1)
+                            or type(error) not in (ValueError, FormulaError)):
+                        raise
+                    raise type(error)(f"model {name!r}: {error}") from error
+                results.append(RegressionResult(fit, spec, estimate_covariance(fit, spec),
+                                                simulated))
+                bar.advance()
+                names.append(name)
+                labels.append(label)
     if len(results) == 1 and split is None and fsplit is None:
         return results[0]
     variable = split if split is not None else fsplit

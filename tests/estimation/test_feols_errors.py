@@ -128,3 +128,11 @@ def test_fewer_rows_than_regressors_is_a_named_error():
                          "c": [3.0, 1.0, 0.5], "d": [1.0, 4.0, 2.0]})
     with pytest.raises(ValueError, match=r"3 row\(s\) left for 5 regressor\(s\)"):
         econ.feols("y ~ a + b + c + d", data)
+
+
+def test_progress_is_shown_when_asked_and_silent_otherwise(panel, capsys):
+    econ.feols("y ~ x | unit + year", panel, progress=True)
+    shown = capsys.readouterr().err
+    assert f"feols on {len(panel):,} rows" in shown and "3/3 (100%)" in shown
+    econ.feols("y ~ x | unit + year", panel)  # not a terminal: nothing drawn
+    assert capsys.readouterr().err == ""
