@@ -25,7 +25,7 @@ EVENT_STUDY: FigureText = {
     "reference_period": ("Reference period", "基准期"),
     "onset": ("Treatment onset", "处理开始"),
     "robust": ("Robust {level} ({bound})", "稳健{level}置信集（{bound}）"),
-    "pretrend_wald": ("Pre-trends: joint Wald p {p} ({q} pre-periods)",
+    "pretrend_wald": ("Pre-trends: joint Wald p {p} ({q} pre-period{s})",
                       "事前趋势联合Wald检验：p {p}（{q}个事前期）"),
     "pretrend_boot": ("Pre-trends: wild bootstrap Wald p {p} (B = {reps})",
                       "事前趋势野自助法Wald检验：p {p}（B = {reps}）"),

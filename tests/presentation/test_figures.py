@@ -605,7 +605,9 @@ def test_a_path_without_its_own_test_gets_a_joint_wald_test_of_its_pre_periods(s
         statistic * len(b), len(b))
     shown, = _by_gid(chart, "pretrend")
     expected = "< 0.001" if p < 0.001 else f"= {p:.3f}"
-    assert shown.get_text() == f"Pre-trends: joint Wald p {expected} ({len(b)} pre-periods)"
+    plural = "" if len(b) == 1 else "s"
+    assert shown.get_text() == (f"Pre-trends: joint Wald p {expected} ({len(b)} "
+                                f"pre-period{plural})")
     onset, = _by_gid(chart, "onset")
     assert onset.get_xdata()[0] == study.reference + 0.5
 

@@ -320,7 +320,8 @@ def _pretrend_text(path: Any, onset: float | None, text: dict[str, str]) -> str 
             f"= {own.pvalue:.3f}")
         return text["pretrend_boot"].format(p=shown, reps=f"{own.reps:,}")
     if isinstance(own, WaldTest):
-        return text["pretrend_wald"].format(p=_p(own.pvalue), q=own.df_num)
+        return text["pretrend_wald"].format(p=_p(own.pvalue), q=own.df_num,
+                                            s="" if own.df_num == 1 else "s")
     cov = getattr(path, "cov", None)
     periods = getattr(path, "periods", None)
     if onset is None or cov is None or periods is None:
@@ -331,7 +332,8 @@ def _pretrend_text(path: Any, onset: float | None, text: dict[str, str]) -> str 
     estimates = np.asarray(path.params, dtype=float)
     test = joint_wald(estimates[before], np.asarray(cov)[np.ix_(before, before)],
                       float(getattr(path, "df", np.inf)))
-    return text["pretrend_wald"].format(p=_p(test.pvalue), q=test.q)
+    return text["pretrend_wald"].format(p=_p(test.pvalue), q=test.q,
+                                        s="" if test.q == 1 else "s")
 
 
 def _p(value: float) -> str:
