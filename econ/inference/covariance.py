@@ -62,6 +62,20 @@ class CovarianceSpec(ABC):
         """The covariance of ``fit``'s coefficients."""
 
 
+def _residual_dof(fit: LinearFit, ssc: SmallSample, kind: str) -> int:
+    """The parameter count K of the ``n / (n - K)`` corrections, refusing ``n <= K``."""
+    k = ssc.k(len(fit.names), fit.fe_params, 0, 0)
+    if fit.nobs <= k:
+        # fixest's count: every fixed effect's levels less one redundancy each, including an
+        # effect nested in another (which adds no direction to the fit).
+        raise ValueError(
+            f"{kind} standard errors need residual degrees of freedom: {fit.nobs} row(s) for "
+            f"{k} parameter(s) ({len(fit.names)} regressor(s) and {fit.fe_params} of the fixed "
+            f"effects {' + '.join(fit.fe_names)}); drop a fixed effect nested in another, "
+            f"or cluster by a variable the fixed effects are nested in")
+    return k
+
+
 @dataclass(frozen=True)
 class IID(CovarianceSpec):
     """Homoskedastic errors: ``RSS / (n - K) (X'X)^{-1}``."""
@@ -69,7 +83,7 @@ class IID(CovarianceSpec):
     ssc: SmallSample = DEFAULT
 
     def compute(self, fit: LinearFit) -> CovarianceResult:
-        n, k = fit.nobs, self.ssc.k(len(fit.names), fit.fe_params, 0, 0)
+        n, k = fit.nobs, _residual_dof(fit, self.ssc, "IID")
         known = fit.scale
         sigma2 = (fit.rss / (n - 1) if known is None else known) * self.ssc.scale(n, k)
         return CovarianceResult("IID", sigma2 * fit.xtx_inv, float(n - k))
@@ -82,7 +96,7 @@ class HC1(CovarianceSpec):
     ssc: SmallSample = DEFAULT
 
     def compute(self, fit: LinearFit) -> CovarianceResult:
-        n, k = fit.nobs, self.ssc.k(len(fit.names), fit.fe_params, 0, 0)
+        n, k = fit.nobs, _residual_dof(fit, self.ssc, "HC1")
         scores = fit.X * fit.residuals[:, None]
         meat = scores.T @ scores
         scale = self.ssc.scale(n, k) * self.ssc.cluster_scale(n)

@@ -136,3 +136,21 @@ def test_progress_is_shown_when_asked_and_silent_otherwise(panel, capsys):
     assert f"feols on {len(panel):,} rows" in shown and "3/3 (100%)" in shown
     econ.feols("y ~ x | unit + year", panel)  # not a terminal: nothing drawn
     assert capsys.readouterr().err == ""
+
+
+def test_no_residual_degrees_of_freedom_is_a_named_error():
+    # A grouping identical to the unit effect still counts its levels, as fixest counts them:
+    # 8 rows, 1 regressor and 8 fixed-effect parameters leave none for IID or HC1.
+    rng = np.random.default_rng(0)
+    data = pd.DataFrame({"unit": np.repeat(np.arange(4), 2), "time": np.tile([0, 1], 4),
+                         "x": rng.normal(size=8), "y": rng.normal(size=8)})
+    data["township"] = data["unit"]
+    with pytest.raises(ValueError, match=r"IID standard errors need residual degrees of "
+                                         r"freedom: 8 row\(s\) for 9 parameter\(s\)"):
+        econ.feols("y ~ x | unit + time + township", data)
+    with pytest.raises(ValueError, match="HC1 standard errors need residual degrees"):
+        econ.feols("y ~ x | unit + time + township", data, cov=econ.HC1())
+    with pytest.warns(econ.FewClustersWarning):
+        clustered = econ.feols("y ~ x | unit + time + township", data,
+                               cov=econ.Cluster("unit"))
+    assert np.isfinite(clustered.std_errors["x"])
