@@ -518,6 +518,9 @@ def simulate(args: argparse.Namespace, datasets: int, others: int,
               f"{design.sizes().max()} (N = {design.sizes().sum()})", flush=True)
     meta: dict[str, object] = {
         "seed": args.seed, "datasets": datasets, "others": others,
+        "where": ("in one process" if args.workers == 0 else
+                  "on a scheduler" if args.scheduler else
+                  f"on {args.workers or 'one per core'} local Dask worker(s)"),
         "minutes": (time.perf_counter() - started) / 60,
         "python": platform.python_version(), "revision": revision}
     return tallies, meta
@@ -572,7 +575,8 @@ def main() -> None:
         f"{' --quick' if args.quick else ''}`: seed {meta['seed']}, {meta['datasets']} "
         f"datasets per G for the restricted wild bootstraps and {meta['others']} for the other "
         f"methods, B = {REPS} (Rademacher: all 2^G patterns when 2^G <= {REPS}), run time "
-        f"{float(str(meta['minutes'])):.1f} min on one core ({meta['python']}, econ "
+        f"{float(str(meta['minutes'])):.1f} min {meta.get('where', 'on one core')} "
+        f"({meta['python']}, econ "
         f"{meta['revision']} at the start). Recommendations read with econ {_revision()}."
         + (f" {meta['note']}" if meta.get("note") else ""),
         "Design: cluster sizes 20 to 100 (geometric), four subclusters per cluster, cluster "
