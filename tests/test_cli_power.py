@@ -26,7 +26,7 @@ def test_two_sample_power_table_and_figure(tmp_path, capsys):
     assert "SIMULATED DATA" in out and "MDE at 80% power, z" in out
     assert (tmp_path / "power.png").stat().st_size > 0
     table = (tmp_path / "power.md").read_text(encoding="utf-8")
-    assert "| n | effect | z | randomization |" in table
+    assert "| n | effect | z-test | Randomization inference |" in table
     assert len(list((tmp_path / "runs").glob("task-*.parquet"))) > 0
     # Rerun on the same folder: every task read back, the same table printed.
     assert main(["power", "--design", "two_sample", "--effects", "0", "0.6", "--n", "20",

@@ -31,6 +31,16 @@ EVENT_STUDY: FigureText = {
                       "事前趋势野自助法Wald检验：p {p}（B = {reps}）"),
 }
 
+#: The tests of :func:`econ.power`, by their method keys (table headings and legends).
+POWER_METHODS: FigureText = {
+    "cr1": ("CR1 t-test", "CR1 t检验"),
+    "wild_bootstrap": ("Wild cluster bootstrap", "野聚类自助法"),
+    "subcluster_bootstrap": ("Wild subcluster bootstrap", "野子聚类自助法"),
+    "dcdh": ("dCDH test", "dCDH检验"),
+    "z": ("z-test", "z检验"),
+    "randomization": ("Randomization inference", "随机化推断"),
+}
+
 #: :func:`econ.coefficient_plot`.
 COEFFICIENT: FigureText = {
     "estimate": ("Estimate", "估计值"),

@@ -9,6 +9,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
+from econ.data.figure_labels import POWER_METHODS
 from econ.results.montecarlo import SIMULATED_NOTE, MonteCarloResult
 from econ.results.summary import Summary, SummaryDisplay
 from econ.table import Table
@@ -72,13 +73,15 @@ class PowerResult(SummaryDisplay):
         notes = [f"Share of {self.reps:,} simulated replications per cell with p < "
                  f"{self.alpha:g} (Monte Carlo standard error in parentheses); effect 0 is "
                  f"the size of the test."]
-        notes += [f"MDE at {self.target:.0%} power, {m}: {_mde_text(r)} at "
+        notes += [f"MDE at {self.target:.0%} power, {POWER_METHODS.get(m, (m,))[0]}: "
+                  f"{_mde_text(r)} at "
                   + ", ".join(f"{s} {_plain(r[s])}" for s in self.sizes)
                   for m in self.methods
                   for r in self.mde[self.mde["method"] == m].to_dict("records")]
         if self.simulated:
             notes.append(SIMULATED_NOTE)
-        return Table(f"Power: {self.design}", (*self.sizes, "effect", *self.methods),
+        names = tuple(POWER_METHODS.get(m, (m,))[0] for m in self.methods)
+        return Table(f"Power: {self.design}", (*self.sizes, "effect", *names),
                      tuple(rows), tuple(notes))
 
     def summary(self) -> Summary:

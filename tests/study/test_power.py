@@ -129,9 +129,10 @@ def test_bad_power_arguments():
 def test_power_curve_figure_shows_the_table(two_sample):
     chart = power_curve_plot(two_sample, title="Power of the z-test")
     assert len(chart.data) == 10
-    assert set(chart.data["curve"]) == {"z: n 30", "z: n 60"}
+    # Readable test names in the legend.
+    assert set(chart.data["curve"]) == {"z-test: n 30", "z-test: n 60"}
     lines = {a.get_gid() for a in chart.figure.axes[0].get_children() if a.get_gid()}
-    assert {"level", "target", "power:z: n 30"} <= lines
+    assert {"level", "target", "power:z-test: n 30"} <= lines
     assert (chart.data["low"] <= chart.data["power"]).all()
     with pytest.raises(TypeError, match="needs a PowerResult"):
         power_curve_plot(two_sample.power)

@@ -7,7 +7,7 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
-from econ.data.figure_labels import FigureText
+from econ.data.figure_labels import POWER_METHODS, FigureText
 from econ.presentation.figures.chart import Chart
 from econ.presentation.figures.fonts import labels_and_style
 from econ.presentation.figures.style import (
@@ -28,6 +28,7 @@ POWER: FigureText = {
     "y": ("Power", "检验功效"),
     "level": ("Test level", "检验水平"),
     "target": ("Target power", "目标功效"),
+    **POWER_METHODS,
 }
 
 
@@ -77,12 +78,13 @@ def power_curve_plot(
         [", ".join(f"{s} {v}" for s, v in zip(several, row, strict=True))
          for row in data[several].astype(str).itertuples(index=False)],
         index=data.index) if several else None
-    data["curve"] = data["method"] if size_label is None else data["method"] + ": " + size_label
+    text, style = labels_and_style(language, font, POWER,
+                                   [title, xlabel or "", *data["method"].unique()])
+    named = data["method"].map(lambda m: text.get(m, m))
+    data["curve"] = named if size_label is None else named + ": " + size_label
     data["low"] = np.clip(data["power"] - 1.959964 * data["mc_se"], 0.0, 1.0)
     data["high"] = np.clip(data["power"] + 1.959964 * data["mc_se"], 0.0, 1.0)
     sizes = list(dict.fromkeys(size_label)) if size_label is not None else [None]
-    text, style = labels_and_style(language, font, POWER,
-                                   [title, xlabel or "", *data["curve"].unique()])
     with styled(style):
         figure, ax = new_figure(width, height, 0.75, 0.6)
         for curve, rows in data.groupby("curve", sort=False):
@@ -102,6 +104,6 @@ def power_curve_plot(
         ax.set_ylim(0.0, 1.0)
         ax.set_xlabel(xlabel if xlabel is not None else text["x"])
         ax.set_ylabel(text["y"])
-        legend_above(ax, ncols=2 if data["curve"].nunique() > 3 else 1)
+        legend_above(ax, ncols=2)
         finish(figure, title, result.simulated)
     return Chart(figure, data, title, style)
