@@ -97,6 +97,7 @@ examples:
   econ replicate                          # every table and figure from the shipped data
   econ replicate --panel my_panel.csv --reps 999 --steps strong_alliance
   econ simulate wp.parquet --config wp --seed 7
+  econ power --effects 0 0.2 0.45 --counties 2 4 --townships 12 --villages 10 --reps 200
 
 exit codes: 0 success, 1 the input failed validation, 2 usage error.
 """
