@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import logging
 import os
+import sys
 from collections.abc import Iterator
 from contextlib import contextmanager
 from typing import TYPE_CHECKING
@@ -66,9 +67,18 @@ def connect(client: Client | str | None, workers: int | None, *, dashboard: bool
         finally:
             remote.close()
         return
-    local = LocalCluster(n_workers=workers or os.cpu_count() or 1, threads_per_worker=1,
-                         processes=True, dashboard_address=":0" if dashboard else None,
-                         silence_logs=logging.ERROR)
+    try:
+        local = LocalCluster(n_workers=workers or os.cpu_count() or 1, threads_per_worker=1,
+                             processes=True, dashboard_address=":0" if dashboard else None,
+                             silence_logs=logging.ERROR)
+    except RuntimeError as error:
+        # Worker processes are spawned and import the calling script again: a call at the
+        # script's top level then runs once more in each worker, which cannot start processes.
+        script = getattr(sys.modules.get("__main__"), "__file__", None)
+        hint = (f" The workers import {script!r} again: put the econ.montecarlo or econ.power "
+                f"call under `if __name__ == \"__main__\":`, or pass workers=0 to run in this "
+                f"process." if script else "")
+        raise RuntimeError(f"the local Dask cluster did not start ({error}).{hint}") from error
     try:
         embedded = Client(local)
         try:

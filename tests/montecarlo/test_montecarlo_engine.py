@@ -255,3 +255,18 @@ def test_simulation_step_applies_overrides_and_grid():
     assert panel.data["county_id"].nunique() == 1
     again = step(replication_seed(3, 0), **{"funds.triple": 0.7})
     pd.testing.assert_frame_equal(panel.data, again.data)
+
+
+def test_a_script_without_a_main_guard_is_told_how_to_fix_it(tmp_path):
+    # Spawned workers import the script again and would call the engine once more.
+    script = tmp_path / "unguarded.py"
+    script.write_text("import numpy as np\nimport econ\n"
+                      "econ.montecarlo(lambda seed: 1.0, lambda d, seed: {'x': d}, reps=2,\n"
+                      "                workers=1, dashboard=False)\n", encoding="utf-8")
+    import subprocess
+
+    run = subprocess.run([sys.executable, str(script)], capture_output=True, text=True,
+                         timeout=120, cwd=tmp_path)
+    assert run.returncode != 0
+    assert ('put the econ.montecarlo or econ.power call under `if __name__ == "__main__":`'
+            in run.stderr)
