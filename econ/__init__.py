@@ -33,7 +33,7 @@ if TYPE_CHECKING:
     from econ.data.dataset import SIMULATED_LABEL, Dataset, LoadReport
     from econ.data.derive import derive
     from econ.data.io import read_panel, read_survey, write_panel
-    from econ.data.labels import term_label, variable_label
+    from econ.data.labels import Texts, term_label, variable_label
     from econ.data.mapping import LoadMapping, MappingError, load_mapping
     from econ.data.problems import (
         Problem,
@@ -228,6 +228,7 @@ __all__ = [
     "Stars",
     "StrongAllianceDesign",
     "Table",
+    "Texts",
     "TwoSampleMeans",
     "UnencodableError",
     "UnreadableFileError",

@@ -71,18 +71,7 @@ TEXT = {
 }
 
 
-def _say(key: str, language: str) -> str:
-    return TEXT[key][LANGUAGES.index(language)]
-
-
-def _heading(language: str):
-    def head(name: str) -> str:
-        if name in HEADS:
-            return HEADS[name][LANGUAGES.index(language)]
-        if name in LEVELS:
-            return LEVELS[name][LANGUAGES.index(language)]
-        return econ.variable_label(name, language)
-    return head
+TEXTS = econ.Texts(TEXT, {**LEVELS, **HEADS})
 
 
 def _periods(derived: econ.Dataset) -> dict:
@@ -123,30 +112,31 @@ def main(*, panel: econ.Dataset, output: Path, reps: int | None = REPS) -> list[
     for language in LANGUAGES:
         notes = [SIMULATED[language]] if panel.simulated else []
         end = SUFFIX[language]
-        head = _heading(language)
+        head = TEXTS.heading(language)
         written += econ.descriptive_table(
             derived, variables=(*VARIABLES, "endowment", "high_level", "rich"),
-            language=language, title=_say("t0", language), notes=[_say("t0_note", language)],
+            language=language, title=TEXTS.say("t0", language),
+            notes=[TEXTS.say("t0_note", language)],
             digits=2,
         ).write(output / f"table0_summary_statistics{end}", width="shrink")
         periods = _periods(derived)
         shown = _relabel(_relabel(means, "period", periods, language), "typology", TYPES,
                          language)
         written += econ.Table.from_frame(
-            shown, title=_say("t1", language), header=head, labels=("period", "typology"),
-            notes=[*notes, _period_note(periods, language), _say("t1_note", language)],
+            shown, title=TEXTS.say("t1", language), header=head, labels=("period", "typology"),
+            notes=[*notes, _period_note(periods, language), TEXTS.say("t1_note", language)],
         ).write(output / f"table1_by_period_typology{end}", width="shrink")
         by_year = levels.rename(index={"All": LEVELS["All"][LANGUAGES.index(language)]})
         written += econ.Table.from_frame(
-            by_year, index=True, title=_say("t2", language), header=head,
-            notes=[*notes, _say("t2_note", language)],
+            by_year, index=True, title=TEXTS.say("t2", language), header=head,
+            notes=[*notes, TEXTS.say("t2_note", language)],
         ).write(output / f"table2_unit_levels_by_year{end}", width="shrink")
         shown = _relabel(_relabel(funds, "period", periods, language), "unit_level", LEVELS,
                          language)
         written += econ.Table.from_frame(
-            shown, title=_say("t3", language), header=head,
+            shown, title=TEXTS.say("t3", language), header=head,
             labels=("period", "unit_level"),
-            notes=[*notes, _period_note(periods, language), _say("t3_note", language)],
+            notes=[*notes, _period_note(periods, language), TEXTS.say("t3_note", language)],
         ).write(output / f"table3_funds_by_period_level{end}", width="shrink")
     return written
 

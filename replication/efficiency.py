@@ -51,15 +51,7 @@ TEXT = {
 }
 
 
-def _say(key: str, language: str, **values: object) -> str:
-    return TEXT[key][LANGUAGES.index(language)].format(**values)
-
-
-def _heading(language: str):
-    def head(name: str) -> str:
-        return (HEADS[name][LANGUAGES.index(language)] if name in HEADS
-                else econ.variable_label(name, language))
-    return head
+TEXTS = econ.Texts(TEXT, HEADS)
 
 
 def _p(value: float, reps: int | None = None) -> str:
@@ -78,7 +70,7 @@ def main(*, panel: econ.Dataset, output: Path, reps: int = REPS) -> list[Path]:
         which = LANGUAGES.index(language)
         notes = [SIMULATED[language]] if panel.simulated else []
         end = SUFFIX[language]
-        tests = [_say("equal", language, outcome=econ.variable_label(r.outcome, language),
+        tests = [TEXTS.say("equal", language, outcome=econ.variable_label(r.outcome, language),
                       f=_p(r.equality.pvalue), b=_p(r.equality_bootstrap.pvalue, reps),
                       reps=reps, seed=SEED)
                  for r in result.returns]
@@ -88,10 +80,10 @@ def main(*, panel: econ.Dataset, output: Path, reps: int = REPS) -> list[Path]:
             outcome=[econ.variable_label(o, language) for o in returns["outcome"]],
             type=[TYPES.get(t, (t, t))[which] for t in returns["type"]])
         written += econ.Table.from_frame(
-            returns, digits=3, title=_say("t9", language), header=_heading(language),
+            returns, digits=3, title=TEXTS.say("t9", language), header=TEXTS.heading(language),
             labels=("outcome", "type"), pvalues=("p_value",),
             intervals={"conf_low": "conf_high"},
-            notes=[*notes, _say("t9_note", language), *tests],
+            notes=[*notes, TEXTS.say("t9_note", language), *tests],
         ).write(output / f"table9_returns_by_type{end}", width="shrink")
         if survival is None:
             # A panel without industry_active: Table 9 only (the runner records the files).
@@ -100,9 +92,9 @@ def main(*, panel: econ.Dataset, output: Path, reps: int = REPS) -> list[Path]:
             type=[TYPES.get(t, (t, t))[which] for t in survival.table["type"]],
             separated=[YES[bool(s)][which] for s in survival.table["separated"]])
         written += econ.Table.from_frame(
-            shares, digits=3, title=_say("t10", language), header=_heading(language),
+            shares, digits=3, title=TEXTS.say("t10", language), header=TEXTS.heading(language),
             labels=("type", "separated"),
-            notes=[*notes, _say("t10_note", language, villages=survival.villages,
+            notes=[*notes, TEXTS.say("t10_note", language, villages=survival.villages,
                                 p=_p(survival.equality_lpm.pvalue))],
         ).write(output / f"table10_industry_survival{end}", width="shrink")
     return written

@@ -260,24 +260,24 @@ def main(*, panel: econ.Dataset, output: Path, reps: int = REPS) -> list[Path]:
             # the table twice the width of a page.
             assumed = dict(zip(shown["method"], table["assumes"], strict=True))
             explained = [_english(text, clusterings) for text in (
-                _say("recommended", language, method=result.recommendation,
+                TEXTS.say("recommended", language, method=result.recommendation,
                      reason=result.reason), *result.notes, "Assumes: " + "; ".join(
                     f"{method}: {text}" for method, text in assumed.items()) + ".")]
         else:
             assumed = {_method(m, language, clusterings): chinese(text, ASSUMES, whole=True)
                        for m, text in zip(table["method"], table["assumes"], strict=True)}
-            explained = [_say("recommended", language,
+            explained = [TEXTS.say("recommended", language,
                               method=chinese(result.recommendation, METHODS, whole=True),
                               reason=chinese(result.reason)),
                          chinese(result.notes[0], METHODS, whole=True),
                          "前提假设：" + "".join(f"{method}：{text}。"
                                               for method, text in assumed.items())]
         written += econ.Table.from_frame(
-            shown[columns], digits=4, title=TEXT["t14"][which], header=_heading(language),
+            shown[columns], digits=4, title=TEXT["t14"][which], header=TEXTS.heading(language),
             labels=("clustering", "method"), pvalues=("p_value",),
             intervals={"conf_low": "conf_high"},
-            notes=[*own, _say("estimate", language, estimate=result.estimate), *explained,
-                   _say("blank", language)],
+            notes=[*own, TEXTS.say("estimate", language, estimate=result.estimate), *explained,
+                   TEXTS.say("blank", language)],
         ).write(output / f"table14_few_clusters{SUFFIX[language]}", width="shrink")
     shown = table[np.isfinite(table["p_value"].to_numpy(dtype=float))]
     shown = shown.assign(clustering=[f"By {econ.variable_label(c).lower()}"
@@ -304,15 +304,7 @@ def _method(name: str, language: str, clusterings: list[str]) -> str:
     return name if rest else translated
 
 
-def _say(key: str, language: str, **values: object) -> str:
-    return TEXT[key][LANGUAGES.index(language)].format(**values)
-
-
-def _heading(language: str):
-    def head(name: str) -> str:
-        return (HEADS[name][LANGUAGES.index(language)] if name in HEADS
-                else econ.variable_label(name, language))
-    return head
+TEXTS = econ.Texts(TEXT, HEADS)
 
 
 if __name__ == "__main__":

@@ -47,15 +47,7 @@ TEXT = {
 }
 
 
-def _say(key: str, language: str, **values: object) -> str:
-    return TEXT[key][LANGUAGES.index(language)].format(**values)
-
-
-def _heading(language: str):
-    def head(name: str) -> str:
-        return (HEADS[name][LANGUAGES.index(language)] if name in HEADS
-                else econ.variable_label(name, language))
-    return head
+TEXTS = econ.Texts(TEXT, HEADS)
 
 
 def main(*, panel: econ.Dataset, output: Path, reps: int = REPS) -> list[Path]:
@@ -75,21 +67,21 @@ def main(*, panel: econ.Dataset, output: Path, reps: int = REPS) -> list[Path]:
             measure=[MEASURES.get(str(m), (str(m), str(m)))[which]
                      for m in periods["measure"]])
         explained = (list(result.notes) if language == "en" else
-                     [_say("left_out", language, count=c) for c in left_out]
-                     + [_say("mean_of_years", language)])
+                     [TEXTS.say("left_out", language, count=c) for c in left_out]
+                     + [TEXTS.say("mean_of_years", language)])
         written += econ.Table.from_frame(
             periods[["label", "measure", "estimate", "std_error", "conf_low", "conf_high"]],
-            digits=4, title=_say("t11", language), header=_heading(language),
+            digits=4, title=TEXTS.say("t11", language), header=TEXTS.heading(language),
             labels=("label", "measure"), intervals={"conf_low": "conf_high"},
-            notes=[*own, _say("change", language), *explained,
-                   _say("t11_boot", language, reps=result.reps, seed=SEED,
+            notes=[*own, TEXTS.say("change", language), *explained,
+                   TEXTS.say("t11_boot", language, reps=result.reps, seed=SEED,
                         level=f"{result.level:.0%}")],
         ).write(output / f"table11_inequality{SUFFIX[language]}", width="shrink")
     share = table[(table["scope"] == "year")
                   & table["measure"].str.startswith("between_share_T")]
     written += econ.Table.from_frame(
         share[["label", "estimate", "conf_low", "conf_high"]].rename(columns={"label": "year"}),
-        digits=4, labels=("year",), header=_heading("en"), intervals={"conf_low": "conf_high"},
+        digits=4, labels=("year",), header=TEXTS.heading("en"), intervals={"conf_low": "conf_high"},
         title="Figure 2a data. Between-type share of Theil T inequality of funds by year",
         notes=notes,
     ).write(output / "figure2a_between_share_data", width="shrink")
@@ -106,7 +98,7 @@ def main(*, panel: econ.Dataset, output: Path, reps: int = REPS) -> list[Path]:
         rows += [{"period": period, "population_share": p,
                   "funds_share": float(np.interp(p, population, share))} for p in POINTS]
     written += econ.Table.from_frame(
-        pd.DataFrame(rows), digits=4, header=_heading("en"),
+        pd.DataFrame(rows), digits=4, header=TEXTS.heading("en"),
         title="Figure 2b data. Lorenz curves of village funds (summed over each period)",
         notes=notes,
     ).write(output / "figure2b_lorenz_data", width="shrink")

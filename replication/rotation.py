@@ -75,15 +75,7 @@ TEXT = {
 }
 
 
-def _say(key: str, language: str, **values: object) -> str:
-    return TEXT[key][LANGUAGES.index(language)].format(**values)
-
-
-def _heading(language: str):
-    def head(name: str) -> str:
-        return (HEADS[name][LANGUAGES.index(language)] if name in HEADS
-                else econ.variable_label(name, language))
-    return head
+TEXTS = econ.Texts(TEXT, HEADS)
 
 
 def _words(frame: pd.DataFrame, columns: tuple[str, ...], language: str) -> pd.DataFrame:
@@ -117,24 +109,24 @@ def main(*, panel: econ.Dataset, output: Path, reps: int | None = REPS) -> list[
         notes = [SIMULATED[language]] if panel.simulated else []
         end = SUFFIX[language]
         paths = _words(tidy, ("group", "direction"), language).assign(
-            period=[_say("placebo", language) if p == -1 else str(p) for p in tidy["period"]])
+            period=[TEXTS.say("placebo", language) if p == -1 else str(p) for p in tidy["period"]])
         written += econ.Table.from_frame(
             paths[["group", "direction", "period", "estimate", "std_error", "conf_low",
                    "conf_high"]],
             digits=3, labels=("group", "direction", "period"),
-            intervals={"conf_low": "conf_high"}, header=_heading(language),
-            title=_say("t15", language),
-            notes=[*notes, _say("t15_note", language, first=design.years[0],
+            intervals={"conf_low": "conf_high"}, header=TEXTS.heading(language),
+            title=TEXTS.say("t15", language),
+            notes=[*notes, TEXTS.say("t15_note", language, first=design.years[0],
                                 last=design.years[1], threshold=design.threshold),
-                   *(_say("missing", language, group=WORDS[g][which], move=WORDS[d][which],
+                   *(TEXTS.say("missing", language, group=WORDS[g][which], move=WORDS[d][which],
                           reason=reason) for (g, d), reason in design.missing.items())],
         ).write(output / f"table15_rotation_dcdh{end}", width="shrink")
         written += econ.Table.from_frame(
             _words(averages, ("group", "direction"), language)[
                 ["group", "direction", "estimate", "std_error", "switchers", "placebo_p"]],
             digits=3, labels=("group", "direction"), pvalues=("placebo_p",),
-            header=_heading(language), title=_say("t16", language),
-            notes=[*notes, _say("t16_note", language)],
+            header=TEXTS.heading(language), title=TEXTS.say("t16", language),
+            notes=[*notes, TEXTS.say("t16_note", language)],
         ).write(output / f"table16_rotation_average_effects{end}", width="shrink")
         if not sensitivity.empty:
             written += econ.Table.from_frame(
@@ -143,8 +135,8 @@ def main(*, panel: econ.Dataset, output: Path, reps: int | None = REPS) -> list[
                      "searched_to"]],
                 digits=3, labels=("move", "restriction", "breakdown"),
                 intervals={"conf_low": "conf_high"},
-                header=_heading(language), title=_say("t17", language),
-                notes=[*notes, _say("t17_note", language)],
+                header=TEXTS.heading(language), title=TEXTS.say("t17", language),
+                notes=[*notes, TEXTS.say("t17_note", language)],
             ).write(output / f"table17_rotation_sensitivity{end}", width="shrink")
     for number, move in ((7, "in"), (8, "out")):
         study = design.studies.get(("all", move))

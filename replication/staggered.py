@@ -58,15 +58,7 @@ TEXT = {
 }
 
 
-def _say(key: str, language: str, **values: object) -> str:
-    return TEXT[key][LANGUAGES.index(language)].format(**values)
-
-
-def _heading(language: str):
-    def head(name: str) -> str:
-        return (HEADS[name][LANGUAGES.index(language)] if name in HEADS
-                else econ.variable_label(name, language))
-    return head
+TEXTS = econ.Texts(TEXT, HEADS)
 
 
 def _event_time(term: str, language: str) -> str:
@@ -100,20 +92,21 @@ def main(*, panel: econ.Dataset, output: Path, reps: int = REPS) -> list[Path]:
         written += econ.Table.from_frame(
             table[["term", "estimate", "std_error", "conf_low", "conf_high", "band_low",
                    "band_high"]],
-            digits=4, title=_say("t7", language), header=_heading(language), labels=("term",),
+            digits=4, title=TEXTS.say("t7", language), header=TEXTS.heading(language),
+            labels=("term",),
             intervals={"conf_low": "conf_high", "band_low": "band_high"},
-            notes=[*notes, _say("t7_note", language, reps=reps, seed=SEED,
+            notes=[*notes, TEXTS.say("t7_note", language, reps=reps, seed=SEED,
                                 att=simple["estimate"].iloc[0],
                                 se=simple["std_error"].iloc[0]),
-                   _say("t7_held", language, effect=held.estimate, low=low, high=high,
+                   TEXTS.say("t7_held", language, effect=held.estimate, low=low, high=high,
                         reps=max(reps, 999))],
         ).write(output / f"table7_designation_att{end}", width="shrink")
         comparisons = bacon.by_type()
         comparisons = comparisons.assign(
             type=[COMPARISONS.get(t, (t, t))[which] for t in comparisons["type"]])
         written += econ.Table.from_frame(
-            comparisons, digits=4, title=_say("t8", language), header=_heading(language),
-            labels=("type",), notes=[*notes, _say("t8_note", language, twfe=bacon.twfe)],
+            comparisons, digits=4, title=TEXTS.say("t8", language), header=TEXTS.heading(language),
+            labels=("type",), notes=[*notes, TEXTS.say("t8_note", language, twfe=bacon.twfe)],
         ).write(output / f"table8_bacon{end}", width="shrink")
     chart = econ.event_study_plot(
         by_event_time.event_study(), simulated=panel.simulated,

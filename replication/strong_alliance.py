@@ -93,16 +93,7 @@ COLUMNS = ["effect", "estimate", "std_error", "p_cluster", "p_bootstrap", "boot_
            "boot_conf_high"]
 
 
-def _say(key: str, language: str, **values: object) -> str:
-    return TEXT[key][LANGUAGES.index(language)].format(**values)
-
-
-def _heading(language: str):
-    def head(name: str) -> str:
-        if name in HEADS:
-            return HEADS[name][LANGUAGES.index(language)]
-        return econ.variable_label(name, language)
-    return head
+TEXTS = econ.Texts(TEXT, HEADS)
 
 
 def _effects(tidy: pd.DataFrame, language: str) -> pd.DataFrame:
@@ -132,18 +123,18 @@ def main(*, panel: econ.Dataset, output: Path, reps: int = REPS) -> list[Path]:
     for language in LANGUAGES:
         notes = [SIMULATED[language]] if panel.simulated else []
         end = SUFFIX[language]
-        method = _say("se", language, reps=reps, seed=SEED)
+        method = TEXTS.say("se", language, reps=reps, seed=SEED)
         tests = [e.bootstrap for e in design.effects if e.bootstrap is not None]
         positive = [t.pvalue_mc_se for t in tests if t.pvalue > 0]
-        monte_carlo = _say("mc", language,
+        monte_carlo = TEXTS.say("mc", language,
                            ends=max(max(t.ci_mc_se or (0.0, 0.0)) for t in tests),
-                           p=_say("mc_p", language, p=max(positive)) if positive else "")
+                           p=TEXTS.say("mc_p", language, p=max(positive)) if positive else "")
         written += econ.Table.from_frame(
             _effects(design.tidy(), language)[[*COLUMNS, "expected_sign", "nobs"]], digits=3,
-            title=_say("t4", language), header=_heading(language), labels=("effect",),
+            title=TEXTS.say("t4", language), header=TEXTS.heading(language), labels=("effect",),
             pvalues=("p_cluster",), bootstrap={"p_bootstrap": reps},
             intervals={"boot_conf_low": "boot_conf_high"},
-            notes=[*notes, _say("t4_notes", language), method, monte_carlo],
+            notes=[*notes, TEXTS.say("t4_notes", language), method, monte_carlo],
         ).write(output / f"table4_strong_alliance{end}", width="shrink")
         models = [econ.Model(d["triple_difference"].regression,
                              title=title[LANGUAGES.index(language)],
@@ -153,8 +144,8 @@ def main(*, panel: econ.Dataset, output: Path, reps: int = REPS) -> list[Path]:
                   for d, (_, _, title) in zip(designs, SPECIFICATIONS, strict=True)]
         written += econ.etable(
             models, keep=[f"^{t}$" for t in TERMS], labels=LABELS[language],
-            stars_from="bootstrap", language=language, title=_say("t4b", language),
-            notes=[_say("t4b_note", language)],
+            stars_from="bootstrap", language=language, title=TEXTS.say("t4b", language),
+            notes=[TEXTS.say("t4b_note", language)],
         ).write(output / f"table4b_strong_alliance_specifications{end}",
                 formats=("md", "tex", "html"), width="shrink")
         for by, number in (("typology", 5), ("unit_level", 6)):
@@ -163,14 +154,15 @@ def main(*, panel: econ.Dataset, output: Path, reps: int = REPS) -> list[Path]:
             if by == "unit_level":
                 tidy = tidy.set_index("effect").loc[[r for r in ranks
                                                      if r in set(tidy["effect"])]].reset_index()
-            equal = _say("equal", language, f=_p(result.equality.pvalue, None),
+            equal = TEXTS.say("equal", language, f=_p(result.equality.pvalue, None),
                          b=_p(result.equality_bootstrap.pvalue, reps))
-            order = [_say("t6_order", language)] if by == "unit_level" else []
+            order = [TEXTS.say("t6_order", language)] if by == "unit_level" else []
             written += econ.Table.from_frame(
-                _effects(tidy, language)[COLUMNS], digits=3, title=_say(f"t{number}", language),
-                header=_heading(language), labels=("effect",), pvalues=("p_cluster",),
+                _effects(tidy, language)[COLUMNS], digits=3,
+                title=TEXTS.say(f"t{number}", language),
+                header=TEXTS.heading(language), labels=("effect",), pvalues=("p_cluster",),
                 bootstrap={"p_bootstrap": reps}, intervals={"boot_conf_low": "boot_conf_high"},
-                notes=[*notes, _say("t56_note", language), *order, method, equal],
+                notes=[*notes, TEXTS.say("t56_note", language), *order, method, equal],
             ).write(output / f"table{number}_change_by_{by}{end}", width="shrink")
     tidy = results["typology"].tidy()
     intervals = pd.concat([

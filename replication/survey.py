@@ -64,15 +64,7 @@ TEXT = {
 }
 
 
-def _say(key: str, language: str, **values: object) -> str:
-    return TEXT[key][LANGUAGES.index(language)].format(**values)
-
-
-def _heading(language: str):
-    def head(name: str) -> str:
-        return (HEADS[name][LANGUAGES.index(language)] if name in HEADS
-                else econ.variable_label(name, language))
-    return head
+TEXTS = econ.Texts(TEXT, HEADS)
 
 
 def _ranked(frame: pd.DataFrame, column: str, language: str) -> pd.DataFrame:
@@ -109,26 +101,26 @@ def main(*, panel: econ.Dataset, output: Path, reps: int = REPS) -> list[Path]:
         notes = [SIMULATED[language]] if survey.simulated else []
         reference = LEVELS[result.reference_unit][which]
         reference = reference.lower() if language == "en" else reference
-        redrawn = (_say("redrawn", language, n=result.redrawn) if result.redrawn else "")
+        redrawn = (TEXTS.say("redrawn", language, n=result.redrawn) if result.redrawn else "")
         link = result.link if language == "en" else result.link.capitalize()
         coefficients = _ranked(result.coefficients, "term", language)
         written += _blocks(econ.Table.from_frame(
             coefficients[["item", "term", "estimate", "std_error", "p_value", "p_holm",
                           "p_bootstrap", "p_romano_wolf"]],
-            digits=3, title=_say("t12", language, link=link, ref=reference),
-            header=_heading(language), labels=("item", "term"),
+            digits=3, title=TEXTS.say("t12", language, link=link, ref=reference),
+            header=TEXTS.heading(language), labels=("item", "term"),
             pvalues=("p_value", "p_holm"),
             bootstrap={"p_bootstrap": reps, "p_romano_wolf": reps},
-            notes=[*notes, _say("t12_note", language, link=link, n=result.nobs),
-                   _say("boot", language, reps=reps, seed=SEED, redrawn=redrawn, alpha=alpha),
-                   _say("order", language)],
+            notes=[*notes, TEXTS.say("t12_note", language, link=link, n=result.nobs),
+                   TEXTS.say("boot", language, reps=reps, seed=SEED, redrawn=redrawn, alpha=alpha),
+                   TEXTS.say("order", language)],
         )).write(output / f"table12_survey_ordered_logit{SUFFIX[language]}", width="shrink")
         effects = _ranked(result.marginal_effects, "level", language)
         written += _blocks(econ.Table.from_frame(
-            effects, digits=3, title=_say("t13", language), header=_heading(language),
+            effects, digits=3, title=TEXTS.say("t13", language), header=TEXTS.heading(language),
             labels=("item", "level"), intervals={"conf_low": "conf_high"},
-            notes=[*notes, _say("t13_note", language, ref=reference, level=result.level,
-                                reps=reps, seed=SEED), _say("order", language)],
+            notes=[*notes, TEXTS.say("t13_note", language, ref=reference, level=result.level,
+                                reps=reps, seed=SEED), TEXTS.say("order", language)],
         )).write(output / f"table13_survey_marginal_effects{SUFFIX[language]}", width="shrink")
     return written
 

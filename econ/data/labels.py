@@ -9,7 +9,8 @@ derived study variables (:mod:`econ.data.derive`) and the variables the study de
 from __future__ import annotations
 
 import re
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass, field
 from typing import Literal
 
 from econ.data.schema import PANEL, SURVEY
@@ -141,3 +142,35 @@ def check_language(language: str) -> None:
     """Raise a ValueError unless ``language`` is ``"en"`` or ``"zh"``."""
     if language not in ("en", "zh"):
         raise ValueError(f"language must be 'en' or 'zh', got {language!r}")
+
+
+@dataclass(frozen=True)
+class Texts:
+    """A script's own words in English and Chinese, for its tables and notes.
+
+    Parameters
+    ----------
+    text
+        ``key -> (English, Chinese)`` templates, filled by :meth:`say` with ``str.format``.
+    heads
+        ``column -> (English, Chinese)`` headings; any other column is headed by
+        :func:`variable_label`.
+    """
+
+    text: Mapping[str, tuple[str, str]]
+    heads: Mapping[str, tuple[str, str]] = field(default_factory=dict)
+
+    def say(self, key: str, language: Language, **values: object) -> str:
+        """The ``key`` template in ``language`` with ``values`` filled in."""
+        check_language(language)
+        return self.text[key][0 if language == "en" else 1].format(**values)
+
+    def heading(self, language: Language) -> Callable[[str], str]:
+        """The column -> heading function of ``econ.Table.from_frame(header=...)``."""
+        check_language(language)
+
+        def head(name: str) -> str:
+            if name in self.heads:
+                return self.heads[name][0 if language == "en" else 1]
+            return variable_label(name, language)
+        return head

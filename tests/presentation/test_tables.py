@@ -118,3 +118,16 @@ def test_summary_and_table_escape_latex_alike(special):
         assert line in summary.splitlines() and line in table.splitlines(), line
     assert rf"{fragment} & \multicolumn{{1}}{{l}}{{{fragment}}} \\" in summary.splitlines()
     assert summary.count(fragment) == 6 and table.count(fragment) == 4
+
+
+def test_texts_fill_templates_and_head_columns_in_both_languages():
+    import econ
+
+    texts = econ.Texts({"title": ("Table {n}. Funds", "表{n} 资金")},
+                       {"type": ("Village type", "村庄类型")})
+    assert texts.say("title", "en", n=4) == "Table 4. Funds"
+    assert texts.say("title", "zh", n=4) == "表4 资金"
+    assert texts.heading("zh")("type") == "村庄类型"
+    assert texts.heading("en")("year") == econ.variable_label("year", "en")
+    with pytest.raises(ValueError):
+        texts.heading("fr")
