@@ -27,16 +27,16 @@ import numpy as np
 import pandas as pd
 import scipy.linalg
 
-from econ.estimation.absorb import Absorber, absorbed, drop_singletons, fe_parameters
+from econ.estimation.absorb import Absorber, absorbed, fe_parameters
 from econ.estimation.linear import (
     COLLINEAR_TOL,
     DroppedCoefficient,
     EstimationWarning,
     LinearFit,
     _independent,
-    _renumber,
     _tss,
     refuse_slopes,
+    without_singletons,
 )
 from econ.spec.design import Design, build
 from econ.spec.formula import Factor, Formula, FormulaError, Term, parse
@@ -194,22 +194,10 @@ def fit_iv(design: Design, instruments: tuple[str, ...], endogenous: tuple[str, 
             f"is not identified; add excluded instruments or treat a regressor as exogenous")
     names = list(design.names)
     exogenous = [n for n in names if n not in endogenous and n not in instruments]
-    dropped = dict(design.dropped)
-    y_raw, X_raw, w = design.y[:, outcome], design.X, design.weights
     refuse_slopes(design, "IV estimation")
-    codes, rows = design.fe_codes, design.rows
-    sample = np.arange(len(rows))
-    clusters = dict(design.clusters)
-    if codes:
-        keep = drop_singletons(codes)
-        if not keep.all():
-            dropped["singleton fixed-effect groups"] = int((~keep).sum())
-            warnings.warn(f"{int((~keep).sum())} row(s) in singleton fixed-effect groups "
-                          f"removed", EstimationWarning, stacklevel=3)
-            y_raw, X_raw, rows, sample = y_raw[keep], X_raw[keep], rows[keep], sample[keep]
-            w = None if w is None else w[keep]
-            codes = tuple(_renumber(c[keep]) for c in codes)
-            clusters = {name: g.subset(keep) for name, g in clusters.items()}
+    usable = without_singletons(design, outcome)
+    y_raw, X_raw, w, codes = usable.y, usable.X, usable.weights, usable.codes
+    rows, sample, clusters, dropped = usable.rows, usable.sample, usable.clusters, usable.dropped
     absorber = Absorber(codes, w, tol=tol, max_iter=max_iter)
     demeaned, iterations = absorber.demean(np.column_stack([y_raw, X_raw]))
     y_w, X_w = demeaned[:, 0], demeaned[:, 1:]

@@ -6,6 +6,7 @@ import dataclasses
 import warnings
 from collections.abc import Mapping
 from dataclasses import dataclass, field
+from typing import NamedTuple
 
 import numpy as np
 import scipy.linalg
@@ -138,6 +139,48 @@ class SlopesNotSupported(ValueError):
     """A method that cannot absorb varying slopes (fixest's ``a[x]``) was given some."""
 
 
+class Sample(NamedTuple):
+    """The rows a fit uses: one outcome, the regressors, weights, fixed effects, slopes and
+    clusters of ``design`` without the singleton fixed-effect groups, with what was dropped."""
+
+    y: np.ndarray
+    X: np.ndarray
+    weights: np.ndarray | None
+    codes: tuple[np.ndarray, ...]
+    slopes: tuple[VaryingSlopes, ...]
+    rows: np.ndarray
+    sample: np.ndarray
+    clusters: dict[str, Grouping]
+    dropped: dict[str, int]
+
+
+def without_singletons(design: Design, outcome: int = 0) -> Sample:
+    """``design``'s rows less the singleton fixed-effect groups, removed repeatedly (counted in
+    ``dropped`` and warned of); an error when nothing is left."""
+    dropped = dict(design.dropped)
+    y, X, w = design.y[:, outcome], design.X, design.weights
+    codes, rows, slopes = design.fe_codes, design.rows, design.slopes
+    sample = np.arange(len(rows))
+    clusters = dict(design.clusters)
+    if codes or slopes:
+        # A group of one row is fitted exactly by its slope as by its intercept.
+        keep = drop_singletons([*codes, *(s.codes for s in slopes)])
+        if not keep.all():
+            dropped["singleton fixed-effect groups"] = int((~keep).sum())
+            warnings.warn(f"{int((~keep).sum())} row(s) in singleton fixed-effect groups "
+                          f"removed", EstimationWarning, stacklevel=4)
+            y, X, rows, sample = y[keep], X[keep], rows[keep], sample[keep]
+            w = None if w is None else w[keep]
+            codes = tuple(_renumber(c[keep]) for c in codes)
+            slopes = tuple(s.subset(keep) for s in slopes)
+            clusters = {name: g.subset(keep) for name, g in clusters.items()}
+        if not len(rows):
+            effects = " + ".join([*design.fe_names, *(s.label for s in slopes)])
+            raise ValueError(f"every row of {design.formula.text!r} is a singleton in a fixed "
+                             f"effect ({effects}); nothing is left to fit")
+    return Sample(y, X, w, codes, slopes, rows, sample, clusters, dropped)
+
+
 def fit(design: Design, *, outcome: int = 0, tol: float = 1e-10, max_iter: int = 10_000
         ) -> LinearFit:
     """Fit one outcome of ``design`` by least squares with its fixed effects absorbed.
@@ -145,27 +188,10 @@ def fit(design: Design, *, outcome: int = 0, tol: float = 1e-10, max_iter: int =
     Singleton groups are removed first (counted in ``dropped_rows``); regressors absorbed by the
     fixed effects or collinear with earlier ones are removed with a warning naming them.
     """
-    dropped = dict(design.dropped)
-    y_raw, X_raw, w = design.y[:, outcome], design.X, design.weights
-    codes, rows, slopes = design.fe_codes, design.rows, design.slopes
-    sample = np.arange(len(rows))
-    clusters = dict(design.clusters)
+    kept = without_singletons(design, outcome)
+    y_raw, X_raw, w, codes, slopes = kept.y, kept.X, kept.weights, kept.codes, kept.slopes
+    rows, sample, clusters, dropped = kept.rows, kept.sample, kept.clusters, kept.dropped
     effects = " + ".join([*design.fe_names, *(s.label for s in slopes)])
-    if codes or slopes:
-        # A group of one row is fitted exactly by its slope as by its intercept.
-        keep = drop_singletons([*codes, *(s.codes for s in slopes)])
-        if not keep.all():
-            dropped["singleton fixed-effect groups"] = int((~keep).sum())
-            warnings.warn(f"{int((~keep).sum())} row(s) in singleton fixed-effect groups "
-                          f"removed", EstimationWarning, stacklevel=3)
-            y_raw, X_raw, rows, sample = y_raw[keep], X_raw[keep], rows[keep], sample[keep]
-            w = None if w is None else w[keep]
-            codes = tuple(_renumber(c[keep]) for c in codes)
-            slopes = tuple(s.subset(keep) for s in slopes)
-            clusters = {name: g.subset(keep) for name, g in clusters.items()}
-        if not len(rows):
-            raise ValueError(f"every row of {design.formula.text!r} is a singleton in a fixed "
-                             f"effect ({effects}); nothing is left to fit")
     absorber = Absorber(codes, w, tol=tol, max_iter=max_iter, slopes=_pairs(slopes))
     stacked = np.column_stack([y_raw, X_raw]) if X_raw.shape[1] else y_raw[:, None]
     demeaned, iterations = absorber.demean(stacked)
