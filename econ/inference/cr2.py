@@ -37,6 +37,10 @@ ZERO_EIGENVALUE = 1e-10
 #: :func:`_adjusted`) when the block's factors have fewer columns than this share of its rows.
 LOW_RANK_SHARE = 0.5
 
+DegreesOfFreedom = Literal["residual", "satterthwaite", "imbens_kolesar"]
+DEGREES_OF_FREEDOM: tuple[DegreesOfFreedom, ...] = ("residual", "satterthwaite",
+                                                   "imbens_kolesar")
+
 
 @dataclass(frozen=True, init=False)
 class CR2(ClusterSpec):
@@ -63,9 +67,21 @@ class CR2(ClusterSpec):
       the ``G x G`` matrix ``P_gh = u_g' (I - H) u_h``,
       ``df_k = (trace P)^2 / sum_{g,h} P_gh^2``, the formula of clubSandwich's
       ``coef_test(..., test = "Satterthwaite")`` (its ``2 E^2 / V`` with
-      ``E = trace P`` and ``V = 2 sum P_gh^2``, read from its source; not yet checked
-      numerically against R). The result's ``df_by_coef`` holds every coefficient's df;
-      its ``df`` is their minimum.
+      ``E = trace P`` and ``V = 2 sum P_gh^2``) and of dfadjust's
+      ``dfadjustSE(..., IK = FALSE)``, checked against the latter to 1e-8. The result's
+      ``df_by_coef`` holds every coefficient's df; its ``df`` is their minimum.
+    - ``"imbens_kolesar"``: the same Satterthwaite df under a working model with a cluster
+      random effect, ``Omega = sigma^2 I + rho J`` (``J`` ones within each cluster), as
+      Imbens and Kolesár (2016, section IV) recommend for few clusters: ``P`` becomes
+      ``C' Omega C`` with ``C = (I - H) U``, ``rho`` the average product of residuals of
+      different rows in one cluster and ``sigma^2`` the mean squared residual less ``rho``
+      (both from the fit's residuals; ``rho`` set to 0 when negative, so that ``Omega`` is a
+      covariance matrix). Within-cluster correlation lowers the df where the clusters differ
+      in size, which is what keeps the test's size at 6-10 unequal clusters (the package's
+      size benchmark). Equal to Kolesár's R package dfadjust,
+      ``dfadjustSE(model, clustervar, IK = TRUE, rho0 = TRUE)``, to 1e-8
+      (``tests/inference/test_cr2_imbens_kolesar.py``). Not defined for weighted
+      fits.
 
     Cost: one ``n_g x n_g`` eigendecomposition per cluster (``sum_g n_g^3``) plus
     ``O(n x levels)`` for the fixed-effect dummies other than the one with most levels, whose
@@ -80,28 +96,36 @@ class CR2(ClusterSpec):
     by
         The cluster variable.
     df
-        ``"residual"`` (``G - 1``) or ``"satterthwaite"`` (per coefficient, see above).
+        ``"residual"`` (``G - 1``), ``"satterthwaite"`` (Bell-McCaffrey, per coefficient) or
+        ``"imbens_kolesar"`` (Satterthwaite under a cluster random-effects working model), see
+        above.
 
     Examples
     --------
     >>> CR2("township_id")
     >>> CR2("township_id", df="satterthwaite")
+    >>> CR2("township_id", df="imbens_kolesar")
     """
 
-    df: Literal["residual", "satterthwaite"]
+    df: DegreesOfFreedom
     kind: ClassVar[str] = "CR2"
     multiway: ClassVar[bool] = False
 
-    def __init__(self, *by: str, df: Literal["residual", "satterthwaite"] = "residual",
+    def __init__(self, *by: str, df: DegreesOfFreedom = "residual",
                  ssc: SmallSample = DEFAULT) -> None:
-        if df not in ("residual", "satterthwaite"):
-            raise ValueError(f"df must be 'residual' or 'satterthwaite', got {df!r}")
+        if df not in DEGREES_OF_FREEDOM:
+            raise ValueError(f"df must be one of {', '.join(map(repr, DEGREES_OF_FREEDOM))}, "
+                             f"got {df!r}")
         super().__init__(*by, ssc=ssc)
         object.__setattr__(self, "df", df)
 
     def compute(self, fit: LinearFit) -> CovarianceResult:
         # The leverage blocks are built from the fixed effects' dummies alone.
         refuse_slopes(fit, "CR2")
+        if self.df == "imbens_kolesar" and fit.weights is not None:
+            raise ValueError("CR2 with df='imbens_kolesar' is not defined for weighted fits "
+                             "(its working model is for unweighted rows): use "
+                             "df='satterthwaite' or fit without weights")
         (grouping,) = self.groupings(fit)
         codes, g, name = grouping.codes, grouping.groups, grouping.name
         _check_size(fit, codes, name)
@@ -114,7 +138,9 @@ class CR2(ClusterSpec):
         cov = fit.xtx_inv @ (scores.T @ scores) @ fit.xtx_inv
         if self.df == "residual":
             return CovarianceResult(self.label, cov, float(g - 1), self.by, (g,))
-        by_coef = satterthwaite_df(fit, dummies, codes, g, weighted @ fit.xtx_inv)
+        working = (random_effects_model(fit.residuals, codes, g)
+                   if self.df == "imbens_kolesar" else None)
+        by_coef = satterthwaite_df(fit, dummies, codes, g, weighted @ fit.xtx_inv, working)
         return CovarianceResult(self.label, cov, float(by_coef.min()), self.by, (g,), by_coef)
 
 
@@ -174,33 +200,63 @@ class DummyProjection:
         others = [(self.z[rows], self.z_gram_pinv)] if self.z.shape[1] else []
         return basis, inside / self.level_weights[present], others
 
-    def gram(self, values: np.ndarray, codes: np.ndarray, g: int) -> np.ndarray:
-        """``U' P_D U`` for ``U`` (``n x G``) holding ``values`` in each cluster's rows."""
+    def gram(self, left: np.ndarray, right: np.ndarray, codes: np.ndarray, g: int
+             ) -> np.ndarray:
+        """``L' P_D R`` for ``L`` and ``R`` (``n x G``) holding ``left`` and ``right`` in each
+        cluster's rows and zeros elsewhere."""
         if self.first is None:
             return np.zeros((g, g))
-        cells = scipy.sparse.csr_array(
-            (self.root_w * values, (self.first, codes)), shape=(len(self.level_weights), g))
-        scaled = scipy.sparse.diags_array(1 / self.level_weights) @ cells
-        first_part = (cells.T @ scaled).toarray()
+        shape = (len(self.level_weights), g)
+        cells = [scipy.sparse.csr_array((self.root_w * v, (self.first, codes)), shape=shape)
+                 for v in (left, right)]
+        first_part = (cells[0].T @ scipy.sparse.diags_array(1 / self.level_weights)
+                      @ cells[1]).toarray()
         if not self.z.shape[1]:
             return first_part
-        zu = cluster_sums(self.z * values[:, None], codes, g)
-        return first_part + zu @ self.z_gram_pinv @ zu.T
+        zl, zr = (cluster_sums(self.z * v[:, None], codes, g) for v in (left, right))
+        return first_part + zl @ self.z_gram_pinv @ zr.T
+
+
+def random_effects_model(residuals: np.ndarray, codes: np.ndarray, g: int
+                         ) -> tuple[float, float]:
+    """``(sigma^2, rho)`` of the working model ``sigma^2 I + rho J`` from the residuals.
+
+    ``rho`` is the mean product of two residuals of different rows of one cluster (set to 0
+    when negative), ``sigma^2`` the mean squared residual less ``rho`` (Imbens and Kolesár
+    2016; dfadjust's estimator).
+    """
+    n = len(residuals)
+    ssr = float(residuals @ residuals)
+    sums = np.bincount(codes, weights=residuals, minlength=g)
+    sizes = np.bincount(codes, minlength=g).astype(float)
+    pairs = float(sizes @ sizes) - n
+    rho = max((float(sums @ sums) - ssr) / pairs, 0.0) if pairs > 0 else 0.0
+    return max(ssr / n - rho, 0.0), rho
 
 
 def satterthwaite_df(fit: LinearFit, dummies: DummyProjection, codes: np.ndarray, g: int,
-                     loadings: np.ndarray) -> np.ndarray:
+                     loadings: np.ndarray, working: tuple[float, float] | None = None
+                     ) -> np.ndarray:
     """Per-coefficient Satterthwaite df; ``loadings`` rows of cluster g are ``A_g X_g (X'X)^-1``.
 
     ``P = U'(I - H)U = U'U - U'P_D U - (X'U)' (X'X)^{-1} (X'U)`` for each coefficient's ``U``;
-    ``U'U`` is diagonal because the clusters' rows do not overlap.
+    ``U'U`` is diagonal because the clusters' rows do not overlap. With a random-effects
+    working model ``(sigma^2, rho)`` it is ``C' Omega C = sigma^2 P + rho S'S`` instead, with
+    ``C = (I - H) U`` and ``S`` its cluster sums: ``S = 1'U - 1'P_D U - (X'1)' (X'X)^{-1} X'U``.
     """
+    ones = np.ones(fit.nobs)
+    x_ones = cluster_sums(fit.X, codes, g)
     df = np.empty(loadings.shape[1])
     for k in range(loadings.shape[1]):
         u = loadings[:, k]
         xu = cluster_sums(fit.X * u[:, None], codes, g)
         p = (np.diag(np.bincount(codes, weights=u * u, minlength=g))
-             - dummies.gram(u, codes, g) - xu @ fit.xtx_inv @ xu.T)
+             - dummies.gram(u, u, codes, g) - xu @ fit.xtx_inv @ xu.T)
+        if working is not None:
+            sigma2, rho = working
+            s = (np.diag(np.bincount(codes, weights=u, minlength=g))
+                 - dummies.gram(ones, u, codes, g) - x_ones @ fit.xtx_inv @ xu.T)
+            p = sigma2 * p + rho * s.T @ s
         df[k] = np.trace(p) ** 2 / np.sum(p * p)
     return df
 
