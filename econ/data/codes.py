@@ -31,6 +31,14 @@ def group_codes(values: pd.Series) -> tuple[np.ndarray, int]:
 
 def varying_groups(groups: np.ndarray, values: np.ndarray, n_groups: int) -> np.ndarray:
     """Codes of the groups whose value is not constant (all codes non-negative)."""
+    if values.dtype.kind in "biu" and len(groups) > 1 and bool(
+            np.all(groups[1:] >= groups[:-1])):
+        # Rows sorted by group (a panel sorted by village): each group is one run, which
+        # varies exactly where two neighbours in it differ. Sequential passes over narrow
+        # codes, several times faster than the scatter and gather below. (Integer values
+        # only: below, a lone NaN differs from itself and marks its group.)
+        changes = (groups[1:] == groups[:-1]) & (values[1:] != values[:-1])
+        return np.unique(groups[1:][changes])
     # Any row's value serves as the group's representative: a constant group matches it
     # everywhere, a varying one does not somewhere. Exact, O(n), no sorting.
     representative = np.zeros(n_groups, dtype=values.dtype)

@@ -9,12 +9,14 @@ from __future__ import annotations
 
 import datetime
 import unicodedata
-from collections.abc import Mapping
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from typing import Literal
 
 import numpy as np
 import pandas as pd
+import pyarrow as pa
+import pyarrow.compute as pc
 
 from econ.data.schema import Column, categorical_dtype
 
@@ -27,6 +29,8 @@ _SCIENTIFIC = r"[+-]?\d+(?:\.\d+)?[eE][+-]?\d+"
 _CODE_FIX = ("Export the codes again as text: in Excel, format the column as Text before "
              "pasting or typing codes, and open CSV files through Data > From Text; in Stata, "
              "keep codes as str (or long or double, never float).")
+#: UTF-8 of ſ, K, İ and ı, which case-insensitive patterns match to s, k, i.
+_FOLDS_TO_ASCII = tuple(c.encode() for c in "\u017f\u212a\u0130\u0131")
 _NUMBER_FIX = ("Correct or blank these cells (blank means missing); remove thousands separators "
                "and units.")
 
@@ -106,13 +110,12 @@ def _unreadable(series: pd.Series, mask: np.ndarray, kind: str, reason: str,
 
 def _coerce_id(series: pd.Series, digits: int | None) -> Coerced:
     if isinstance(series.dtype, pd.CategoricalDtype):
-        codes, uniques = series.cat.codes.to_numpy(), series.cat.categories
+        codes, uniques = np.asarray(series.array.codes), series.cat.categories
     else:
         codes, uniques = pd.factorize(series, use_na_sentinel=True)
     text = _ids_text(pd.Index(uniques))
     issues = _lost_digits(pd.Index(uniques), text, codes, series, digits)
-    if not issues and text.is_unique and text.is_monotonic_increasing and not (
-            text == "").any():
+    if not issues and _strictly_increasing(text) and not (text == "").any():
         if isinstance(series.dtype, pd.CategoricalDtype) and text.equals(uniques):
             return Coerced(series)
         return Coerced(_categorical(codes, text, series.index))
@@ -137,9 +140,12 @@ def _lost_digits(uniques: pd.Index, text: pd.Index, codes: np.ndarray, series: p
     """
     issues: list[Unreadable] = []
     if uniques.dtype == object or pd.api.types.is_string_dtype(uniques.dtype):
-        # Literal searches first: cheap on half a million codes, which rarely hold an E.
-        scientific = np.asarray(text.str.contains("E", regex=False)
-                                | text.str.contains("e", regex=False), dtype=bool)
+        # Half a million codes rarely hold an E: one search of their bytes usually rules
+        # it out; literal searches per code next, and the pattern last.
+        scientific = np.zeros(len(text), dtype=bool)
+        if may_contain(text, ("e", "E")):
+            scientific = np.asarray(text.str.contains("E", regex=False)
+                                    | text.str.contains("e", regex=False), dtype=bool)
         if scientific.any():
             scientific &= np.asarray(text.str.fullmatch(_SCIENTIFIC), dtype=bool)
         if scientific.any():
@@ -174,6 +180,49 @@ def _lost_digits(uniques: pd.Index, text: pd.Index, codes: np.ndarray, series: p
             f"{why}: the last digits were rounded, so different villages can end up with one "
             f"code", _CODE_FIX))
     return issues
+
+
+def _strictly_increasing(text: pd.Index) -> bool:
+    """Whether ``text`` is sorted with no repeats (so unique), as Arrow compares UTF-8 bytes
+    (in code-point order, Python's) without hashing or boxing half a million codes."""
+    data = _arrow_strings(text)
+    if data is None or data.null_count:
+        return text.is_unique and text.is_monotonic_increasing
+    return len(data) < 2 or bool(pc.all(pc.less(data[:-1], data[1:])).as_py())
+
+
+def may_contain(text: pd.Index, needles: Iterable[str], *, ignore_case: bool = False) -> bool:
+    """Whether a value of ``text`` may contain one of ``needles``, by one search of the values'
+    bytes: ``False`` is certain, ``True`` may be a needle across two values (or text not held
+    by Arrow) and calls for the exact search. With ``ignore_case`` (ASCII needles) it also
+    answers ``True`` for the non-ASCII letters that case-insensitive regular expressions
+    match to ASCII ones (ſ, K, İ, ı)."""
+    data = _arrow_strings(text)
+    if data is None:
+        return True
+    values = data.buffers()[2]
+    blob = b"" if values is None else values.to_pybytes()
+    wanted = {n.lower() if ignore_case else n for n in needles}
+    # A needle containing another is found with it (subtotal with total); codes are nearly
+    # always ASCII, where no Chinese needle can be.
+    wanted = {n for n in wanted if not any(m != n and m in n for m in wanted)}
+    if blob.isascii():
+        wanted = {n for n in wanted if n.isascii()}
+    elif ignore_case and any(letter in blob for letter in _FOLDS_TO_ASCII):
+        return True
+    if ignore_case:
+        blob = blob.lower()
+    return any(n.encode() in blob for n in wanted)
+
+
+def _arrow_strings(text: pd.Index) -> pa.Array | None:
+    """The values of an Arrow-backed string index as one Arrow array (no copy), else None."""
+    if not isinstance(text.dtype, pd.StringDtype) or text.dtype.storage != "pyarrow":
+        return None
+    data = pa.array(text.array)
+    if isinstance(data, pa.ChunkedArray):
+        data = data.combine_chunks()
+    return data
 
 
 def _categorical(codes: np.ndarray, categories: pd.Index, index: pd.Index) -> pd.Series:

@@ -17,6 +17,7 @@ from econ.data.schema import TableSchema
 #: down, within half an order of magnitude (about 3,200 to 32,000 times).
 _UNIT_FACTOR_LOG10 = 4.0
 _UNIT_TOLERANCE_LOG10 = 0.5
+_BLOCK = 1 << 16
 _UNITS = {"10,000 yuan": "万元 (10,000 yuan)", "yuan": "元 (yuan)"}
 
 
@@ -56,11 +57,8 @@ def _blank(value: object) -> bool:
 
 def _unit_jumps(frame: pd.DataFrame, schema: TableSchema) -> list[str]:
     villages = frame["village_id"]
-    codes = (villages.cat.codes.to_numpy() if isinstance(villages.dtype, pd.CategoricalDtype)
+    codes = (np.asarray(villages.array.codes) if isinstance(villages.dtype, pd.CategoricalDtype)
              else pd.factorize(villages)[0])
-    # Rows are sorted by (village, year), so each row's predecessor in its village is the row
-    # above it.
-    same_village = (codes[1:] == codes[:-1]) & (codes[1:] >= 0)
     low, high = 10.0 ** (_UNIT_FACTOR_LOG10 - _UNIT_TOLERANCE_LOG10), 10.0 ** (
         _UNIT_FACTOR_LOG10 + _UNIT_TOLERANCE_LOG10)
     found: list[str] = []
@@ -70,10 +68,11 @@ def _unit_jumps(frame: pd.DataFrame, schema: TableSchema) -> list[str]:
             continue
         amounts = frame[column.name].to_numpy(dtype="float64")
         before, after = amounts[:-1], amounts[1:]
-        # Two cheap passes find the few large changes (missing amounts compare false); the
-        # exact band, the signs and the village are checked on those alone.
-        pairs = np.flatnonzero((after > before * low) | (before > after * low))
-        pairs = pairs[same_village[pairs] & (before[pairs] > 0) & (after[pairs] > 0)]
+        pairs = _large_changes(amounts, low)
+        # Rows are sorted by (village, year), so each row's predecessor in its village is the
+        # row above it.
+        same_village = (codes[pairs + 1] == codes[pairs]) & (codes[pairs + 1] >= 0)
+        pairs = pairs[same_village & (before[pairs] > 0) & (after[pairs] > 0)]
         ratio = after[pairs] / before[pairs]
         pairs = pairs[((ratio > low) & (ratio < high)) | ((ratio > 1 / high) & (ratio < 1 / low))]
         if not len(pairs):
@@ -90,3 +89,20 @@ def _unit_jumps(frame: pd.DataFrame, schema: TableSchema) -> list[str]:
             f"{_UNITS[unit.group(1)]}: a year typed in 元 instead of 万元 (or the other way "
             f"round) looks like this; convert it before estimating.")
     return found
+
+
+def _large_changes(amounts: np.ndarray, factor: float) -> np.ndarray:
+    """Positions ``i`` where ``amounts[i + 1]`` and ``amounts[i]`` differ more than ``factor``
+    times (missing amounts compare false): the few candidates for the exact tests."""
+    found = [np.empty(0, dtype=np.intp)]
+    # Block by block, so that the temporaries stay in cache instead of streaming several
+    # 50 MB arrays through memory for each column of a national panel.
+    for start in range(0, len(amounts) - 1, _BLOCK):
+        before = amounts[start:start + _BLOCK]
+        after = amounts[start + 1:start + _BLOCK + 1]
+        before = before[:len(after)]
+        jump = after > before * factor
+        jump |= before > after * factor
+        if jump.any():
+            found.append(np.flatnonzero(jump) + start)
+    return np.concatenate(found)

@@ -12,6 +12,7 @@ import re
 import numpy as np
 import pandas as pd
 
+from econ.data.coerce import may_contain
 from econ.data.problems import Problem, describe_rows, row_numbers
 from econ.data.schema import TableSchema
 
@@ -55,12 +56,14 @@ def summary_rows(frame: pd.DataFrame, schema: TableSchema) -> tuple[np.ndarray, 
     for name in searched:
         values = frame[name]
         if isinstance(values.dtype, pd.CategoricalDtype):
-            codes, uniques = values.cat.codes.to_numpy(), values.cat.categories
+            codes, uniques = np.asarray(values.array.codes), values.cat.categories
         else:
             codes, uniques = pd.factorize(values, use_na_sentinel=True)
         # A vectorised look for the words first: a national panel has half a million codes,
         # and nearly none is a label worth the exact test.
         text = pd.Index(uniques).astype("str")
+        if not may_contain(text, (*_SUMMARY_WORDS, *_SUMMARY_ENGLISH), ignore_case=True):
+            continue
         hits = np.flatnonzero(np.asarray(text.str.contains(_WORDS, case=False, regex=True),
                                          dtype=bool))
         labels = [int(i) for i in hits if _is_summary_label(uniques[int(i)])]

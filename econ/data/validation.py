@@ -123,7 +123,8 @@ def validate(
         if result.recoded:
             recoded[column.name] = result.recoded
         out[column.name] = result.values.reset_index(drop=True)
-        reported = (result.unreadable_mask | skip) if column.required else None
+        reported = ((result.unreadable_mask | skip) if column.required
+                    and (result.unreadable or skipping) else None)
         problems.extend(_value_checks(column, out[column.name], year_range, reported))
 
     extras = tuple(c for c in table.columns if c not in schema.names)
@@ -134,7 +135,10 @@ def validate(
     codes = {name: group_codes(canonical[name]) for name in coded if name in canonical.columns}
     keyed = all(k in codes for k in schema.key)
     combined, size = _combined_key(codes, schema.key) if keyed else (None, 0)
-    if combined is not None:
+    # Keys that increase strictly down the table (a panel saved sorted) are distinct and
+    # need no sorting: one pass settles both.
+    ordered = combined is not None and _increasing(combined)
+    if combined is not None and not ordered:
         # A row whose key is missing or unreadable was reported as such; it repeats no key.
         complete = np.logical_and.reduce([codes[name][0] >= 0 for name in schema.key])
         problems.extend(_duplicate_keys(canonical, schema, combined, size,
@@ -145,7 +149,7 @@ def validate(
     if blank.any():
         canonical = canonical[~blank].reset_index(drop=True)
         combined = None if combined is None else combined[~blank]
-    if combined is not None and not bool(np.all(combined[1:] > combined[:-1])):
+    if combined is not None and not ordered and not _increasing(combined):
         order = np.argsort(combined, kind="stable")
         canonical = canonical.take(order).reset_index(drop=True)
     warnings = (*headers.warnings, *plausibility_warnings(canonical, schema))
@@ -181,12 +185,19 @@ def _value_checks(column: Column, values: pd.Series, year_range: tuple[int, int]
     checked = column.name == "year" or column.bounds is not None or column.nonnegative
     if column.kind not in ("int", "float") or not checked:
         return found
+    spans = [(year_range, "year_range")] if column.name == "year" else []
+    if column.bounds is not None:
+        spans.append((column.bounds, "the declared scale"))
+    # The least and greatest entries clear a sound column; the entries are gathered as
+    # floats only to name the rows of a failed check.
+    least, most = _extremes(values)
+    failed = [(bounds, what) for bounds, what in spans if least < bounds[0] or most > bounds[1]]
+    if not failed and not (column.nonnegative and least < 0):
+        return found
     numbers = (values.to_numpy() if values.dtype == np.float64
                else values.to_numpy(dtype="float64", na_value=np.nan))
-    if column.name == "year":
-        found += _outside(column, values, numbers, year_range, "year_range")
-    if column.bounds is not None:
-        found += _outside(column, values, numbers, column.bounds, "the declared scale")
+    for bounds, what in failed:
+        found += _outside(column, values, numbers, bounds, what)
     if column.nonnegative:
         negative = np.flatnonzero(numbers < 0)
         if len(negative):
@@ -199,6 +210,20 @@ def _value_checks(column: Column, values: pd.Series, year_range: tuple[int, int]
                 row_numbers(negative),
             ))
     return found
+
+
+def _extremes(values: pd.Series) -> tuple[float, float]:
+    """The least and greatest present entries of a numeric column (NaN if none is present)."""
+    if not len(values):
+        return np.nan, np.nan
+    if values.dtype == np.float64:
+        numbers = values.to_numpy()
+    elif pd.api.types.is_integer_dtype(values.dtype) and not values.hasnans:
+        numbers = values.to_numpy(dtype=np.int64)
+    else:
+        numbers = values.to_numpy(dtype="float64", na_value=np.nan)
+    # fmin and fmax skip NaN, as the comparisons with bounds do.
+    return np.fmin.reduce(numbers), np.fmax.reduce(numbers)
 
 
 def _outside(column: Column, values: pd.Series, numbers: np.ndarray,
@@ -222,11 +247,21 @@ Codes = dict[str, tuple[np.ndarray, int]]
 
 def _combined_key(codes_of: Codes, names: tuple[str, ...]) -> tuple[np.ndarray, int]:
     """One int64 per row that orders rows as the key columns do (ids have sorted categories)."""
-    combined, size = np.zeros(len(codes_of[names[0]][0]), dtype=np.int64), 1
-    for name in names:
+    codes, count = codes_of[names[0]]
+    combined, size = codes.astype(np.int64), count + 1
+    combined += 1
+    # In place: on a national panel each temporary is a 50 MB array.
+    for name in names[1:]:
         codes, count = codes_of[name]
-        combined, size = combined * (count + 1) + codes + 1, size * (count + 1)
+        combined *= count + 1
+        combined += codes
+        combined += 1
+        size *= count + 1
     return combined, size
+
+
+def _increasing(combined: np.ndarray) -> bool:
+    return bool(np.all(combined[1:] > combined[:-1]))
 
 
 def _duplicate_keys(
@@ -265,17 +300,16 @@ def _nesting(frame: pd.DataFrame, schema: TableSchema, codes_of: Codes,
             clean.add((inner, outer))
             continue
         (inner_codes, n_inner), (outer_codes, _) = codes_of[inner], codes_of[outer]
-        present = (inner_codes >= 0) & (outer_codes >= 0)
-        if skip is not None:
-            present &= ~skip
-        if present.all():
+        present = _present((inner_codes, outer_codes), skip)
+        if present is None:
             moving = varying_groups(inner_codes, outer_codes, n_inner)
         else:
             moving = varying_groups(inner_codes[present], outer_codes[present], n_inner)
         if not len(moving):
             clean.add((inner, outer))
             continue
-        rows = np.flatnonzero(present & np.isin(inner_codes, moving))
+        rows = np.flatnonzero(np.isin(inner_codes, moving) if present is None
+                              else present & np.isin(inner_codes, moving))
         example = frame.iloc[rows][[inner, outer]].drop_duplicates()
         first_id = example[inner].iloc[0]
         seen = list(example.loc[example[inner] == first_id, outer])
@@ -287,3 +321,15 @@ def _nesting(frame: pd.DataFrame, schema: TableSchema, codes_of: Codes,
             row_numbers(rows),
         ))
     return found
+
+
+def _present(codes: Sequence[np.ndarray], skip: np.ndarray | None) -> np.ndarray | None:
+    """Rows where every one of ``codes`` is present (code >= 0) and that are not skipped, or
+    ``None`` when that is every row (checked by a minimum, without a mask)."""
+    gaps = [c >= 0 for c in codes if len(c) and c.min() < 0]
+    if not gaps and skip is None:
+        return None
+    present = np.logical_and.reduce(gaps) if gaps else np.ones(len(codes[0]), dtype=bool)
+    if skip is not None:
+        present &= ~skip
+    return None if present.all() else present
