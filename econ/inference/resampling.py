@@ -160,6 +160,54 @@ class WeightStream:
                                        rows)[within].T
         return out
 
+    @property
+    def blocks(self) -> int:
+        """Blocks of :data:`WILD_BLOCK` replications the stream is read in."""
+        return -(-self.reps // WILD_BLOCK)
+
+    def pieces(self, block: int, rows: int) -> Iterator[tuple[int, np.ndarray]]:
+        """Weights of block ``block``, replication-major, in consecutive pieces.
+
+        Yields ``(start, weights)``: the first replication of the piece and its weights, shape
+        ``(replications, clusters)`` (the transpose of :meth:`chunk`'s layout, same values). A
+        piece holds at most ``rows`` replications (rounded down to a multiple of 32, at least
+        32), so memory is ``O(rows x clusters)`` whatever the block length. The block's
+        generator is read in order, piece after piece: the same draws as drawing the block at
+        once (a multiple of 32 replications is a whole number of 32-bit words of Rademacher
+        signs).
+        """
+        first = block * WILD_BLOCK
+        count = min(WILD_BLOCK, self.reps - first)
+        if not 0 <= block < self.blocks:
+            raise ValueError(f"block {block} is outside the stream's 0 .. {self.blocks - 1}")
+        size = max(32, rows - rows % 32)
+        if self.enumerate:
+            for lo in range(0, count, size):
+                patterns = np.arange(first + lo, first + min(lo + size, count), dtype=np.int64)
+                yield first + lo, 1.0 - 2.0 * ((patterns[:, None]
+                                                >> np.arange(self.clusters)) & 1)
+            return
+        rng = block_generator(self.seed, block)
+        if self.distribution == "rademacher":
+            total = -(-count * self.clusters // 8)
+            taken = 0
+            for lo in range(0, count, size):
+                hi = min(lo + size, count)
+                # Interior pieces end on a byte (32 x clusters bits); the last takes the rest.
+                nbytes = total - taken if hi == count else (hi - lo) * self.clusters // 8
+                taken += nbytes
+                signs = _SIGNS[rng.integers(0, 256, size=nbytes, dtype=np.uint8)].reshape(-1)
+                yield first + lo, signs[:(hi - lo) * self.clusters].reshape(hi - lo,
+                                                                            self.clusters)
+            return
+        for lo in range(0, count, size):
+            hi = min(lo + size, count)
+            yield first + lo, _wild(self.distribution, rng, (hi - lo, self.clusters))
+
+
+#: The eight Rademacher signs of each byte, most significant bit first (``np.unpackbits``).
+_SIGNS = np.unpackbits(np.arange(256, dtype=np.uint8)[:, None], axis=1) * 2.0 - 1.0
+
 
 def stream(distribution: Distribution, clusters: int, reps: int, seed: Seed) -> WeightStream:
     """Wild-bootstrap weights: ``reps`` draws, or all ``2^G`` Rademacher sign patterns.

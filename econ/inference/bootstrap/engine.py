@@ -215,6 +215,129 @@ class Problem:
         return terms
 
 
+class Compact:
+    """Draws of a one-restriction CR1 test whose CRVE clusters each lie in one bootstrap cluster.
+
+    Then cluster ``h``'s bootstrap score is ``z_h = c_h v_g(h) - E_h sigma`` with
+    ``sigma = S v`` (k values per draw) and the variance expands to
+
+        sum_h z_h^2 = sum_g v_g^2 Q_g - 2 sigma' F v + sigma' M sigma,
+
+    with ``Q_g = sum_{h in g} c_h^2``, ``F_g = sum_{h in g} E_h' c_h`` and ``M = sum_h E_h'E_h``
+    (weighted over the terms of a multiway variance). Rotating by the eigenvectors ``U`` of
+    ``M`` (``M = U diag(lambda) U'``) leaves, per draw, the ``2k`` sums ``tau = U'S v`` and
+    ``psi = U'F v`` per score set and O(k) arithmetic: the draws cost O(G k) instead of
+    O((G + H) k) through cluster-by-draw arrays. With two score sets (null and slope, for the
+    interval) the same sums give the quadratic ``a + 2 b t + c t^2`` in one pass.
+
+    The sums over the clusters are the only products with the weights. With weights in
+    ``{-1, 1}`` (Rademacher, and enumeration) they are BLAS products of :func:`exact_split`
+    pieces, exact whatever the order of summation, so bit-identical for any chunk or thread
+    count; other weights use :func:`fixed_order_dot`.
+    """
+
+    def __init__(self, problem: Problem, score_sets: tuple[Scores, ...], signs: bool) -> None:
+        k, G = problem.k, problem.G
+        weighted = [(d.sign * d.scale, p, E) for d, p, E in
+                    zip(problem.dimensions, problem.products, problem.E, strict=True)]
+        M = sum(w * (E.T @ E) for w, _, E in weighted)
+        self.lam, U = np.linalg.eigh(M)
+        self.w = (problem.W @ U)[0]
+        self.k, self.sets, self.signs = k, len(score_sets), signs
+        rows, quadratic = [], []
+        for one in score_sets:
+            F = np.zeros((G, k))
+            for (w, p, E), cells in zip(weighted, one.cells, strict=True):
+                np.add.at(F, p.g, w * E[p.h] * cells)
+            rows += [U.T @ one.S, U.T @ F.T]
+        for i, j in ((0, 0), (0, 1), (1, 1))[:1 if len(score_sets) == 1 else 3]:
+            quadratic.append(sum(np.bincount(p.g, weights=w * score_sets[i].cells[n][:, 0]
+                                             * score_sets[j].cells[n][:, 0], minlength=G)
+                                 for n, (w, p, _) in enumerate(weighted)))
+        self.K = np.vstack(rows)
+        self.Q = np.vstack(quadratic)
+        # With v_g^2 = 1 the first term is a constant.
+        self.Q_sum = self.Q.sum(axis=1)
+        self.pieces = exact_split(self.K) if signs else None
+
+    def evaluate(self, V: np.ndarray) -> np.ndarray:
+        """Rows (N0, a), or (N0, N1, a, b, c) with two score sets, for weights ``V``
+        (replications x clusters)."""
+        if self.pieces is not None:
+            sums = _split_product(self.pieces, V)
+            Qv = np.broadcast_to(self.Q_sum[:, None], (len(self.Q), len(V)))
+        else:
+            sums = fixed_order_dot(self.K, V.T)
+            Qv = fixed_order_dot(self.Q, (V * V).T)
+        k, lam = self.k, self.lam
+        tau = [sums[2 * k * s:2 * k * s + k] for s in range(self.sets)]
+        psi = [sums[2 * k * s + k:2 * k * (s + 1)] for s in range(self.sets)]
+        numerators = [_ordered_sum(self.w[i] * t[i] for i in range(k)) for t in tau]
+        a = Qv[0] + _ordered_sum(tau[0][i] * (lam[i] * tau[0][i] - 2 * psi[0][i])
+                                 for i in range(k))
+        if self.sets == 1:
+            return np.vstack([numerators[0], a])
+        b = Qv[1] + _ordered_sum(lam[i] * tau[0][i] * tau[1][i] - tau[0][i] * psi[1][i]
+                                 - tau[1][i] * psi[0][i] for i in range(k))
+        c = Qv[2] + _ordered_sum(tau[1][i] * (lam[i] * tau[1][i] - 2 * psi[1][i])
+                                 for i in range(k))
+        return np.vstack([numerators[0], numerators[1], a, b, c])
+
+
+#: Multiply-adds (m x n x k) up to which OpenBLAS computes a product on one thread. Above it
+#: every product wakes its thread pool, which on a busy machine costs far more than a small
+#: product: those are cut into row slices under the threshold.
+_ONE_THREAD = 1 << 18
+
+
+def _split_product(pieces: np.ndarray, V: np.ndarray) -> np.ndarray:
+    """``high V' + low V'`` of :func:`exact_split`'s pieces, each product exact."""
+    m, G = pieces.shape
+    step = _ONE_THREAD // (m * G)
+    if step < 32:
+        both = pieces @ V.T
+    else:
+        both = np.empty((m, len(V)))
+        for lo in range(0, len(V), step):
+            both[:, lo:lo + step] = pieces @ V[lo:lo + step].T
+    return both[:m // 2] + both[m // 2:]
+
+
+def compact_applies(problem: Problem) -> bool:
+    """Whether :class:`Compact` computes this problem's draws: one restriction, CR1 variance,
+    each CRVE cluster of every term within one bootstrap cluster."""
+    return (problem.q == 1 and problem.variant[1] == "1"
+            and all(len(np.unique(p.h)) == len(p.h) for p in problem.products))
+
+
+def _ordered_sum(terms) -> np.ndarray:
+    total = None
+    for term in terms:
+        total = term if total is None else total + term
+    assert total is not None, "at least one term"
+    return total
+
+
+def exact_split(K: np.ndarray) -> np.ndarray:
+    """``K`` (m x G) as two stacked pieces (2m x G) whose products with signs are exact.
+
+    Each row's pieces are integer multiples of a power of two small enough that any sum of
+    ``G`` of their entries, signed, is an integer below ``2^53`` of that unit: a product
+    ``piece @ V.T`` with ``V`` in ``{-1, 0, 1}`` then has no rounding at all, in whatever
+    order BLAS sums it. The high piece keeps ``52 - ceil(log2 G)`` bits of each row's
+    largest entry, the low piece as many of the rest, so ``high v + low v`` is ``K v``
+    correctly rounded but for the ``2^-(104 - 2 log2 G)`` of the row's scale left out.
+    """
+    G = K.shape[1]
+    bits = 52 - int(np.ceil(np.log2(max(G, 2))))
+    _, exponent = np.frexp(np.abs(K).max(axis=1))
+    unit = np.ldexp(1.0, exponent - bits)[:, None]
+    high = np.rint(K / unit) * unit
+    unit = np.ldexp(unit, -bits)
+    low = np.rint((K - high) / unit) * unit
+    return np.vstack([high, low])
+
+
 #: Rows per run of equal pair codes (on average) above which the cross products are summed run
 #: by run with one BLAS product each instead of by ``k (k + 3) / 2`` weighted bincounts.
 _RUN_ROWS = 256

@@ -39,10 +39,12 @@ from econ.estimation.linear import (
     with_dummies,
 )
 from econ.inference.bootstrap.engine import (
+    Compact,
     CrossProducts,
     Dimension,
     Problem,
     Scores,
+    compact_applies,
     statistic,
     variance,
 )
@@ -55,6 +57,9 @@ from econ.spec.design import Grouping
 
 TIE = 1e-10
 VARIANTS = ("11", "13", "31", "33")
+#: Weights held per piece of a block (replications x clusters), about 32 MB: the draws' memory
+#: whatever the number of clusters.
+_PIECE = 1 << 22
 
 
 @dataclass(frozen=True, eq=False)
@@ -130,6 +135,21 @@ def wild_bootstrap(
         # Smaller chunks so that the counter moves; the draws do not depend on the chunking.
         chunk_size = min(chunk_size, max(256, -(-draws_of.reps // 50)))
 
+    compact = (Compact(problem, (at_null,) if slope is None else (at_null, slope),
+                       signs=draws_of.enumerate or settings.distribution == "rademacher")
+               if compact_applies(problem) else None)
+
+    def run_block(block: int) -> None:
+        # Each block writes only its own slice, so blocks may run on any thread in any order.
+        for start, v in draws_of.pieces(block, max(32, min(chunk_size, _PIECE // G))):
+            stop = start + len(v)
+            assert compact is not None
+            values = compact.evaluate(v)
+            if pieces is not None:
+                pieces[:, start:stop] = values
+            draws[start:stop] = statistic(values[:1], values[None, None, -3 if invert else 1])
+            bar.advance(stop - start)
+
     def run(start: int) -> None:
         # Each chunk writes only its own slice, so chunks may run on any thread in any order.
         stop = min(start + chunk_size, draws_of.reps)
@@ -143,15 +163,16 @@ def wild_bootstrap(
             draws[start:stop] = statistic(numerator, variance(terms))
         bar.advance(stop - start)
 
-    starts = range(0, draws_of.reps, chunk_size)
+    task, starts = ((run_block, range(draws_of.blocks)) if compact is not None
+                    else (run, range(0, draws_of.reps, chunk_size)))
     workers = min(settings.threads or os.cpu_count() or 1, len(starts))
     with bar:
         if workers > 1:
             with ThreadPoolExecutor(max_workers=workers) as pool:
-                list(pool.map(run, starts))
+                list(pool.map(task, starts))
         else:
             for start in starts:
-                run(start)
+                task(start)
     pvalues = _pvalues(observed, draws, q, settings.pvalue_rule)
     floor = smallest_pvalue(settings.distribution, G, draws_of.reps, draws_of.enumerate,
                             settings.pvalue_rule, restricted=restricted, variant=variant)
