@@ -61,13 +61,17 @@ SENTENCES = (
     ("If the treatment was assigned at random across clusters, pass assignment= for "
      "randomization inference, which is exact.",
      "若处理在聚类间随机分配，可传入assignment=进行随机化推断，其检验是精确的。"),
-    ("Caution: with 6-10 unequal clusters and half of them treated it still rejected 7.7-8.0% "
-     "of true nulls at 5% in the package's size benchmark (benchmarks/size_few_clusters.py), "
-     "and no cluster-robust test held its size there; if the treatment was assigned across "
-     "clusters, pass assignment= for randomization inference, which is exact.",
-     "注意：在本软件包的检验水平基准（benchmarks/size_few_clusters.py）中，6-10个规模不等、"
-     "半数受处理的聚类下，该方法在5%水平上仍拒绝7.7-8.0%的真原假设，且没有一种聚类稳健检验"
-     "保持名义水平；若处理在聚类间分配，可传入assignment=进行随机化推断，其检验是精确的。"),
+    ("{G} clusters, {T} of them with a non-zero {term}: CR2 with Satterthwaite degrees of "
+     "freedom under a working model with a cluster random effect (Imbens and Kolesár 2016) held "
+     "its size at 4-10 unequal clusters with half of them treated in the package's size "
+     "benchmark, where the restricted wild bootstrap rejected 7.7-8.0% of true nulls at 5% and "
+     "CR2 with Bell-McCaffrey df up to 8% (benchmarks/size_few_clusters.py).",
+     "{G}个聚类，其中{T}个的{term}不为零：在聚类随机效应工作模型下计算Satterthwaite自由度的CR2"
+     "（Imbens and Kolesár 2016）在本软件包的检验水平基准中，于4-10个规模不等、半数受处理的"
+     "聚类下保持了名义水平；同一设计下受约束野自助法在5%水平上拒绝了7.7-8.0%的真原假设，采用"
+     "Bell-McCaffrey自由度的CR2最高达8%（benchmarks/size_few_clusters.py）。"),
+    ("Its degrees of freedom here are {D} (two-sided 5% critical value {C}).",
+     "此处其自由度为{D}（5%双侧临界值为{C}）。"),
     ("{why}: randomization inference, exact if the treatment was assigned at random across "
      "clusters, has too few distinct assignments to reject at {A} (its smallest p-value is "
      "{S}); {wild} (benchmarks/size_few_clusters.py). Report the randomization p-value and say "
@@ -104,6 +108,7 @@ SENTENCES = (
 #: The recommended method's name.
 METHODS = (
     ("WCR, {w} by {c}", "WCR（{w}权重），按{c}聚类"),
+    ("CR2, Imbens-Kolesár df by {c}", "CR2（Imbens-Kolesár自由度），按{c}聚类"),
     ("Randomization inference by {c}", "随机化推断，按{c}聚类"),
     ("No test by {c} can reject at {A}", "按{c}聚类时没有检验能在{A}水平上拒绝"),
     ("Do not cluster by {c}; report WCR by {n} (G = {g}: assumes independence across {n})",
@@ -139,6 +144,8 @@ ASSUMES = (
      "误差在聚类间独立；已校正小样本偏误"),
     ("errors independent across clusters; conservative with few",
      "误差在聚类间独立；聚类少时偏保守"),
+    ("errors independent across clusters; df from a cluster random-effects model",
+     "误差在聚类间独立；自由度来自聚类随机效应工作模型"),
     ("errors independent across clusters ({P} patterns)", "误差在聚类间独立（{P}种符号组合）"),
     ("errors independent across clusters", "误差在聚类间独立"),
     ("CRVE by {c}; {n}s within a {c} independent enough to share no weight",

@@ -73,15 +73,25 @@ def test_two_counties_cannot_reject_and_the_recommendation_says_so(inference):
 
 
 @pytest.mark.filterwarnings(FEW)
-@pytest.mark.parametrize(("clusters", "expected"), [(8, "Webb"), (20, "Rademacher")])
-def test_the_recommended_weights_follow_the_number_of_clusters(clusters, expected):
+@pytest.mark.parametrize(("clusters", "treated", "expected"), [
+    (8, 8, "CR2, Imbens-Kolesár df by g"),
+    (8, 2, "WCR, Webb by g"),
+    (20, 20, "WCR, Rademacher by g"),
+])
+def test_the_recommendation_follows_the_clusters_and_the_treated(clusters, treated, expected):
+    """Below 12 clusters CR2 with Imbens-Kolesár df, unless one or two clusters carry the
+    regressor (then the restricted wild bootstrap, conservative, with Webb weights); from 12
+    the wild bootstrap with Rademacher weights."""
     rng = np.random.default_rng(clusters)
     g = np.repeat(np.arange(clusters), 25)
-    df = pd.DataFrame({"g": g, "x": rng.normal(size=g.size)})
+    df = pd.DataFrame({"g": g, "x": rng.normal(size=g.size) * (g < treated)})
     df["y"] = 0.3 * df["x"] + rng.normal(size=clusters)[g] + rng.normal(size=g.size)
     fit = econ.feols("y ~ x", df, cov=econ.Cluster("g"))
     result = few_cluster_inference(fit, "x", reps=199)
-    assert result.recommendation == f"WCR, {expected} by g"
+    assert result.recommendation == expected
+    row = result.table.set_index("method").loc["CR2, Imbens-Kolesár df"]
+    reference = fit.with_cov(econ.CR2("g", df="imbens_kolesar")).tidy().set_index("term")
+    assert row["p_value"] == pytest.approx(reference.loc["x", "p_value"], rel=1e-12)
 
 
 def test_errors_name_the_fix(shipped):
@@ -151,10 +161,12 @@ def test_randomization_with_too_few_assignments_says_no_test_is_available():
     assert smallest > 0.05
     assert result.recommendation == "No test by g can reject at 5%"
     assert f"{smallest:.3f}" in result.reason
-    # Without the assignment, the wild bootstrap is recommended with the benchmark's caution.
+    # Without the assignment, CR2 with Imbens-Kolesár df, which held its size in the benchmark
+    # where the wild bootstrap did not.
     plain = few_cluster_inference(fit, "treat", reps=199)
-    assert plain.recommendation == "WCR, Webb by g"
-    assert "no cluster-robust test held its size" in plain.reason
+    assert plain.recommendation == "CR2, Imbens-Kolesár df by g"
+    assert "rejected 7.7-8.0% of true nulls" in plain.reason
+    assert "pass assignment=" in plain.reason
 
 
 def test_iv_results_are_referred_to_their_own_few_cluster_tools():
