@@ -19,7 +19,8 @@ r])``, which also draws the bootstrap and permutation seeds, so any dataset can 
 Tests of ``b_d = 0`` at 5%, all through the public API of econ, on the fit
 ``econ.feols("y ~ d + x", data, cov=econ.Cluster("g"), groups=["sub"])``:
 
-- CR1 with ``t(G - 1)``; CR2 with Bell-McCaffrey (Satterthwaite) df; CR3 (leave-one-cluster-out
+- CR1 with ``t(G - 1)``; CR2 with Bell-McCaffrey (Satterthwaite) df and with Imbens-Kolesár df
+  (Satterthwaite under a cluster random-effects working model); CR3 (leave-one-cluster-out
   jackknife) with ``t(G - 1)``: CR3 refuses when a leave-one-out design is not identified (one
   treated cluster), counted apart;
 - the restricted wild cluster bootstrap (WCR11) with Rademacher and with Webb weights, and the
@@ -33,15 +34,17 @@ Tests of ``b_d = 0`` at 5%, all through the public API of econ, on the fit
 
 Ibragimov-Muller and Canay-Romano-Shaikh need the tested coefficient estimable within every
 cluster, which ``b_d`` is not; they test ``b_x = 0`` instead (also true), on the cluster-by-
-cluster estimates, and are reported once per dataset in rows marked ``b_x``.
+cluster estimates, and are reported once per dataset in rows marked ``b_x``, beside CR2 with
+Imbens-Kolesár df for the same ``b_x``.
 
-The recommendation of ``econ.few_cluster_inference`` (no test with ``G <= 3``, WCR with Webb
-weights below 12 clusters, Rademacher from 12) is read once per ``G`` from one simulated
-dataset, and its method's rejection rates are gathered in a second table.
+The recommendation of ``econ.few_cluster_inference`` (no test with ``G <= 3``; below 12
+clusters CR2 with Imbens-Kolesár df, or WCR with Webb weights when one or two clusters are
+treated; WCR with Rademacher weights from 12) is read once per ``G`` and design from one
+simulated dataset, and its method's rejection rates are gathered in a second table.
 
 Rejection rates are given with their Monte Carlo standard errors ``sqrt(p (1 - p) / R)``; the
-wild restricted bootstraps run on every dataset (1,000 per G), the other methods on the first
-``--others`` (500).
+methods that can be recommended (the restricted wild bootstraps and CR2 with Imbens-Kolesár df)
+run on every dataset (1,000 per G), the other methods on the first ``--others`` (500).
 
     python benchmarks/size_few_clusters.py            # full run: 35 min on a shared 2-core machine
     python benchmarks/size_few_clusters.py --quick    # smoke run, under a minute
@@ -92,6 +95,7 @@ BX = "b_x"
 METHODS: dict[str, tuple[str, bool]] = {
     "cr1": ("CR1, t(G-1)", False),
     "cr2": ("CR2, Bell-McCaffrey df", False),
+    "cr2_ik": ("CR2, Imbens-Kolesár df", True),
     "cr3": ("CR3, t(G-1)", False),
     "wcr_rademacher": ("WCR, Rademacher", True),
     "wcr_webb": ("WCR, Webb", True),
@@ -101,6 +105,7 @@ METHODS: dict[str, tuple[str, bool]] = {
     "randomization": ("Randomization inference", False),
     "ibragimov_muller": ("Ibragimov-Muller (tests b_x)", False),
     "canay_romano_shaikh": ("Canay-Romano-Shaikh (tests b_x)", False),
+    "cr2_ik_x": ("CR2, Imbens-Kolesár df (tests b_x)", False),
 }
 
 
@@ -222,8 +227,9 @@ def _pvalue(compute: Callable[[], Outcome]) -> tuple[Outcome | None, str]:
         return None, re.sub(r"\bg=\d+", "g=j", first)[:120]
 
 
-def _analytic(result: econ.RegressionResult, spec: econ.ClusterSpec) -> Outcome:
-    return Outcome(float(result.with_cov(spec).pvalues["d"]))
+def _analytic(result: econ.RegressionResult, spec: econ.ClusterSpec, term: str = "d"
+              ) -> Outcome:
+    return Outcome(float(result.with_cov(spec).pvalues[term]))
 
 
 def _wild(result: econ.RegressionResult, seed: int, distribution: Distribution, *,
@@ -272,6 +278,7 @@ def _tests_of_d(result: econ.RegressionResult, data: pd.DataFrame, seeds: list[i
         "wcr_webb": lambda: _wild(result, seeds[1], "webb"),
         "cr1": lambda: Outcome(float(result.pvalues["d"])),
         "cr2": lambda: _analytic(result, econ.CR2("g", df="satterthwaite")),
+        "cr2_ik": lambda: _analytic(result, econ.CR2("g", df="imbens_kolesar")),
         "cr3": lambda: _analytic(result, econ.CR3("g")),
         "wcu_rademacher": lambda: _wild(result, seeds[2], "rademacher", restricted=False),
         "wcu_webb": lambda: _wild(result, seeds[3], "webb", restricted=False),
@@ -302,7 +309,8 @@ def _tests_of_x(result: econ.RegressionResult) -> dict[str, Callable[[], Outcome
         return Outcome(float(test.p_value), float(test.smallest_p_value))
 
     return {"ibragimov_muller": lambda: Outcome(float(ibragimov_muller_test(estimates).p_value)),
-            "canay_romano_shaikh": crs}
+            "canay_romano_shaikh": crs,
+            "cr2_ik_x": lambda: _analytic(result, econ.CR2("g", df="imbens_kolesar"), "x")}
 
 
 def _design_label(k: int, clusters: int) -> str:
@@ -332,6 +340,8 @@ def recommended_method(text: str) -> str | None:
     """The method key of a recommendation, ``None`` for no valid test."""
     if text.startswith("Randomization"):
         return "randomization"
+    if text.startswith("CR2, Imbens-Kolesár"):
+        return "cr2_ik"
     if text.startswith("WCR, Webb"):
         return "wcr_webb"
     if text.startswith("WCR, Rademacher"):
