@@ -115,8 +115,11 @@ def att_gt(
     # Every aggregation's influence function combines the cells' influence functions with
     # cohort-membership indicators and a constant (the estimated weights): drawing the
     # bootstrap weights once for these columns serves all aggregations.
-    members = (panel.cohort[:, None] == effects.groups[None, :]) * panel.weights[:, None]
-    basis = inference.basis(
-        np.column_stack([effects.influence, members, np.ones(panel.n_units)]), panel.cluster)
+    basis = None
+    if inference.bootstrap:
+        members = (panel.cohort[:, None] == effects.groups[None, :]) * panel.weights[:, None]
+        basis = inference.basis(
+            np.column_stack([effects.influence, members, np.ones(panel.n_units)]),
+            panel.cluster)
     uncertainty = inference.compute(effects.influence, panel.cluster, effects.estimated, basis)
     return ATTgtResult(effects, inference, outcome, cluster, simulated, uncertainty, basis)

@@ -190,8 +190,10 @@ class ATTgtResult(_Described, SummaryDisplay):
 
     @property
     def std_errors(self) -> pd.Series:
-        se = np.where(self.effects.estimated, self.uncertainty.std_errors, np.nan)
-        return pd.Series(se, index=self.params.index, name="std_error")
+        return pd.Series(self._std_errors(), index=self.params.index, name="std_error")
+
+    def _std_errors(self) -> np.ndarray:
+        return np.where(self.effects.estimated, self.uncertainty.std_errors, np.nan)
 
     @property
     def influence(self) -> np.ndarray:
@@ -206,7 +208,7 @@ class ATTgtResult(_Described, SummaryDisplay):
         ``band_low``/``band_high`` (uniform sup-t band; NaN without the bootstrap), and the
         numbers of treated and comparison units used."""
         e, u = self.effects, self.uncertainty
-        se = self.std_errors.to_numpy()
+        se = self._std_errors()
         return pd.DataFrame({
             "group": e.group, "time": e.time, "base_time": e.base,
             "event_time": e.time - e.group, "post": e.post, "estimate": e.att, "std_error": se,
@@ -223,7 +225,8 @@ class ATTgtResult(_Described, SummaryDisplay):
         ``"calendar"``. See :mod:`econ.estimation.did.aggregate`."""
         aggregation = aggregate(self.effects, kind, min_e=min_e, max_e=max_e,
                                 balance_e=balance_e)
-        influence = np.column_stack([aggregation.influence, aggregation.overall_influence])
+        # Units by columns, column-major like the cells' influence functions.
+        influence = np.vstack([aggregation.influence.T, aggregation.overall_influence]).T
         band = np.r_[np.ones(aggregation.labels.size, dtype=bool), False]
         uncertainty = self.inference.compute(influence, self.effects.panel.cluster, band,
                                              self.draw_basis)

@@ -2,7 +2,7 @@
 
 Each summary is a weighted average of post-treatment ATT(g, t); where the weights are
 cohort shares ``P(G = g)`` estimated from the data, their estimation enters the influence
-function (the ``_weight_influence`` term), as in Callaway and Sant'Anna (2021, sec. 4):
+function (see :func:`_weighted`), as in Callaway and Sant'Anna (2021, sec. 4):
 
 - ``simple``: every post-treatment cell, weighted by its cohort's size;
 - ``group``: per cohort, the mean over its post-treatment periods; overall, the cohort-size
@@ -22,6 +22,7 @@ from typing import Literal
 import numpy as np
 
 from econ.estimation.did.callaway_santanna import GroupTimeEffects
+from econ.estimation.did.panel import StaggeredPanel
 
 Kind = Literal["simple", "group", "dynamic", "calendar"]
 KINDS: tuple[Kind, ...] = ("simple", "group", "dynamic", "calendar")
@@ -43,31 +44,68 @@ class Aggregation:
     balance_e: int | None
 
 
-def _weight_influence(effects: GroupTimeEffects, cells: np.ndarray, shares: np.ndarray
-                      ) -> np.ndarray:
-    """Influence of estimating the normalised weights ``shares[cells] / sum(shares[cells])``.
+def _unit_cohorts(panel_cohort: np.ndarray, cohorts: np.ndarray) -> np.ndarray:
+    """Each unit's position in ``cohorts`` (sorted), ``cohorts.size`` for units of none."""
+    position = np.searchsorted(cohorts, panel_cohort)
+    found = position < cohorts.size
+    found[found] = cohorts[position[found]] == panel_cohort[found]
+    position[~found] = cohorts.size
+    return position
 
-    ``shares[j]`` is ``P(G = group[j])``; the result is ``(n_units, len(cells))``.
+
+def _combine(influence: np.ndarray, weights: np.ndarray) -> np.ndarray:
+    """``influence @ weights`` (units by cells, cells by selections; each selection weights a
+    few cells) as sums of weighted columns, ``(n_units, selections)``.
+
+    A BLAS product of these mid-sized matrices runs on several threads, and on a busy
+    machine waits milliseconds for one to be scheduled; the sums are cheap and never wait.
+    """
+    by_cell = influence.T  # cells by units, rows contiguous
+    combined = np.zeros((weights.shape[1], influence.shape[0]))
+    for i in range(weights.shape[1]):
+        cells = np.flatnonzero(weights[:, i])
+        combined[i] = (by_cell[cells] * weights[cells, i][:, None]).sum(axis=0)
+    return combined.T
+
+
+def _weighted(effects: GroupTimeEffects, estimates: np.ndarray, influence: np.ndarray,
+              cohort: np.ndarray, shares: np.ndarray, selections: list[np.ndarray]
+              ) -> tuple[np.ndarray, np.ndarray]:
+    """Cohort-share weighted means of ``estimates`` (with ``influence``, units by estimates,
+    and cohort ``cohort`` each) over each selection, with their influence functions
+    ``(n_units, len(selections))``.
+
+    ``shares[j]`` is ``P(G = cohort[j])``. A selection's weights ``shares[cells] / total``,
+    ``total = sum(shares[cells])``, are estimated; with ``member[i, j] = w_i 1{G_i =
+    cohort[j]}`` the influence of that estimation on the mean is ``(member @ est - shares @
+    est) / total - (member.sum(1) - total) shares @ est / total^2``, in which the constants
+    cancel: ``w_i (A_i / total - C_i shares @ est / total^2)``, where ``A_i`` and ``C_i`` sum
+    the estimates and count them over the selected ones of unit ``i``'s cohort (zero for
+    units of no selected cohort).
     """
     panel = effects.panel
-    member = (panel.cohort[:, None] == effects.group[cells][None, :]) * panel.weights[:, None]
-    centred = member - shares[cells][None, :]
-    total = shares[cells].sum()
-    return centred / total - np.outer(centred.sum(axis=1), shares[cells] / total**2)
+    cohorts, cohort_of = np.unique(cohort, return_inverse=True)
+    weights = np.zeros((estimates.size, len(selections)))
+    # Per cohort (rows; a last, zero row for units of no cohort here) and selection.
+    per_cohort = np.zeros((cohorts.size + 1, len(selections)))
+    for i, cells in enumerate(selections):
+        total = shares[cells].sum()
+        weights[cells, i] = shares[cells] / total
+        estimate_sums = np.bincount(cohort_of[cells], estimates[cells], cohorts.size)
+        counts = np.bincount(cohort_of[cells], minlength=cohorts.size)
+        per_cohort[:-1, i] = (estimate_sums / total
+                              - counts * (shares[cells] @ estimates[cells]) / total**2)
+    used = np.where(weights.any(axis=1), estimates, 0.0)  # cells left out may be NaN
+    unit_cohort = _unit_cohorts(panel.cohort, cohorts)
+    return (used @ weights,
+            _combine(influence, weights) + panel.weights[:, None] * per_cohort[unit_cohort])
 
 
-def _weighted(effects: GroupTimeEffects, cells: np.ndarray, shares: np.ndarray
-              ) -> tuple[float, np.ndarray]:
-    weights = shares[cells] / shares[cells].sum()
-    att = effects.att[cells]
-    influence = (effects.influence[:, cells] @ weights
-                 + _weight_influence(effects, cells, shares) @ att)
-    return float(weights @ att), influence
-
-
-def _cohort_shares(effects: GroupTimeEffects) -> np.ndarray:
-    panel = effects.panel
-    return np.array([np.mean(panel.weights * (panel.cohort == g)) for g in effects.group])
+def _cohort_shares(panel: StaggeredPanel, cohort: np.ndarray) -> np.ndarray:
+    """``P(G = g)`` for each ``g`` of ``cohort``: the weighted share of its units."""
+    cohorts, position = np.unique(cohort, return_inverse=True)
+    sums = np.bincount(_unit_cohorts(panel.cohort, cohorts), panel.weights, cohorts.size + 1)
+    return sums[position] / panel.n_units
 
 
 def aggregate(effects: GroupTimeEffects, kind: Kind, *, min_e: float = -np.inf,
@@ -82,7 +120,6 @@ def aggregate(effects: GroupTimeEffects, kind: Kind, *, min_e: float = -np.inf,
     if kind not in KINDS:
         raise ValueError(f"kind must be one of {list(KINDS)}, got {kind!r}")
     group, time = effects.group, effects.time
-    shares = _cohort_shares(effects)
     post = group <= time
     if kind == "dynamic":
         event = time - group
@@ -109,35 +146,32 @@ def aggregate(effects: GroupTimeEffects, kind: Kind, *, min_e: float = -np.inf,
         raise ValueError(f"cannot aggregate: ATT(g, t) not estimated for {bad[:5]}")
 
     n = effects.panel.n_units
-    if kind == "simple":
-        overall, overall_if = _weighted(effects, selections[0], shares)
-        return Aggregation(kind, labels, np.array([]), np.zeros((n, 0)), overall, overall_if,
-                           min_e, max_e, balance_e)
-    estimates = np.empty(len(labels))
-    influence = np.empty((n, len(labels)))
-    for i, cells in enumerate(selections):
-        if kind == "group":
-            estimates[i] = effects.att[cells].mean()
-            influence[:, i] = effects.influence[:, cells].mean(axis=1)
-        else:
-            estimates[i], influence[:, i] = _weighted(effects, cells, shares)
+    if not selections:
+        return Aggregation(kind, labels, np.empty(0), np.empty((n, 0)), float("nan"),
+                           np.full(n, np.nan), min_e, max_e, balance_e)
     if kind == "group":
-        panel = effects.panel
-        sizes = np.array([np.mean(panel.weights * (panel.cohort == g)) for g in labels])
-        weights = sizes / sizes.sum()
-        member = (panel.cohort[:, None] == labels[None, :]) * panel.weights[:, None]
-        centred = member - sizes[None, :]
-        weight_if = (centred / sizes.sum()
-                     - np.outer(centred.sum(axis=1), sizes / sizes.sum() ** 2))
-        overall = float(weights @ estimates)
-        overall_if = influence @ weights + weight_if @ estimates
-    elif kind == "dynamic":
-        positive = labels >= 0
-        overall = float(estimates[positive].mean()) if positive.any() else float("nan")
-        overall_if = (influence[:, positive].mean(axis=1) if positive.any()
-                      else np.full(n, np.nan))
-    else:
-        overall = float(estimates.mean())
-        overall_if = influence.mean(axis=1)
-    return Aggregation(kind, labels, estimates, influence, overall, overall_if, min_e, max_e,
-                       balance_e)
+        # Per cohort an equal-weight mean (nothing estimated in its weights); overall, the
+        # cohort-size weighted mean of those.
+        weights = np.zeros((effects.att.size, labels.size))
+        for i, cells in enumerate(selections):
+            weights[cells, i] = 1.0 / cells.size
+        estimates = effects.att[needed] @ weights[needed]
+        influence = _combine(effects.influence, weights)
+        overall, overall_if = _weighted(effects, estimates, influence, labels,
+                                        _cohort_shares(effects.panel, labels),
+                                        [np.arange(labels.size)])
+        return Aggregation(kind, labels, estimates, influence, float(overall[0]),
+                           overall_if[:, 0], min_e, max_e, balance_e)
+    estimates, influence = _weighted(effects, effects.att, effects.influence, group,
+                                     _cohort_shares(effects.panel, group), selections)
+    if kind == "simple":
+        return Aggregation(kind, labels, np.array([]), np.zeros((n, 0)), float(estimates[0]),
+                           influence[:, 0], min_e, max_e, balance_e)
+    # Overall: the mean over the post-treatment event times (dynamic) or over periods.
+    overall_columns = labels >= 0 if kind == "dynamic" else np.ones(labels.size, dtype=bool)
+    if not overall_columns.any():
+        return Aggregation(kind, labels, estimates, influence, float("nan"),
+                           np.full(n, np.nan), min_e, max_e, balance_e)
+    return Aggregation(kind, labels, estimates, influence,
+                       float(estimates[overall_columns].mean()),
+                       influence[:, overall_columns].mean(axis=1), min_e, max_e, balance_e)

@@ -27,7 +27,7 @@ from typing import Literal
 
 import numpy as np
 
-from econ.estimation.did.drdid import ESTIMATORS
+from econ.estimation.did.drdid import ESTIMATORS, TRIM_LEVEL
 from econ.estimation.did.panel import StaggeredPanel
 
 Control = Literal["never_treated", "not_yet_treated"]
@@ -111,54 +111,133 @@ def estimate(
         raise ValueError(f"method must be one of {list(ESTIMATORS)}, got {method!r}")
     if base_period not in ("varying", "universal"):
         raise ValueError(f"base_period must be 'varying' or 'universal', got {base_period!r}")
-    estimator = ESTIMATORS[method]
     periods, cohort = panel.periods, panel.cohort
     n = panel.n_units
     cohorts = np.unique(cohort[np.isfinite(cohort)])
     plan = [(g, t, b) for g in cohorts for t, b in _cells(periods, g, anticipation, base_period)]
     k = len(plan)
-    influence = np.zeros((n, k), order="F")
-    att = np.full(k, np.nan)
+    group = np.array([p[0] for p in plan], dtype=float)
+    t_index = np.array([p[1] for p in plan], dtype=np.int64)
+    b_index = np.array([p[2] for p in plan], dtype=np.int64)
+    # Cells by units, so that each cell's influence function is a contiguous row; the
+    # transpose handed out is the units-by-cells (column-major) matrix.
+    influence = np.zeros((k, n))
+    att = np.where(t_index == b_index, 0.0, np.nan)
     estimated = np.zeros(k, dtype=bool)
-    n_treated = np.zeros(k, dtype=np.int64)
-    n_control = np.zeros(k, dtype=np.int64)
-    never = cohort == np.inf
-    for j, (g, t, b) in enumerate(plan):
-        if t == b:
-            att[j] = 0.0
-            continue
-        treated = cohort == g
-        if control == "never_treated":
-            comparison = never
-        else:
-            threshold = periods[max(t, b)] + anticipation
-            comparison = never | ((cohort > threshold) & ~treated)
-        rows = np.flatnonzero((treated | comparison) & panel.observed[:, t]
-                              & panel.observed[:, b])
-        d = treated[rows].astype(float)
-        n_treated[j], n_control[j] = int(d.sum()), int(rows.size - d.sum())
-        if n_treated[j] == 0 or n_control[j] == 0:
-            warnings.warn(f"ATT({g:g}, {periods[t]:g}) not estimated: no "
-                          f"{'treated' if n_treated[j] == 0 else 'comparison'} units observed "
-                          f"in both {periods[b]:g} and {periods[t]:g}", RuntimeWarning,
-                          stacklevel=2)
-            continue
-        delta_y = panel.outcome[rows, t] - panel.outcome[rows, b]
-        x = panel.covariates[rows, min(t, b)]
+    treated, comparison = _members(panel, group, t_index, b_index, control, anticipation)
+    fixed = t_index == b_index
+    n_treated = np.where(fixed, 0, np.count_nonzero(treated, axis=1))
+    n_control = np.where(fixed, 0, np.count_nonzero(comparison, axis=1))
+    for j in np.flatnonzero(~fixed & ((n_treated == 0) | (n_control == 0))):
+        t, b = t_index[j], b_index[j]
+        warnings.warn(f"ATT({group[j]:g}, {periods[t]:g}) not estimated: no "
+                      f"{'treated' if n_treated[j] == 0 else 'comparison'} units observed "
+                      f"in both {periods[b]:g} and {periods[t]:g}", RuntimeWarning,
+                      stacklevel=2)
+    usable = ~fixed & (n_treated > 0) & (n_control > 0)
+    if panel.covariates.shape[2] == 1:
+        # Without covariates every method is a difference of (weighted) means, computed for
+        # all cells at once. Inverse-probability weights are trimmed only when nearly all of
+        # a comparison is treated; such cells take the general route.
+        cells = np.flatnonzero(usable)
+        means, share = _differences_of_means(panel, treated[cells], comparison[cells],
+                                             t_index[cells], b_index[cells], influence, cells)
+        fast = cells if method == "reg" else cells[share < TRIM_LEVEL]
+        att[cells] = means
+        estimated[fast] = True
+        usable[fast] = False
+        influence[usable] = 0.0
+        att[usable] = np.nan
+    batches = (_batches(panel, group, t_index, b_index, treated | comparison,
+                        np.flatnonzero(usable)) if usable.any() else [])
+    estimator = ESTIMATORS[method]
+    for rows, x_period, cells in batches:
+        d = treated[cells[0], rows].astype(float)
+        delta_y = panel.outcome[rows][:, t_index[cells]] - panel.outcome[rows][:, b_index[cells]]
         w = panel.weights[rows]
         try:
-            fit = estimator(delta_y, d, x, w / w.mean())
+            fit = estimator(delta_y, d, panel.covariates[rows, x_period], w / w.mean())
         except (ValueError, np.linalg.LinAlgError) as error:
-            warnings.warn(f"ATT({g:g}, {periods[t]:g}) not estimated: {error}", RuntimeWarning,
-                          stacklevel=2)
+            for j in cells:
+                warnings.warn(f"ATT({group[j]:g}, {periods[t_index[j]]:g}) not estimated: "
+                              f"{error}", RuntimeWarning, stacklevel=2)
             continue
-        att[j] = fit.att
-        influence[rows, j] = (n / rows.size) * fit.influence
-        estimated[j] = True
+        att[cells] = fit.att
+        for column, j in enumerate(cells):
+            influence[j, rows] = (n / rows.size) * fit.influence[:, column]
+        estimated[cells] = True
     return GroupTimeEffects(
-        group=np.array([p[0] for p in plan], dtype=float),
-        time=np.array([periods[p[1]] for p in plan], dtype=float),
-        base=np.array([periods[p[2]] for p in plan], dtype=float),
-        att=att, influence=influence, estimated=estimated, n_treated=n_treated,
+        group=group, time=periods[t_index].astype(float), base=periods[b_index].astype(float),
+        att=att, influence=influence.T, estimated=estimated, n_treated=n_treated,
         n_control=n_control, panel=panel, control=control, method=method,
         base_period=base_period, anticipation=anticipation)
+
+
+def _members(panel: StaggeredPanel, group: np.ndarray, t_index: np.ndarray,
+             b_index: np.ndarray, control: Control, anticipation: int
+             ) -> tuple[np.ndarray, np.ndarray]:
+    """Treated and comparison units of each cell (cells by units), observed in both periods."""
+    cohort = panel.cohort[None, :]
+    treated = cohort == group[:, None]
+    if control == "never_treated":
+        comparison = np.broadcast_to(cohort == np.inf, treated.shape)
+    else:
+        # Never-treated units (cohort inf) are later than any threshold.
+        threshold = panel.periods[np.maximum(t_index, b_index)] + anticipation
+        comparison = (cohort > threshold[:, None]) & ~treated
+    if not panel.observed.all():
+        observed = panel.observed.T
+        both = observed[t_index] & observed[b_index]
+        treated = treated & both
+        comparison = comparison & both
+    return treated, comparison
+
+
+def _differences_of_means(panel: StaggeredPanel, treated: np.ndarray, comparison: np.ndarray,
+                          t_index: np.ndarray, b_index: np.ndarray, influence: np.ndarray,
+                          cells: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """ATTs of cells without covariates, and the treated share of their comparisons; the
+    influence functions go to the rows ``cells`` of ``influence`` (cells by units).
+
+    With an intercept only, the regression, inverse-probability and doubly robust estimators
+    all reduce to the weighted mean outcome change of the treated minus that of the
+    comparison units (the propensity score is the treated share and the regression fit the
+    comparison mean), and the influence function of a mean ``sum(w y) / sum(w)`` is
+    ``n w (y - mean) / sum(w)`` over the ``n`` units (zero off the comparison).
+    """
+    outcome = np.ascontiguousarray(panel.outcome.T)
+    if not panel.observed.all():
+        # Unobserved outcomes are NaN; their units have weight zero in every cell using them.
+        outcome = np.where(panel.observed.T, outcome, 0.0)
+    change = outcome[t_index] - outcome[b_index]
+    w_treat = treated * panel.weights
+    w_comp = comparison * panel.weights
+    sum_treat, sum_comp = w_treat.sum(axis=1), w_comp.sum(axis=1)
+    mean_treat = np.einsum("ij,ij->i", w_treat, change) / sum_treat
+    mean_comp = np.einsum("ij,ij->i", w_comp, change) / sum_comp
+    n = panel.n_units
+    influence[cells] = (w_treat * (n / sum_treat)[:, None] * (change - mean_treat[:, None])
+                        - w_comp * (n / sum_comp)[:, None] * (change - mean_comp[:, None]))
+    return mean_treat - mean_comp, sum_treat / (sum_treat + sum_comp)
+
+
+def _batches(panel: StaggeredPanel, group: np.ndarray, t_index: np.ndarray,
+             b_index: np.ndarray, members: np.ndarray, cells: np.ndarray
+             ) -> list[tuple[np.ndarray, int, np.ndarray]]:
+    """Cells whose 2x2s share units, treated cohort and covariate values, as
+    ``(rows, covariate period, cells)``: one propensity score and regression design each.
+
+    Covariates are read in each cell's earlier period; when no unit's covariates change over
+    the periods it is observed in, cells with different periods share them too.
+    """
+    x = panel.covariates
+    first = panel.observed.argmax(axis=1)
+    initial = x[np.arange(panel.n_units), first]
+    invariant = bool(np.all((x == initial[:, None, :]) | ~panel.observed[:, :, None]))
+    earlier = np.minimum(t_index, b_index)
+    batches: dict[tuple[float, int, bytes], list[int]] = {}
+    for j in cells:
+        key = (group[j], -1 if invariant else int(earlier[j]), members[j].tobytes())
+        batches.setdefault(key, []).append(int(j))
+    return [(np.flatnonzero(members[same[0]]), int(earlier[same[0]]), np.array(same))
+            for same in batches.values()]

@@ -1,14 +1,22 @@
 """Two-period panel DiD estimators and their influence functions (Sant'Anna and Zhao 2020).
 
-Each estimator takes the outcome change ``delta_y = y_post - y_base``, the treated indicator
-``treated`` and a covariate matrix ``x`` whose first column is the intercept, all for the units of
-one 2x2 comparison, and returns the ATT with its influence function, scaled so that
-``att - ATT ~ mean(influence)``. The formulas are those of R's ``DRDID`` functions that R's
-``did`` calls for panel data: ``reg_did_panel`` (outcome regression), ``std_ipw_did_panel``
-(normalised inverse probability weights) and ``drdid_panel`` (the locally efficient doubly
-robust estimator with a logit propensity score and a linear outcome regression for the
-controls). As there, weights are rescaled to mean one, fitted propensity scores are capped at
-``1 - 1e-6`` and controls with a propensity score of ``trim_level`` or more get weight zero.
+Each estimator takes, for the units of one 2x2 comparison, the treated indicator ``treated``,
+a covariate matrix ``x`` whose first column is the intercept, weights ``w`` and outcome
+changes ``delta_y = y_post - y_base``, one column per outcome change that shares these units,
+covariates and weights: the ATT(g, t) cells of Callaway and Sant'Anna whose comparisons have
+the same units and covariate values share one propensity score and one outcome-regression
+design, so those are fitted once for all of them. It returns the ATTs with their influence
+functions, scaled so that ``att - ATT ~ mean(influence)``. The formulas are those of R's
+``DRDID`` functions that R's ``did`` calls for panel data: ``reg_did_panel`` (outcome
+regression), ``std_ipw_did_panel`` (normalised inverse probability weights) and
+``drdid_panel`` (the locally efficient doubly robust estimator with a logit propensity score
+and a linear outcome regression for the controls). As there, weights are rescaled to mean one,
+fitted propensity scores are capped at ``1 - 1e-6`` and controls with a propensity score of
+``trim_level`` or more get weight zero.
+
+Products of influence-function terms are regrouped so that each ``n x k`` term (``k``
+covariates) is multiplied by a ``k``-vector once, instead of materialising the ``n x k``
+influence functions of the propensity score and the regression coefficients.
 """
 
 from __future__ import annotations
@@ -24,18 +32,16 @@ TRIM_LEVEL = 0.995
 
 @dataclass(frozen=True)
 class TwoByTwo:
-    """One 2x2 estimate: the ATT and its influence function over the comparison's units."""
+    """2x2 estimates sharing one comparison: ATTs ``(c,)`` and influence functions ``(n, c)``
+    over the comparison's units, one column per outcome change."""
 
-    att: float
+    att: np.ndarray
     influence: np.ndarray
 
 
-def _wls(x: np.ndarray, y: np.ndarray, w: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-    """Weighted least-squares coefficients and ``(X'WX / n)^{-1}``."""
-    xw = x * w[:, None]
-    gram = xw.T @ x / x.shape[0]
-    inverse = np.linalg.inv(gram)
-    return inverse @ (xw.T @ y) / x.shape[0], inverse
+def _wls_inverse(x: np.ndarray, w: np.ndarray) -> np.ndarray:
+    """``(X'WX / n)^{-1}``, the inverse of the weighted least-squares normal matrix."""
+    return np.linalg.inv((x * w[:, None]).T @ x / x.shape[0])
 
 
 def logit(x: np.ndarray, d: np.ndarray, w: np.ndarray, *, tol: float = 1e-12,
@@ -68,9 +74,23 @@ def logit(x: np.ndarray, d: np.ndarray, w: np.ndarray, *, tol: float = 1e-12,
                      "treated from control units: overlap fails)")
 
 
-def _propensity(x: np.ndarray, d: np.ndarray, w: np.ndarray
-                ) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-    """Capped propensity scores, the trimming indicator and the score's influence function."""
+@dataclass(frozen=True)
+class _Propensity:
+    """Capped propensity scores ``p``, the trimming indicator ``keep`` and the score's
+    influence function ``(score[:, None] * x) @ hessian``, kept in factored form."""
+
+    p: np.ndarray
+    keep: np.ndarray
+    score: np.ndarray
+    hessian: np.ndarray
+
+    def influence_times(self, x: np.ndarray, moment: np.ndarray) -> np.ndarray:
+        """The score's influence function times ``moment`` (``k`` or ``k x c``)."""
+        product = x @ (self.hessian @ moment)
+        return (self.score[:, None] if product.ndim == 2 else self.score) * product
+
+
+def _propensity(x: np.ndarray, d: np.ndarray, w: np.ndarray) -> _Propensity:
     if x.shape[1] == 1:
         # Intercept only: the logit's fitted value is the weighted treated share.
         share = float(np.sum(w * d) / np.sum(w))
@@ -80,61 +100,70 @@ def _propensity(x: np.ndarray, d: np.ndarray, w: np.ndarray
         p, hessian = logit(x, d, w)
     p = np.minimum(p, 1.0 - 1e-6)
     keep = np.where(d == 1, True, p < TRIM_LEVEL)
-    score_if = (w * (d - p))[:, None] * x @ hessian
-    return p, keep.astype(float), score_if
+    return _Propensity(p, keep.astype(float), w * (d - p), hessian)
 
 
 def outcome_regression(delta_y: np.ndarray, treated: np.ndarray, x: np.ndarray,
                        w: np.ndarray) -> TwoByTwo:
     """Heckman-Ichimura-Todd outcome regression DiD (R: ``DRDID::reg_did_panel``)."""
-    control = 1.0 - treated
-    coef, gram_inv = _wls(x, delta_y, w * control)
-    fitted = x @ coef
+    n = x.shape[0]
+    w_control = w * (1.0 - treated)
+    gram_inv = _wls_inverse(x, w_control)
+    fitted = x @ (gram_inv @ ((x * w_control[:, None]).T @ delta_y) / n)
     w_treat = w * treated
-    eta_treat = np.mean(w_treat * delta_y) / np.mean(w_treat)
-    eta_cont = np.mean(w_treat * fitted) / np.mean(w_treat)
-    ols_if = (w * control * (delta_y - fitted))[:, None] * x @ gram_inv
-    inf_treat = w_treat * (delta_y - eta_treat) / np.mean(w_treat)
-    inf_cont = (w_treat * (fitted - eta_cont)
-                + ols_if @ np.mean(w_treat[:, None] * x, axis=0)) / np.mean(w_treat)
-    return TwoByTwo(float(eta_treat - eta_cont), inf_treat - inf_cont)
+    mean_treat = np.mean(w_treat)
+    eta_treat = w_treat @ delta_y / n / mean_treat
+    eta_cont = w_treat @ fitted / n / mean_treat
+    # ols_if @ mean(w_treat x), with ols_if = (w_control residual) x (X'WX/n)^{-1}.
+    lever = x @ (gram_inv @ (x.T @ w_treat / n))
+    influence = (w_treat[:, None] * (delta_y - eta_treat)
+                 - w_treat[:, None] * (fitted - eta_cont)
+                 - (w_control * lever)[:, None] * (delta_y - fitted)) / mean_treat
+    return TwoByTwo(eta_treat - eta_cont, influence)
 
 
 def inverse_probability(delta_y: np.ndarray, treated: np.ndarray, x: np.ndarray,
                         w: np.ndarray) -> TwoByTwo:
     """Normalised (Hajek) inverse-probability-weighted DiD (R: ``DRDID::std_ipw_did_panel``)."""
-    p, keep, ps_if = _propensity(x, treated, w)
-    w_treat = keep * w * treated
-    w_cont = keep * w * p * (1.0 - treated) / (1.0 - p)
-    eta_treat = np.mean(w_treat * delta_y) / np.mean(w_treat)
-    eta_cont = np.mean(w_cont * delta_y) / np.mean(w_cont)
-    inf_treat = w_treat * (delta_y - eta_treat) / np.mean(w_treat)
-    moment = np.mean((w_cont * (delta_y - eta_cont))[:, None] * x, axis=0)
-    inf_cont = (w_cont * (delta_y - eta_cont) + ps_if @ moment) / np.mean(w_cont)
-    return TwoByTwo(float(eta_treat - eta_cont), inf_treat - inf_cont)
+    n = x.shape[0]
+    ps = _propensity(x, treated, w)
+    w_treat = ps.keep * w * treated
+    w_cont = ps.keep * w * ps.p * (1.0 - treated) / (1.0 - ps.p)
+    mean_treat, mean_cont = np.mean(w_treat), np.mean(w_cont)
+    eta_treat = w_treat @ delta_y / n / mean_treat
+    eta_cont = w_cont @ delta_y / n / mean_cont
+    centred_cont = w_cont[:, None] * (delta_y - eta_cont)
+    influence = (w_treat[:, None] * (delta_y - eta_treat) / mean_treat
+                 - (centred_cont + ps.influence_times(x, x.T @ centred_cont / n)) / mean_cont)
+    return TwoByTwo(eta_treat - eta_cont, influence)
 
 
 def doubly_robust(delta_y: np.ndarray, treated: np.ndarray, x: np.ndarray,
                   w: np.ndarray) -> TwoByTwo:
     """Locally efficient doubly robust DiD (R: ``DRDID::drdid_panel``, did's default)."""
-    control = 1.0 - treated
-    p, keep, ps_if = _propensity(x, treated, w)
-    coef, gram_inv = _wls(x, delta_y, w * control)
-    residual = delta_y - x @ coef
-    w_treat = keep * w * treated
-    w_cont = keep * w * p * control / (1.0 - p)
-    eta_treat = np.mean(w_treat * residual) / np.mean(w_treat)
-    eta_cont = np.mean(w_cont * residual) / np.mean(w_cont)
-    ols_if = (w * control * residual)[:, None] * x @ gram_inv
-    inf_treat = (w_treat * (residual - eta_treat)
-                 - ols_if @ np.mean(w_treat[:, None] * x, axis=0)) / np.mean(w_treat)
-    inf_cont = (w_cont * (residual - eta_cont)
-                + ps_if @ np.mean((w_cont * (residual - eta_cont))[:, None] * x, axis=0)
-                - ols_if @ np.mean(w_cont[:, None] * x, axis=0)) / np.mean(w_cont)
-    return TwoByTwo(float(eta_treat - eta_cont), inf_treat - inf_cont)
+    n = x.shape[0]
+    ps = _propensity(x, treated, w)
+    w_control = w * (1.0 - treated)
+    gram_inv = _wls_inverse(x, w_control)
+    residual = delta_y - x @ (gram_inv @ ((x * w_control[:, None]).T @ delta_y) / n)
+    w_treat = ps.keep * w * treated
+    w_cont = ps.keep * w * ps.p * (1.0 - treated) / (1.0 - ps.p)
+    mean_treat, mean_cont = np.mean(w_treat), np.mean(w_cont)
+    eta_treat = w_treat @ residual / n / mean_treat
+    eta_cont = w_cont @ residual / n / mean_cont
+    centred_cont = w_cont[:, None] * (residual - eta_cont)
+    # The outcome regression's influence function enters the treated and the control terms,
+    # times mean(w_treat x) / mean_treat and mean(w_cont x) / mean_cont: one lever for both.
+    lever = x @ (gram_inv @ (x.T @ (w_treat / mean_treat - w_cont / mean_cont) / n))
+    influence = (w_treat[:, None] * (residual - eta_treat) / mean_treat
+                 - (centred_cont + ps.influence_times(x, x.T @ centred_cont / n)) / mean_cont
+                 - (w_control * lever)[:, None] * residual)
+    return TwoByTwo(eta_treat - eta_cont, influence)
 
 
-ESTIMATORS: dict[str, Callable[[np.ndarray, np.ndarray, np.ndarray, np.ndarray], TwoByTwo]] = {
+Estimator = Callable[[np.ndarray, np.ndarray, np.ndarray, np.ndarray], TwoByTwo]
+
+ESTIMATORS: dict[str, Estimator] = {
     "reg": outcome_regression,
     "ipw": inverse_probability,
     "dr": doubly_robust,

@@ -64,17 +64,41 @@ def _require_numeric(frame: pd.DataFrame, column: str, role: str) -> None:
         raise ValueError(f"{role} column {column!r} must be numeric; it has dtype {dtype}")
 
 
-def _per_unit(frame: pd.DataFrame, codes: np.ndarray, n: int, column: str, role: str
-              ) -> pd.Series:
+def _sorted_codes(values: pd.Series) -> tuple[np.ndarray, np.ndarray]:
+    """``pd.factorize(values, sort=True)`` of values without missing ones, by a presence table
+    (no hashing or sorting) when they are integers in a range not much wider than their
+    number, as unit ids and years are."""
+    numbers = values.to_numpy()
+    if numbers.dtype.kind in "if" and numbers.size:
+        low, high = numbers.min(), numbers.max()
+        if (np.isfinite(low) and np.isfinite(high) and high - low < 4 * numbers.size + 1024
+                and abs(low) < 2**52 and abs(high) < 2**52):
+            whole = numbers.astype(np.int64, copy=False)
+            if whole is numbers or np.array_equal(whole, numbers):
+                offset = whole - int(low)
+                present = np.zeros(int(high - low) + 1, dtype=bool)
+                present[offset] = True
+                rank = np.cumsum(present) - 1
+                uniques = (np.flatnonzero(present) + int(low)).astype(numbers.dtype)
+                return rank[offset], uniques
+    codes, uniques = pd.factorize(values, sort=True)
+    return codes, np.asarray(uniques)
+
+
+def _per_unit(values: np.ndarray, codes: np.ndarray, n: int, column: str, role: str,
+              ids: pd.Series) -> np.ndarray:
     """The column's single value per unit; ``ValueError`` naming units where it varies."""
-    values = frame[column]
-    varies = values.groupby(codes).nunique(dropna=False) > 1
-    if varies.any():
-        units = frame.loc[np.isin(codes, varies.index[varies]), "__unit__"].unique()[:5]
+    representative = np.empty(n, dtype=values.dtype)
+    representative[codes] = values
+    spread = representative[codes]
+    differs = values != spread
+    if values.dtype.kind == "f":
+        differs &= ~(np.isnan(values) & np.isnan(spread))
+    if differs.any():
+        units = pd.unique(ids.to_numpy()[np.isin(codes, codes[differs])])[:5]
         raise ValueError(f"{role} {column!r} changes over time within unit(s) "
                          f"{[str(u) for u in units]}; it must be constant within a unit")
-    first = values.groupby(codes).first()
-    return first.reindex(range(n))
+    return representative
 
 
 def prepare(
@@ -125,20 +149,26 @@ def prepare(
         _require_numeric(frame, weights, "weights")
 
     notes: list[str] = []
-    columns = list(dict.fromkeys([unit, time, cohort, outcome, *covariates,
-                                  *(c for c in (weights, cluster) if c is not None)]))
-    data = frame[columns].copy()
-    data["__unit__"] = frame[unit]
-    if data[time].isna().any() or data[unit].isna().any():
+    time_values = frame[time]
+    if time_values.isna().any() or frame[unit].isna().any():
         raise ValueError(f"unit {unit!r} and time {time!r} must not be missing")
-    incomplete = data[[outcome, *covariates]].isna().any(axis=1)
+    y_rows = frame[outcome].to_numpy(dtype="float64", na_value=np.nan)
+    x_rows = [frame[c].to_numpy(dtype="float64", na_value=np.nan) for c in covariates]
+    incomplete = np.isnan(y_rows)
+    for column in x_rows:
+        incomplete |= np.isnan(column)
+    units_column, cohort_column = frame[unit], frame[cohort]
     if incomplete.any():
         notes.append(f"Dropped {int(incomplete.sum())} rows with a missing outcome or covariate")
-        data = data.loc[~incomplete]
+        complete = ~incomplete
+        y_rows, x_rows = y_rows[complete], [column[complete] for column in x_rows]
+        units_column, cohort_column = units_column[complete], cohort_column[complete]
+        time_values = time_values[complete]
+    else:
+        complete = slice(None)
 
-    codes, units = pd.factorize(data[unit], sort=True)
-    period_values = np.sort(data[time].astype("float64").unique())
-    t_codes = np.searchsorted(period_values, data[time].to_numpy(dtype="float64"))
+    codes, units = _sorted_codes(units_column)
+    t_codes, period_values = _sorted_codes(time_values.astype("float64"))
     n, n_periods = len(units), len(period_values)
     # Counting cells is O(n); np.unique sorts (176 ms against 0.7 ms on 500,000 rows).
     cells = np.bincount(codes.astype(np.int64) * n_periods + t_codes, minlength=n * n_periods)
@@ -150,26 +180,28 @@ def prepare(
                          f"cell(s) appear more than once, e.g. {shown}; the panel must have one "
                          f"row per unit and period (drop or aggregate the repeats)")
 
-    cohorts = recode(data[cohort], cohort, units=codes, n_units=n, ids=data[unit],
+    cohorts = recode(cohort_column, cohort, units=codes, n_units=n, ids=units_column,
                      periods=period_values, always_treated="drop", anticipation=anticipation)
     notes += cohorts.notes
     first_treated = cohorts.first_treated
     w = (np.ones(n) if weights is None
-         else _per_unit(data, codes, n, weights, "weights").to_numpy(dtype="float64"))
+         else _per_unit(frame[weights].to_numpy(dtype="float64", na_value=np.nan)[complete],
+                        codes, n, weights, "weights", units_column))
     if weights is not None and (np.any(w < 0) or not np.all(np.isfinite(w)) or w.sum() <= 0):
         raise ValueError(f"weights {weights!r} must be finite, non-negative and not all zero")
     clusters = None
     if cluster is not None:
-        labels = _per_unit(data, codes, n, cluster, "cluster")
-        if labels.isna().any():
+        # Codes in the order of the cluster labels, as factorising the units' labels gives.
+        label_codes = pd.factorize(frame[cluster], sort=True)[0][complete]
+        clusters = _per_unit(label_codes, codes, n, cluster, "cluster", units_column)
+        if np.any(clusters < 0):
             raise ValueError(f"cluster {cluster!r} is missing for some units")
-        clusters = pd.factorize(labels, sort=True)[0].astype(np.int64)
 
     y = np.full((n, n_periods), np.nan)
-    y[codes, t_codes] = data[outcome].to_numpy(dtype="float64")
+    y[codes, t_codes] = y_rows
     x = np.ones((n, n_periods, 1 + len(covariates)))
-    for j, c in enumerate(covariates, start=1):
-        x[codes, t_codes, j] = data[c].to_numpy(dtype="float64")
+    for j, column in enumerate(x_rows, start=1):
+        x[codes, t_codes, j] = column
     observed = np.zeros((n, n_periods), dtype=bool)
     observed[codes, t_codes] = True
 
