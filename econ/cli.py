@@ -160,6 +160,12 @@ def _parser() -> argparse.ArgumentParser:
     fit.add_argument("--vcov", choices=("iid", "hc1", "cr1", "cr2", "cr3"), default=None,
                      help="covariance (default: cr1 with --cluster, else iid); cr2/cr3 need "
                           "one --cluster column")
+    fit.add_argument("--df", choices=("residual", "satterthwaite", "imbens_kolesar"),
+                     default=None,
+                     help="degrees of freedom of --vcov cr2: residual (G - 1, default), "
+                          "satterthwaite (Bell-McCaffrey) or imbens_kolesar (Satterthwaite "
+                          "under a cluster random-effects model; recommended below 12 "
+                          "clusters)")
     fit.add_argument("--weights", default=None, metavar="COLUMN", help="WLS weights column")
     fit.add_argument("--model", choices=("ols", "poisson"), default="ols",
                      help="ols: least squares (default); poisson: Poisson pseudo-maximum "
@@ -302,11 +308,15 @@ def _covariance(args: argparse.Namespace) -> CovarianceSpec:
         raise ValueError(f"--vcov {kind} needs --cluster COLUMN")
     if kind in ("cr2", "cr3") and len(args.cluster) != 1:
         raise ValueError(f"--vcov {kind} takes one cluster column")
+    if args.df is not None and kind != "cr2":
+        raise ValueError(f"--df sets the degrees of freedom of --vcov cr2, not of {kind}")
+    if kind == "cr2":
+        return CR2(*args.cluster, df=args.df or "residual")
     if kind == "iid":
         return IID()
     if kind == "hc1":
         return HC1()
-    kinds: dict[str, type[ClusterSpec]] = {"cr1": Cluster, "cr2": CR2, "cr3": CR3}
+    kinds: dict[str, type[ClusterSpec]] = {"cr1": Cluster, "cr3": CR3}
     return kinds[kind](*args.cluster)
 
 

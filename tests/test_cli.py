@@ -76,6 +76,18 @@ def test_fit_prints_the_summary_of_feols():
     assert econ.SIMULATED_LABEL in run.stdout
 
 
+def test_fit_with_cr2_and_imbens_kolesar_df(capsys):
+    args = ["fit", FORMULA, str(PANEL), "--cluster", "township_id", "--vcov", "cr2", "--df",
+            "imbens_kolesar"]
+    assert main(args) == 0
+    reference = econ.feols(FORMULA, econ.derive(econ.read_panel(PANEL)),
+                           cov=econ.CR2("township_id", df="imbens_kolesar"))
+    assert str(reference.summary()) in capsys.readouterr().out
+    assert main(["fit", FORMULA, str(PANEL), "--cluster", "township_id", "--df",
+                 "satterthwaite"]) == 2
+    assert "--df sets the degrees of freedom of --vcov cr2" in capsys.readouterr().err
+
+
 def test_fit_with_the_poisson_model_prints_the_summary_of_fepois(capsys):
     formula = "projects ~ high_level:post | village_id + year"
     assert main(["fit", formula, str(PANEL), "--cluster", "township_id",
