@@ -15,6 +15,11 @@ the script) and records the seed and replications each step used in the manifest
 columns are missing from the panel is skipped, and a step that stops on a data problem (a
 ``ValueError`` from the package) is recorded as failed; either way the reason is printed and
 kept in the manifest, the other steps run, and the manifest is written.
+
+Steps are independent (each reads the panel and writes its own files), so on a machine with
+several cores they run in that many worker processes at once, each with one BLAS thread: the
+outputs are the same bytes as a run in one process. The steps that took longest in the previous
+run (its manifest) start first.
 """
 
 from __future__ import annotations
@@ -22,10 +27,16 @@ from __future__ import annotations
 import hashlib
 import importlib.util
 import json
+import multiprocessing
+import os
 import platform
+import sys
 import time
-from collections.abc import Callable, Mapping, Sequence
-from contextlib import nullcontext
+import warnings
+from collections.abc import Callable, Iterator, Mapping, Sequence
+from concurrent.futures import FIRST_COMPLETED, Future, ProcessPoolExecutor, wait
+from concurrent.futures.process import BrokenProcessPool
+from contextlib import contextmanager, nullcontext
 from dataclasses import dataclass
 from importlib import metadata
 from pathlib import Path
@@ -42,7 +53,11 @@ OUTPUT = SCRIPTS / "output"
 _VERSIONED = ("econ", "numpy", "pandas", "pyarrow", "scipy", "statsmodels", "linearmodels",
               "matplotlib")
 #: ``progress(step number, steps, step name, seconds)``: seconds is ``None`` when a step starts.
+#: Steps may run side by side, so the number counts the steps finished: a step that ends is the
+#: ``n``-th to finish, and one that starts gets the number of those finished plus one.
 Progress = Callable[[int, int, str, float | None], None]
+#: Environment variables that size the BLAS and OpenMP thread pools of a worker process.
+_THREAD_VARIABLES = ("OMP_NUM_THREADS", "OPENBLAS_NUM_THREADS", "MKL_NUM_THREADS")
 
 
 class Script(Protocol):
@@ -104,6 +119,7 @@ def replicate(
     progress: Progress | None = None,
     mapping: Mapping[str, str] | None = None,
     value_mapping: Mapping[str, Mapping[str, str]] | None = None,
+    workers: int | None = None,
 ) -> Replication:
     """Run the replication scripts on a panel and write a manifest.
 
@@ -129,7 +145,14 @@ def replicate(
     mapping, value_mapping
         Header and value mappings for :func:`econ.read_panel` (``econ replicate --map`` or
         ``--mapping FILE``); recorded in the manifest.
+    workers
+        Worker processes running steps side by side: by default one per core available to
+        this process, at most one per step; ``1`` runs every step in this process. Workers
+        are started afresh and import the calling script again, so a script that calls
+        ``replicate`` needs an ``if __name__ == "__main__":`` guard (or ``workers=1``).
     """
+    if workers is not None and workers < 1:
+        raise ValueError(f"workers must be at least 1, not {workers}")
     available = find_steps(root / SCRIPTS)
     chosen = list(available) if not steps else list(steps)
     unknown = [s for s in chosen if s not in available]
@@ -140,34 +163,36 @@ def replicate(
     panel = read_panel(source, mapping=mapping, value_mapping=value_mapping)
     out = output or root / OUTPUT
     out.mkdir(parents=True, exist_ok=True)
-    say = progress or (lambda *_: None)
-    records: list[StepRecord] = []
+    tally = _Tally(progress, len(chosen))
+    records: dict[str, StepRecord] = {}
+    runs: list[tuple[_Step, Script]] = []
     columns = set(panel.data.columns)
-    for i, name in enumerate(chosen, start=1):
-        say(i, len(chosen), name, None)
-        started = time.perf_counter()
+    for name in chosen:
         script = _load(available[name])
         used = None if script.REPS is None else (reps if reps is not None else script.REPS)
         absent = [c for c in script.NEEDS if c not in columns]
         if absent:
-            records.append(StepRecord(name, (), 0.0, script.SEED, used, "skipped",
-                                      f"the panel has no column(s) {', '.join(absent)}"))
-            say(i, len(chosen), name, 0.0)
-            continue
-        try:
-            with table_formats(chosen_formats) if chosen_formats else nullcontext():
-                written = script.main(panel=panel, output=out, reps=used)
-        except ValueError as error:
-            # A data problem stops this step only; the message names what to fix.
-            records.append(StepRecord(name, (), round(time.perf_counter() - started, 3),
-                                      script.SEED, used, "failed", str(error)))
-            say(i, len(chosen), name, time.perf_counter() - started)
-            continue
-        seconds = time.perf_counter() - started
-        records.append(StepRecord(name, tuple((p.relative_to(out).as_posix(), _sha256(p))
-                                              for p in written), round(seconds, 3),
-                                  script.SEED, used))
-        say(i, len(chosen), name, seconds)
+            records[name] = StepRecord(name, (), 0.0, script.SEED, used, "skipped",
+                                       f"the panel has no column(s) {', '.join(absent)}")
+        else:
+            runs.append((_Step(name, available[name], script.SEED, used), script))
+    processes = min(workers or _cores(), len(runs))
+    if processes > 1:
+        for name, record in records.items():
+            tally.started(name)
+            tally.ended(name, record.seconds)
+        order = _longest_first([step for step, _ in runs], out / "manifest.json")
+        records.update(_run_in_workers(order, processes, out, chosen_formats,
+                                       (source, mapping, value_mapping), tally))
+    else:
+        ran = {step.name: (step, script) for step, script in runs}
+        for name in chosen:
+            tally.started(name)
+            if name in ran:
+                step, script = ran[name]
+                records[name] = _run(step, script, panel, out, chosen_formats)
+            tally.ended(name, records[name].seconds)
+    ordered = [records[name] for name in chosen]
     manifest = {
         "input": {"path": str(source), "sha256": _input_digest(Path(source)),
                   "simulated": panel.simulated, "rows": len(panel),
@@ -178,13 +203,147 @@ def replicate(
         "steps": [{"step": r.step, "status": r.status, "reason": r.reason, "seed": r.seed,
                    "reps": r.reps, "seconds": r.seconds,
                    "outputs": [{"file": f, "sha256": h} for f, h in r.outputs]}
-                  for r in records],
+                  for r in ordered],
         "versions": {"python": platform.python_version(),
                      **{name: metadata.version(name) for name in _VERSIONED}},
     }
     path = out / "manifest.json"
     path.write_text(json.dumps(manifest, indent=2, ensure_ascii=False) + "\n", encoding="utf-8")
-    return Replication(path, tuple(records))
+    return Replication(path, tuple(ordered))
+
+
+@dataclass(frozen=True)
+class _Step:
+    """A step to run: its script and the seed and replications recorded for it."""
+
+    name: str
+    path: Path
+    seed: int | None
+    reps: int | None
+
+
+class _Tally:
+    """Reports starts and ends to ``progress``, numbering steps by how many have finished."""
+
+    def __init__(self, progress: Progress | None, steps: int) -> None:
+        self.progress = progress
+        self.steps = steps
+        self.finished = 0
+
+    def started(self, name: str) -> None:
+        if self.progress is not None:
+            self.progress(self.finished + 1, self.steps, name, None)
+
+    def ended(self, name: str, seconds: float) -> None:
+        self.finished += 1
+        if self.progress is not None:
+            self.progress(self.finished, self.steps, name, seconds)
+
+
+def _run(step: _Step, script: Script, panel: Dataset, out: Path,
+         formats: Sequence[str] | None) -> StepRecord:
+    """Run one script; a ``ValueError`` (a data problem) is recorded as a failed step."""
+    started = time.perf_counter()
+    try:
+        with table_formats(formats) if formats else nullcontext():
+            written = script.main(panel=panel, output=out, reps=step.reps)
+    except ValueError as error:
+        # A data problem stops this step only; the message names what to fix.
+        return StepRecord(step.name, (), round(time.perf_counter() - started, 3), step.seed,
+                          step.reps, "failed", str(error))
+    seconds = time.perf_counter() - started
+    return StepRecord(step.name, tuple((p.relative_to(out).as_posix(), _sha256(p))
+                                       for p in written), round(seconds, 3),
+                      step.seed, step.reps)
+
+
+def _cores() -> int:
+    """Cores this process may run on."""
+    if hasattr(os, "sched_getaffinity"):
+        return len(os.sched_getaffinity(0))
+    return os.cpu_count() or 1
+
+
+def _longest_first(steps: list[_Step], manifest: Path) -> list[_Step]:
+    """``steps`` with those that took longest in the previous run (``manifest``) first.
+
+    Starting the long steps first keeps one from running alone at the end; steps the previous
+    run did not time start before the others, in name order.
+    """
+    try:
+        previous = json.loads(manifest.read_text(encoding="utf-8"))
+        seconds = {s["step"]: float(s["seconds"]) for s in previous["steps"]}
+    except (OSError, ValueError, KeyError, TypeError):
+        # No usable manifest (first run, or edited by hand): name order.
+        seconds = {}
+    return sorted(steps, key=lambda step: -seconds.get(step.name, float("inf")))
+
+
+#: The panel of a worker process, read once when the worker starts.
+_WORKER_PANEL: list[Dataset] = []
+
+
+def _start_worker(source: Path, mapping: Mapping[str, str] | None,
+                  value_mapping: Mapping[str, Mapping[str, str]] | None) -> None:
+    # The parent has read the panel (and reported any warning): this reads the same file again.
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        _WORKER_PANEL.append(read_panel(source, mapping=mapping, value_mapping=value_mapping))
+
+
+def _run_in_worker(step: _Step, out: Path, formats: Sequence[str] | None) -> StepRecord:
+    return _run(step, _load(step.path), _WORKER_PANEL[0], out, formats)
+
+
+def _run_in_workers(steps: list[_Step], processes: int, out: Path,
+                    formats: Sequence[str] | None,
+                    panel: tuple[Path, Mapping[str, str] | None,
+                                 Mapping[str, Mapping[str, str]] | None],
+                    tally: _Tally) -> dict[str, StepRecord]:
+    """Run ``steps`` in ``processes`` worker processes, starting each when a worker is free."""
+    queue = list(steps)
+    records: dict[str, StepRecord] = {}
+    # Spawned (not forked) workers start from a clean interpreter, the same on every platform.
+    context = multiprocessing.get_context("spawn")
+    with _threads_per_worker(max(1, _cores() // processes)), ProcessPoolExecutor(
+            processes, mp_context=context, initializer=_start_worker, initargs=panel) as pool:
+        running: dict[Future[StepRecord], _Step] = {}
+        try:
+            while queue or running:
+                while queue and len(running) < processes:
+                    step = queue.pop(0)
+                    tally.started(step.name)
+                    running[pool.submit(_run_in_worker, step, out, formats)] = step
+                done, _ = wait(running, return_when=FIRST_COMPLETED)
+                for future in sorted(done, key=lambda f: running[f].name):
+                    step = running.pop(future)
+                    records[step.name] = future.result()
+                    tally.ended(step.name, records[step.name].seconds)
+        except BrokenProcessPool as error:
+            script = getattr(sys.modules.get("__main__"), "__file__", None)
+            hint = (f" The workers import {script!r} again: put the replicate call under "
+                    f"`if __name__ == \"__main__\":`, or pass workers=1 to run every step in "
+                    f"this process." if script else "")
+            raise RuntimeError(f"a replication worker process stopped ({error}).{hint}"
+                               ) from error
+    return records
+
+
+@contextmanager
+def _threads_per_worker(threads: int) -> Iterator[None]:
+    """Size the BLAS and OpenMP thread pools of the workers started inside the block.
+
+    Workers running side by side, each with a pool as large as the machine, would make the
+    pools' threads wait on each other. A size the user set is kept.
+    """
+    unset = [name for name in _THREAD_VARIABLES if name not in os.environ]
+    for name in unset:
+        os.environ[name] = str(threads)
+    try:
+        yield
+    finally:
+        for name in unset:
+            os.environ.pop(name, None)
 
 
 def _load(script: Path) -> Script:
