@@ -65,7 +65,9 @@ class Grouping:
         codes = _dense(raw)
         first = np.zeros(int(codes.max()) + 1 if len(codes) else 0, dtype=np.int64)
         first[codes[::-1]] = np.arange(len(codes))[::-1]
-        return cls(name, codes, values.to_numpy(dtype=object)[first])
+        # Only the first row of each group is labelled: converting the whole column to objects
+        # would cost more than the fit's covariance on a million rows.
+        return cls(name, codes, values.iloc[first].to_numpy(dtype=object))
 
     def subset(self, keep: np.ndarray) -> Grouping:
         """The grouping on the rows where ``keep`` is true, renumbered over the groups left."""
