@@ -183,11 +183,15 @@ def wild_bootstrap(
     elif ci_level is not None and q == 1:
 
         near: tuple[float, float] | None = None
+        tallies: tuple[_Tally, _Tally] | None = None
+        if pieces is not None:
+            # One per side, kept across the three inversions (see _Tally).
+            tallies = (_Tally(pieces, estimate[0], r[0], step, std_error, settings.pvalue_rule),
+                       _Tally(pieces, estimate[0], r[0], step, std_error, settings.pvalue_rule))
 
         def interval(level: float) -> tuple[float, float]:
-            if pieces is not None:
-                return _invert(pieces, estimate[0], r[0], step, std_error, level,
-                               settings.pvalue_rule, near)
+            if tallies is not None:
+                return _invert(tallies, estimate[0], std_error, level, near)
             return _percentile_t(draws, estimate[0], std_error, level)
 
         ci = near = interval(ci_level)
@@ -416,20 +420,23 @@ class _Tally:
     """Draws counted against the null at a value ``r`` of the coefficient, for the inversion.
 
     The bootstrap statistic of each draw is affine over quadratic in ``t = (r - r0) / step``
-    (``pieces``: N0, N1, a, b, c), so its status at any ``r`` costs O(B). Once the bisection's
-    bracket is narrow, the draws whose status is the same at both of its ends are counted once
-    and only the others, a small share of B, are evaluated at the later midpoints: the counts,
-    hence the p-values and the interval, are those of evaluating every draw (a draw whose
-    statistic crosses the observed one twice within the bracket, a quartic's two roots within a
-    hundredth of a standard error, would be missed).
+    (``pieces``: N0, N1, a, b, c), so its status at any ``r`` costs O(B). Once the bisection
+    has a bracket, :meth:`narrow` bounds each draw's statistic and the observed one over it:
+    draws whose status cannot change there are counted once, and only the others, a share of
+    B that shrinks with the bracket, are evaluated at values within it. The bounds are
+    conservative, so the counts, hence the p-values and the interval, are those of evaluating
+    every draw. The first narrowing from all draws is kept as a base: later searches near the
+    same end (the Monte Carlo error's intervals) start from it.
     """
 
     def __init__(self, pieces: np.ndarray, estimate: float, r0: float, step: float, se: float,
                  rule: PValueRule) -> None:
         self.pieces, self.estimate, self.r0, self.step, self.se = pieces, estimate, r0, step, se
         self.rule = rule
-        self.fixed = (0, 0)  # counted and finite draws outside the subset
-        self.subset: np.ndarray | None = None
+        # (low, high, draws still evaluated, (counted, finite) among the others): the current
+        # narrowing and the base; (low, high) is where they hold.
+        self.state: _Narrowed | None = None
+        self.base: _Narrowed | None = None
 
     def status(self, value: float, pieces: np.ndarray | None = None
                ) -> tuple[np.ndarray, np.ndarray]:
@@ -443,52 +450,104 @@ class _Tally:
         return _counted(star, observed, self.rule) & finite, finite
 
     def pvalue(self, value: float) -> float:
-        if self.subset is None:
+        state = next((s for s in (self.state, self.base)
+                      if s is not None and s.low <= value <= s.high), None)
+        if state is None:
             counted, finite = self.status(value)
             extra = (0, 0)
         else:
-            counted, finite = self.status(value, self.pieces[:, self.subset])
-            extra = self.fixed
+            counted, finite = self.status(value, self.pieces[:, state.rows])
+            extra = state.fixed
         total = int(np.count_nonzero(finite)) + extra[1]
         if total == 0:
             return float("nan")
         return (int(np.count_nonzero(counted)) + extra[0]) / total
 
+    def subset_size(self) -> int:
+        return self.pieces.shape[1] if self.state is None else len(self.state.rows)
+
     def narrow(self, inside: float, outside: float) -> None:
-        """From now on evaluate only the draws whose status differs at ``inside`` and
-        ``outside``."""
-        counted_in, finite_in = self.status(inside)
-        counted_out, finite_out = self.status(outside)
-        same = (counted_in == counted_out) & (finite_in == finite_out)
-        self.subset = np.flatnonzero(~same)
-        self.fixed = (int(np.count_nonzero(counted_in & same)),
-                      int(np.count_nonzero(finite_in & same)))
+        """From now on evaluate, between ``inside`` and ``outside``, only the draws whose
+        status may change there.
+
+        Over the bracket ``|N0 + t N1|`` lies between its smallest end (0 if it changes sign)
+        and its largest, the variance between the extremes of a quadratic (its ends and, if
+        inside, its vertex), the observed ``|t|`` between its ends: a draw whose smallest
+        statistic exceeds the largest threshold is counted throughout, one whose largest falls
+        short of the smallest is never counted. A relative margin of 1e-9 keeps the rounding
+        of these bounds from deciding a draw.
+        """
+        low, high = sorted((inside, outside))
+        parent = next((s for s in (self.state, self.base)
+                       if s is not None and s.low <= low <= high <= s.high), None)
+        pieces = self.pieces if parent is None else self.pieces[:, parent.rows]
+        n0, n1, a, b, c = pieces
+        t1, t2 = sorted(((low - self.r0) / self.step, (high - self.r0) / self.step))
+        with np.errstate(invalid="ignore", divide="ignore"):
+            e1, e2 = n0 + t1 * n1, n0 + t2 * n1
+            num_low = np.minimum(np.abs(e1), np.abs(e2))
+            num_low[~(e1 * e2 > 0)] = 0.0
+            num_high = np.maximum(np.abs(e1), np.abs(e2))
+            v1, v2 = a + 2 * b * t1 + c * t1 * t1, a + 2 * b * t2 + c * t2 * t2
+            vertex = -b / c
+            at_vertex = np.where((vertex > t1) & (vertex < t2), a + b * vertex, v1)
+            var_low = np.minimum(np.minimum(v1, v2), at_vertex)
+            var_high = np.maximum(np.maximum(v1, v2), at_vertex)
+            star_low = num_low / np.sqrt(var_high)
+            star_high = num_high / np.sqrt(var_low)
+        observed = sorted(abs(self.estimate - v) / self.se for v in (low, high))
+        if low <= self.estimate <= high:
+            observed[0] = 0.0
+        tie = 1 - TIE if self.rule == "inclusive" else 1 + TIE
+        margin = 1e-9
+        positive = var_low > 0
+        always = positive & (star_low > observed[1] * tie * (1 + margin))
+        undecided = ~(always | (positive & (star_high * (1 + margin) < observed[0] * tie)))
+        rows = np.flatnonzero(undecided)
+        fixed = (int(np.count_nonzero(always)), len(undecided) - len(rows))
+        if parent is not None:
+            rows = parent.rows[rows]
+            fixed = (fixed[0] + parent.fixed[0], fixed[1] + parent.fixed[1])
+        self.state = _Narrowed(low, high, rows, fixed)
+        if parent is None:
+            self.base = self.state
 
     def reset(self) -> None:
-        self.subset, self.fixed = None, (0, 0)
+        """Forget the current narrowing (the base stays)."""
+        self.state = None
 
 
-#: Bracket width, in standard errors, below which the bisection evaluates only the draws whose
-#: status differs at the bracket's ends (see :class:`_Tally`).
-_NARROW = 1e-2
+@dataclass(frozen=True)
+class _Narrowed:
+    low: float
+    high: float
+    rows: np.ndarray
+    fixed: tuple[int, int]
 
 
-def _invert(pieces: np.ndarray, estimate: float, r0: float, step: float, se: float,
-            level: float, rule: PValueRule, near: tuple[float, float] | None = None
-            ) -> tuple[float, float]:
+#: Draws still evaluated at each midpoint above which the bisection narrows them again.
+_NARROW = 256
+
+
+def _invert(tallies: tuple[_Tally, _Tally], estimate: float, se: float, level: float,
+            near: tuple[float, float] | None = None) -> tuple[float, float]:
     """The values ``r`` whose symmetric p-value exceeds ``1 - level``: bracket, then bisect.
 
-    ``near``, the ends at a nearby level (the Monte Carlo error's intervals are one binomial
-    standard deviation of the level away), starts each bracket there instead of at the
-    estimate: the same ends, found with fewer evaluations.
+    ``tallies`` count the draws below and above the estimate. ``near``, the ends at a nearby
+    level (the Monte Carlo error's intervals are one binomial standard deviation of the level
+    away), starts each bracket there instead of at the estimate: the same ends, found with
+    fewer evaluations.
     """
     alpha = 1 - level
-    tally = _Tally(pieces, estimate, r0, step, se, rule)
     bounds = []
-    for side, direction in enumerate((-1.0, 1.0)):
+    for tally, direction, start in zip(tallies, (-1.0, 1.0),
+                                       near if near is not None else (np.nan, np.nan),
+                                       strict=True):
         tally.reset()
-        start = near[side] if near is not None else np.nan
         if np.isfinite(start):
+            # The end at a nearby level is within a fraction of a standard error: the draws
+            # that can change status there, a small share, serve the whole search.
+            tally.narrow(start - se / 4, start + se / 4)
             inside, outside = _bracket_near(tally, estimate, start, direction, se, alpha)
         else:
             inside, outside = _bracket(tally, estimate, direction, se, alpha)
@@ -498,7 +557,7 @@ def _invert(pieces: np.ndarray, estimate: float, r0: float, step: float, se: flo
         # The p-value is a step function of r: stop once the bracket is far below the
         # resolution any reported digit needs.
         while abs(outside - inside) > 1e-10 * se:
-            if tally.subset is None and abs(outside - inside) <= _NARROW * se:
+            if tally.state is None or tally.subset_size() > _NARROW:
                 tally.narrow(inside, outside)
             middle = (inside + outside) / 2
             if middle in (inside, outside):
