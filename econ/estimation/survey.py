@@ -127,14 +127,20 @@ def level_effects(params: np.ndarray, exog: np.ndarray, level_columns: Sequence[
     holding the controls at their observed values; the difference is averaged.
     """
     n_exog = exog.shape[1]
-    base = exog.copy()
-    base[:, list(level_columns)] = 0.0
-    p0 = prob_high(params, base, categories, link, n_exog)
+    below = int(np.sum(categories < HIGH))
+    if below in (0, len(categories)):
+        # Every answer is below 4, or none is: P(answer >= 4) does not depend on the level.
+        return np.zeros(len(level_columns))
+    cdf = _DISTRIBUTIONS[link][0]
+    cut, slopes = _cutpoints(params, n_exog)[below - 1], params[:n_exog]
+    switched = exog.copy()
+    switched[:, list(level_columns)] = 0.0
+    p0 = 1.0 - cdf(cut - switched @ slopes)
     out = np.empty(len(level_columns))
     for j, column in enumerate(level_columns):
-        switched = base.copy()
         switched[:, column] = 1.0
-        out[j] = np.mean(prob_high(params, switched, categories, link, n_exog) - p0)
+        out[j] = np.mean(1.0 - cdf(cut - switched @ slopes) - p0)
+        switched[:, column] = 0.0
     return out
 
 
@@ -151,29 +157,104 @@ def fit_item(y: np.ndarray, exog: pd.DataFrame, level_columns: Sequence[int], li
                       pd.Series(ame, index=names), int(result.nobs), float(result.llf))
 
 
-def _loglike_and_score(theta, codes, x, link):
-    k = x.shape[1]
-    cdf, pdf = _DISTRIBUTIONS[link]
-    cuts = np.concatenate([[-np.inf], theta[k:], [np.inf]])
-    xb = x @ theta[:k]
-    upper = cuts[codes + 1] - xb
-    lower = cuts[codes] - xb
-    prob = cdf(upper) - cdf(lower)
-    if np.any(~(prob > 0)) or np.any(np.diff(theta[k:]) <= 0):
-        return -np.inf, None
-    f_up = np.where(np.isfinite(upper), pdf(np.where(np.isfinite(upper), upper, 0.0)), 0.0)
-    f_lo = np.where(np.isfinite(lower), pdf(np.where(np.isfinite(lower), lower, 0.0)), 0.0)
-    score = np.empty(len(theta))
-    score[:k] = -x.T @ ((f_up - f_lo) / prob)
-    n_cuts = len(theta) - k
-    for c in range(n_cuts):
-        score[k + c] = (np.sum(f_up[codes == c] / prob[codes == c])
-                        - np.sum(f_lo[codes == c + 1] / prob[codes == c + 1]))
-    return float(np.sum(np.log(prob))), score
+class _OrderedLikelihood:
+    """The ordered model's log-likelihood on one sample, evaluated by :meth:`at`.
+
+    What depends only on the answers (which rows have a cutpoint above and below, the rows of
+    each category, the fixed parts of the gradients of the bounds) is built once, so a Newton
+    refit pays only for what changes with the parameters.
+    """
+
+    def __init__(self, codes: np.ndarray, x: np.ndarray, link: str, n_cuts: int) -> None:
+        n, k = x.shape
+        self.codes, self.x, self.link, self.k, self.n_cuts = codes, x, link, k, n_cuts
+        self.in_category = [codes == c for c in range(self.n_cuts + 1)]
+        # A row's bounds are u = c[y] - x b (none in the top category) and l = c[y - 1] - x b
+        # (none in the bottom one); du and dl are their gradients in (b, c).
+        self.has_up, self.has_lo = codes < self.n_cuts, codes > 0
+        self.du, self.dl = np.zeros((n, k + self.n_cuts)), np.zeros((n, k + self.n_cuts))
+        self.du[:, :k] = self.dl[:, :k] = -x
+        rows = np.arange(n)
+        self.du[rows[self.has_up], k + codes[self.has_up]] = 1.0
+        self.dl[rows[self.has_lo], k + codes[self.has_lo] - 1] = 1.0
+
+    def at(self, theta: np.ndarray) -> _Evaluation | None:
+        """The log-likelihood and score at ``theta``; ``None`` outside the parameter space
+        (a zero probability or cutpoints out of order)."""
+        k = self.k
+        cdf = _DISTRIBUTIONS[self.link][0]
+        cuts = np.concatenate([[-np.inf], theta[k:], [np.inf]])
+        xb = self.x @ theta[:k]
+        upper = cuts[self.codes + 1] - xb
+        lower = cuts[self.codes] - xb
+        prob = cdf(upper) - cdf(lower)
+        cutpoints = theta[k:]
+        # Array methods rather than np.sum/np.any: refits are thousands of calls on ~100 rows,
+        # where the functions' dispatch costs more than the sums.
+        if not (prob > 0).all() or (cutpoints[1:] - cutpoints[:-1] <= 0).any():
+            return None
+        u = np.where(self.has_up, upper, 0.0)
+        lo = np.where(self.has_lo, lower, 0.0)
+        f_up, f_lo = np.where(self.has_up, _density(self.link, u), 0.0), np.where(
+            self.has_lo, _density(self.link, lo), 0.0)
+        score = np.empty(len(theta))
+        score[:k] = -self.x.T @ ((f_up - f_lo) / prob)
+        up_share, lo_share = f_up / prob, f_lo / prob
+        for c in range(self.n_cuts):
+            score[k + c] = (up_share[self.in_category[c]].sum()
+                            - lo_share[self.in_category[c + 1]].sum())
+        return _Evaluation(self, float(np.log(prob).sum()), score, u, lo, prob, up_share,
+                           lo_share)
+
+
+@dataclass(frozen=True)
+class _Evaluation:
+    """The log-likelihood at one point, its score, and what its Hessian needs."""
+
+    likelihood: _OrderedLikelihood
+    value: float
+    score: np.ndarray
+    u: np.ndarray
+    lo: np.ndarray
+    prob: np.ndarray
+    up_share: np.ndarray
+    lo_share: np.ndarray
+
+    def hessian(self) -> np.ndarray:
+        """The analytic Hessian of the log-likelihood in (coefficients, cutpoints).
+
+        Each row's log-probability is ``log(F(u) - F(l))`` with ``u`` and ``l`` linear in the
+        parameters with gradients ``du`` and ``dl``; its Hessian is
+        ``(f'(u) du du' - f'(l) dl dl') / P - g g'`` with ``g`` the row's score. This replaces
+        2m score evaluations per Hessian (the bootstrap's main cost) by one pass.
+        """
+        model, prob = self.likelihood, self.prob
+        du, dl = model.du, model.dl
+        d_up = np.where(model.has_up, _pdf_slope(model.link, self.u), 0.0)
+        d_lo = np.where(model.has_lo, _pdf_slope(model.link, self.lo), 0.0)
+        score = self.up_share[:, None] * du - self.lo_share[:, None] * dl
+        out = ((du * (d_up / prob)[:, None]).T @ du - (dl * (d_lo / prob)[:, None]).T @ dl
+               - score.T @ score)
+        return (out + out.T) / 2
+
+
+def _loglike_and_score(theta: np.ndarray, codes: np.ndarray, x: np.ndarray, link: str
+                       ) -> tuple[float, np.ndarray | None]:
+    """The log-likelihood and score at ``theta`` (``-inf`` and ``None`` outside the model)."""
+    point = _OrderedLikelihood(codes, x, link, len(theta) - x.shape[1]).at(theta)
+    return (-np.inf, None) if point is None else (point.value, point.score)
+
+
+def _hessian(theta: np.ndarray, codes: np.ndarray, x: np.ndarray, link: str
+             ) -> np.ndarray | None:
+    """The analytic Hessian at ``theta`` (see :meth:`_Evaluation.hessian`)."""
+    point = _OrderedLikelihood(codes, x, link, len(theta) - x.shape[1]).at(theta)
+    return None if point is None else point.hessian()
 
 
 def newton_ordered(codes: np.ndarray, x: np.ndarray, link: str, start: np.ndarray,
-                   *, tol: float = 1e-10, max_iter: int = 50):
+                   *, tol: float = 1e-10, max_iter: int = 50
+                   ) -> tuple[np.ndarray, np.ndarray] | None:
     """Maximum likelihood of the ordered model in (coefficients, cutpoints) by Newton steps.
 
     Used for bootstrap replicates (statsmodels' numerical score makes each refit slow), with
@@ -181,31 +262,26 @@ def newton_ordered(codes: np.ndarray, x: np.ndarray, link: str, start: np.ndarra
     ``None`` if it does not converge.
     """
     theta = np.asarray(start, dtype=float).copy()
-    value, score = _loglike_and_score(theta, codes, x, link)
-    if score is None:
+    likelihood = _OrderedLikelihood(codes, x, link, len(theta) - x.shape[1])
+    point = likelihood.at(theta)
+    if point is None:
         return None
     for _ in range(max_iter):
-        hessian = _hessian(theta, codes, x, link)
-        if hessian is None:
-            return None
         try:
-            step = np.linalg.solve(hessian, -score)
+            step = np.linalg.solve(point.hessian(), -point.score)
         except np.linalg.LinAlgError:
             return None
         for _ in range(40):
             candidate = theta + step
-            new_value, new_score = _loglike_and_score(candidate, codes, x, link)
-            if new_score is not None and new_value >= value - 1e-12:
+            new_point = likelihood.at(candidate)
+            if new_point is not None and new_point.value >= point.value - 1e-12:
                 break
             step = step / 2
         else:
             return None
-        theta, value, score = candidate, new_value, new_score
-        if np.max(np.abs(score)) < tol * max(1.0, len(codes)):
-            hessian = _hessian(theta, codes, x, link)
-            if hessian is None:
-                return None
-            covariance = np.linalg.inv(-hessian)
+        theta, point = candidate, new_point
+        if np.max(np.abs(point.score)) < tol * max(1.0, len(codes)):
+            covariance = np.linalg.inv(-point.hessian())
             diagonal = np.diag(covariance)
             if np.any(diagonal <= 0):
                 return None
@@ -213,38 +289,9 @@ def newton_ordered(codes: np.ndarray, x: np.ndarray, link: str, start: np.ndarra
     return None
 
 
-def _hessian(theta, codes, x, link):
-    """The analytic Hessian of the log-likelihood in (coefficients, cutpoints).
-
-    Each row's log-probability is ``log(F(u) - F(l))`` with ``u = c[y] - x b`` and
-    ``l = c[y - 1] - x b``, both linear in the parameters with gradients ``du`` and ``dl``; its
-    Hessian is ``(f'(u) du du' - f'(l) dl dl') / P - g g'`` with ``g`` the row's score. This
-    replaces 2m score evaluations per Hessian (the bootstrap's main cost) by one pass.
-    """
-    n, k = x.shape
-    m = len(theta)
-    cdf, pdf = _DISTRIBUTIONS[link]
-    cuts = np.concatenate([[-np.inf], theta[k:], [np.inf]])
-    xb = x @ theta[:k]
-    upper, lower = cuts[codes + 1] - xb, cuts[codes] - xb
-    prob = cdf(upper) - cdf(lower)
-    if np.any(~(prob > 0)) or np.any(np.diff(theta[k:]) <= 0):
-        return None
-    has_up, has_lo = np.isfinite(upper), np.isfinite(lower)
-    u, lo = np.where(has_up, upper, 0.0), np.where(has_lo, lower, 0.0)
-    f_up, f_lo = np.where(has_up, pdf(u), 0.0), np.where(has_lo, pdf(lo), 0.0)
-    d_up = np.where(has_up, _pdf_slope(link, u), 0.0)
-    d_lo = np.where(has_lo, _pdf_slope(link, lo), 0.0)
-    rows = np.arange(n)
-    du = np.zeros((n, m))
-    dl = np.zeros((n, m))
-    du[:, :k] = dl[:, :k] = -x
-    du[rows[has_up], k + codes[has_up]] = 1.0
-    dl[rows[has_lo], k + codes[has_lo] - 1] = 1.0
-    score = (f_up / prob)[:, None] * du - (f_lo / prob)[:, None] * dl
-    out = ((du * (d_up / prob)[:, None]).T @ du - (dl * (d_lo / prob)[:, None]).T @ dl
-           - score.T @ score)
-    return (out + out.T) / 2
+def _density(link: str, u: np.ndarray) -> np.ndarray:
+    """``f(u)``: the latent error's density."""
+    return _DISTRIBUTIONS[link][1](u)
 
 
 def _pdf_slope(link: str, u: np.ndarray) -> np.ndarray:

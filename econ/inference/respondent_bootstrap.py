@@ -85,7 +85,8 @@ def bootstrap(answers: np.ndarray, exog: pd.DataFrame, level_columns: Sequence[i
         raise ValueError("reps must be at least 1")
     n, n_items = answers.shape
     k = exog.shape[1]
-    levels = exog.to_numpy(dtype=float)[:, list(level_columns)]
+    x = exog.to_numpy(dtype=float)
+    levels = x[:, list(level_columns)]
     resolved = entropy(seed)
     params = np.empty((reps, n_items, k))
     ses = np.empty((reps, n_items, k))
@@ -93,8 +94,9 @@ def bootstrap(answers: np.ndarray, exog: pd.DataFrame, level_columns: Sequence[i
     redrawn = 0
     for r in range(reps):
         for rows in islice(resampled_rows(n, resolved, r), max_redraws):
-            draw = _replicate(answers[rows], exog.iloc[rows], levels[rows], level_columns,
-                              link, fits)
+            # Column-major, as the DataFrame gives it: the products then add in the same order.
+            draw = _replicate(answers[rows], np.asfortranarray(x[rows]), levels[rows],
+                              level_columns, link, fits)
             if draw is not None:
                 params[r], ses[r], ames[r] = draw
                 break
@@ -105,14 +107,13 @@ def bootstrap(answers: np.ndarray, exog: pd.DataFrame, level_columns: Sequence[i
     return RespondentDraws(params, ses, ames, redrawn, resolved)
 
 
-def _replicate(answers: np.ndarray, exog: pd.DataFrame, levels: np.ndarray,
+def _replicate(answers: np.ndarray, x: np.ndarray, levels: np.ndarray,
                level_columns: Sequence[int], link: str, fits: Sequence[OrderedFit]
                ) -> tuple[np.ndarray, np.ndarray, np.ndarray] | None:
     # A level absent, or nobody at the reference level (the dummies then sum to one, like
     # a shift of the cutpoints), leaves the model unidentified; the caller redraws.
     if np.any(levels.sum(axis=0) == 0) or np.all(levels.sum(axis=1) == 1):
         return None
-    x = exog.to_numpy(dtype=float)
     k = x.shape[1]
     out_p = np.empty((len(fits), k))
     out_se = np.empty((len(fits), k))
