@@ -132,8 +132,9 @@ class MomentProblem:
 
     @classmethod
     def build(cls, betahat: np.ndarray, sigma: np.ndarray, A: np.ndarray, n_pre: int,
-              l_vec: np.ndarray) -> MomentProblem:
-        gamma_inv = np.linalg.inv(completing_basis(l_vec))
+              gamma_inv: np.ndarray) -> MomentProblem:
+        """The problem of polyhedron ``A``; ``gamma_inv`` is the inverse of
+        :func:`completing_basis` of the target weights."""
         a_gamma = A[:, n_pre:] @ gamma_inv
         sigma_y = A @ sigma @ A.T
         sd = np.sqrt(np.diag(sigma_y))
@@ -265,19 +266,29 @@ def rm_tests(betahat: np.ndarray, sigma: np.ndarray, n_pre: int, n_post: int,
         raise ValueError("method 'C-LF' needs the simulation draws")
     kappa = alpha / 10
     chol = np.linalg.cholesky(sigma)
-    tests = []
-    for s in range(-(n_pre - 1), 1):
-        for positive in (True, False):
-            A = rm_constraints(n_pre, n_post, mbar, s, positive)
-            problem = MomentProblem.build(betahat, sigma, A, n_pre, l_vec)
+    gamma_inv = np.linalg.inv(completing_basis(l_vec))
+    polyhedra = [(s, positive) for s in range(-(n_pre - 1), 1) for positive in (True, False)]
+    tests: list[tuple[MomentProblem, float | None]] = []
+
+    def test(i: int) -> tuple[MomentProblem, float | None]:
+        # Built when first needed: a value the first polyhedra accept never needs the rest.
+        while len(tests) <= i:
+            A = rm_constraints(n_pre, n_post, mbar, *polyhedra[len(tests)])
+            problem = MomentProblem.build(betahat, sigma, A, n_pre, gamma_inv)
             lf_cv = (lf_critical_value(problem, draws, A, chol, kappa)
                      if method == "C-LF" and draws is not None else None)
             tests.append((problem, lf_cv))
+        return tests[i]
 
     def accepted(thetas: np.ndarray) -> np.ndarray:
         out = np.zeros(len(thetas), dtype=bool)
-        for problem, lf_cv in tests:
-            out |= arp_accept(problem, thetas, alpha, lf_cv, kappa)
+        for i in range(len(polyhedra)):
+            # A value one polyhedron accepts is in the union: test only the others.
+            pending = np.flatnonzero(~out)
+            if not len(pending):
+                break
+            problem, lf_cv = test(i)
+            out[pending] = arp_accept(problem, thetas[pending], alpha, lf_cv, kappa)
         return out
 
     return accepted
@@ -498,32 +509,39 @@ def _min_bias_given_sd(g_matrix: np.ndarray, l_vec: np.ndarray, n_pre: int,
     """Weights minimising the worst-case bias subject to ``sd <= h`` (SLSQP on ``(w, u)``)."""
     n_g = g_matrix.shape[0]
     g_pre, g_post = g_matrix[:, :n_pre], g_matrix[:, n_pre:] @ l_vec
+    # SLSQP calls these thousands of times over a search: the constant Jacobians are built
+    # once (the solver gets the same numbers).
+    objective_gradient = np.concatenate([np.zeros(n_pre), np.ones(n_g)])
+    trend_jacobian = np.concatenate([trend_lhs, np.zeros(n_g)])[None, :]
+    upper_jacobian = np.hstack([-g_pre, np.eye(n_g)])
+    lower_jacobian = np.hstack([g_pre, np.eye(n_g)])
+    zeros = np.zeros(n_g)
 
     def objective(x: np.ndarray) -> float:
         return float(x[n_pre:].sum())
 
     def gradient(x: np.ndarray) -> np.ndarray:
-        return np.r_[np.zeros(n_pre), np.ones(n_g)]
+        return objective_gradient.copy()
 
     def variance(x: np.ndarray) -> float:
-        v = np.r_[x[:n_pre], l_vec]
+        v = np.concatenate([x[:n_pre], l_vec])
         return float(v @ cov @ v)
 
     def variance_gradient(x: np.ndarray) -> np.ndarray:
-        v = np.r_[x[:n_pre], l_vec]
-        return np.r_[2 * (cov @ v)[:n_pre], np.zeros(n_g)]
+        v = np.concatenate([x[:n_pre], l_vec])
+        return np.concatenate([2 * (cov @ v)[:n_pre], zeros])
 
     constraints = [
         {"type": "eq", "fun": lambda x: np.array([trend_lhs @ x[:n_pre] - trend_rhs]),
-         "jac": lambda x: np.r_[trend_lhs, np.zeros(n_g)][None, :]},
+         "jac": lambda x: trend_jacobian.copy()},
         {"type": "ineq", "fun": lambda x: x[n_pre:] - (g_pre @ x[:n_pre] + g_post),
-         "jac": lambda x: np.hstack([-g_pre, np.eye(n_g)])},
+         "jac": lambda x: upper_jacobian.copy()},
         {"type": "ineq", "fun": lambda x: x[n_pre:] + (g_pre @ x[:n_pre] + g_post),
-         "jac": lambda x: np.hstack([g_pre, np.eye(n_g)])},
+         "jac": lambda x: lower_jacobian.copy()},
         {"type": "ineq", "fun": lambda x: np.array([h**2 - variance(x)]),
          "jac": lambda x: -variance_gradient(x)[None, :]},
     ]
-    x0 = np.r_[start, np.abs(g_pre @ start + g_post)]
+    x0 = np.concatenate([start, np.abs(g_pre @ start + g_post)])
     result = optimize.minimize(objective, x0, jac=gradient, method="SLSQP",
                                constraints=constraints,
                                options={"ftol": 1e-13, "maxiter": 1000})

@@ -166,6 +166,83 @@ def honest_did(
         No pre-period (or post-period) estimates, non-consecutive periods, or a singular
         covariance of the estimates.
     """
+    analysis = _analysis(study, restriction=restriction, bounds=bounds, target=target,
+                         method=method, window=window, level=level, seed=seed)
+    sets = [analysis.interval(v) for v in analysis.values]
+    frame = pd.DataFrame({"M": np.asarray(analysis.values, dtype=float),
+                          "conf_low": [s.low for s in sets],
+                          "conf_high": [s.high for s in sets]})
+    upper = analysis.breakdown_upper(breakdown_upper)
+    inputs, l_vec, sigma = analysis.inputs, analysis.l_vec, analysis.inputs.sigma
+    n_pre = len(inputs.pre)
+    if restriction == "smoothness":
+        # The FLCI's ends move continuously with M: find where the nearer one reaches null.
+        def ends(bound: float) -> tuple[float, float]:
+            found = analysis.interval(bound)
+            return found.low, found.high
+
+        breakdown = numerics.crossing(ends, null, upper)
+    else:
+        def contains(bound: float) -> bool:
+            accepted = numerics.rm_tests(inputs.betahat, sigma, n_pre, len(inputs.post), l_vec,
+                                         bound, alpha=1 - analysis.level, method=method,
+                                         draws=analysis.draws)
+            return bool(accepted(np.array([null]))[0])
+
+        breakdown = numerics.breakdown(contains, upper)
+    estimate = float(l_vec @ inputs.betahat[n_pre:])
+    half = (stats.norm.ppf(1 - (1 - analysis.level) / 2)
+            * float(np.sqrt(l_vec @ sigma[n_pre:, n_pre:] @ l_vec)))
+    return Sensitivity(
+        title=study.title, restriction=restriction, method=analysis.method_name,
+        target=analysis.label,
+        target_weights=pd.Series(l_vec, index=pd.Index(inputs.post, name="period")),
+        estimate=estimate, original=(estimate - half, estimate + half), bounds=frame,
+        breakdown=breakdown, null=null, breakdown_upper=upper, level=analysis.level,
+        reference=inputs.reference, pre_periods=inputs.pre, post_periods=inputs.post,
+        seed=seed if restriction == "relative magnitudes" and method == "C-LF" else None,
+        notes=analysis.notes, simulated=study.simulated)
+
+
+@dataclass(frozen=True)
+class _Analysis:
+    """One sensitivity analysis set up: its inputs, target, bounds and robust sets."""
+
+    inputs: _Inputs
+    restriction: Restriction
+    l_vec: np.ndarray
+    label: str
+    level: float
+    values: tuple[float, ...]
+    method: numerics.RMMethod
+    method_name: str
+    draws: np.ndarray | None
+    notes: tuple[str, ...]
+
+    def interval(self, bound: float) -> numerics.Interval:
+        """The robust confidence set at ``bound`` (``Mbar`` or ``M``)."""
+        beta, sigma = self.inputs.betahat, self.inputs.sigma
+        n_pre, n_post = len(self.inputs.pre), len(self.inputs.post)
+        if self.restriction == "smoothness":
+            found = numerics.flci(beta, sigma, n_pre, n_post, self.l_vec, bound,
+                                  alpha=1 - self.level)
+            return numerics.Interval(found.low, found.high)
+        return numerics.rm_confidence_set(beta, sigma, n_pre, n_post, self.l_vec, bound,
+                                          alpha=1 - self.level, method=self.method,
+                                          draws=self.draws)
+
+    def breakdown_upper(self, given: float | None) -> float:
+        """Largest bound searched for the breakdown value."""
+        if self.restriction == "relative magnitudes":
+            return 5.0 if given is None else given
+        upper = 2 * max(self.values) if given is None else given
+        return upper if upper > 0 else float(np.sqrt(self.inputs.sigma[0, 0]))
+
+
+def _analysis(study: EventStudy, *, restriction: Restriction, bounds: Sequence[float] | None,
+              target: Target, method: numerics.RMMethod, window: tuple[int, int] | None,
+              level: float | None, seed: int) -> _Analysis:
+    """Check the options of :func:`honest_did` and set up its analysis."""
     inputs = _inputs(study, window)
     level = study.level if level is None else level
     if not 0 < level < 1:
@@ -175,71 +252,31 @@ def honest_did(
     n_pre, n_post = len(inputs.pre), len(inputs.post)
     beta, sigma = inputs.betahat, inputs.sigma
     numerics.check_inputs(beta, sigma, n_pre, n_post, l_vec)
-    estimate = float(l_vec @ beta[n_pre:])
-    half = stats.norm.ppf(1 - alpha / 2) * float(np.sqrt(l_vec @ sigma[n_pre:, n_pre:] @ l_vec))
-    notes: list[str] = []
+    draws = None
     if restriction == "relative magnitudes":
         values = tuple(MBARS if bounds is None else bounds)
-        draws = (numerics.normal_draws(seed, LF_DRAWS, n_pre + n_post) if method == "C-LF"
-                 else None)
-
-        def interval(bound: float) -> numerics.Interval:
-            return numerics.rm_confidence_set(beta, sigma, n_pre, n_post, l_vec, bound,
-                                              alpha=alpha, method=method, draws=draws)
-
-        def contains(bound: float) -> bool:
-            accepted = numerics.rm_tests(beta, sigma, n_pre, n_post, l_vec, bound,
-                                         alpha=alpha, method=method, draws=draws)
-            return bool(accepted(np.array([null]))[0])
-
-        upper = 5.0 if breakdown_upper is None else breakdown_upper
+        if method == "C-LF":
+            draws = numerics.normal_draws(seed, LF_DRAWS, n_pre + n_post)
         method_name: str = method
         kind = ("conditional least-favourable hybrid" if method == "C-LF"
                 else "conditional test")
-        notes.append(f"Confidence sets: {kind} of Andrews, Roth and Pakes (2023) under "
-                     f"Delta^RM(Mbar), "
-                     f"post-period moments only, union over the largest pre-period change"
-                     + (f"; least-favourable critical value from {LF_DRAWS:,} draws" if
-                        method == "C-LF" else "") + ".")
+        note = (f"Confidence sets: {kind} of Andrews, Roth and Pakes (2023) under "
+                f"Delta^RM(Mbar), "
+                f"post-period moments only, union over the largest pre-period change"
+                + (f"; least-favourable critical value from {LF_DRAWS:,} draws" if
+                   method == "C-LF" else "") + ".")
     elif restriction == "smoothness":
         values = tuple(_default_ms(beta, sigma, n_pre, alpha) if bounds is None else bounds)
-
-        def interval(bound: float) -> numerics.Interval:
-            found = numerics.flci(beta, sigma, n_pre, n_post, l_vec, bound, alpha=alpha)
-            return numerics.Interval(found.low, found.high)
-
-        upper = 2 * max(values) if breakdown_upper is None else breakdown_upper
-        if upper <= 0:
-            upper = float(np.sqrt(sigma[0, 0]))
         method_name = "FLCI"
-        notes.append("Optimal fixed-length confidence intervals (Armstrong-Kolesar) under "
-                     "Delta^SD(M), as Rambachan and Roth (2023).")
+        note = ("Optimal fixed-length confidence intervals (Armstrong-Kolesar) under "
+                "Delta^SD(M), as Rambachan and Roth (2023).")
     else:
         raise ValueError(f"restriction must be 'relative magnitudes' or 'smoothness', not "
                          f"{restriction!r}")
     if any(v < 0 for v in values):
         raise ValueError(f"bounds must be >= 0, got {list(values)}")
-    sets = [interval(v) for v in values]
-    frame = pd.DataFrame({"M": np.asarray(values, dtype=float),
-                          "conf_low": [s.low for s in sets],
-                          "conf_high": [s.high for s in sets]})
-    if restriction == "smoothness":
-        # The FLCI's ends move continuously with M: find where the nearer one reaches null.
-        def ends(bound: float) -> tuple[float, float]:
-            found = interval(bound)
-            return found.low, found.high
-
-        breakdown = numerics.crossing(ends, null, upper)
-    else:
-        breakdown = numerics.breakdown(contains, upper)
-    return Sensitivity(
-        title=study.title, restriction=restriction, method=method_name, target=label,
-        target_weights=pd.Series(l_vec, index=pd.Index(inputs.post, name="period")),
-        estimate=estimate, original=(estimate - half, estimate + half), bounds=frame,
-        breakdown=breakdown, null=null, breakdown_upper=upper, level=level,
-        reference=inputs.reference, pre_periods=inputs.pre, post_periods=inputs.post,
-        seed=seed if restriction == "relative magnitudes" and method == "C-LF" else None,
-        notes=tuple(notes), simulated=study.simulated)
+    return _Analysis(inputs, restriction, l_vec, label, level, values, method, method_name,
+                     draws, (note,))
 
 
 def sensitivity_band(
@@ -267,11 +304,12 @@ def sensitivity_band(
     post = _inputs(study, window).post
     rows = []
     for period in post:
-        found = honest_did(study, restriction=restriction, bounds=[bound], target=period,
-                           method=method, window=window, level=level, seed=seed)
-        rows.append((period, float(found.bounds["conf_low"].iloc[0]),
-                     float(found.bounds["conf_high"].iloc[0])))
-        method_name, used = found.method, found.level
+        # The sets alone: the breakdown values honest_did would add are not drawn.
+        analysis = _analysis(study, restriction=restriction, bounds=[bound], target=period,
+                             method=method, window=window, level=level, seed=seed)
+        found = analysis.interval(bound)
+        rows.append((period, float(found.low), float(found.high)))
+        method_name, used = analysis.method_name, analysis.level
     table = pd.DataFrame(rows, columns=["period", "robust_low", "robust_high"])
     return SensitivityBand(restriction, method_name, float(bound), used, table)
 
