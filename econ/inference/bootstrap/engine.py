@@ -84,18 +84,14 @@ class CrossProducts:
     @classmethod
     def build(cls, X: np.ndarray, y: np.ndarray, h_codes: np.ndarray, g_codes: np.ndarray,
               G: int) -> CrossProducts:
-        codes = h_codes.astype(np.int64) * G + g_codes
-        size = int(codes.max()) + 1
-        if size <= 8 * len(codes) + 1024:
-            present = np.flatnonzero(np.bincount(codes, minlength=size))
-            lookup = np.zeros(size, dtype=np.int64)
-            lookup[present] = np.arange(len(present))
-            of_row = lookup[codes]
+        if h_codes is g_codes:
+            # One-way: the pairs are the clusters (dense codes).
+            present, of_row = np.arange(G, dtype=np.int64) * (G + 1), g_codes
         else:
-            present, of_row = np.unique(codes, return_inverse=True)
+            present, of_row = _pair_codes(h_codes, g_codes, G)
         P, k = len(present), X.shape[1]
         starts = np.flatnonzero(of_row[1:] != of_row[:-1]) + 1
-        if len(starts) < len(of_row) // _RUN_ROWS:
+        if len(starts) * _RUN_COST < len(of_row) * k * (k + 3) // 2:
             XX, Xy = _by_runs(X, y, of_row, starts, P)
         else:
             XX = np.empty((P, k, k))
@@ -110,12 +106,14 @@ class CrossProducts:
     def by(self, which: str, groups: int) -> tuple[np.ndarray, np.ndarray]:
         """``X'X`` and ``X'y`` summed by ``"h"`` or ``"g"``."""
         codes = self.h if which == "h" else self.g
-        k = self.Xy.shape[1]
-        XX = np.stack([np.column_stack([np.bincount(codes, weights=self.XX[:, i, j],
-                                                    minlength=groups) for j in range(k)])
-                       for i in range(k)], axis=1)
-        Xy = np.column_stack([np.bincount(codes, weights=self.Xy[:, i], minlength=groups)
-                              for i in range(k)])
+        if len(codes) == groups:
+            # Every group is one pair (one-way clustering): nothing to sum.
+            if np.array_equal(codes, np.arange(groups)):
+                return self.XX, self.Xy
+            return self.XX[np.argsort(codes)], self.Xy[np.argsort(codes)]
+        XX, Xy = np.zeros((groups, *self.XX.shape[1:])), np.zeros((groups, self.Xy.shape[1]))
+        np.add.at(XX, codes, self.XX)
+        np.add.at(Xy, codes, self.Xy)
         return XX, Xy
 
 
@@ -133,7 +131,9 @@ class Problem:
         self.restricted, self.variant = restricted, variant
         self.XgXg, self.Xgy = products[0].by("g", boot_groups)
         self.beta = A @ self.Xgy.sum(axis=0)
-        self.by_g = tuple(_members(p.g, boot_groups) for p in products)
+        # Pair indices of each bootstrap cluster, where a CRVE cluster spans several pairs.
+        self.by_g = tuple(None if _one_pair_each(p) else _members(p.g, boot_groups)
+                          for p in products)
         if variant[1] == "3":
             # CV3 removes one bootstrap cluster at a time: (X'X - X_g'X_g)^{-1}.
             loo_inv = _loo_inverses(self.XgXg.sum(axis=0), self.XgXg)
@@ -208,7 +208,10 @@ class Problem:
         for d, p, members, cells, E in zip(self.dimensions, self.products, self.by_g,
                                            scores.cells, self.E, strict=True):
             z = -fixed_order_dot(E, Sv).reshape(d.groups, self.q, -1)
-            for g, pairs in enumerate(members):
+            if members is None:
+                # Each CRVE cluster has one pair: one term each, as in the loop below.
+                z[p.h] += cells[:, :, None] * v[p.g][:, None, :]
+            for g, pairs in enumerate(members or ()):
                 # Pairs of one bootstrap cluster sit in distinct CRVE clusters: no collisions.
                 z[p.h[pairs]] += cells[pairs][:, :, None] * v[g]
             terms.append((d.sign * d.scale, z))
@@ -307,7 +310,12 @@ def compact_applies(problem: Problem) -> bool:
     """Whether :class:`Compact` computes this problem's draws: one restriction, CR1 variance,
     each CRVE cluster of every term within one bootstrap cluster."""
     return (problem.q == 1 and problem.variant[1] == "1"
-            and all(len(np.unique(p.h)) == len(p.h) for p in problem.products))
+            and all(members is None for members in problem.by_g))
+
+
+def _one_pair_each(products: CrossProducts) -> bool:
+    """Whether each CRVE cluster lies within one bootstrap cluster (has one pair)."""
+    return len(np.unique(products.h)) == len(products.h)
 
 
 def _ordered_sum(terms) -> np.ndarray:
@@ -338,9 +346,24 @@ def exact_split(K: np.ndarray) -> np.ndarray:
     return np.vstack([high, low])
 
 
-#: Rows per run of equal pair codes (on average) above which the cross products are summed run
-#: by run with one BLAS product each instead of by ``k (k + 3) / 2`` weighted bincounts.
-_RUN_ROWS = 256
+#: Cost of one run of equal pair codes, in passes over one row of one column: the cross
+#: products are summed run by run (a Python iteration and a BLAS product each) when that is
+#: cheaper than ``k (k + 3) / 2`` weighted bincounts over every row.
+_RUN_COST = 2000
+
+
+def _pair_codes(h_codes: np.ndarray, g_codes: np.ndarray, G: int
+                ) -> tuple[np.ndarray, np.ndarray]:
+    """Codes ``h * G + g`` of the non-empty pairs, and each row's pair."""
+    codes = h_codes.astype(np.int64) * G + g_codes
+    size = int(codes.max()) + 1
+    if size <= 8 * len(codes) + 1024:
+        present = np.flatnonzero(np.bincount(codes, minlength=size))
+        lookup = np.zeros(size, dtype=np.int64)
+        lookup[present] = np.arange(len(present))
+        return present, lookup[codes]
+    present, of_row = np.unique(codes, return_inverse=True)
+    return present, of_row
 
 
 def _by_runs(X: np.ndarray, y: np.ndarray, of_row: np.ndarray, starts: np.ndarray, P: int
@@ -353,12 +376,16 @@ def _by_runs(X: np.ndarray, y: np.ndarray, of_row: np.ndarray, starts: np.ndarra
     """
     k = X.shape[1]
     XX, Xy = np.zeros((P, k, k)), np.zeros((P, k))
+    # Long runs are cut so that each product stays on one BLAS thread (see _ONE_THREAD).
+    longest = max(1, _ONE_THREAD // (k * k))
     bounds = np.concatenate([[0], starts, [len(of_row)]])
     for start, stop in zip(bounds[:-1].tolist(), bounds[1:].tolist(), strict=True):
         pair = of_row[start]
-        rows = X[start:stop]
-        XX[pair] += rows.T @ rows
-        Xy[pair] += rows.T @ y[start:stop]
+        for lo in range(start, stop, longest):
+            hi = min(lo + longest, stop)
+            rows = X[lo:hi]
+            XX[pair] += rows.T @ rows
+            Xy[pair] += rows.T @ y[lo:hi]
     return XX, Xy
 
 

@@ -22,6 +22,7 @@ bootstrap residuals are re-projected on it exactly; fixed effects with more than
 
 from __future__ import annotations
 
+import dataclasses
 import itertools
 import os
 from collections.abc import Callable
@@ -32,6 +33,7 @@ from weakref import WeakKeyDictionary
 import numpy as np
 
 from econ.estimation import linear
+from econ.estimation.absorb import fe_parameters
 from econ.estimation.linear import (
     LinearFit,
     crossed_effects,
@@ -316,10 +318,55 @@ def _nested_or_dummies(fit: LinearFit, boot: np.ndarray) -> tuple[LinearFit, tup
     cache = _PRODUCTS.setdefault(fit, {})
     key = ("refit", outside)
     if key not in cache:
-        cache[key] = with_dummies(fit, outside)
+        cache[key] = _one_way_refit(fit, outside) or with_dummies(fit, outside)
     refit = cache[key]
     assert isinstance(refit, LinearFit)
     return refit, outside
+
+
+def _one_way_refit(fit: LinearFit, outside: tuple[str, ...]) -> LinearFit | None:
+    """:func:`~econ.estimation.linear.with_dummies` for the common case, in a few passes.
+
+    Two fixed effects, one crossing the bootstrap clusters (years) and one kept (villages),
+    no weights, no varying slopes, no regressor dropped: the refit absorbs one fixed effect,
+    which is subtracting its group means, exactly, and its dummies' group means are their
+    shares in each group. The regressors, then the dummies (first level left out, as there),
+    and the least squares solution from ``X'X``, which here is well conditioned (else
+    ``None``, and the generic refit decides what to drop). At 6.5 million rows the generic
+    refit's QR decomposition of ``n x k`` took most of a minute.
+    """
+    if (fit.weights is not None or fit.slopes or len(outside) != 1 or len(fit.fe_names) != 2
+            or fit.dropped_coefficients):
+        return None
+    design = fit.design
+    which = fit.fe_names.index(outside[0])
+    crossed, kept = fit.fe_codes[which], fit.fe_codes[1 - which]
+    levels, groups = int(crossed.max()) + 1, int(kept.max()) + 1
+    counts = np.bincount(kept * levels + crossed, minlength=groups * levels).reshape(groups,
+                                                                                      levels)
+    sizes = counts.sum(axis=1)
+
+    def within(x: np.ndarray) -> np.ndarray:
+        return x - (np.bincount(kept, weights=x, minlength=groups) / sizes)[kept]
+
+    k = len(fit.names)
+    X = np.empty((len(kept), k + levels - 1), order="F")
+    for j, name in enumerate(fit.names):
+        X[:, j] = within(design.X[fit.sample, design.names.index(name)])
+    shares = counts / sizes[:, None]
+    for level in range(1, levels):
+        np.subtract(crossed == level, shares[kept, level], out=X[:, k + level - 1])
+    y = within(design.y[fit.sample, design.formula.outcomes.index(fit.outcome)])
+    xtx = X.T @ X
+    if np.linalg.cond(xtx) > 1e10:
+        return None
+    xtx_inv = np.linalg.inv(xtx)
+    params = xtx_inv @ (X.T @ y)
+    names = fit.names + tuple(f"{outside[0]}[{level}]" for level in range(1, levels))
+    return dataclasses.replace(
+        fit, names=names, params=params, X=X, y=y, residuals=y - X @ params, xtx_inv=xtx_inv,
+        fe_names=(fit.fe_names[1 - which],), fe_codes=(kept,), fe_params=fe_parameters([kept]),
+        tss_within=float(y @ y))
 
 
 def _align(R: np.ndarray, names: tuple[str, ...], fit: LinearFit) -> np.ndarray:
