@@ -188,11 +188,19 @@ class Absorber:
             first, second = self._means(out, 0), self._means(out, 1)
             out -= first[self.codes[0]] + second[self.codes[1]] - grand
             return out, 1
-        layout = TwoWayLayout.of(self.codes)
-        if layout is not None and (self.weights is None or bool(np.all(self.weights > 0))):
-            weights = np.ones(len(out)) if self.weights is None else self.weights
-            return TwoWayAbsorber(layout, weights).demean(out)
+        if self._exact is not None:
+            return self._exact.demean(out)
         return self._alternate(out)
+
+    @cached_property
+    def _exact(self) -> TwoWayAbsorber | None:
+        """The exact two-way projection, when the two effects allow it (set up once: its
+        small system serves every later call)."""
+        layout = TwoWayLayout.of(self.codes)
+        if layout is None or not (self.weights is None or bool(np.all(self.weights > 0))):
+            return None
+        weights = np.ones(len(self.codes[0])) if self.weights is None else self.weights
+        return TwoWayAbsorber(layout, weights)
 
     def _complete_grid(self) -> bool:
         n = len(self.codes[0])

@@ -1,4 +1,5 @@
-"""Exact weighted projection off two fixed effects when one of them has few levels.
+"""Exact weighted projection off two fixed effects when one of them has few levels, or splits
+into small connected pieces.
 
 With fixed effects ``a`` (many levels, e.g. villages) and ``b`` (few, e.g. years), the
 weighted normal equations of the dummies are
@@ -11,6 +12,12 @@ Eliminating ``alpha`` leaves the small system ``S gamma = D_b' W x - C' (D_a' W 
 connected component of the level graph, so it is solved by its pseudo-inverse: any solution
 gives the same projection). One pass over the rows per column replaces the tens of sweeps
 alternating projections need with changing weights, as in every IRLS iteration of a Poisson fit.
+
+``S`` couples two levels of ``b`` only through a level of ``a`` they share, so it is block
+diagonal over the connected components of the level graph. When ``b`` has many levels but every
+component few (villages and township x year effects, both nested in townships, once the year
+effect nested in township x year is left out), ``S`` is a sparse matrix whose blocks are
+pseudo-inverted one component at a time, batched by block size.
 """
 
 from __future__ import annotations
@@ -20,10 +27,14 @@ from functools import cached_property
 
 import numpy as np
 import scipy.linalg
-from scipy.sparse import csr_matrix
+from scipy.sparse import csr_matrix, diags_array
+from scipy.sparse.csgraph import connected_components
 
-#: Most levels of the smaller fixed effect for the exact route (its system is solved densely).
+#: Most levels of the smaller fixed effect in one connected component for the exact route (each
+#: component's block of the small system is solved densely).
 MAX_SMALL_LEVELS = 1_000
+#: Eigenvalues of ``S`` below this share of its largest are its null directions.
+NULL_SHARE = 1e-10
 #: Most (large, small) cells held as a dense table; beyond it the cells are a sparse matrix.
 DENSE_CELLS = 20_000_000
 
@@ -33,23 +44,34 @@ class TwoWayLayout:
     """Two fixed effects' codes and what every weighted projection on them reuses.
 
     ``large`` and ``small`` are dense codes (``0 .. L - 1``, every level present), ``small``
-    the one with fewer levels.
+    the one with fewer levels; ``components`` the connected component of each level of
+    ``small`` when it has more than :data:`MAX_SMALL_LEVELS` levels (``None``: one block).
     """
 
     large: np.ndarray
     small: np.ndarray
+    components: np.ndarray | None = None
 
     @classmethod
     def of(cls, codes: tuple[np.ndarray, ...]) -> TwoWayLayout | None:
-        """The layout of two fixed effects one of which has few levels, else ``None``."""
+        """The layout of two fixed effects one of which has few levels, or whose level graph
+        has no component with more than :data:`MAX_SMALL_LEVELS` of them, else ``None``."""
         if len(codes) != 2:
             return None
         first, second = codes
         if int(first.max()) < int(second.max()):
             first, second = second, first
-        if int(second.max()) + 1 > MAX_SMALL_LEVELS:
+        la, lb = int(first.max()) + 1, int(second.max()) + 1
+        if lb <= MAX_SMALL_LEVELS:
+            return cls(first, second)
+        # Nodes: the large effect's levels, then the small one's; an edge per row.
+        graph = csr_matrix((np.ones(len(first), dtype=np.int8), (first, la + second)),
+                           shape=(la + lb, la + lb))
+        _, labels = connected_components(graph, directed=False)
+        components = labels[la:]
+        if int(np.bincount(components).max()) > MAX_SMALL_LEVELS:
             return None
-        return cls(first, second)
+        return cls(first, second, components)
 
     @cached_property
     def levels(self) -> tuple[int, int]:
@@ -94,7 +116,7 @@ class TwoWayAbsorber:
     weights: np.ndarray
 
     @cached_property
-    def _system(self) -> tuple[np.ndarray, np.ndarray | csr_matrix, np.ndarray]:
+    def _system(self) -> tuple[np.ndarray, np.ndarray | csr_matrix, BlockInverse]:
         """Weight totals of the large effect's levels, of the cells, and ``S^+``."""
         layout, w = self.layout, self.weights
         la, lb = layout.levels
@@ -103,17 +125,17 @@ class TwoWayAbsorber:
         cells: np.ndarray | csr_matrix
         if layout.cells is not None:
             cells = np.bincount(layout.cells, weights=w, minlength=la * lb).reshape(la, lb)
-            schur = np.diag(d_b) - cells.T @ (cells / d_a[:, None])
+            schur: np.ndarray | csr_matrix = np.diag(d_b) - cells.T @ (cells / d_a[:, None])
         else:
             cells = csr_matrix((w, (layout.large, layout.small)), shape=(la, lb))
-            scaled = csr_matrix(cells.multiply(1 / d_a[:, None]))
-            schur = np.diag(d_b) - (cells.T @ scaled).toarray()
-        # The null directions (one per connected component) come out of the elimination as
-        # eigenvalues of rounding size, which may be negative and above pinvh's default cutoff
-        # (-2e-12 on mpdta's untreated rows): inverted, they blow a null vector up to 1e11 and
-        # the projection loses five digits. A cutoff relative to the largest eigenvalue drops
-        # them; a genuine eigenvalue is a weight total, far above it.
-        return d_a, cells, scipy.linalg.pinvh(schur, atol=0.0, rtol=1e-10)
+            # Each stored cell divided by its row's total (scipy's broadcasting multiply is
+            # several times slower on a million cells).
+            scaled = csr_matrix((cells.data / np.repeat(d_a, np.diff(cells.indptr)),
+                                 cells.indices, cells.indptr), shape=(la, lb))
+            schur = csr_matrix(diags_array(d_b) - cells.T @ scaled)
+            if layout.components is None:
+                schur = schur.toarray()
+        return d_a, cells, BlockInverse.of(schur, layout.components)
 
     def demean(self, values: np.ndarray) -> tuple[np.ndarray, int]:
         """``values`` (n x m) less their weighted projection on the dummies; 1 pass."""
@@ -128,10 +150,71 @@ class TwoWayAbsorber:
             r_a[:, j] = layout.sums(weighted)
             r_b[:, j] = np.bincount(layout.small, weights=weighted, minlength=lb)
         # All columns in one product each: the level tables are small next to the rows.
-        gamma = inverse @ (r_b - cells.T @ (r_a / d_a[:, None]))
+        gamma = inverse.apply(r_b - cells.T @ (r_a / d_a[:, None]))
         alpha = (r_a - cells @ gamma) / d_a[:, None]
         for j in range(m):
             column = out[:, j]
             column -= layout.expand(alpha[:, j])
             column -= gamma[:, j][layout.small]
         return out, 1
+
+
+@dataclass(frozen=True, eq=False)
+class BlockInverse:
+    """A generalized inverse ``G`` (``S G S = S``) of the symmetric small system ``S``.
+
+    ``levels[i]`` (``blocks x size``) holds the rows of the blocks of one size and
+    ``inverses[i]`` (``blocks x size x size``) their inverses. Any generalized inverse gives a
+    solution of ``S gamma = r`` for the right-hand sides here, and every solution the same
+    projection.
+    """
+
+    levels: tuple[np.ndarray, ...]
+    inverses: tuple[np.ndarray, ...]
+
+    @classmethod
+    def of(cls, matrix: np.ndarray | csr_matrix, components: np.ndarray | None
+           ) -> BlockInverse:
+        """Inverse of ``matrix``, block diagonal over the rows sharing a ``components`` label
+        (``None``: one dense block)."""
+        if components is None:
+            # The null directions (one per connected component) come out of the elimination
+            # as eigenvalues of rounding size, which may be negative and above pinvh's default
+            # cutoff (-2e-12 on mpdta's untreated rows): inverted, they blow a null vector up
+            # to 1e11 and the projection loses five digits. A cutoff relative to the largest
+            # eigenvalue drops them; a genuine eigenvalue is a weight total, far above it.
+            inverse = scipy.linalg.pinvh(np.asarray(matrix), atol=0.0, rtol=NULL_SHARE)
+            return cls((np.arange(len(inverse))[None, :],), (inverse[None],))
+        coo = matrix.tocoo()
+        order = np.argsort(components, kind="stable")
+        sizes = np.bincount(components)
+        starts = np.r_[0, np.cumsum(sizes)[:-1]]
+        position = np.empty(len(components), dtype=np.int64)
+        position[order] = np.arange(len(components)) - np.repeat(starts, sizes)
+        levels, inverses = [], []
+        for size in np.unique(sizes):
+            chosen = np.flatnonzero(sizes == size)
+            slot = np.full(len(sizes), -1)
+            slot[chosen] = np.arange(len(chosen))
+            rows = order[np.repeat(starts[chosen], size) + np.tile(np.arange(size),
+                                                                  len(chosen))]
+            blocks = np.zeros((len(chosen), size, size))
+            inside = slot[components[coo.row]] >= 0
+            blocks[slot[components[coo.row[inside]]], position[coo.row[inside]],
+                   position[coo.col[inside]]] = coo.data[inside]
+            # A connected component's block is singular only along the constant vector (its
+            # rows sum to zero): with its first level's coefficient fixed at zero the rest is
+            # positive definite, and one batched inverse replaces an eigendecomposition.
+            inverse = np.zeros_like(blocks)
+            if size > 1:
+                inverse[:, 1:, 1:] = np.linalg.inv(blocks[:, 1:, 1:])
+            levels.append(rows.reshape(len(chosen), size))
+            inverses.append(inverse)
+        return cls(tuple(levels), tuple(inverses))
+
+    def apply(self, values: np.ndarray) -> np.ndarray:
+        """``G @ values`` for ``values`` (rows x m)."""
+        out = np.empty_like(values)
+        for rows, inverse in zip(self.levels, self.inverses, strict=True):
+            out[rows] = inverse @ values[rows]
+        return out

@@ -1,12 +1,14 @@
 """The exact two-way weighted projection against least squares on explicit dummies, on every
 route: dense or sparse cell table, rows sorted by the large effect or not, several components
-of the level graph (a singular small system)."""
+of the level graph (a singular small system), and the block route for a small effect with many
+levels in small components."""
 
 from __future__ import annotations
 
 import numpy as np
 import pytest
 
+import econ.estimation.absorb_exact as absorb_exact
 from econ.estimation.absorb_exact import MAX_SMALL_LEVELS, TwoWayAbsorber, TwoWayLayout
 
 
@@ -51,6 +53,41 @@ def test_disconnected_levels_and_limits():
     assert layout is not None
     out, _ = TwoWayAbsorber(layout, w).demean(X)
     np.testing.assert_allclose(out, _dummies_residuals(large, small, w, X), atol=1e-10)
+    # One connected chain of more levels than the limit has no exact route; as many levels in
+    # separate pairs do.
     many = np.arange(MAX_SMALL_LEVELS + 1)
-    assert TwoWayLayout.of((many, many)) is None
+    chain = (np.r_[many, many[:-1]], np.r_[many, many[1:]])
+    assert TwoWayLayout.of(chain) is None
+    pairs = TwoWayLayout.of((many, many))
+    assert pairs is not None and pairs.components is not None
     assert TwoWayLayout.of((large,)) is None
+
+
+@pytest.mark.parametrize("shuffle", [False, True])
+def test_small_components_are_solved_block_by_block(monkeypatch, shuffle):
+    """Villages and township x year effects, both nested in townships of 1 to 4 villages over
+    2 to 4 years (blocks of several sizes), some village-years missing, with weights."""
+    monkeypatch.setattr(absorb_exact, "MAX_SMALL_LEVELS", 6)
+    rng = np.random.default_rng(5)
+    rows = []
+    village = 0
+    for township in range(30):
+        years = 2 + township % 3
+        for _ in range(1 + township % 4):
+            rows += [(village, township * 4 + year) for year in range(years)
+                     if rng.random() > 0.15 or year == 0]
+            village += 1
+    villages, cells = np.array(rows).T
+    _, twpyear = np.unique(cells, return_inverse=True)
+    if shuffle:
+        order = rng.permutation(len(villages))
+        villages, twpyear = villages[order], twpyear[order]
+    w = rng.uniform(0.2, 3.0, size=len(villages))
+    X = rng.normal(size=(len(villages), 3))
+    layout = TwoWayLayout.of((villages, twpyear))
+    assert layout is not None and layout.components is not None
+    assert len(np.unique(np.bincount(layout.components))) > 1  # several block sizes
+    out, sweeps = TwoWayAbsorber(layout, w).demean(X)
+    large, small = layout.large, layout.small
+    np.testing.assert_allclose(out, _dummies_residuals(large, small, w, X), atol=1e-10)
+    assert sweeps == 1
