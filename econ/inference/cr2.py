@@ -78,7 +78,9 @@ class CR2(ClusterSpec):
       (both from the fit's residuals; ``rho`` set to 0 when negative, so that ``Omega`` is a
       covariance matrix). Within-cluster correlation lowers the df where the clusters differ
       in size, which is what keeps the test's size at 6-10 unequal clusters (the package's
-      size benchmark). Equal to Kolesár's R package dfadjust,
+      size benchmark). With a fixed effect nested in the clusters (village effects, township
+      clusters) the cluster effect is absorbed, ``S = 0``, and the df are Bell-McCaffrey's.
+      Equal to Kolesár's R package dfadjust,
       ``dfadjustSE(model, clustervar, IK = TRUE, rho0 = TRUE)``, to 1e-8
       (``tests/inference/test_cr2_imbens_kolesar.py``). Not defined for weighted
       fits.
