@@ -16,17 +16,20 @@ settings; :class:`InfluenceInference` applies them.
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass
+from functools import cached_property
 
 import numpy as np
-from scipy import stats
+from scipy.special import ndtri
 
 from econ.data.seeds import DEFAULT_SEED, Seed, entropy
 from econ.inference.resampling import MULTIPLIER_REPS, Distribution, check_distribution, stream
 
 # Standard errors at or below this are treated as degenerate (R's did uses the same cut).
 DEGENERATE = np.sqrt(np.finfo(float).eps) * 10
-_NORMAL_IQR = stats.norm.ppf(0.75) - stats.norm.ppf(0.25)
+# ndtri is the standard normal quantile (scipy.stats.norm.ppf calls it), without the
+# import of scipy.stats that would double the time of a first att_gt call.
+_NORMAL_IQR = ndtri(0.75) - ndtri(0.25)
 
 
 def cluster_sums(influence: np.ndarray, cluster: np.ndarray | None) -> np.ndarray:
@@ -63,7 +66,9 @@ class Multiplier:
         (:func:`econ.inference.resampling.entropy`), and replaced by the resulting ``int``, so
         every estimate bootstrapped with these settings shares one set of draws.
     chunk_size
-        Draws computed at once (memory ``O(chunk_size x G)``); results do not depend on it.
+        Draws computed at once (rounded down to a multiple of 32, at least 32; memory
+        ``O(chunk_size x G)``); the weights do not depend on it, and the draws only to
+        floating-point round-off (none for 128 or more in the tests).
 
     Raises
     ------
@@ -139,7 +144,8 @@ def multiplier_bootstrap(
         Boolean mask of the columns the uniform band covers (default: all). Degenerate
         columns (near-zero standard error) are always left out.
     chunk_size
-        Draws computed at once; memory is O(chunk_size x G).
+        Draws computed at once (rounded down to a multiple of 32, at least 32); memory is
+        O(chunk_size x G).
 
     Returns
     -------
@@ -154,9 +160,11 @@ def multiplier_bootstrap(
     sums = cluster_sums(influence, cluster)
     weight_stream = stream(distribution, sums.shape[0], reps, seed)
     draws = np.empty((weight_stream.reps, influence.shape[1]))
-    for start in range(0, weight_stream.reps, chunk_size):
-        stop = min(weight_stream.reps, start + chunk_size)
-        draws[start:stop] = weight_stream.chunk(start, stop).T @ sums / influence.shape[0]
+    # Weights are generated piece by piece (at most chunk_size draws, rounded to a multiple
+    # of 32), never as a whole block of the stream: memory O(chunk_size x G).
+    for block in range(weight_stream.blocks):
+        for start, weights in weight_stream.pieces(block, chunk_size):
+            draws[start:start + weights.shape[0]] = weights @ sums / influence.shape[0]
     return summarise(draws, alpha=alpha, band=band, distribution=distribution,
                      seed=weight_stream.seed, clusters=sums.shape[0])
 
@@ -181,41 +189,52 @@ def summarise(draws: np.ndarray, *, alpha: float, band: np.ndarray | None,
 class DrawBasis:
     """Bootstrap draws of a set of basis columns, reused for any combination of them.
 
-    Draws are linear in the influence function, so the draws of any column in the span of
-    ``basis`` are ``draws @ c`` where ``basis @ c`` reproduces it: estimates derived later
-    (aggregations) are bootstrapped with the same weights without drawing them again.
+    Draws are linear in the influence function, so the draws of ``basis @ c`` are ``draws @
+    c``: estimates derived later (aggregations) are bootstrapped with the same weights
+    without drawing them again, given their coefficients ``c`` (:meth:`draws_of`) or, for
+    any influence function in the span of ``basis``, by finding them (:meth:`draws_for`).
     """
 
     basis: np.ndarray
     draws: np.ndarray
-    _used: np.ndarray = field(init=False, repr=False)
-    _norms: np.ndarray = field(init=False, repr=False)
-    _gram: np.ndarray = field(init=False, repr=False)
 
-    def __post_init__(self) -> None:
+    def draws_of(self, coefficients: np.ndarray) -> np.ndarray:
+        """Draws of ``basis @ coefficients`` (columns), ``draws @ coefficients``.
+
+        Each column is summed over the basis columns it uses: a combination of a few columns
+        costs a few small products, and none is the mid-sized BLAS product whose threads
+        wait to be scheduled on a busy machine.
+        """
+        out = np.empty((self.draws.shape[0], coefficients.shape[1]))
+        for j in range(coefficients.shape[1]):
+            used = np.flatnonzero(coefficients[:, j])
+            out[:, j] = self.draws[:, used] @ coefficients[used, j]
+        return out
+
+    @cached_property
+    def _normal_equations(self) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
         # Zero columns (cells fixed at 0 or not estimated) carry no draws. The normal
         # equations of the unit-scaled columns are tiny (columns x columns) and, unlike a
-        # QR or SVD of the n-row basis, cost one matrix product; the residual check below
-        # catches any loss of accuracy.
+        # QR or SVD of the n-row basis, cost one matrix product; the residual check in
+        # draws_for catches any loss of accuracy.
         used = np.flatnonzero(np.any(self.basis != 0, axis=0))
         norms = np.linalg.norm(self.basis[:, used], axis=0)
         gram = self.basis[:, used].T @ self.basis[:, used] / np.outer(norms, norms)
-        object.__setattr__(self, "_used", used)
-        object.__setattr__(self, "_norms", norms)
-        object.__setattr__(self, "_gram", gram)
+        return used, norms, gram
 
     def draws_for(self, influence: np.ndarray) -> np.ndarray | None:
         """Draws of ``influence``'s columns, or ``None`` if they are not in the span."""
-        columns = self.basis[:, self._used]
+        used, norms, gram = self._normal_equations
+        columns = self.basis[:, used]
         try:
-            scaled = np.linalg.solve(self._gram, columns.T @ influence / self._norms[:, None])
+            scaled = np.linalg.solve(gram, columns.T @ influence / norms[:, None])
         except np.linalg.LinAlgError:
             return None
-        coef = scaled / self._norms[:, None]
+        coef = scaled / norms[:, None]
         residual = np.abs(columns @ coef - influence).max(initial=0.0)
         if residual > 1e-9 * max(np.abs(influence).max(initial=0.0), 1e-300):
             return None
-        return self.draws[:, self._used] @ coef
+        return self.draws[:, used] @ coef
 
 
 @dataclass(frozen=True)
@@ -265,17 +284,21 @@ class InfluenceInference:
         return DrawBasis(basis, out.draws)
 
     def compute(self, influence: np.ndarray, cluster: np.ndarray | None,
-                band: np.ndarray | None = None, basis: DrawBasis | None = None
-                ) -> Uncertainty:
+                band: np.ndarray | None = None, basis: DrawBasis | None = None,
+                coefficients: np.ndarray | None = None) -> Uncertainty:
         """Standard errors and critical values for the columns of ``influence``; with a
-        ``basis`` (from :meth:`basis`, same settings) its draws are reused when they span
-        ``influence``."""
-        pointwise = float(stats.norm.ppf(1 - self.alpha / 2))
+        ``basis`` (from :meth:`basis`, same settings) its draws are reused: those of
+        ``basis.basis @ coefficients`` when the ``coefficients`` that give ``influence``
+        are known, else when the basis spans ``influence``."""
+        pointwise = float(ndtri(1 - self.alpha / 2))
         n_clusters = influence.shape[0] if cluster is None else int(cluster.max()) + 1
         if not self.bootstrap:
             return Uncertainty(analytic_std_errors(influence, cluster), pointwise, float("nan"),
                                f"analytic (influence function), {n_clusters} clusters")
-        draws = None if basis is None else basis.draws_for(influence)
+        draws = None
+        if basis is not None:
+            draws = (basis.draws_for(influence) if coefficients is None
+                     else basis.draws_of(coefficients))
         if draws is None:
             boot = multiplier_bootstrap(influence, cluster=cluster, reps=self.reps,
                                         distribution=self.distribution, seed=self.seed,

@@ -8,6 +8,7 @@ import numpy as np
 import pandas as pd
 
 from econ.data.dataset import Dataset
+from econ.estimation.did.aggregate import basis as aggregation_basis
 from econ.estimation.did.callaway_santanna import BasePeriod, Control, Method, estimate
 from econ.estimation.did.panel import Balance, prepare
 from econ.inference.multiplier import InfluenceInference, Multiplier
@@ -113,13 +114,11 @@ def att_gt(
     effects = estimate(panel, control=control, method=method, base_period=base_period,
                        anticipation=anticipation)
     # Every aggregation's influence function combines the cells' influence functions with
-    # cohort-membership indicators and a constant (the estimated weights): drawing the
-    # bootstrap weights once for these columns serves all aggregations.
-    basis = None
-    if inference.bootstrap:
-        members = (panel.cohort[:, None] == effects.groups[None, :]) * panel.weights[:, None]
-        basis = inference.basis(
-            np.column_stack([effects.influence, members, np.ones(panel.n_units)]),
-            panel.cluster)
-    uncertainty = inference.compute(effects.influence, panel.cluster, effects.estimated, basis)
+    # cohort-membership indicators (the estimated weights): drawing the bootstrap weights
+    # once for these columns serves all aggregations.
+    basis = (inference.basis(aggregation_basis(effects), panel.cluster) if inference.bootstrap
+             else None)
+    cells = np.eye(effects.att.size + effects.groups.size, effects.att.size)
+    uncertainty = inference.compute(effects.influence, panel.cluster, effects.estimated, basis,
+                                    cells)
     return ATTgtResult(effects, inference, outcome, cluster, simulated, uncertainty, basis)

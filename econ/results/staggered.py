@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
 import pandas as pd
@@ -17,8 +17,10 @@ from econ.inference.multiplier import (
     Uncertainty,
     cluster_sums,
 )
-from econ.results.event_study import EventStudy, event_study_path
 from econ.results.summary import Summary, SummaryDisplay
+
+if TYPE_CHECKING:
+    from econ.results.event_study import EventStudy
 
 _METHODS = {"dr": "doubly robust", "ipw": "inverse probability weighting",
             "reg": "outcome regression"}
@@ -142,6 +144,10 @@ class AggregateResult(_Described, SummaryDisplay):
         times; no reference row with a varying base period, where every event time is
         estimated; with a universal base period, event time ``-1 - anticipation`` is the
         reference)."""
+        # Imported here: the event-study type pulls in the regression results and the wild
+        # bootstrap, which an att_gt call does not otherwise need.
+        from econ.results.event_study import EventStudy, event_study_path
+
         if self.kind != "dynamic":
             raise ValueError(f"only the dynamic aggregation is an event study, not "
                              f"{self.kind!r}: use result.aggregate('dynamic')")
@@ -229,7 +235,7 @@ class ATTgtResult(_Described, SummaryDisplay):
         influence = np.vstack([aggregation.influence.T, aggregation.overall_influence]).T
         band = np.r_[np.ones(aggregation.labels.size, dtype=bool), False]
         uncertainty = self.inference.compute(influence, self.effects.panel.cluster, band,
-                                             self.draw_basis)
+                                             self.draw_basis, aggregation.coefficients)
         return AggregateResult(self.effects, self.inference, self.outcome, self.cluster_name,
                                self.simulated, aggregation, uncertainty)
 

@@ -31,7 +31,12 @@ KINDS: tuple[Kind, ...] = ("simple", "group", "dynamic", "calendar")
 @dataclass(frozen=True, eq=False)
 class Aggregation:
     """Aggregated effects by ``labels`` (cohort, event time or period; none for ``simple``)
-    and an overall effect, each with its influence function over the units."""
+    and an overall effect, each with its influence function over the units.
+
+    ``coefficients`` (basis columns by ``labels`` then overall) give those influence functions
+    as combinations of the columns of :func:`basis`: ``basis(effects) @ coefficients`` is
+    ``[influence, overall_influence]``, so bootstrap draws of the basis give theirs.
+    """
 
     kind: Kind
     labels: np.ndarray
@@ -42,6 +47,16 @@ class Aggregation:
     min_e: float
     max_e: float
     balance_e: int | None
+    coefficients: np.ndarray
+
+
+def basis(effects: GroupTimeEffects) -> np.ndarray:
+    """The columns every aggregation's influence function combines: the cells' influence
+    functions, then ``w_i 1{G_i = g}`` for each cohort ``g`` of ``effects.groups`` (the
+    estimated cohort shares' terms), units by columns."""
+    panel = effects.panel
+    members = (panel.cohort[:, None] == effects.groups[None, :]) * panel.weights[:, None]
+    return np.column_stack([effects.influence, members])
 
 
 def _unit_cohorts(panel_cohort: np.ndarray, cohorts: np.ndarray) -> np.ndarray:
@@ -69,11 +84,11 @@ def _combine(influence: np.ndarray, weights: np.ndarray) -> np.ndarray:
 
 
 def _weighted(effects: GroupTimeEffects, estimates: np.ndarray, influence: np.ndarray,
-              cohort: np.ndarray, shares: np.ndarray, selections: list[np.ndarray]
-              ) -> tuple[np.ndarray, np.ndarray]:
+              coefficients: np.ndarray, cohort: np.ndarray, shares: np.ndarray,
+              selections: list[np.ndarray]) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     """Cohort-share weighted means of ``estimates`` (with ``influence``, units by estimates,
-    and cohort ``cohort`` each) over each selection, with their influence functions
-    ``(n_units, len(selections))``.
+    their :func:`basis` ``coefficients`` and cohort ``cohort`` each) over each selection: the
+    means, their influence functions ``(n_units, len(selections))`` and coefficients.
 
     ``shares[j]`` is ``P(G = cohort[j])``. A selection's weights ``shares[cells] / total``,
     ``total = sum(shares[cells])``, are estimated; with ``member[i, j] = w_i 1{G_i =
@@ -97,8 +112,11 @@ def _weighted(effects: GroupTimeEffects, estimates: np.ndarray, influence: np.nd
                               - counts * (shares[cells] @ estimates[cells]) / total**2)
     used = np.where(weights.any(axis=1), estimates, 0.0)  # cells left out may be NaN
     unit_cohort = _unit_cohorts(panel.cohort, cohorts)
+    combined = coefficients @ weights
+    combined[effects.att.size + np.searchsorted(effects.groups, cohorts)] += per_cohort[:-1]
     return (used @ weights,
-            _combine(influence, weights) + panel.weights[:, None] * per_cohort[unit_cohort])
+            _combine(influence, weights) + panel.weights[:, None] * per_cohort[unit_cohort],
+            combined)
 
 
 def _cohort_shares(panel: StaggeredPanel, cohort: np.ndarray) -> np.ndarray:
@@ -145,33 +163,41 @@ def aggregate(effects: GroupTimeEffects, kind: Kind, *, min_e: float = -np.inf,
         bad = [(f"{group[j]:g}", f"{time[j]:g}") for j in needed if np.isnan(effects.att[j])]
         raise ValueError(f"cannot aggregate: ATT(g, t) not estimated for {bad[:5]}")
 
-    n = effects.panel.n_units
+    n, k = effects.panel.n_units, effects.att.size
     if not selections:
         return Aggregation(kind, labels, np.empty(0), np.empty((n, 0)), float("nan"),
-                           np.full(n, np.nan), min_e, max_e, balance_e)
+                           np.full(n, np.nan), min_e, max_e, balance_e,
+                           np.zeros((k + effects.groups.size, 1)))
+    cells_basis = np.eye(k + effects.groups.size, k)
     if kind == "group":
         # Per cohort an equal-weight mean (nothing estimated in its weights); overall, the
         # cohort-size weighted mean of those.
-        weights = np.zeros((effects.att.size, labels.size))
+        weights = np.zeros((k, labels.size))
         for i, cells in enumerate(selections):
             weights[cells, i] = 1.0 / cells.size
         estimates = effects.att[needed] @ weights[needed]
         influence = _combine(effects.influence, weights)
-        overall, overall_if = _weighted(effects, estimates, influence, labels,
-                                        _cohort_shares(effects.panel, labels),
-                                        [np.arange(labels.size)])
+        coefficients = cells_basis @ weights
+        overall, overall_if, overall_coefficients = _weighted(
+            effects, estimates, influence, coefficients, labels,
+            _cohort_shares(effects.panel, labels), [np.arange(labels.size)])
         return Aggregation(kind, labels, estimates, influence, float(overall[0]),
-                           overall_if[:, 0], min_e, max_e, balance_e)
-    estimates, influence = _weighted(effects, effects.att, effects.influence, group,
-                                     _cohort_shares(effects.panel, group), selections)
+                           overall_if[:, 0], min_e, max_e, balance_e,
+                           np.column_stack([coefficients, overall_coefficients]))
+    estimates, influence, coefficients = _weighted(
+        effects, effects.att, effects.influence, cells_basis, group,
+        _cohort_shares(effects.panel, group), selections)
     if kind == "simple":
         return Aggregation(kind, labels, np.array([]), np.zeros((n, 0)), float(estimates[0]),
-                           influence[:, 0], min_e, max_e, balance_e)
+                           influence[:, 0], min_e, max_e, balance_e, coefficients)
     # Overall: the mean over the post-treatment event times (dynamic) or over periods.
     overall_columns = labels >= 0 if kind == "dynamic" else np.ones(labels.size, dtype=bool)
     if not overall_columns.any():
         return Aggregation(kind, labels, estimates, influence, float("nan"),
-                           np.full(n, np.nan), min_e, max_e, balance_e)
+                           np.full(n, np.nan), min_e, max_e, balance_e,
+                           np.column_stack([coefficients, np.zeros(coefficients.shape[0])]))
     return Aggregation(kind, labels, estimates, influence,
                        float(estimates[overall_columns].mean()),
-                       influence[:, overall_columns].mean(axis=1), min_e, max_e, balance_e)
+                       influence[:, overall_columns].mean(axis=1), min_e, max_e, balance_e,
+                       np.column_stack([coefficients,
+                                        coefficients[:, overall_columns].mean(axis=1)]))

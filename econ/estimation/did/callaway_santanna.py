@@ -152,19 +152,21 @@ def estimate(
                         np.flatnonzero(usable)) if usable.any() else [])
     estimator = ESTIMATORS[method]
     for rows, x_period, cells in batches:
-        d = treated[cells[0], rows].astype(float)
-        delta_y = panel.outcome[rows][:, t_index[cells]] - panel.outcome[rows][:, b_index[cells]]
-        w = panel.weights[rows]
+        # np.take gathers rows several times faster than fancy indexing here.
+        d = np.take(treated[cells[0]], rows).astype(float)
+        outcome = np.take(panel.outcome, rows, axis=0)
+        w = np.take(panel.weights, rows)
         try:
-            fit = estimator(delta_y, d, panel.covariates[rows, x_period], w / w.mean())
+            fit = estimator(outcome[:, t_index[cells]] - outcome[:, b_index[cells]], d,
+                            np.take(panel.covariates[:, x_period], rows, axis=0), w / w.mean())
         except (ValueError, np.linalg.LinAlgError) as error:
             for j in cells:
                 warnings.warn(f"ATT({group[j]:g}, {periods[t_index[j]]:g}) not estimated: "
                               f"{error}", RuntimeWarning, stacklevel=2)
             continue
         att[cells] = fit.att
-        for column, j in enumerate(cells):
-            influence[j, rows] = (n / rows.size) * fit.influence[:, column]
+        for j, column in zip(cells, np.ascontiguousarray(fit.influence.T), strict=True):
+            influence[j, rows] = (n / rows.size) * column
         estimated[cells] = True
     return GroupTimeEffects(
         group=group, time=periods[t_index].astype(float), base=periods[b_index].astype(float),

@@ -61,14 +61,17 @@ def logit(x: np.ndarray, d: np.ndarray, w: np.ndarray, *, tol: float = 1e-12,
     share = float(np.sum(w * d) / np.sum(w))
     beta = np.zeros(k)
     beta[0] = np.log(share / (1.0 - share))
+    x_t = np.ascontiguousarray(x.T)
+    w_d = w * d
     for _ in range(max_iter):
-        p = expit(x @ beta)
-        info = (x * (w * p * (1.0 - p))[:, None]).T @ x
-        step = np.linalg.solve(info, x.T @ (w * (d - p)))
+        p = expit(beta @ x_t)
+        w_p = w * p
+        info = (x_t * (w_p * (1.0 - p))) @ x
+        step = np.linalg.solve(info, x_t @ (w_d - w_p))
         beta = beta + step
         if np.max(np.abs(step)) < tol * (1.0 + np.max(np.abs(beta))):
-            p = expit(x @ beta)
-            info = (x * (w * p * (1.0 - p))[:, None]).T @ x
+            p = expit(beta @ x_t)
+            info = (x_t * (w * p * (1.0 - p))) @ x
             return p, n * np.linalg.inv(info)
     raise ValueError("the propensity-score logit did not converge (covariates may separate "
                      "treated from control units: overlap fails)")
