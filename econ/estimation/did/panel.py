@@ -81,8 +81,8 @@ def _sorted_codes(values: pd.Series) -> tuple[np.ndarray, np.ndarray]:
                 rank = np.cumsum(present) - 1
                 uniques = (np.flatnonzero(present) + int(low)).astype(numbers.dtype)
                 return rank[offset], uniques
-    codes, uniques = pd.factorize(values, sort=True)
-    return codes, np.asarray(uniques)
+    codes, labels = pd.factorize(values, sort=True)
+    return codes, np.asarray(labels)
 
 
 def _per_unit(values: np.ndarray, codes: np.ndarray, n: int, column: str, role: str,
