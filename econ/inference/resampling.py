@@ -196,7 +196,8 @@ class WeightStream:
                 # Interior pieces end on a byte (32 x clusters bits); the last takes the rest.
                 nbytes = total - taken if hi == count else (hi - lo) * self.clusters // 8
                 taken += nbytes
-                signs = _SIGNS[rng.integers(0, 256, size=nbytes, dtype=np.uint8)].reshape(-1)
+                signs = np.take(_SIGNS, rng.integers(0, 256, size=nbytes, dtype=np.uint8),
+                                axis=0).reshape(-1)
                 yield first + lo, signs[:(hi - lo) * self.clusters].reshape(hi - lo,
                                                                             self.clusters)
             return

@@ -261,7 +261,7 @@ class Compact:
         self.Q = np.vstack(quadratic)
         # With v_g^2 = 1 the first term is a constant.
         self.Q_sum = self.Q.sum(axis=1)
-        self.pieces = exact_split(self.K) if signs else None
+        self.pieces = np.ascontiguousarray(exact_split(self.K).T) if signs else None
 
     def evaluate(self, V: np.ndarray) -> np.ndarray:
         """Rows (N0, a), or (N0, N1, a, b, c) with two score sets, for weights ``V``
@@ -294,16 +294,17 @@ _ONE_THREAD = 1 << 18
 
 
 def _split_product(pieces: np.ndarray, V: np.ndarray) -> np.ndarray:
-    """``high V' + low V'`` of :func:`exact_split`'s pieces, each product exact."""
-    m, G = pieces.shape
+    """``high V' + low V'`` of :func:`exact_split`'s pieces (given transposed, G x 2m), each
+    product exact; shape m x replications."""
+    G, m = pieces.shape
     step = _ONE_THREAD // (m * G)
     if step < 32:
-        both = pieces @ V.T
+        both = V @ pieces
     else:
-        both = np.empty((m, len(V)))
+        both = np.empty((len(V), m))
         for lo in range(0, len(V), step):
-            both[:, lo:lo + step] = pieces @ V[lo:lo + step].T
-    return both[:m // 2] + both[m // 2:]
+            np.matmul(V[lo:lo + step], pieces, out=both[lo:lo + step])
+    return np.ascontiguousarray((both[:, :m // 2] + both[:, m // 2:]).T)
 
 
 def compact_applies(problem: Problem) -> bool:

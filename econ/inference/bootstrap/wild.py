@@ -114,7 +114,7 @@ def wild_bootstrap(
         raise ValueError(f"variant {variant!r} uses the CV3 jackknife variance, which needs "
                          f"one-way clustering by the bootstrap cluster; use variant '11' or "
                          f"'31' for multiway or subcluster bootstraps")
-    dimensions = _dimensions(fit, crve, ssc)
+    dimensions = _dimensions(fit, crve, ssc, nested=crve[0] is boot)
     products = tuple(_cross_products(fit, boot_names, boot, G, name, d.codes)
                      for name, d in zip(_dimension_names(cluster), dimensions, strict=True))
     problem = Problem(products, fit.xtx_inv, R, G, dimensions, restricted=restricted,
@@ -196,9 +196,10 @@ def wild_bootstrap(
                 return _invert(tallies, estimate[0], std_error, level, near)
             return _percentile_t(draws, estimate[0], std_error, level)
 
-        ci = near = interval(ci_level)
-        ci_mc_se = ((0.0, 0.0) if draws_of.enumerate
-                    else interval_mc_se(interval, ci_level, draws_of.reps))
+        with np.errstate(invalid="ignore", divide="ignore"):
+            ci = near = interval(ci_level)
+            ci_mc_se = ((0.0, 0.0) if draws_of.enumerate
+                        else interval_mc_se(interval, ci_level, draws_of.reps))
     return BootstrapOutcome(observed, estimate, std_error, draws, pvalues, draws_of.reps,
                             draws_of.enumerate, ci, G, dummies, cluster, boot_names, floor,
                             ci_mc_se)
@@ -382,9 +383,14 @@ def _align(R: np.ndarray, names: tuple[str, ...], fit: LinearFit) -> np.ndarray:
     return aligned
 
 
-def _dimensions(fit: LinearFit, crve: list[np.ndarray], ssc: SmallSample
+def _dimensions(fit: LinearFit, crve: list[np.ndarray], ssc: SmallSample, *, nested: bool
                 ) -> tuple[Dimension, ...]:
-    n, k = fit.nobs, nested_k(fit, crve, ssc)
+    """The terms of the CRVE; ``nested`` when the first cluster variable is the bootstrap
+    cluster, in which every fixed effect left absorbed is nested (the others were refit as
+    dummies), which spares the check."""
+    n = fit.nobs
+    k = (ssc.k(len(fit.names), fit.fe_params, sum(int(c.max()) + 1 for c in fit.fe_codes),
+               len(fit.fe_codes)) if nested else nested_k(fit, crve, ssc))
     sizes = [int(c.max()) + 1 for c in crve]
     dims = []
     for size in range(1, len(crve) + 1):
@@ -490,8 +496,8 @@ class _Tally:
         """Per draw: counted against the null at ``value``, and finite."""
         t = (value - self.r0) / self.step
         n0, n1, a, b, c = self.pieces if pieces is None else pieces
-        with np.errstate(invalid="ignore", divide="ignore"):
-            star = np.abs(n0 + t * n1) / np.sqrt(np.maximum(a + 2 * b * t + c * t * t, 0.0))
+        # (Under np.errstate(invalid="ignore", divide="ignore"), set by the caller.)
+        star = np.abs(n0 + t * n1) / np.sqrt(np.maximum(a + 2 * b * t + c * t * t, 0.0))
         finite = np.isfinite(star)
         observed = abs(self.estimate - value) / self.se
         return _counted(star, observed, self.rule) & finite, finite
@@ -503,7 +509,7 @@ class _Tally:
             counted, finite = self.status(value)
             extra = (0, 0)
         else:
-            counted, finite = self.status(value, self.pieces[:, state.rows])
+            counted, finite = self.status(value, state.pieces)
             extra = state.fixed
         total = int(np.count_nonzero(finite)) + extra[1]
         if total == 0:
@@ -527,21 +533,20 @@ class _Tally:
         low, high = sorted((inside, outside))
         parent = next((s for s in (self.state, self.base)
                        if s is not None and s.low <= low <= high <= s.high), None)
-        pieces = self.pieces if parent is None else self.pieces[:, parent.rows]
+        pieces = self.pieces if parent is None else parent.pieces
         n0, n1, a, b, c = pieces
         t1, t2 = sorted(((low - self.r0) / self.step, (high - self.r0) / self.step))
-        with np.errstate(invalid="ignore", divide="ignore"):
-            e1, e2 = n0 + t1 * n1, n0 + t2 * n1
-            num_low = np.minimum(np.abs(e1), np.abs(e2))
-            num_low[~(e1 * e2 > 0)] = 0.0
-            num_high = np.maximum(np.abs(e1), np.abs(e2))
-            v1, v2 = a + 2 * b * t1 + c * t1 * t1, a + 2 * b * t2 + c * t2 * t2
-            vertex = -b / c
-            at_vertex = np.where((vertex > t1) & (vertex < t2), a + b * vertex, v1)
-            var_low = np.minimum(np.minimum(v1, v2), at_vertex)
-            var_high = np.maximum(np.maximum(v1, v2), at_vertex)
-            star_low = num_low / np.sqrt(var_high)
-            star_high = num_high / np.sqrt(var_low)
+        e1, e2 = n0 + t1 * n1, n0 + t2 * n1
+        num_low = np.minimum(np.abs(e1), np.abs(e2))
+        num_low[~(e1 * e2 > 0)] = 0.0
+        num_high = np.maximum(np.abs(e1), np.abs(e2))
+        v1, v2 = a + 2 * b * t1 + c * t1 * t1, a + 2 * b * t2 + c * t2 * t2
+        vertex = -b / c
+        at_vertex = np.where((vertex > t1) & (vertex < t2), a + b * vertex, v1)
+        var_low = np.minimum(np.minimum(v1, v2), at_vertex)
+        var_high = np.maximum(np.maximum(v1, v2), at_vertex)
+        star_low = num_low / np.sqrt(var_high)
+        star_high = num_high / np.sqrt(var_low)
         observed = sorted(abs(self.estimate - v) / self.se for v in (low, high))
         if low <= self.estimate <= high:
             observed[0] = 0.0
@@ -550,12 +555,13 @@ class _Tally:
         positive = var_low > 0
         always = positive & (star_low > observed[1] * tie * (1 + margin))
         undecided = ~(always | (positive & (star_high * (1 + margin) < observed[0] * tie)))
-        rows = np.flatnonzero(undecided)
-        fixed = (int(np.count_nonzero(always)), len(undecided) - len(rows))
+        local = np.flatnonzero(undecided)
+        fixed = (int(np.count_nonzero(always)), len(undecided) - len(local))
+        rows = local
         if parent is not None:
-            rows = parent.rows[rows]
+            rows = parent.rows[local]
             fixed = (fixed[0] + parent.fixed[0], fixed[1] + parent.fixed[1])
-        self.state = _Narrowed(low, high, rows, fixed)
+        self.state = _Narrowed(low, high, rows, fixed, pieces[:, local])
         if parent is None:
             self.base = self.state
 
@@ -570,22 +576,35 @@ class _Narrowed:
     high: float
     rows: np.ndarray
     fixed: tuple[int, int]
+    pieces: np.ndarray
 
 
 #: Draws still evaluated at each midpoint above which the bisection narrows them again.
 _NARROW = 256
+#: Draws whose interval guesses where a larger number's ends lie (see _invert).
+_PILOT = 4096
 
 
 def _invert(tallies: tuple[_Tally, _Tally], estimate: float, se: float, level: float,
-            near: tuple[float, float] | None = None) -> tuple[float, float]:
+            near: tuple[float, float] | None = None, tolerance: float = 1e-10
+            ) -> tuple[float, float]:
     """The values ``r`` whose symmetric p-value exceeds ``1 - level``: bracket, then bisect.
 
     ``tallies`` count the draws below and above the estimate. ``near``, the ends at a nearby
     level (the Monte Carlo error's intervals are one binomial standard deviation of the level
     away), starts each bracket there instead of at the estimate: the same ends, found with
-    fewer evaluations.
+    fewer evaluations. The bisection stops at a bracket of ``tolerance`` standard errors.
     """
     alpha = 1 - level
+    reach = se / 4
+    draws = tallies[0].pieces.shape[1]
+    if near is None and draws >= 4 * _PILOT:
+        # The ends from the first draws are within a few hundredths of a standard error of
+        # the ends from all: a guess to start from (the ends are still those of all draws).
+        pilots = tuple(_Tally(t.pieces[:, :_PILOT], t.estimate, t.r0, t.step, t.se, t.rule)
+                       for t in tallies)
+        near = _invert((pilots[0], pilots[1]), estimate, se, level, tolerance=1e-3)
+        reach = se / 2
     bounds = []
     for tally, direction, start in zip(tallies, (-1.0, 1.0),
                                        near if near is not None else (np.nan, np.nan),
@@ -594,7 +613,7 @@ def _invert(tallies: tuple[_Tally, _Tally], estimate: float, se: float, level: f
         if np.isfinite(start):
             # The end at a nearby level is within a fraction of a standard error: the draws
             # that can change status there, a small share, serve the whole search.
-            tally.narrow(start - se / 4, start + se / 4)
+            tally.narrow(start - reach, start + reach)
             inside, outside = _bracket_near(tally, estimate, start, direction, se, alpha)
         else:
             inside, outside = _bracket(tally, estimate, direction, se, alpha)
@@ -603,7 +622,7 @@ def _invert(tallies: tuple[_Tally, _Tally], estimate: float, se: float, level: f
             continue
         # The p-value is a step function of r: stop once the bracket is far below the
         # resolution any reported digit needs.
-        while abs(outside - inside) > 1e-10 * se:
+        while abs(outside - inside) > tolerance * se:
             if tally.state is None or tally.subset_size() > _NARROW:
                 tally.narrow(inside, outside)
             middle = (inside + outside) / 2
