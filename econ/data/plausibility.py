@@ -46,6 +46,8 @@ def _is_empty(values: pd.Series) -> bool:
     # Usually the first cell settles it; a full pass only for columns that start blank.
     if len(values) and not values.array[:1].isna().any() and not _blank(values.iat[0]):
         return False
+    if isinstance(values.dtype, pd.CategoricalDtype):
+        return bool(np.asarray(values.array.codes).max(initial=-1) < 0)
     if not (values.dtype == object or pd.api.types.is_string_dtype(values.dtype)):
         return values.count() == 0
     return all(_blank(v) for v in pd.unique(values.dropna()))
