@@ -157,62 +157,92 @@ def fit_item(y: np.ndarray, exog: pd.DataFrame, level_columns: Sequence[int], li
                       pd.Series(ame, index=names), int(result.nobs), float(result.llf))
 
 
-class _OrderedLikelihood:
-    """The ordered model's log-likelihood on one sample, evaluated by :meth:`at`.
+class _OrderedLikelihoods:
+    """Ordered-model log-likelihoods of several items answered by the same respondents.
 
-    What depends only on the answers (which rows have a cutpoint above and below, the rows of
-    each category, the fixed parts of the gradients of the bounds) is built once, so a Newton
-    refit pays only for what changes with the parameters.
+    The items share the design ``x`` and the number of cutpoints, so a bootstrap replicate
+    refits all of them in one Newton iteration on stacked arrays: the per-call cost of numpy
+    on ~100 rows, not the arithmetic, is what a refit spends its time on. What depends only
+    on the answers (which rows have a cutpoint above and below, the fixed parts of the
+    gradients of the bounds) is built once.
     """
 
     def __init__(self, codes: np.ndarray, x: np.ndarray, link: str, n_cuts: int) -> None:
-        n, k = x.shape
+        items, n = codes.shape
+        k = x.shape[1]
         self.codes, self.x, self.link, self.k, self.n_cuts = codes, x, link, k, n_cuts
-        self.in_category = [codes == c for c in range(self.n_cuts + 1)]
         # A row's bounds are u = c[y] - x b (none in the top category) and l = c[y - 1] - x b
         # (none in the bottom one); du and dl are their gradients in (b, c).
-        self.has_up, self.has_lo = codes < self.n_cuts, codes > 0
-        self.du, self.dl = np.zeros((n, k + self.n_cuts)), np.zeros((n, k + self.n_cuts))
-        self.du[:, :k] = self.dl[:, :k] = -x
-        rows = np.arange(n)
-        self.du[rows[self.has_up], k + codes[self.has_up]] = 1.0
-        self.dl[rows[self.has_lo], k + codes[self.has_lo] - 1] = 1.0
+        self.has_up, self.has_lo = codes < n_cuts, codes > 0
+        self.du, self.dl = np.zeros((items, n, k + n_cuts)), np.zeros((items, n, k + n_cuts))
+        self.du[:, :, :k] = self.dl[:, :, :k] = -x
+        item, row = np.nonzero(self.has_up)
+        self.du[item, row, k + codes[item, row]] = 1.0
+        item, row = np.nonzero(self.has_lo)
+        self.dl[item, row, k + codes[item, row] - 1] = 1.0
+        # Each answer's category numbered across items, to total every item's categories with
+        # one bincount.
+        self.category = codes + (n_cuts + 1) * np.arange(items)[:, None]
 
-    def at(self, theta: np.ndarray) -> _Evaluation | None:
-        """The log-likelihood and score at ``theta``; ``None`` outside the parameter space
-        (a zero probability or cutpoints out of order)."""
-        k = self.k
-        cdf = _DISTRIBUTIONS[self.link][0]
-        cuts = np.concatenate([[-np.inf], theta[k:], [np.inf]])
-        xb = self.x @ theta[:k]
-        upper = cuts[self.codes + 1] - xb
-        lower = cuts[self.codes] - xb
+    def at(self, theta: np.ndarray, items: np.ndarray) -> _Points:
+        """Log-likelihoods and scores of ``items`` at the rows of ``theta``; a row outside
+        the parameter space (a zero probability or cutpoints out of order) is not valid."""
+        k, n_cuts = self.k, self.n_cuts
+        cdf, pdf = _DISTRIBUTIONS[self.link]
+        codes, has_up, has_lo = self.codes[items], self.has_up[items], self.has_lo[items]
+        ends = np.full((len(items), 1), np.inf)
+        cuts = np.concatenate([-ends, theta[:, k:], ends], axis=1)
+        xb = theta[:, :k] @ self.x.T
+        rows = np.arange(len(items))[:, None]
+        upper = cuts[rows, codes + 1] - xb
+        lower = cuts[rows, codes] - xb
         prob = cdf(upper) - cdf(lower)
-        cutpoints = theta[k:]
-        # Array methods rather than np.sum/np.any: refits are thousands of calls on ~100 rows,
-        # where the functions' dispatch costs more than the sums.
-        if not (prob > 0).all() or (cutpoints[1:] - cutpoints[:-1] <= 0).any():
-            return None
-        u = np.where(self.has_up, upper, 0.0)
-        lo = np.where(self.has_lo, lower, 0.0)
-        f_up, f_lo = np.where(self.has_up, _density(self.link, u), 0.0), np.where(
-            self.has_lo, _density(self.link, lo), 0.0)
-        score = np.empty(len(theta))
-        score[:k] = -self.x.T @ ((f_up - f_lo) / prob)
-        up_share, lo_share = f_up / prob, f_lo / prob
-        for c in range(self.n_cuts):
-            score[k + c] = (up_share[self.in_category[c]].sum()
-                            - lo_share[self.in_category[c + 1]].sum())
-        return _Evaluation(self, float(np.log(prob).sum()), score, u, lo, prob, up_share,
-                           lo_share)
+        cutpoints = theta[:, k:]
+        valid = (prob > 0).all(axis=1) & ~(cutpoints[:, 1:] - cutpoints[:, :-1] <= 0).any(axis=1)
+        u, lo = np.where(has_up, upper, 0.0), np.where(has_lo, lower, 0.0)
+        # A row that is not valid may divide by a zero probability; it is discarded.
+        with np.errstate(divide="ignore", invalid="ignore"):
+            f_up, f_lo = np.where(has_up, pdf(u), 0.0), np.where(has_lo, pdf(lo), 0.0)
+            up_share, lo_share = f_up / prob, f_lo / prob
+            score = np.empty(theta.shape)
+            score[:, :k] = -((f_up - f_lo) / prob) @ self.x
+            size = len(self.codes) * (n_cuts + 1)
+            categories = self.category[items].ravel()
+            up_sums = np.bincount(categories, up_share.ravel(), size).reshape(-1, n_cuts + 1)
+            lo_sums = np.bincount(categories, lo_share.ravel(), size).reshape(-1, n_cuts + 1)
+            score[:, k:] = up_sums[items, :n_cuts] - lo_sums[items, 1:]
+            value = np.where(valid, np.log(prob).sum(axis=1), -np.inf)
+        return _Points(valid, value, score, u, lo, prob, up_share, lo_share)
+
+    def hessians(self, items: np.ndarray, points: _Points) -> np.ndarray:
+        """The analytic Hessians of the log-likelihoods of ``items`` at ``points``.
+
+        Each row's log-probability is ``log(F(u) - F(l))`` with ``u`` and ``l`` linear in the
+        parameters with gradients ``du`` and ``dl``; its Hessian is
+        ``(f'(u) du du' - f'(l) dl dl') / P - g g'`` with ``g`` the row's score. This replaces
+        2m score evaluations per Hessian by one pass.
+        """
+        du, dl = self.du[items], self.dl[items]
+        prob = points.prob
+        d_up = np.where(self.has_up[items], _pdf_slope(self.link, points.u), 0.0)
+        d_lo = np.where(self.has_lo[items], _pdf_slope(self.link, points.lo), 0.0)
+        rows = points.up_share[..., None] * du - points.lo_share[..., None] * dl
+        out = (_cross(du * (d_up / prob)[..., None], du) - _cross(dl * (d_lo / prob)[..., None], dl)
+               - _cross(rows, rows))
+        return (out + out.transpose(0, 2, 1)) / 2
+
+
+def _cross(a: np.ndarray, b: np.ndarray) -> np.ndarray:
+    """``a' b`` for each item of the stacks ``a`` and ``b``."""
+    return a.transpose(0, 2, 1) @ b
 
 
 @dataclass(frozen=True)
-class _Evaluation:
-    """The log-likelihood at one point, its score, and what its Hessian needs."""
+class _Points:
+    """Log-likelihoods at one point per item, their scores, and what the Hessians need."""
 
-    likelihood: _OrderedLikelihood
-    value: float
+    valid: np.ndarray
+    value: np.ndarray
     score: np.ndarray
     u: np.ndarray
     lo: np.ndarray
@@ -220,36 +250,35 @@ class _Evaluation:
     up_share: np.ndarray
     lo_share: np.ndarray
 
-    def hessian(self) -> np.ndarray:
-        """The analytic Hessian of the log-likelihood in (coefficients, cutpoints).
+    def arrays(self) -> tuple[np.ndarray, ...]:
+        return (self.valid, self.value, self.score, self.u, self.lo, self.prob, self.up_share,
+                self.lo_share)
 
-        Each row's log-probability is ``log(F(u) - F(l))`` with ``u`` and ``l`` linear in the
-        parameters with gradients ``du`` and ``dl``; its Hessian is
-        ``(f'(u) du du' - f'(l) dl dl') / P - g g'`` with ``g`` the row's score. This replaces
-        2m score evaluations per Hessian (the bootstrap's main cost) by one pass.
-        """
-        model, prob = self.likelihood, self.prob
-        du, dl = model.du, model.dl
-        d_up = np.where(model.has_up, _pdf_slope(model.link, self.u), 0.0)
-        d_lo = np.where(model.has_lo, _pdf_slope(model.link, self.lo), 0.0)
-        score = self.up_share[:, None] * du - self.lo_share[:, None] * dl
-        out = ((du * (d_up / prob)[:, None]).T @ du - (dl * (d_lo / prob)[:, None]).T @ dl
-               - score.T @ score)
-        return (out + out.T) / 2
+    def take(self, rows: np.ndarray) -> _Points:
+        """The points of ``rows``."""
+        return _Points(*(a[rows] for a in self.arrays()))
+
+    def put(self, rows: np.ndarray, other: _Points) -> None:
+        """Replace the points of ``rows`` by ``other``'s."""
+        for mine, theirs in zip(self.arrays(), other.arrays(), strict=True):
+            mine[rows] = theirs
 
 
 def _loglike_and_score(theta: np.ndarray, codes: np.ndarray, x: np.ndarray, link: str
                        ) -> tuple[float, np.ndarray | None]:
     """The log-likelihood and score at ``theta`` (``-inf`` and ``None`` outside the model)."""
-    point = _OrderedLikelihood(codes, x, link, len(theta) - x.shape[1]).at(theta)
-    return (-np.inf, None) if point is None else (point.value, point.score)
+    model = _OrderedLikelihoods(codes[None, :], x, link, len(theta) - x.shape[1])
+    point = model.at(theta[None, :], np.zeros(1, dtype=int))
+    return (float(point.value[0]), point.score[0]) if point.valid[0] else (-np.inf, None)
 
 
 def _hessian(theta: np.ndarray, codes: np.ndarray, x: np.ndarray, link: str
              ) -> np.ndarray | None:
-    """The analytic Hessian at ``theta`` (see :meth:`_Evaluation.hessian`)."""
-    point = _OrderedLikelihood(codes, x, link, len(theta) - x.shape[1]).at(theta)
-    return None if point is None else point.hessian()
+    """The analytic Hessian at ``theta`` (see :meth:`_OrderedLikelihoods.hessians`)."""
+    model = _OrderedLikelihoods(codes[None, :], x, link, len(theta) - x.shape[1])
+    first = np.zeros(1, dtype=int)
+    point = model.at(theta[None, :], first)
+    return model.hessians(first, point)[0] if point.valid[0] else None
 
 
 def newton_ordered(codes: np.ndarray, x: np.ndarray, link: str, start: np.ndarray,
@@ -261,37 +290,60 @@ def newton_ordered(codes: np.ndarray, x: np.ndarray, link: str, start: np.ndarra
     the analytic score and Hessian. Returns ``(theta, std_errors)`` or
     ``None`` if it does not converge.
     """
+    solved = newton_ordered_items(codes[None, :], x, link, np.asarray(start)[None, :],
+                                  tol=tol, max_iter=max_iter)
+    return None if solved is None else (solved[0][0], solved[1][0])
+
+
+def newton_ordered_items(codes: np.ndarray, x: np.ndarray, link: str, start: np.ndarray,
+                         *, tol: float = 1e-10, max_iter: int = 50
+                         ) -> tuple[np.ndarray, np.ndarray] | None:
+    """:func:`newton_ordered` for several items at once (rows of ``codes`` and ``start``).
+
+    The items share ``x`` and their number of answer categories; each takes its own Newton
+    steps and step halvings, and stops when its own score is small. Returns the
+    ``(items, parameters)`` estimates and standard errors, or ``None`` if any item does not
+    converge.
+    """
     theta = np.asarray(start, dtype=float).copy()
-    likelihood = _OrderedLikelihood(codes, x, link, len(theta) - x.shape[1])
-    point = likelihood.at(theta)
-    if point is None:
+    model = _OrderedLikelihoods(codes, x, link, theta.shape[1] - x.shape[1])
+    active = np.arange(len(theta))
+    points = model.at(theta, active)
+    if not points.valid.all():
         return None
+    std_errors = np.empty(theta.shape)
+    limit = tol * max(1.0, codes.shape[1])
     for _ in range(max_iter):
+        current = points.take(active)
         try:
-            step = np.linalg.solve(point.hessian(), -point.score)
+            step = np.linalg.solve(model.hessians(active, current),
+                                   -current.score[..., None])[..., 0]
         except np.linalg.LinAlgError:
             return None
+        pending = active
         for _ in range(40):
-            candidate = theta + step
-            new_point = likelihood.at(candidate)
-            if new_point is not None and new_point.value >= point.value - 1e-12:
+            candidate = theta[pending] + step
+            found = model.at(candidate, pending)
+            better = found.valid & (found.value >= points.value[pending] - 1e-12)
+            theta[pending[better]] = candidate[better]
+            points.put(pending[better], found.take(better))
+            pending, step = pending[~better], step[~better] / 2
+            if not len(pending):
                 break
-            step = step / 2
         else:
             return None
-        theta, point = candidate, new_point
-        if np.max(np.abs(point.score)) < tol * max(1.0, len(codes)):
-            covariance = np.linalg.inv(-point.hessian())
-            diagonal = np.diag(covariance)
+        done = np.abs(points.score[active]).max(axis=1) < limit
+        if done.any():
+            finished = active[done]
+            covariance = np.linalg.inv(-model.hessians(finished, points.take(finished)))
+            diagonal = np.diagonal(covariance, axis1=1, axis2=2)
             if np.any(diagonal <= 0):
                 return None
-            return theta, np.sqrt(diagonal)
+            std_errors[finished] = np.sqrt(diagonal)
+            active = active[~done]
+            if not len(active):
+                return theta, std_errors
     return None
-
-
-def _density(link: str, u: np.ndarray) -> np.ndarray:
-    """``f(u)``: the latent error's density."""
-    return _DISTRIBUTIONS[link][1](u)
 
 
 def _pdf_slope(link: str, u: np.ndarray) -> np.ndarray:

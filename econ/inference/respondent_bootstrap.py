@@ -1,7 +1,8 @@
 """Respondent bootstrap of the cadre survey's ordered models.
 
 Respondents are resampled with replacement, all items together, and every item's ordered model
-is refitted (:func:`econ.estimation.survey.newton_ordered`, started at the full-sample fit).
+is refitted (:func:`econ.estimation.survey.newton_ordered_items`, started at the full-sample
+fit).
 Replicate ``b``'s resamples are :func:`econ.inference.resampling.resampled_rows`, drawn from
 the stream all resampling engines share, so they depend only on the seed and ``b``.
 """
@@ -16,7 +17,7 @@ import numpy as np
 import pandas as pd
 
 from econ.data.seeds import Seed, entropy
-from econ.estimation.survey import OrderedFit, level_effects, newton_ordered
+from econ.estimation.survey import OrderedFit, level_effects, newton_ordered_items
 from econ.inference.resampling import resampled_rows
 
 
@@ -119,17 +120,20 @@ def _replicate(answers: np.ndarray, x: np.ndarray, levels: np.ndarray,
     out_se = np.empty((len(fits), k))
     out_ame = np.empty((len(fits), len(level_columns)))
     for j, fit in enumerate(fits):
-        y = answers[:, j]
-        if not np.array_equal(np.unique(y), fit.categories):
+        if not np.array_equal(np.unique(answers[:, j]), fit.categories):
             return None
-        codes = np.searchsorted(fit.categories, y)
-        start = np.concatenate([np.asarray(fit.params)[:k], fit.cutpoints])
-        solved = newton_ordered(codes, x, link, start)
+    # Items with as many answer categories are refitted together.
+    for size in sorted({len(fit.categories) for fit in fits}):
+        items = [j for j, fit in enumerate(fits) if len(fit.categories) == size]
+        codes = np.array([np.searchsorted(fits[j].categories, answers[:, j]) for j in items])
+        start = np.array([np.concatenate([np.asarray(fits[j].params)[:k], fits[j].cutpoints])
+                          for j in items])
+        solved = newton_ordered_items(codes, x, link, start)
         if solved is None:
             return None
-        theta, se = solved
-        # Back to statsmodels' parameterisation for the probability functions.
-        params = np.concatenate([theta[:k], theta[k:k + 1], np.log(np.diff(theta[k:]))])
-        out_p[j], out_se[j] = theta[:k], se[:k]
-        out_ame[j] = level_effects(params, x, level_columns, fit.categories, link)
+        for j, theta, se in zip(items, *solved, strict=True):
+            # Back to statsmodels' parameterisation for the probability functions.
+            params = np.concatenate([theta[:k], theta[k:k + 1], np.log(np.diff(theta[k:]))])
+            out_p[j], out_se[j] = theta[:k], se[:k]
+            out_ame[j] = level_effects(params, x, level_columns, fits[j].categories, link)
     return out_p, out_se, out_ame
