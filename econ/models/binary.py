@@ -40,11 +40,12 @@ def group_probabilities(outcome: pd.Series, groups: pd.Series, *, link: Link
     interior = [g for g in dummies.columns if g not in separated]
     probability: dict[object, float] = {g: float(means[g]) for g in separated}
     if interior:
-        # statsmodels.api costs about half a second to import: only when a model is fitted.
-        import statsmodels.api as sm
+        # Imported when a model is fitted, and from its module: statsmodels.api would also
+        # import the formula, graphics and dataset modules (about a second).
+        from statsmodels.discrete.discrete_model import Logit, Probit
 
         rows = groups.isin(interior).to_numpy()
-        model = sm.Logit if link == "logit" else sm.Probit
+        model = Logit if link == "logit" else Probit
         estimate = model(values[rows], dummies.loc[rows, interior].to_numpy()).fit(disp=0)
         fitted = estimate.predict(np.eye(len(interior)))
         probability.update(zip(interior, (float(p) for p in fitted), strict=True))
