@@ -261,13 +261,16 @@ class Compact:
         self.Q = np.vstack(quadratic)
         # With v_g^2 = 1 the first term is a constant.
         self.Q_sum = self.Q.sum(axis=1)
-        self.pieces = np.ascontiguousarray(exact_split(self.K).T) if signs else None
+        self.pieces: np.ndarray | None = None
+        if signs:
+            pieces, self.scale = exact_split(self.K)
+            self.pieces = np.ascontiguousarray(pieces.T)
 
     def evaluate(self, V: np.ndarray) -> np.ndarray:
         """Rows (N0, a), or (N0, N1, a, b, c) with two score sets, for weights ``V``
         (replications x clusters)."""
         if self.pieces is not None:
-            sums = _split_product(self.pieces, V)
+            sums = _split_product(self.pieces, V) * self.scale[:, None]
             Qv = np.broadcast_to(self.Q_sum[:, None], (len(self.Q), len(V)))
         else:
             sums = fixed_order_dot(self.K, V.T)
@@ -327,24 +330,26 @@ def _ordered_sum(terms) -> np.ndarray:
     return total
 
 
-def exact_split(K: np.ndarray) -> np.ndarray:
-    """``K`` (m x G) as two stacked pieces (2m x G) whose products with signs are exact.
+def exact_split(K: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """``K`` (m x G) as two stacked pieces (2m x G) whose products with signs are exact, and
+    the power of two that scales each row back.
 
-    Each row's pieces are integer multiples of a power of two small enough that any sum of
-    ``G`` of their entries, signed, is an integer below ``2^53`` of that unit: a product
-    ``piece @ V.T`` with ``V`` in ``{-1, 0, 1}`` then has no rounding at all, in whatever
-    order BLAS sums it. The high piece keeps ``52 - ceil(log2 G)`` bits of each row's
-    largest entry, the low piece as many of the rest, so ``high v + low v`` is ``K v``
-    correctly rounded but for the ``2^-(104 - 2 log2 G)`` of the row's scale left out.
+    Each row is scaled by a power of two to below 2 in magnitude (exactly); its pieces are
+    integer multiples of a power of two small enough that any sum of ``G`` of their entries,
+    signed, is an integer below ``2^53`` of that unit: a product ``piece @ V.T`` with ``V`` in
+    ``{-1, 0, 1}`` then has no rounding at all, in whatever order BLAS sums it. The high piece
+    keeps ``52 - ceil(log2 G)`` bits of each row's largest entry, the low piece as many of the
+    rest, so ``(high v + low v) * scale`` is ``K v`` correctly rounded but for the
+    ``2^-(104 - 2 log2 G)`` of the row's scale left out.
     """
     G = K.shape[1]
     bits = 52 - int(np.ceil(np.log2(max(G, 2))))
     _, exponent = np.frexp(np.abs(K).max(axis=1))
-    unit = np.ldexp(1.0, exponent - bits)[:, None]
-    high = np.rint(K / unit) * unit
-    unit = np.ldexp(unit, -bits)
-    low = np.rint((K - high) / unit) * unit
-    return np.vstack([high, low])
+    scale = np.ldexp(1.0, exponent - 1)
+    scaled = K / scale[:, None]
+    high = np.ldexp(np.rint(np.ldexp(scaled, bits - 1)), 1 - bits)
+    low = np.ldexp(np.rint(np.ldexp(scaled - high, 2 * bits - 1)), 1 - 2 * bits)
+    return np.vstack([high, low]), scale
 
 
 #: Cost of one run of equal pair codes, in passes over one row of one column: the cross

@@ -1,0 +1,219 @@
+"""The wild bootstrap's fast paths against its general ones, and what makes them reproducible.
+
+- :func:`~econ.inference.bootstrap.engine.exact_split` products are exact, so their sum does
+  not depend on the order BLAS adds them in;
+- :meth:`~econ.inference.resampling.WeightStream.pieces` reads the same weights as
+  :meth:`~econ.inference.resampling.WeightStream.chunk`;
+- :class:`~econ.inference.bootstrap.engine.Compact` (one restriction, CRVE clusters within
+  bootstrap clusters) gives the draws, p-values and interval of the cluster-by-draw path;
+- ``_one_way_refit`` gives the bootstrap of :func:`~econ.estimation.linear.with_dummies`;
+- the interval's narrowing counts exactly what evaluating every draw counts;
+- Rademacher draws (the exact-product path) are bit-identical whatever the chunk size, the
+  worker threads and the BLAS threads.
+"""
+
+from __future__ import annotations
+
+import math
+import os
+import subprocess
+import sys
+import textwrap
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+import pytest
+
+import econ
+from econ.inference.bootstrap import engine, wild
+from econ.inference.resampling import stream
+
+ROOT = Path(__file__).resolve().parents[2]
+pytestmark = pytest.mark.filterwarnings("ignore::econ.FewClustersWarning")
+
+
+def make_data(clusters: int = 24, seed: int = 3, n: int = 1200) -> pd.DataFrame:
+    """Clusters with a shock, a unit nested in them, subclusters and a crossing period."""
+    rng = np.random.default_rng(seed)
+    g = np.sort(rng.integers(0, clusters, n))
+    x1 = rng.normal(size=n) + 0.6 * rng.normal(size=clusters)[g]
+    x2 = rng.normal(size=n)
+    t = rng.integers(0, 7, n)
+    y = (0.1 * x1 - 0.5 * x2 + 0.3 * t + rng.normal(size=n)
+         + rng.normal(size=clusters)[g])
+    return pd.DataFrame({"y": y, "x1": x1, "x2": x2, "g": g, "sub": g * 3 + np.arange(n) % 3,
+                         "unit": g * 5 + rng.integers(0, 5, n), "t": t})
+
+
+def test_exact_split_products_are_correctly_rounded_in_any_order() -> None:
+    rng = np.random.default_rng(0)
+    G = 37
+    K = rng.normal(size=(6, G)) * np.array([[1.0], [1e-8], [1e6], [3.0], [0.0], [1e-300]])
+    K[3, 5] = 1e12  # one large entry among small ones
+    V = np.where(rng.random((50, G)) < 0.5, -1.0, 1.0)
+    pieces, scale = engine.exact_split(K)
+    m = len(K)
+    sums = (V @ pieces[:m].T + V @ pieces[m:].T) * scale
+    for b in range(len(V)):
+        for i in range(m):
+            exact = math.fsum(K[i] * V[b])
+            assert abs(sums[b, i] - exact) <= np.spacing(abs(exact)) + 1e-290
+    # Clusters in another order: the same pieces permuted, the same sums bit for bit.
+    order = rng.permutation(G)
+    shuffled, _ = engine.exact_split(K[:, order])
+    again = (V[:, order] @ shuffled[:m].T + V[:, order] @ shuffled[m:].T) * scale
+    assert np.array_equal(again, sums)
+    # BLAS in slices or at once (different blocking, possibly threads): the same bits.
+    sliced = engine._split_product(np.ascontiguousarray(pieces.T), V) * scale[:, None]
+    assert np.array_equal(sliced, sums.T)
+
+
+@pytest.mark.parametrize("distribution", ["rademacher", "webb", "mammen", "normal"])
+def test_weight_pieces_are_the_chunks(distribution: str) -> None:
+    for clusters, reps in ((50, 9000), (7, 5000), (13, 2**13), (1500, 4500)):
+        weights = stream(distribution, clusters, reps, seed=5)
+        whole = weights.chunk(0, weights.reps)
+        for rows in (32, 100, 4096):
+            starts, pieces = [], []
+            for block in range(weights.blocks):
+                for start, piece in weights.pieces(block, rows):
+                    starts.append(start)
+                    pieces.append(piece)
+            assert starts == list(np.cumsum([0] + [len(p) for p in pieces[:-1]]))
+            assert np.array_equal(np.vstack(pieces).T, whole)
+
+
+def _general(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Make every test take the cluster-by-draw path."""
+    monkeypatch.setattr(wild, "compact_applies", lambda problem: False)
+
+
+def assert_close(fast: econ.WildBootstrapTest, general: econ.WildBootstrapTest) -> None:
+    """Same statistic and p-values; draws and interval equal to rounding."""
+    assert fast.statistic == general.statistic
+    np.testing.assert_allclose(fast.draws, general.draws, rtol=1e-9, atol=1e-12)
+    assert fast.pvalues == general.pvalues
+    if general.ci is not None:
+        np.testing.assert_allclose(fast.ci, general.ci, rtol=0, atol=1e-9 * fast.std_error)
+
+
+@pytest.mark.parametrize("options", [
+    dict(reps=2999),
+    dict(reps=2999, distribution="webb", variant="31"),
+    dict(reps=2000, restricted=False),
+    dict(reps=2**10 + 5),  # enumeration of 10 clusters
+    dict(reps=1999, cluster=("g", "sub")),  # multiway, every dimension within g
+    dict(reps=1999, cluster="sub", bootstrap_cluster="g"),
+], ids=["wcr11", "webb31", "wcu", "enumerated", "nested-multiway", "finer-crve"])
+def test_compact_path_matches_the_general_path(options: dict, monkeypatch) -> None:
+    data = make_data(clusters=10 if options["reps"] == 2**10 + 5 else 24)
+    fit = econ.feols("y ~ x1 + x2 | unit", data, cov=econ.Cluster("g"), groups=["sub"])
+    settings = econ.WildBootstrap(keep_draws=True, seed=11, **options)
+    problem_applies = []
+    original = wild.compact_applies
+    monkeypatch.setattr(wild, "compact_applies",
+                        lambda p: problem_applies.append(original(p)) or problem_applies[-1])
+    fast = fit.wild_bootstrap("x1", settings)
+    assert problem_applies == [True]
+    _general(monkeypatch)
+    assert_close(fast, fit.wild_bootstrap("x1", settings))
+
+
+def test_general_path_still_serves_joint_cv3_and_crossed_clusters(monkeypatch) -> None:
+    fit = econ.feols("y ~ x1 + x2", make_data(), cov=econ.Cluster("g"), groups=["t"])
+    seen = []
+    original = wild.compact_applies
+    monkeypatch.setattr(wild, "compact_applies", lambda p: seen.append(original(p)) or seen[-1])
+    fit.wild_bootstrap(["x1", "x2"], econ.WildBootstrap(reps=499))
+    fit.wild_bootstrap("x1", econ.WildBootstrap(reps=499, variant="13"))
+    fit.wild_bootstrap("x1", econ.WildBootstrap(reps=499, cluster=("g", "t")))
+    assert seen == [False, False, False]
+
+
+@pytest.mark.parametrize("missing", [0.0, 0.15], ids=["balanced", "unbalanced"])
+def test_one_way_refit_matches_the_generic_dummy_refit(missing: float, monkeypatch) -> None:
+    """Years cross the clusters and are refit as dummies; villages stay absorbed."""
+    rng = np.random.default_rng(8)
+    villages, years = 120, 9
+    df = pd.DataFrame({"village": np.repeat(np.arange(villages), years),
+                       "year": np.tile(np.arange(years), villages)})
+    df["township"] = df["village"] // 6
+    df = df[rng.random(len(df)) >= missing].reset_index(drop=True)
+    df["x"] = rng.normal(size=len(df)) + 0.2 * df["year"]
+    df["w"] = rng.normal(size=len(df))
+    df["y"] = (0.3 * df["x"] + 0.1 * df["w"] + rng.normal(size=years)[df["year"]]
+               + rng.normal(size=villages)[df["village"]] + rng.normal(size=len(df)))
+    fit = econ.feols("y ~ x + w | village + year", df, cov=econ.Cluster("township"))
+    settings = econ.WildBootstrap(reps=1999, seed=3, keep_draws=True)
+    fast = fit.wild_bootstrap("x", settings)
+    assert fast.dummies == ("year",)
+    assert fast.statistic == pytest.approx(fit.tstats["x"], rel=1e-10)
+    monkeypatch.setattr(wild, "_one_way_refit", lambda fit, outside: None)
+    generic = fit.with_cov(econ.Cluster("township")).wild_bootstrap("x", settings)
+    assert fast.statistic == pytest.approx(generic.statistic, rel=1e-10)
+    np.testing.assert_allclose(fast.draws, generic.draws, rtol=1e-8)
+    assert fast.pvalues == generic.pvalues
+    np.testing.assert_allclose(fast.ci, generic.ci, rtol=0, atol=1e-8 * fast.std_error)
+
+
+def test_narrowing_counts_what_every_draw_counts() -> None:
+    rng = np.random.default_rng(4)
+    B = 20_000
+    # Draws like t statistics, so that some cross the observed |t| = |0.5 - r| / 0.2 within
+    # each window.
+    n0, n1 = rng.normal(size=B) * np.sqrt(12), rng.normal(size=B) * 0.3
+    z0, z1 = rng.normal(size=(12, B)), 0.05 * rng.normal(size=(12, B))
+    pieces = np.vstack([n0, n1, (z0 * z0).sum(0), (z0 * z1).sum(0), (z1 * z1).sum(0)])
+    pieces[:, :3] = np.nan  # draws without a statistic stay out of both counts
+    for rule in ("inclusive", "strict"):
+        full = wild._Tally(pieces, 0.5, 0.0, 0.2, 0.2, rule)
+        narrowed = wild._Tally(pieces, 0.5, 0.0, 0.2, 0.2, rule)
+        with np.errstate(invalid="ignore", divide="ignore"):
+            for low, high in ((0.9, 1.3), (0.95, 1.0), (-0.6, 0.0), (0.2, 0.8)):
+                narrowed.narrow(low, high)
+                assert 3 < narrowed.subset_size() < B
+                for value in np.linspace(low, high, 23):
+                    assert narrowed.pvalue(value) == full.pvalue(value)
+
+
+def test_rademacher_draws_change_no_bit_with_chunks_or_workers() -> None:
+    fit = econ.feols("y ~ x1 + x2 | unit", make_data(), cov=econ.Cluster("g"))
+    options = dict(reps=20_000, keep_draws=True, seed=2)
+    reference = fit.wild_bootstrap("x1", econ.WildBootstrap(**options))
+    for extra in (dict(chunk_size=7), dict(chunk_size=1000), dict(chunk_size=4097),
+                  dict(threads=1), dict(threads=5)):
+        test = fit.wild_bootstrap("x1", econ.WildBootstrap(**options, **extra))
+        assert np.array_equal(test.draws, reference.draws)
+        assert (test.statistic, test.pvalues, test.ci, test.ci_mc_se) == (
+            reference.statistic, reference.pvalues, reference.ci, reference.ci_mc_se)
+
+
+BLAS_SCRIPT = textwrap.dedent("""
+    import hashlib, warnings
+    import numpy as np
+    import pandas as pd
+    import econ
+    warnings.simplefilter("ignore")
+    rng = np.random.default_rng(12)
+    n, clusters = 3000, 40
+    g = np.sort(rng.integers(0, clusters, n))
+    X = rng.normal(size=(n, 5)) + rng.normal(size=(clusters, 5))[g]
+    df = pd.DataFrame(X, columns=[f"x{i}" for i in range(5)])
+    df["g"] = g
+    df["y"] = X @ np.linspace(0.1, 0.5, 5) + rng.normal(size=n) + rng.normal(size=clusters)[g]
+    fit = econ.feols("y ~ x0 + x1 + x2 + x3 + x4", df, cov=econ.Cluster("g"))
+    test = fit.wild_bootstrap("x1", econ.WildBootstrap(reps=30_000, keep_draws=True))
+    print(hashlib.sha256(test.draws.tobytes()).hexdigest(), repr(test.pvalues), repr(test.ci))
+""")
+
+
+def test_blas_threads_change_no_bit_of_rademacher_draws() -> None:
+    outputs = []
+    for threads in (1, 2):
+        env = dict(os.environ, OPENBLAS_NUM_THREADS=str(threads), OMP_NUM_THREADS=str(threads),
+                   MKL_NUM_THREADS=str(threads))
+        out = subprocess.run([sys.executable, "-c", BLAS_SCRIPT], env=env, cwd=ROOT,
+                             capture_output=True, text=True, timeout=120, check=True)
+        outputs.append(out.stdout)
+    assert outputs[0] == outputs[1] and outputs[0]
