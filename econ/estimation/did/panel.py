@@ -168,10 +168,13 @@ def prepare(
         complete = slice(None)
 
     codes, units = _sorted_codes(units_column)
-    t_codes, period_values = _sorted_codes(time_values.astype("float64"))
+    t_codes, period_values = _sorted_codes(time_values)
+    period_values = period_values.astype("float64")
     n, n_periods = len(units), len(period_values)
+    # Each row's cell in the units-by-periods arrays.
+    cell = codes.astype(np.int64) * n_periods + t_codes
     # Counting cells is O(n); np.unique sorts (176 ms against 0.7 ms on 500,000 rows).
-    cells = np.bincount(codes.astype(np.int64) * n_periods + t_codes, minlength=n * n_periods)
+    cells = np.bincount(cell, minlength=n * n_periods)
     if cells.size and cells.max() > 1:
         repeated = np.flatnonzero(cells > 1)
         shown = ", ".join(f"({units[c // n_periods]}, {period_values[c % n_periods]:g})"
@@ -198,12 +201,13 @@ def prepare(
             raise ValueError(f"cluster {cluster!r} is missing for some units")
 
     y = np.full((n, n_periods), np.nan)
-    y[codes, t_codes] = y_rows
+    np.put(y, cell, y_rows)
     x = np.ones((n, n_periods, 1 + len(covariates)))
     for j, column in enumerate(x_rows, start=1):
-        x[codes, t_codes, j] = column
-    observed = np.zeros((n, n_periods), dtype=bool)
-    observed[codes, t_codes] = True
+        plane = np.ones(n * n_periods)
+        np.put(plane, cell, column)
+        x[:, :, j] = plane.reshape(n, n_periods)
+    observed = cells.reshape(n, n_periods) > 0
 
     keep = ~cohorts.always
     if balance == "balanced":
