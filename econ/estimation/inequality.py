@@ -95,17 +95,14 @@ def theil_t(values: object, weights: object | None = None) -> float | np.ndarray
     """Theil T, ``mean((y / mu) log(y / mu))``, with ``0 log 0 = 0``."""
     y = _values(values, what="Theil T")
     w, matrix = _weights(weights, y.size)
-    n_total, s_total = _totals(y, w)
-    mu = s_total / n_total
-    return _out(_rowsum(w * xlogy(y, y)) / s_total - np.log(mu), matrix)
+    return _out(_theil_t(y, w, *_totals(y, w)), matrix)
 
 
 def theil_l(values: object, weights: object | None = None) -> float | np.ndarray:
     """Theil L (mean log deviation), ``log(mu) - mean(log y)``; values must be positive."""
     y = _values(values, positive=True, what="Theil L")
     w, matrix = _weights(weights, y.size)
-    n_total, s_total = _totals(y, w)
-    return _out(np.log(s_total / n_total) - _rowsum(w * np.log(y)) / n_total, matrix)
+    return _out(_theil_l(y, w, *_totals(y, w)), matrix)
 
 
 def coefficient_of_variation(values: object, weights: object | None = None
@@ -113,10 +110,27 @@ def coefficient_of_variation(values: object, weights: object | None = None
     """Population standard deviation (divisor ``N``) over the mean."""
     y = _values(values, what="coefficient of variation")
     w, matrix = _weights(weights, y.size)
-    n_total, s_total = _totals(y, w)
+    return _out(_coefficient_of_variation(y, w, *_totals(y, w)), matrix)
+
+
+# The measures on checked values and a weight matrix, given the totals (N, S) of the weights
+# and of the weighted values: measures() and the decompositions compute those once.
+def _theil_t(y: np.ndarray, w: np.ndarray, n_total: np.ndarray, s_total: np.ndarray
+             ) -> np.ndarray:
+    mu = s_total / n_total
+    return _rowsum(w * xlogy(y, y)) / s_total - np.log(mu)
+
+
+def _theil_l(y: np.ndarray, w: np.ndarray, n_total: np.ndarray, s_total: np.ndarray
+             ) -> np.ndarray:
+    return np.log(s_total / n_total) - _rowsum(w * np.log(y)) / n_total
+
+
+def _coefficient_of_variation(y: np.ndarray, w: np.ndarray, n_total: np.ndarray,
+                              s_total: np.ndarray) -> np.ndarray:
     mu = s_total / n_total
     variance = _rowsum(w * (y[None, :] - mu[:, None]) ** 2) / n_total
-    return _out(np.sqrt(variance) / mu, matrix)
+    return np.sqrt(variance) / mu
 
 
 def lorenz_curve(values: object, weights: object | None = None
@@ -127,13 +141,17 @@ def lorenz_curve(values: object, weights: object | None = None
     """
     y = _values(values, what="Lorenz curve")
     w, matrix = _weights(weights, y.size)
+    pop, share = _lorenz(y, w)
+    return (pop, share) if matrix else (pop[0], share[0])
+
+
+def _lorenz(y: np.ndarray, w: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     order = np.argsort(y, kind="stable")
     ys, ws = y[order], w[:, order]
     zero = np.zeros((w.shape[0], 1))
     pop = np.concatenate([zero, np.cumsum(ws, axis=1)], axis=1)
     share = np.concatenate([zero, np.cumsum(ws * ys, axis=1)], axis=1)
-    pop, share = pop / pop[:, -1:], share / share[:, -1:]
-    return (pop, share) if matrix else (pop[0], share[0])
+    return pop / pop[:, -1:], share / share[:, -1:]
 
 
 def top_share(values: object, fraction: float, weights: object | None = None
@@ -146,10 +164,12 @@ def top_share(values: object, fraction: float, weights: object | None = None
     if not 0 < fraction < 1:
         raise ValueError(f"fraction must be in (0, 1), got {fraction}")
     pop, share = lorenz_curve(values, weights)
-    pop2, share2 = np.atleast_2d(pop), np.atleast_2d(share)
-    result = np.array([1.0 - np.interp(1.0 - fraction, p, s) for p, s in zip(pop2, share2,
-                                                                             strict=True)])
-    return _out(result, pop.ndim == 2)
+    return _out(_top_share(np.atleast_2d(pop), np.atleast_2d(share), fraction), pop.ndim == 2)
+
+
+def _top_share(pop: np.ndarray, share: np.ndarray, fraction: float) -> np.ndarray:
+    return np.array([1.0 - np.interp(1.0 - fraction, p, s) for p, s in zip(pop, share,
+                                                                           strict=True)])
 
 
 @dataclass(frozen=True)
@@ -195,8 +215,24 @@ def theil_decomposition(
         On missing values or groups (unless ``dropna``), negative values, zeros for Theil L,
         or a group with a single observation (unless ``allow_singletons``).
     """
-    if kind not in ("T", "L"):
-        raise ValueError(f"kind must be 'T' or 'L', got {kind!r}")
+    return theil_decompositions(values, groups, kinds=(kind,), weights=weights,
+                                allow_singletons=allow_singletons, dropna=dropna)[0]
+
+
+def theil_decompositions(
+    values: object,
+    groups: object,
+    *,
+    kinds: Sequence[TheilKind] = ("T", "L"),
+    weights: object | None = None,
+    allow_singletons: bool = False,
+    dropna: bool = False,
+) -> tuple[TheilDecomposition, ...]:
+    """:func:`theil_decomposition` of each of ``kinds``, sharing the group totals (the same
+    numbers as separate calls, computed once)."""
+    unknown = [kind for kind in kinds if kind not in ("T", "L")]
+    if unknown:
+        raise ValueError(f"kind must be 'T' or 'L', got {unknown[0]!r}")
     y = np.asarray(values, dtype=float)
     codes, labels, missing_group = _group_codes(groups, y.size)
     drop = np.isnan(y) | missing_group
@@ -217,31 +253,35 @@ def theil_decomposition(
         raise ValueError(f"group(s) with a single observation: {', '.join(singles)}; their "
                          f"within-group inequality is 0 by construction. Merge them or pass "
                          f"allow_singletons=True")
-    total_fn = theil_t if kind == "T" else theil_l
-    total = total_fn(y, w_in)
+    for kind in kinds:
+        _values(y, positive=kind == "L", what=f"Theil {kind}")
     w, matrix = _weights(w_in, y.size)
     n_total, s_total = _totals(y, w)
     mu = s_total / n_total
-    between = np.zeros(w.shape[0])
+    group_totals = []
     for c in present:
         mask = codes == c
-        n_g = _rowsum(w[:, mask])
-        s_g = _rowsum(w[:, mask] * y[mask])
-        with np.errstate(divide="ignore", invalid="ignore"):
-            ratio = np.where(n_g > 0, (s_g / n_g) / mu, 1.0)
-            if kind == "T":
-                term = xlogy(s_g / s_total, np.where(s_g > 0, ratio, 1.0))
-            else:
-                term = (n_g / n_total) * -np.log(ratio)
-        between = between + term
-    total_arr = np.atleast_1d(total)
-    within = total_arr - between
-    with np.errstate(divide="ignore", invalid="ignore"):
-        share = between / total_arr
+        group_totals.append((_rowsum(w[:, mask]), _rowsum(w[:, mask] * y[mask])))
     present_labels = tuple(labels[c] for c in present)
-    return TheilDecomposition(kind, _out(total_arr, matrix), _out(within, matrix),
-                              _out(between, matrix), _out(share, matrix), present_labels,
-                              dropped)
+    found = []
+    for kind in kinds:
+        total = (_theil_t if kind == "T" else _theil_l)(y, w, n_total, s_total)
+        between = np.zeros(w.shape[0])
+        for n_g, s_g in group_totals:
+            with np.errstate(divide="ignore", invalid="ignore"):
+                ratio = np.where(n_g > 0, (s_g / n_g) / mu, 1.0)
+                if kind == "T":
+                    term = xlogy(s_g / s_total, np.where(s_g > 0, ratio, 1.0))
+                else:
+                    term = (n_g / n_total) * -np.log(ratio)
+            between = between + term
+        within = total - between
+        with np.errstate(divide="ignore", invalid="ignore"):
+            share = between / total
+        found.append(TheilDecomposition(kind, _out(total, matrix), _out(within, matrix),
+                                        _out(between, matrix), _out(share, matrix),
+                                        present_labels, dropped))
+    return tuple(found)
 
 
 @dataclass(frozen=True)
@@ -284,7 +324,13 @@ def measures(values: object, weights: object | None = None, *, dropna: bool = Fa
     positive = bool(np.all(y > 0))
     if not positive and theil_l_required:
         theil_l(y, weights)  # raises the zero / negative message
-    return Measures(gini(y, weights), theil_t(y, weights),
-                    theil_l(y, weights) if positive else None,
-                    coefficient_of_variation(y, weights), top_share(y, 0.10, weights),
-                    top_share(y, 0.01, weights), int(y.size), dropped)
+    gini_value = gini(y, weights)  # checks the values and weights
+    w, matrix = _weights(weights, y.size)
+    # The totals and the Lorenz curve, computed once, serve several measures.
+    totals = _totals(y, w)
+    pop, share = _lorenz(y, w)
+    return Measures(gini_value, _out(_theil_t(y, w, *totals), matrix),
+                    _out(_theil_l(y, w, *totals), matrix) if positive else None,
+                    _out(_coefficient_of_variation(y, w, *totals), matrix),
+                    _out(_top_share(pop, share, 0.10), matrix),
+                    _out(_top_share(pop, share, 0.01), matrix), int(y.size), dropped)

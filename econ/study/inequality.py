@@ -16,7 +16,7 @@ import numpy as np
 from econ.data.dataset import Dataset
 from econ.data.derive import PERIODS, ensure_derived
 from econ.data.seeds import DEFAULT_SEED, Seed
-from econ.estimation.inequality import MEASURE_NAMES, TheilKind, measures, theil_decomposition
+from econ.estimation.inequality import MEASURE_NAMES, TheilKind, measures, theil_decompositions
 from econ.inference.cluster_bootstrap import cluster_bootstrap
 from econ.inference.resampling import CLUSTER_REPS
 from econ.results.inequality import InequalityResult, tidy_table
@@ -107,9 +107,8 @@ def inequality(
                     assert found_m is not None  # theil_l is None only if some value is not > 0
                     cols.append(found_m)
             for g in groups:
-                cols += [theil_decomposition(v, labels[g][mask], kind=k, weights=w,
-                                             allow_singletons=True).between_share
-                         for k in kinds]
+                cols += [found.between_share for found in theil_decompositions(
+                    v, labels[g][mask], kinds=kinds, weights=w, allow_singletons=True)]
             out.append(np.column_stack(cols))
         return np.concatenate(out, axis=1)
 
