@@ -212,14 +212,22 @@ def _differences_of_means(panel: StaggeredPanel, treated: np.ndarray, comparison
         # Unobserved outcomes are NaN; their units have weight zero in every cell using them.
         outcome = np.where(panel.observed.T, outcome, 0.0)
     change = outcome[t_index] - outcome[b_index]
-    w_treat = treated * panel.weights
-    w_comp = comparison * panel.weights
+    w_treat = np.where(treated, panel.weights, 0.0)
+    w_comp = np.where(comparison, panel.weights, 0.0)
     sum_treat, sum_comp = w_treat.sum(axis=1), w_comp.sum(axis=1)
     mean_treat = np.einsum("ij,ij->i", w_treat, change) / sum_treat
     mean_comp = np.einsum("ij,ij->i", w_comp, change) / sum_comp
+    # n w (y - mean) / sum(w) of the treated minus that of the comparison units, in place:
+    # these cells-by-units arrays are the bulk of the work.
     n = panel.n_units
-    influence[cells] = (w_treat * (n / sum_treat)[:, None] * (change - mean_treat[:, None])
-                        - w_comp * (n / sum_comp)[:, None] * (change - mean_comp[:, None]))
+    w_treat *= (n / sum_treat)[:, None]
+    w_comp *= (n / sum_comp)[:, None]
+    treat_part = change - mean_treat[:, None]
+    treat_part *= w_treat
+    change -= mean_comp[:, None]
+    change *= w_comp
+    treat_part -= change
+    influence[cells] = treat_part
     return mean_treat - mean_comp, sum_treat / (sum_treat + sum_comp)
 
 
