@@ -10,8 +10,9 @@ the cluster sums with i.i.d. weights ``v_c`` (mean 0, variance 1): draw ``b`` is
 that of the standard normal, and the uniform band's critical value is the ``1 - alpha``
 quantile (inverse empirical CDF) of ``max_j |draw_j / se_j|``. Weights come from
 :func:`econ.inference.resampling.stream`, the same stream as the wild cluster bootstrap's, so
-results for a seed do not depend on the chunk size. :class:`Multiplier` holds the bootstrap's
-settings; :class:`InfluenceInference` applies them.
+the weights for a seed do not depend on the chunk size (the draws, BLAS products of them, at
+most to floating-point round-off). :class:`Multiplier` holds the bootstrap's settings;
+:class:`InfluenceInference` applies them.
 """
 
 from __future__ import annotations
