@@ -1,70 +1,95 @@
 """Benchmark: validated loading (econ.read_panel) against a plain pandas.read_parquet.
 
-Generates the ``national`` simulated configuration (about 500,000 villages x 13 years) as a
-folder of parquet partitions. Time: one process reads the folder alternately with
-``pandas.read_parquet`` and ``econ.read_panel`` (after one untimed read of each) and reports the
-medians and their ratio. Memory: fresh child processes, so each peak is its own, report the peak
-resident memory above the post-import baseline, against the data's in-memory size.
+Data: the ``national`` simulated configuration (about 500,000 villages x 13 years, 6.5 million
+rows) as a folder of parquet partitions, generated once by ``econ.simulate.write_partitions``
+(the folder is shared with bench_feols.py).
 
-Targets (issue 2): validation at most 1.5x the plain read; peak memory under 3x the data's size.
+Time (protocol in ``harness.py``): cold, fresh child processes (``--children`` per reader,
+rotated), each timing its first read (lazy imports included) and then a second one, whose peak
+memory above what the process held before is reported; warm, one process reading the folder
+once untimed with each reader, then ``--repeats`` rounds in rotated order. Medians, ratios and
+the load average are printed. Each warm read's CPU time (all threads) is reported beside its
+wall time: on a shared machine the wall times of both readers stretch with the load, their CPU
+times much less.
 
-    python benchmarks/bench_read_panel.py [--repeats 9] [--folder benchmarks/output/national]
+Targets (issue 16): econ.read_panel at most 1.2x pandas.read_parquet (warm medians, same
+process); peak memory under 3x the data's in-memory size.
+
+    python benchmarks/bench_read_panel.py [--repeats 9] [--children 3]
+        [--folder benchmarks/output/national]
 """
 
 from __future__ import annotations
 
 import argparse
 import json
+import os
 import statistics
-import subprocess
 import sys
 import time
 from pathlib import Path
+from typing import Any
 
-PEAK = r"""
-import json, resource, sys
-import pandas as pd
-import econ
-folder, reader = sys.argv[1], sys.argv[2]
-base = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
-frame = pd.read_parquet(folder) if reader == "pandas" else econ.read_panel(folder).data
-peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
-print(json.dumps({"peak_mib": (peak - base) / 1024, "rows": len(frame),
-                  "data_mib": frame.memory_usage(deep=True).sum() / 2**20}))
-"""
+from harness import cold_child, colds, load_average, table, warm_rounds
+
+OUTPUT = Path(__file__).resolve().parent / "output"
+READERS = ("econ", "pandas")
 
 
-def _peak(folder: Path, reader: str) -> dict[str, float]:
-    out = subprocess.run([sys.executable, "-c", PEAK, str(folder), reader], check=True,
-                         capture_output=True, text=True)
-    return json.loads(out.stdout)
+def _read(reader: str, folder: str) -> Any:
+    if reader == "pandas":
+        import pandas as pd
 
-
-def _timings(folder: Path, repeats: int) -> dict[str, list[float]]:
-    import pandas as pd
-
+        return pd.read_parquet(folder)
     import econ
 
-    readers = {"pandas": lambda: pd.read_parquet(folder),
-               "econ": lambda: econ.read_panel(folder)}
-    for read in readers.values():
-        read()
-    times: dict[str, list[float]] = {"pandas": [], "econ": []}
-    for i in range(repeats):
-        for name in (("pandas", "econ") if i % 2 == 0 else ("econ", "pandas")):
-            started = time.perf_counter()
-            result = readers[name]()
-            times[name].append(time.perf_counter() - started)
-            del result
-    return times
+    return econ.read_panel(folder).data
+
+
+def _child(reader: str, folder: str) -> None:
+    def build() -> str:
+        # Imported untimed, as a script does before its first read; what the first read
+        # imports lazily (pyarrow for both, econ's loader modules) is in its time.
+        __import__("pandas")
+        if reader == "econ":
+            __import__("econ")
+        return folder
+
+    kept: list[Any] = [None]
+    result = cold_child(build, lambda f: kept.__setitem__(0, _read(reader, f)))
+    result.update(rows=len(kept[0]), data_mib=kept[0].memory_usage(deep=True).sum() / 2**20)
+    print(json.dumps(result))
+
+
+def _warm(folder: str, repeats: int) -> tuple[dict[str, list[float]], dict[str, list[float]]]:
+    import econ  # noqa: F401  (imported before timing, as a user's script would)
+
+    cpu: dict[str, list[float]] = {r: [] for r in READERS}
+
+    def timed(reader: str) -> None:
+        started = time.process_time()
+        result = _read(reader, folder)
+        cpu[reader].append(time.process_time() - started)
+        del result
+
+    for reader in READERS:
+        timed(reader)
+    cpu = {r: [] for r in READERS}
+    wall = warm_rounds({r: lambda r=r: timed(r) for r in READERS}, repeats)
+    return wall, cpu
 
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--repeats", type=int, default=9)
-    parser.add_argument("--folder", type=Path, default=Path("benchmarks/output/national"))
+    parser.add_argument("--children", type=int, default=3)
+    parser.add_argument("--folder", type=Path, default=OUTPUT / "national")
     parser.add_argument("--seed", type=int, default=20240501)
+    parser.add_argument("--child", nargs=2, help=argparse.SUPPRESS)
     args = parser.parse_args()
+    if args.child:
+        _child(*args.child)
+        return
 
     if not args.folder.exists():
         import econ
@@ -72,20 +97,30 @@ def main() -> None:
         started = time.perf_counter()
         econ.simulate.write_partitions(args.folder, config="national", seed=args.seed)
         print(f"generated national partitions in {time.perf_counter() - started:.1f}s")
-    # Peaks first: on Linux a child's ru_maxrss starts from its parent's, so the parent must
-    # still be small when the children run.
-    peaks = {r: [_peak(args.folder, r) for _ in range(3)] for r in ("pandas", "econ")}
-    times = _timings(args.folder, args.repeats)
-    med = {r: statistics.median(v) for r, v in times.items()}
-    peak = {r: statistics.median(x["peak_mib"] for x in v) for r, v in peaks.items()}
-    data_mib = peaks["econ"][0]["data_mib"]
-    print(f"rows: {peaks['econ'][0]['rows']:,}; data in memory: {data_mib:.0f} MiB "
-          f"(econ canonical dtypes), {peaks['pandas'][0]['data_mib']:.0f} MiB (pandas)")
-    for reader in ("pandas", "econ"):
-        shown = ", ".join(f"{t:.2f}" for t in times[reader])
-        print(f"{reader:>6}: median {med[reader]:.2f}s [{shown}]; peak +{peak[reader]:.0f} MiB")
-    print(f"time ratio econ/pandas: {med['econ'] / med['pandas']:.2f} (target <= 1.5)")
-    print(f"peak memory / data size: {peak['econ'] / data_mib:.2f} (target < 3)")
+    print(f"read_panel vs pandas.read_parquet, {args.folder}")
+    print(f"  {load_average()}")
+    # Children first, while this process is small (see harness.py).
+    cold = colds(__file__, READERS, args.children, str(args.folder))
+    wall, cpu = _warm(str(args.folder), args.repeats)
+    first = cold["econ"][0]
+    print(f"  rows: {first['rows']:,}; data in memory: {first['data_mib']:.0f} MiB (econ), "
+          f"{cold['pandas'][0]['data_mib']:.0f} MiB (pandas)")
+    print(table("  times (s), ratios econ / pandas:", cold, wall))
+    med = {r: statistics.median(v) for r, v in wall.items()}
+    cpu_med = {r: statistics.median(v) for r, v in cpu.items()}
+    for reader in READERS:
+        shown = ", ".join(f"{t:.2f}" for t in cpu[reader])
+        print(f"  {reader:>6} warm CPU: median {cpu_med[reader]:.2f}s [{shown}]")
+    peak = statistics.median(c["cold_peak_mib"] for c in cold["econ"])
+    print(f"  warm time ratio econ / pandas: {med['econ'] / med['pandas']:.2f} (target <= 1.2); "
+          f"CPU time ratio {cpu_med['econ'] / cpu_med['pandas']:.2f}")
+    print(f"  econ peak memory / data size: {peak / first['data_mib']:.2f} (target < 3)")
+    print(f"  {load_average()}")
+    OUTPUT.mkdir(exist_ok=True)
+    (OUTPUT / "bench_read_panel.json").write_text(json.dumps(
+        {"cold": cold, "warm": wall, "warm_cpu": cpu, "load_average": os.getloadavg(),
+         "argv": sys.argv[1:]}, indent=2, default=float))
+
 
 if __name__ == "__main__":
     main()

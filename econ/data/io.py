@@ -23,7 +23,6 @@ import pyarrow.parquet as pq
 
 from econ.data.dataset import SIMULATED_LABEL, Dataset, LoadReport
 from econ.data.encoding import decode
-from econ.data.excel import choose_sheet, formulas_without_values
 from econ.data.headers import HEADER_SEARCH_ROWS, HeaderLayout, locate_header
 from econ.data.problems import Problem, UnreadableFileError
 from econ.data.schema import PANEL, SURVEY, TableSchema
@@ -144,6 +143,8 @@ def _read(source: Source, schema: TableSchema, *, mapping, value_mapping, encodi
 
 def _formula_problems(path: Path, layout: _Layout, frame: pd.DataFrame) -> list[Problem]:
     """Columns pandas read as empty because their cells are formulas with no stored result."""
+    from econ.data.excel import formulas_without_values
+
     empty = [str(name) for name, values in frame.items() if values.isna().all()]
     if not empty or not len(frame) or layout.found is None:
         return []
@@ -242,6 +243,9 @@ def _load(source: Source, *, encoding: str | None, sheet: str | int | None, layo
 
 
 def _excel_sheet(path: Path, sheet: str | int | None, layout: _Layout) -> pd.DataFrame:
+    # Imported here: openpyxl takes longer to import than a small parquet file to read.
+    from econ.data.excel import choose_sheet
+
     with _reading(path, "an Excel workbook", zipfile.BadZipFile, ValueError, KeyError), \
             pd.ExcelFile(path) as book:
         names = [str(name) for name in book.sheet_names]
