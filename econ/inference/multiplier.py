@@ -32,6 +32,11 @@ DEGENERATE = np.sqrt(np.finfo(float).eps) * 10
 # import of scipy.stats that would double the time of a first att_gt call.
 _NORMAL_IQR = ndtri(0.75) - ndtri(0.25)
 
+#: Bootstrap weights held at once (256 MB) at most, whatever the chunk size: 999 draws for
+#: 500,000 clusters in pieces of 64 instead of 4 GB. Smaller pieces would slow the BLAS
+#: products (pieces of 160 draws for 50,000 clusters took twice as long as of 1,024).
+PIECE_WEIGHTS = 2**25
+
 
 def cluster_sums(influence: np.ndarray, cluster: np.ndarray | None) -> np.ndarray:
     """Sums of the influence function within clusters (rows: clusters)."""
@@ -67,9 +72,10 @@ class Multiplier:
         (:func:`econ.inference.resampling.entropy`), and replaced by the resulting ``int``, so
         every estimate bootstrapped with these settings shares one set of draws.
     chunk_size
-        Draws computed at once (rounded down to a multiple of 32, at least 32; memory
-        ``O(chunk_size x G)``); the weights do not depend on it, and the draws only to
-        floating-point round-off (none for 128 or more in the tests).
+        Draws computed at once (rounded down to a multiple of 32, at least 32, and at most
+        :data:`PIECE_WEIGHTS` weights; memory ``O(chunk_size x G)``); the weights do not
+        depend on it, and the draws only to floating-point round-off (none for 128 or more
+        in the tests).
 
     Raises
     ------
@@ -145,8 +151,8 @@ def multiplier_bootstrap(
         Boolean mask of the columns the uniform band covers (default: all). Degenerate
         columns (near-zero standard error) are always left out.
     chunk_size
-        Draws computed at once (rounded down to a multiple of 32, at least 32); memory is
-        O(chunk_size x G).
+        Draws computed at once (rounded down to a multiple of 32, at least 32, and at most
+        :data:`PIECE_WEIGHTS` weights); memory is O(chunk_size x G).
 
     Returns
     -------
@@ -162,9 +168,10 @@ def multiplier_bootstrap(
     weight_stream = stream(distribution, sums.shape[0], reps, seed)
     draws = np.empty((weight_stream.reps, influence.shape[1]))
     # Weights are generated piece by piece (at most chunk_size draws, rounded to a multiple
-    # of 32), never as a whole block of the stream: memory O(chunk_size x G).
+    # of 32, and at most PIECE_WEIGHTS weights), never as a whole block of the stream.
+    rows = min(chunk_size, max(32, PIECE_WEIGHTS // sums.shape[0]))
     for block in range(weight_stream.blocks):
-        for start, weights in weight_stream.pieces(block, chunk_size):
+        for start, weights in weight_stream.pieces(block, rows):
             draws[start:start + weights.shape[0]] = weights @ sums / influence.shape[0]
     return summarise(draws, alpha=alpha, band=band, distribution=distribution,
                      seed=weight_stream.seed, clusters=sums.shape[0])
