@@ -266,6 +266,12 @@ class Compact:
             pieces, self.scale = exact_split(self.K)
             self.pieces = np.ascontiguousarray(pieces.T)
 
+    @property
+    def blas_threads(self) -> bool:
+        """Whether the products are large enough for BLAS to spread each over its threads
+        (then one caller at a time uses the cores best)."""
+        return self.pieces is not None and self.pieces.size * 32 > _ONE_THREAD
+
     def evaluate(self, V: np.ndarray) -> np.ndarray:
         """Rows (N0, a), or (N0, N1, a, b, c) with two score sets, for weights ``V``
         (replications x clusters)."""

@@ -59,9 +59,10 @@ from econ.spec.design import Grouping
 
 TIE = 1e-10
 VARIANTS = ("11", "13", "31", "33")
-#: Weights held per piece of a block (replications x clusters), about 32 MB: the draws' memory
-#: whatever the number of clusters.
-_PIECE = 1 << 22
+#: Weights held per piece of a block (replications x clusters), 256 MB: the draws' memory
+#: whatever the number of clusters (with many clusters the products are large enough per
+#: piece for BLAS to run near its peak).
+_PIECE = 1 << 25
 
 
 @dataclass(frozen=True, eq=False)
@@ -168,6 +169,9 @@ def wild_bootstrap(
     task, starts = ((run_block, range(draws_of.blocks)) if compact is not None
                     else (run, range(0, draws_of.reps, chunk_size)))
     workers = min(settings.threads or os.cpu_count() or 1, len(starts))
+    if compact is not None and compact.blas_threads and settings.threads is None:
+        # Concurrent calls into a threaded BLAS contend for its threads.
+        workers = 1
     with bar:
         if workers > 1:
             with ThreadPoolExecutor(max_workers=workers) as pool:
@@ -348,16 +352,17 @@ def _one_way_refit(fit: LinearFit, outside: tuple[str, ...]) -> LinearFit | None
     sizes = counts.sum(axis=1)
 
     def within(x: np.ndarray) -> np.ndarray:
-        return x - (np.bincount(kept, weights=x, minlength=groups) / sizes)[kept]
+        # (np.take: several times faster than indexing with an array of rows.)
+        return x - np.take(np.bincount(kept, weights=x, minlength=groups) / sizes, kept)
 
     k = len(fit.names)
     X = np.empty((len(kept), k + levels - 1), order="F")
     for j, name in enumerate(fit.names):
-        X[:, j] = within(design.X[fit.sample, design.names.index(name)])
-    shares = counts / sizes[:, None]
+        X[:, j] = within(np.take(design.X[:, design.names.index(name)], fit.sample))
+    shares = np.ascontiguousarray((counts / sizes[:, None]).T)
     for level in range(1, levels):
-        np.subtract(crossed == level, shares[kept, level], out=X[:, k + level - 1])
-    y = within(design.y[fit.sample, design.formula.outcomes.index(fit.outcome)])
+        np.subtract(crossed == level, np.take(shares[level], kept), out=X[:, k + level - 1])
+    y = within(np.take(design.y[:, design.formula.outcomes.index(fit.outcome)], fit.sample))
     xtx = X.T @ X
     if np.linalg.cond(xtx) > 1e10:
         return None
