@@ -235,7 +235,7 @@ def restricted_fit(fitted: PoissonFit, column: int, value: float, *, tol: float 
     irls = _irls(fitted.outcome_values, X[:, others],
                  FixedEffects(fitted.fe_codes, fe_tol, fe_max_iter), fitted.weights, off,
                  tol=tol, max_iter=max_iter,
-                 formula=fitted.formula.text)
+                 formula=fitted.formula.text, covariance=False)
     params[others] = irls.params
     mu = irls.mu
     return params, mu
@@ -363,12 +363,15 @@ class _Irls:
 
 def _irls(y: np.ndarray, X: np.ndarray, effects: FixedEffects, w: np.ndarray | None,
           off: np.ndarray, *, tol: float, max_iter: int, formula: str,
-          identify: tuple[tuple[str, ...], tuple[str, ...]] | None = None) -> _Irls:
+          identify: tuple[tuple[str, ...], tuple[str, ...]] | None = None,
+          covariance: bool = True) -> _Irls:
     """IRLS from the means ``(y + mean(y)) / 2`` (as fixest and pyfixest).
 
     With ``identify`` (regressor and fixed-effect names), regressors absorbed by the fixed
     effects or collinear with earlier ones are found on the first iteration's projection,
-    which any positive weights give, and left out from there on.
+    which any positive weights give, and left out from there on. Without ``covariance``
+    (refits that need only the estimates and means, as the score bootstrap's restricted
+    fits) the projected design and ``(X'WX)^-1`` at the final means are left empty.
     """
     user_w = np.ones_like(y) if w is None else w
     mu = (y + np.average(y, weights=user_w)) / 2
@@ -421,6 +424,9 @@ def _irls(y: np.ndarray, X: np.ndarray, effects: FixedEffects, w: np.ndarray | N
         eta, mu = eta_new, mu_new
         change = abs(deviance - last) / (0.1 + abs(deviance))
         last = deviance
+        if change < tol and not covariance:
+            return _Irls(params, mu, np.empty((len(y), 0)), np.empty((0, 0)), iteration,
+                         sweeps, kept, tuple(drops))
         if change < tol:
             # The covariance is evaluated at the final means, not the last step's weights.
             weights = user_w * mu
