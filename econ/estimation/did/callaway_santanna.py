@@ -146,6 +146,7 @@ def estimate(
         att[cells] = means
         estimated[fast] = True
         usable[fast] = False
+        # What is left usable would be trimmed: its means are dropped and refitted below.
         influence[usable] = 0.0
         att[usable] = np.nan
     batches = (_batches(panel, group, t_index, b_index, treated | comparison,
