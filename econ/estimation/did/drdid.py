@@ -163,13 +163,21 @@ def doubly_robust(delta_y: np.ndarray, treated: np.ndarray, x: np.ndarray,
     mean_treat, mean_cont = np.mean(w_treat), np.mean(w_cont)
     eta_treat = w_treat @ residual / n / mean_treat
     eta_cont = w_cont @ residual / n / mean_cont
-    centred_cont = w_cont[:, None] * (residual - eta_cont)
+    centred_cont = residual - eta_cont
+    centred_cont *= w_cont[:, None]
+    score_term = ps.influence_times(x, x.T @ centred_cont / n)
     # The outcome regression's influence function enters the treated and the control terms,
     # times mean(w_treat x) / mean_treat and mean(w_cont x) / mean_cont: one lever for both.
     lever = x @ (gram_inv @ (x.T @ (w_treat / mean_treat - w_cont / mean_cont) / n))
-    influence = (w_treat[:, None] * (residual - eta_treat) / mean_treat
-                 - (centred_cont + ps.influence_times(x, x.T @ centred_cont / n)) / mean_cont
-                 - (w_control * lever)[:, None] * residual)
+    # w_treat (residual - eta_treat) / mean_treat - (centred_cont + score_term) / mean_cont
+    # - w_control lever residual, in place (n x cells arrays are most of the work).
+    influence = residual - eta_treat
+    influence *= (w_treat / mean_treat)[:, None]
+    centred_cont += score_term
+    centred_cont /= mean_cont
+    influence -= centred_cont
+    residual *= (w_control * lever)[:, None]
+    influence -= residual
     return TwoByTwo(eta_treat - eta_cont, influence)
 
 
