@@ -75,6 +75,8 @@ YUAN = 10_000.0
 def main(*, panel: econ.Dataset, output: Path, reps: int = REPS) -> list[Path]:
     """Write Table 4c; return the files written."""
     bootstrap = econ.WildBootstrap(reps=reps, seed=SEED)
+    # Derived once here: each design below would otherwise derive the variables again.
+    panel = econ.derive(panel)
     funds_ppml = econ.strong_alliance_ppml(panel)
     funds_ppml_yuan = econ.strong_alliance_ppml(panel, scale=YUAN)
     projects_ppml = econ.strong_alliance_ppml(panel, outcome="projects")

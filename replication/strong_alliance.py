@@ -112,6 +112,8 @@ def main(*, panel: econ.Dataset, output: Path, reps: int = REPS) -> list[Path]:
     """Write the triple-difference tables and figures; return the files written."""
     # The draws feed Figure 4, the bootstrap distribution behind the triple-difference test.
     bootstrap = econ.WildBootstrap(reps=reps, seed=SEED, keep_draws=True)
+    # Derived once here: each design below would otherwise derive the variables again.
+    panel = econ.derive(panel)
     designs = [econ.strong_alliance(panel, unit_rank=rank, endowment=endowment,
                                     bootstrap=bootstrap)
                for rank, endowment, _ in SPECIFICATIONS]
