@@ -281,19 +281,19 @@ class Compact:
         else:
             sums = fixed_order_dot(self.K, V.T)
             Qv = fixed_order_dot(self.Q, (V * V).T)
-        k, lam = self.k, self.lam
+        k, lam = self.k, self.lam[:, None]
         tau = [sums[2 * k * s:2 * k * s + k] for s in range(self.sets)]
         psi = [sums[2 * k * s + k:2 * k * (s + 1)] for s in range(self.sets)]
-        numerators = [_ordered_sum(self.w[i] * t[i] for i in range(k)) for t in tau]
-        a = Qv[0] + _ordered_sum(tau[0][i] * (lam[i] * tau[0][i] - 2 * psi[0][i])
-                                 for i in range(k))
+        out = np.empty((2 * self.sets + 1, len(V)))
+        for s, t in enumerate(tau):
+            _rows_sum(self.w[:, None] * t, out[s])
+        np.add(Qv[0], _rows_sum(tau[0] * (lam * tau[0] - 2 * psi[0])), out=out[self.sets])
         if self.sets == 1:
-            return np.vstack([numerators[0], a])
-        b = Qv[1] + _ordered_sum(lam[i] * tau[0][i] * tau[1][i] - tau[0][i] * psi[1][i]
-                                 - tau[1][i] * psi[0][i] for i in range(k))
-        c = Qv[2] + _ordered_sum(tau[1][i] * (lam[i] * tau[1][i] - 2 * psi[1][i])
-                                 for i in range(k))
-        return np.vstack([numerators[0], numerators[1], a, b, c])
+            return out
+        np.add(Qv[1], _rows_sum(lam * tau[0] * tau[1] - tau[0] * psi[1] - tau[1] * psi[0]),
+               out=out[3])
+        np.add(Qv[2], _rows_sum(tau[1] * (lam * tau[1] - 2 * psi[1])), out=out[4])
+        return out
 
 
 #: Multiply-adds (m x n x k) up to which OpenBLAS computes a product on one thread. Above it
@@ -328,12 +328,16 @@ def _one_pair_each(products: CrossProducts) -> bool:
     return len(np.unique(products.h)) == len(products.h)
 
 
-def _ordered_sum(terms) -> np.ndarray:
-    total = None
-    for term in terms:
-        total = term if total is None else total + term
-    assert total is not None, "at least one term"
-    return total
+def _rows_sum(terms: np.ndarray, out: np.ndarray | None = None) -> np.ndarray:
+    """The rows of ``terms`` added one after another, in order (``np.sum`` over rows sums
+    pairwise when there is one column, so a draw's value would depend on its piece)."""
+    if out is None:
+        out = terms[0].copy()
+    else:
+        out[:] = terms[0]
+    for row in terms[1:]:
+        out += row
+    return out
 
 
 def exact_split(K: np.ndarray) -> tuple[np.ndarray, np.ndarray]:

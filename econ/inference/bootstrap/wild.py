@@ -434,7 +434,7 @@ def _affine_pieces(problem: Problem, numerator: np.ndarray, terms, slope: Scores
 def _counted(draws: np.ndarray, observed: float, rule: PValueRule) -> np.ndarray:
     """Draws that count against the null: at least as large as ``observed`` (inclusive) or
     larger (strict), ties being within a relative :data:`TIE`."""
-    tie = TIE * max(abs(observed), 1e-300)
+    tie = TIE * np.maximum(np.abs(observed), 1e-300)
     return draws >= observed - tie if rule == "inclusive" else draws > observed + tie
 
 
@@ -521,6 +521,21 @@ class _Tally:
             return float("nan")
         return (int(np.count_nonzero(counted)) + extra[0]) / total
 
+    def pvalues(self, values: np.ndarray) -> np.ndarray | None:
+        """:meth:`pvalue` at each of ``values`` at once (the same numbers), if all lie where
+        the current narrowing holds; else ``None``."""
+        state = self.state
+        if state is None or not (state.low <= values.min() and values.max() <= state.high):
+            return None
+        t = ((values - self.r0) / self.step)[:, None]
+        n0, n1, a, b, c = state.pieces
+        star = np.abs(n0 + t * n1) / np.sqrt(np.maximum(a + 2 * b * t + c * t * t, 0.0))
+        finite = np.isfinite(star)
+        counted = _counted(star, (np.abs(self.estimate - values) / self.se)[:, None],
+                           self.rule) & finite
+        return ((np.count_nonzero(counted, axis=1) + state.fixed[0])
+                / (np.count_nonzero(finite, axis=1) + state.fixed[1]))
+
     def subset_size(self) -> int:
         return self.pieces.shape[1] if self.state is None else len(self.state.rows)
 
@@ -542,24 +557,24 @@ class _Tally:
         n0, n1, a, b, c = pieces
         t1, t2 = sorted(((low - self.r0) / self.step, (high - self.r0) / self.step))
         e1, e2 = n0 + t1 * n1, n0 + t2 * n1
-        num_low = np.minimum(np.abs(e1), np.abs(e2))
-        num_low[~(e1 * e2 > 0)] = 0.0
-        num_high = np.maximum(np.abs(e1), np.abs(e2))
-        v1, v2 = a + 2 * b * t1 + c * t1 * t1, a + 2 * b * t2 + c * t2 * t2
+        ends = np.abs(e1), np.abs(e2)
+        num_high = np.maximum(*ends)
+        num_low = np.minimum(*ends) * (e1 * e2 > 0)
+        v1, v2 = a + t1 * (2 * b + c * t1), a + t2 * (2 * b + c * t2)
         vertex = -b / c
         at_vertex = np.where((vertex > t1) & (vertex < t2), a + b * vertex, v1)
         var_low = np.minimum(np.minimum(v1, v2), at_vertex)
         var_high = np.maximum(np.maximum(v1, v2), at_vertex)
-        star_low = num_low / np.sqrt(var_high)
-        star_high = num_high / np.sqrt(var_low)
         observed = sorted(abs(self.estimate - v) / self.se for v in (low, high))
         if low <= self.estimate <= high:
             observed[0] = 0.0
         tie = 1 - TIE if self.rule == "inclusive" else 1 + TIE
-        margin = 1e-9
+        margin = 1 + 1e-9
+        # Squared: statistic above the threshold iff numerator^2 > threshold^2 x variance.
+        highest, lowest = (observed[1] * tie * margin) ** 2, (observed[0] * tie / margin) ** 2
         positive = var_low > 0
-        always = positive & (star_low > observed[1] * tie * (1 + margin))
-        undecided = ~(always | (positive & (star_high * (1 + margin) < observed[0] * tie)))
+        always = positive & (num_low * num_low > highest * var_high)
+        undecided = ~(always | (positive & (num_high * num_high < lowest * var_low)))
         local = np.flatnonzero(undecided)
         fixed = (int(np.count_nonzero(always)), len(undecided) - len(local))
         rows = local
@@ -601,7 +616,7 @@ def _invert(tallies: tuple[_Tally, _Tally], estimate: float, se: float, level: f
     fewer evaluations. The bisection stops at a bracket of ``tolerance`` standard errors.
     """
     alpha = 1 - level
-    reach = se / 4
+    reach = se / 16
     draws = tallies[0].pieces.shape[1]
     if near is None and draws >= 4 * _PILOT:
         # The ends from the first draws are within a few hundredths of a standard error of
@@ -609,7 +624,7 @@ def _invert(tallies: tuple[_Tally, _Tally], estimate: float, se: float, level: f
         pilots = tuple(_Tally(t.pieces[:, :_PILOT], t.estimate, t.r0, t.step, t.se, t.rule)
                        for t in tallies)
         near = _invert((pilots[0], pilots[1]), estimate, se, level, tolerance=1e-3)
-        reach = se / 2
+        reach = se / 4
     bounds = []
     for tally, direction, start in zip(tallies, (-1.0, 1.0),
                                        near if near is not None else (np.nan, np.nan),
@@ -630,6 +645,12 @@ def _invert(tallies: tuple[_Tally, _Tally], estimate: float, se: float, level: f
         while abs(outside - inside) > tolerance * se:
             if tally.state is None or tally.subset_size() > _NARROW:
                 tally.narrow(inside, outside)
+            else:
+                inside, outside, stuck = _bisect_levels(tally, inside, outside, alpha,
+                                                        tolerance * se)
+                if stuck:
+                    break
+                continue
             middle = (inside + outside) / 2
             if middle in (inside, outside):
                 break
@@ -639,6 +660,37 @@ def _invert(tallies: tuple[_Tally, _Tally], estimate: float, se: float, level: f
                 outside = middle
         bounds.append((inside + outside) / 2)
     return bounds[0], bounds[1]
+
+
+def _bisect_levels(tally: _Tally, inside: float, outside: float, alpha: float, stop: float,
+                   levels: int = 6) -> tuple[float, float, bool]:
+    """``levels`` steps of :func:`_invert`'s bisection with one evaluation of the p-values.
+
+    The midpoints the next steps can visit form a binary tree, computed as the bisection
+    computes them; their p-values come from one call (:meth:`_Tally.pvalues`), and the walk
+    down the tree takes the bisection's decisions: the same bracket as step by step. Returns
+    the bracket and whether the midpoint stopped moving.
+    """
+    brackets, middles = [(inside, outside)], []
+    for node in range(2**levels - 1):
+        low, high = brackets[node]
+        middle = (low + high) / 2
+        middles.append(middle)
+        brackets += [(middle, high), (low, middle)]
+    pvalues = tally.pvalues(np.array(middles))
+    node = 0
+    for _ in range(levels):
+        if abs(outside - inside) <= stop:
+            break
+        middle = middles[node]
+        if middle in (inside, outside):
+            return inside, outside, True
+        accepted = (pvalues[node] if pvalues is not None else tally.pvalue(middle)) > alpha
+        if accepted:
+            inside, node = middle, 2 * node + 1
+        else:
+            outside, node = middle, 2 * node + 2
+    return inside, outside, False
 
 
 def _bracket(tally: _Tally, estimate: float, direction: float, se: float, alpha: float
