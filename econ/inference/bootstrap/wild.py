@@ -431,9 +431,11 @@ def _affine_pieces(problem: Problem, numerator: np.ndarray, terms, slope: Scores
     return np.vstack([numerator[0], n1[0], coefficients])
 
 
-def _counted(draws: np.ndarray, observed: float, rule: PValueRule) -> np.ndarray:
+def _counted(draws: np.ndarray, observed: float | np.ndarray, rule: PValueRule
+             ) -> np.ndarray:
     """Draws that count against the null: at least as large as ``observed`` (inclusive) or
-    larger (strict), ties being within a relative :data:`TIE`."""
+    larger (strict), ties being within a relative :data:`TIE` (``observed`` broadcast
+    against ``draws``)."""
     tie = TIE * np.maximum(np.abs(observed), 1e-300)
     return draws >= observed - tie if rule == "inclusive" else draws > observed + tie
 
@@ -554,29 +556,22 @@ class _Tally:
         parent = next((s for s in (self.state, self.base)
                        if s is not None and s.low <= low <= high <= s.high), None)
         pieces = self.pieces if parent is None else parent.pieces
-        n0, n1, a, b, c = pieces
         t1, t2 = sorted(((low - self.r0) / self.step, (high - self.r0) / self.step))
-        e1, e2 = n0 + t1 * n1, n0 + t2 * n1
-        ends = np.abs(e1), np.abs(e2)
-        num_high = np.maximum(*ends)
-        num_low = np.minimum(*ends) * (e1 * e2 > 0)
-        v1, v2 = a + t1 * (2 * b + c * t1), a + t2 * (2 * b + c * t2)
-        vertex = -b / c
-        at_vertex = np.where((vertex > t1) & (vertex < t2), a + b * vertex, v1)
-        var_low = np.minimum(np.minimum(v1, v2), at_vertex)
-        var_high = np.maximum(np.maximum(v1, v2), at_vertex)
         observed = sorted(abs(self.estimate - v) / self.se for v in (low, high))
         if low <= self.estimate <= high:
             observed[0] = 0.0
         tie = 1 - TIE if self.rule == "inclusive" else 1 + TIE
         margin = 1 + 1e-9
         # Squared: statistic above the threshold iff numerator^2 > threshold^2 x variance.
-        highest, lowest = (observed[1] * tie * margin) ** 2, (observed[0] * tie / margin) ** 2
-        positive = var_low > 0
-        always = positive & (num_low * num_low > highest * var_high)
-        undecided = ~(always | (positive & (num_high * num_high < lowest * var_low)))
-        local = np.flatnonzero(undecided)
-        fixed = (int(np.count_nonzero(always)), len(undecided) - len(local))
+        thresholds = (observed[0] * tie / margin) ** 2, (observed[1] * tie * margin) ** 2
+        local_parts, counted = [], 0
+        # In slices of draws whose temporaries stay in cache.
+        for start in range(0, pieces.shape[1], _SLICE):
+            always, undecided = _decide(pieces[:, start:start + _SLICE], t1, t2, *thresholds)
+            local_parts.append(np.flatnonzero(undecided) + start)
+            counted += int(np.count_nonzero(always))
+        local = np.concatenate(local_parts)
+        fixed = (counted, pieces.shape[1] - len(local))
         rows = local
         if parent is not None:
             rows = parent.rows[local]
@@ -588,6 +583,30 @@ class _Tally:
     def reset(self) -> None:
         """Forget the current narrowing (the base stays)."""
         self.state = None
+
+
+def _decide(pieces: np.ndarray, t1: float, t2: float, lowest: float, highest: float
+            ) -> tuple[np.ndarray, np.ndarray]:
+    """Draws counted throughout ``[t1, t2]``, and draws undecided there (see
+    :meth:`_Tally.narrow`), given the squared thresholds' extremes."""
+    n0, n1, a, b, c = pieces
+    e1, e2 = n0 + t1 * n1, n0 + t2 * n1
+    ends = np.abs(e1), np.abs(e2)
+    num_high = np.maximum(*ends)
+    num_low = np.minimum(*ends) * (e1 * e2 > 0)
+    v1, v2 = a + t1 * (2 * b + c * t1), a + t2 * (2 * b + c * t2)
+    vertex = -b / c
+    at_vertex = np.where((vertex > t1) & (vertex < t2), a + b * vertex, v1)
+    var_low = np.minimum(np.minimum(v1, v2), at_vertex)
+    var_high = np.maximum(np.maximum(v1, v2), at_vertex)
+    positive = var_low > 0
+    always = positive & (num_low * num_low > highest * var_high)
+    undecided = ~(always | (positive & (num_high * num_high < lowest * var_low)))
+    return always, undecided
+
+
+#: Draws narrowed at once (their temporaries about 256 kB each).
+_SLICE = 1 << 15
 
 
 @dataclass(frozen=True)
@@ -625,6 +644,13 @@ def _invert(tallies: tuple[_Tally, _Tally], estimate: float, se: float, level: f
                        for t in tallies)
         near = _invert((pilots[0], pilots[1]), estimate, se, level, tolerance=1e-3)
         reach = se / 4
+    if near is not None and draws > _SLICE:
+        # The two sides' first narrowings over all draws are independent: one thread each
+        # (numpy releases the interpreter for them). The searches below start from them.
+        with ThreadPoolExecutor(max_workers=2) as pool:
+            list(pool.map(lambda pair: pair[0].narrow(pair[1] - reach, pair[1] + reach),
+                          [(t, e) for t, e in zip(tallies, near, strict=True)
+                           if np.isfinite(e)]))
     bounds = []
     for tally, direction, start in zip(tallies, (-1.0, 1.0),
                                        near if near is not None else (np.nan, np.nan),
