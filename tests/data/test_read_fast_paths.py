@@ -146,3 +146,46 @@ def test_unit_jump_across_a_scan_block_boundary_is_found():
     warnings = econ.read_panel(_typed(frame)).report.warnings
     assert any("1 village(s)" in w and "'V06553' 2018 -> 2019" in w for w in warnings)
     assert econ.read_panel(_as_text(frame)).report.warnings == warnings
+
+
+def _frames() -> dict[str, pd.DataFrame]:
+    n = 12
+    base = pd.DataFrame({
+        "whole": pd.array(range(n), dtype="Int64"),
+        "flag": pd.array([True, False] * (n // 2), dtype="boolean"),
+        "gappy": pd.array([1, None] * (n // 2), dtype="Int64"),
+        "gappy_flag": pd.array([True, None] * (n // 2), dtype="boolean"),
+        "plain": np.arange(n),
+        "narrow": pd.array(range(n), dtype="Int32"),
+    })
+    return {
+        "columns": base,
+        "Int64 index": base.set_index("whole"),
+        "named Int64 index": base.set_index(pd.Index(pd.array(range(n), dtype="Int64"),
+                                                     name="idx")),
+        "two-level header": pd.DataFrame({("x", c): base[c] for c in base.columns}),
+        "integer names": base.set_axis(range(base.shape[1]), axis=1),
+        "sliced rows": base.iloc[2:],
+    }
+
+
+@pytest.mark.parametrize("name", list(_frames()))
+@pytest.mark.parametrize("row_group_size", [None, 4])
+def test_parquet_conversion_equals_pyarrows_own(tmp_path, name, row_group_size):
+    """Complete nullable columns of several row groups are converted as NumPy arrays and
+    wrapped (no per-column Python conversion): the frame must be pyarrow's, and writable."""
+    import pyarrow.parquet as pq
+
+    from econ.data.io import _to_pandas
+
+    path = tmp_path / "frame.parquet"
+    _frames()[name].to_parquet(path, row_group_size=row_group_size)
+    expected = pq.read_table(path).to_pandas(split_blocks=True, self_destruct=True)
+    got = _to_pandas(pq.read_table(path))
+    pd.testing.assert_frame_equal(got, expected, check_exact=True)
+    assert list(got.dtypes) == list(expected.dtypes)
+    assert got.index.dtype == expected.index.dtype
+    for i, dtype in enumerate(got.dtypes):
+        if str(dtype) in ("Int64", "boolean"):
+            got.iloc[0, i] = not got.iloc[2, i] if str(dtype) == "boolean" else 99
+            assert got.iloc[0, i] == (not got.iloc[2, i] if str(dtype) == "boolean" else 99)
