@@ -305,7 +305,7 @@ def _complete_as_numpy(table: pa.Table) -> tuple[pa.Table, dict[str, str]]:
     """``table`` with its pandas metadata asking for NumPy dtypes where it asks for nullable
     ones of columns with no missing value, and ``{column: nullable dtype}`` to restore."""
     meta = table.schema.metadata or {}
-    if b"pandas" not in meta:
+    if b"pandas" not in meta or len(set(table.column_names)) != table.num_columns:
         return table, {}
     pandas_meta = json.loads(meta[b"pandas"])
     entries = pandas_meta.get("columns", [])
