@@ -345,27 +345,24 @@ def _refine(test: Callable[[np.ndarray], np.ndarray], outside: float, inside: fl
 
 def rm_identified_set(betahat: np.ndarray, n_pre: int, n_post: int, l_vec: np.ndarray,
                       mbar: float) -> tuple[float, float]:
-    """Identified set of ``theta`` under ``Delta^RM(mbar)`` when ``beta`` is known
-    (the union over polyhedra of two linear programs each)."""
-    lows, highs = [], []
-    target = np.r_[np.zeros(n_pre), l_vec]
-    equality = np.hstack([np.eye(n_pre), np.zeros((n_pre, n_post))])
+    """Identified set of ``theta`` under ``Delta^RM(mbar)`` when ``beta`` is known.
+
+    It is the union over the polyhedra of the ranges of ``l' delta_post``; only the polyhedra
+    whose pivot is a largest pre-period first difference are feasible, and in those each
+    post-period first difference ``e_j`` of ``delta`` lies in ``[-c, c]``,
+    ``c = mbar * max |pre-period first difference|``. As ``l' delta_post = sum_j e_j L_j`` with
+    ``L_j`` the sum of ``l`` from period ``j`` on, the set is ``l' beta_post`` plus or minus
+    ``c * sum_j |L_j|`` (what the two linear programs per polyhedron gave, to rounding).
+    """
+    pre = np.r_[betahat[:n_pre], 0.0]  # the reference period's violation is zero
+    largest = float(np.abs(np.diff(pre)).max())
+    reach = float(np.abs(np.cumsum(l_vec[::-1])[::-1]).sum())
     theta = float(l_vec @ betahat[n_pre:])
-    for s in range(-(n_pre - 1), 1):
-        for positive in (True, False):
-            A = rm_constraints(n_pre, n_post, mbar, s, positive, post_only=False)
-            bounds = [(None, None)] * (n_pre + n_post)
-            top = optimize.linprog(-target, A_ub=A, b_ub=np.zeros(len(A)), A_eq=equality,
-                                   b_eq=betahat[:n_pre], bounds=bounds, method="highs")
-            bottom = optimize.linprog(target, A_ub=A, b_ub=np.zeros(len(A)), A_eq=equality,
-                                      b_eq=betahat[:n_pre], bounds=bounds, method="highs")
-            if top.status == 0 and bottom.status == 0:
-                lows.append(theta + top.fun)
-                highs.append(theta - bottom.fun)
-    if not lows:
+    half = mbar * largest * reach
+    if not np.isfinite(half):
         raise SensitivityInputError("the relative-magnitudes restriction admits no violation "
                                     "consistent with the pre-period estimates")
-    return min(lows), max(highs)
+    return theta - half, theta + half
 
 
 # ---------------------------------------------------------------------------------------

@@ -184,6 +184,35 @@ def test_flci_against_independent_bias_and_search() -> None:
 
 
 # Properties ------------------------------------------------------------------------------
+def test_identified_set_matches_linear_programs_over_the_polyhedra() -> None:
+    # The closed form against its definition: for each polyhedron of Delta^RM(Mbar) the
+    # largest and smallest l' delta_post by linear programming, delta_pre fixed at beta_pre;
+    # the identified set is their union (rm_identified_set solved these until issue 16).
+    rng = np.random.default_rng(16)
+    for _ in range(40):
+        n_pre, n_post = int(rng.integers(1, 6)), int(rng.integers(1, 5))
+        beta = rng.normal(size=n_pre + n_post) * rng.uniform(0.01, 3.0)
+        l_vec = rng.normal(size=n_post)
+        mbar = float(rng.choice([0.0, 0.5, 1.0, 1.7]))
+        target = np.r_[np.zeros(n_pre), l_vec]
+        fixed = np.hstack([np.eye(n_pre), np.zeros((n_pre, n_post))])
+        lows, highs = [], []
+        for s in range(-(n_pre - 1), 1):
+            for positive in (True, False):
+                A = numerics.rm_constraints(n_pre, n_post, mbar, s, positive, post_only=False)
+                ends = [optimize.linprog(sign * target, A_ub=A, b_ub=np.zeros(len(A)),
+                                         A_eq=fixed, b_eq=beta[:n_pre],
+                                         bounds=[(None, None)] * (n_pre + n_post),
+                                         method="highs") for sign in (1.0, -1.0)]
+                if all(end.status == 0 for end in ends):
+                    lows.append(ends[0].fun)
+                    highs.append(-ends[1].fun)
+        theta = float(l_vec @ beta[n_pre:])
+        low, high = numerics.rm_identified_set(beta, n_pre, n_post, l_vec, mbar)
+        np.testing.assert_allclose([low, high], [theta + min(lows), theta + max(highs)],
+                                   rtol=1e-12, atol=1e-12)
+
+
 def test_sets_grow_with_the_bound_and_breakdown_is_the_switch() -> None:
     beta, sigma, n_pre, _, _ = case("three_by_three")
     study = study_from(beta, sigma, n_pre)
