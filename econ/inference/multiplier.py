@@ -10,8 +10,8 @@ the cluster sums with i.i.d. weights ``v_c`` (mean 0, variance 1): draw ``b`` is
 that of the standard normal, and the uniform band's critical value is the ``1 - alpha``
 quantile (inverse empirical CDF) of ``max_j |draw_j / se_j|``. Weights come from
 :func:`econ.inference.resampling.stream`, the same stream as the wild cluster bootstrap's, so
-the weights for a seed do not depend on the chunk size (the draws, BLAS products of them, at
-most to floating-point round-off). :class:`Multiplier` holds the bootstrap's settings;
+the weights for a seed do not depend on the chunk size, and neither do the draws, bit for bit
+(see :data:`PRODUCT_ROWS`). :class:`Multiplier` holds the bootstrap's settings;
 :class:`InfluenceInference` applies them.
 """
 
@@ -36,6 +36,11 @@ _NORMAL_IQR = ndtri(0.75) - ndtri(0.25)
 #: 500,000 clusters in pieces of 64 instead of 4 GB. Smaller pieces would slow the BLAS
 #: products (pieces of 160 draws for 50,000 clusters took twice as long as of 1,024).
 PIECE_WEIGHTS = 2**25
+#: Draws per product of weights and cluster sums. The stream's pieces start at multiples of 32
+#: draws, so every draw is summed at the same row of a product of the same shape whatever the
+#: chunk size or thread count: the same bits (a BLAS product's rounding can depend on where a
+#: row falls among its tiles, and a piece's short last slice would otherwise move it).
+PRODUCT_ROWS = 32
 
 
 def cluster_sums(influence: np.ndarray, cluster: np.ndarray | None) -> np.ndarray:
@@ -172,9 +177,24 @@ def multiplier_bootstrap(
     rows = min(chunk_size, max(32, PIECE_WEIGHTS // sums.shape[0]))
     for block in range(weight_stream.blocks):
         for start, weights in weight_stream.pieces(block, rows):
-            draws[start:start + weights.shape[0]] = weights @ sums / influence.shape[0]
+            draws[start:start + weights.shape[0]] = (_aligned_product(weights, sums)
+                                                     / influence.shape[0])
     return summarise(draws, alpha=alpha, band=band, distribution=distribution,
                      seed=weight_stream.seed, clusters=sums.shape[0])
+
+
+def _aligned_product(weights: np.ndarray, sums: np.ndarray) -> np.ndarray:
+    """``weights @ sums`` in products of :data:`PRODUCT_ROWS` rows (the last padded)."""
+    out = np.empty((len(weights), sums.shape[1]))
+    for lo in range(0, len(weights), PRODUCT_ROWS):
+        part = weights[lo:lo + PRODUCT_ROWS]
+        if len(part) == PRODUCT_ROWS:
+            np.matmul(part, sums, out=out[lo:lo + PRODUCT_ROWS])
+        else:
+            padded = np.zeros((PRODUCT_ROWS, part.shape[1]))
+            padded[:len(part)] = part
+            out[lo:] = (padded @ sums)[:len(part)]
+    return out
 
 
 def summarise(draws: np.ndarray, *, alpha: float, band: np.ndarray | None,
