@@ -19,8 +19,14 @@ of the DGP (1: ``u0``; 3: jackknife, each cluster's from the estimate without it
 variance in the statistic (1: CR1; 3: CV3 jackknife, one-way only).
 
 Every product that involves the weights is summed in a fixed order (:func:`fixed_order_dot`)
-rather than by BLAS, whose summation order depends on the number of columns and threads: a
-draw's statistic is then the same bit for bit whatever the chunk size or thread count.
+rather than by BLAS, whose summation order depends on the number of columns and threads, or
+by BLAS on pieces whose products are exact (:func:`exact_split`, weights of +-1): a draw's
+statistic is then the same bit for bit whatever the chunk size or thread count.
+
+One restriction with a CR1 variance whose CRVE clusters each lie in one bootstrap cluster (the
+usual one-way case) takes :class:`Compact`, which expands the variance so that a draw costs
+``2k`` sums over the clusters per score set; other tests take :class:`Problem`'s
+cluster-by-draw arrays.
 """
 
 from __future__ import annotations
