@@ -288,51 +288,9 @@ def _reading(path: Path, what: str, *errors: type[BaseException]) -> Iterator[No
 
 
 def _to_pandas(table: pa.Table) -> pd.DataFrame:
-    table, nullable = _complete_as_numpy(table)
     # One block per column (no consolidation copy), and each Arrow column is released once
     # converted, so a large panel is not held twice in memory.
-    frame = table.to_pandas(split_blocks=True, self_destruct=True)
-    # A mask of False is all a column without missing values needs (no copy of the values).
-    return frame.astype(nullable) if nullable else frame
-
-
-#: pandas' nullable dtypes, which pyarrow builds column after column in Python, and the NumPy
-#: dtypes it converts to in parallel.
-_NUMPY_OF = {"Int64": ("int64", pa.int64()), "boolean": ("bool", pa.bool_())}
-
-
-def _complete_as_numpy(table: pa.Table) -> tuple[pa.Table, dict[str, str]]:
-    """``table`` with its pandas metadata asking for NumPy dtypes where it asks for nullable
-    ones of columns with no missing value, and ``{column: nullable dtype}`` to restore."""
-    meta = table.schema.metadata or {}
-    if b"pandas" not in meta or len(set(table.column_names)) != table.num_columns:
-        return table, {}
-    pandas_meta = json.loads(meta[b"pandas"])
-    entries = pandas_meta.get("columns", [])
-    names = [entry.get("name") for entry in entries]
-    # Restored by name below: only distinct text column names (one level, stored as text),
-    # and never an index.
-    levels = pandas_meta.get("column_indexes", [])
-    if len(set(map(str, names))) != len(names) or len(levels) > 1 or (
-            levels and levels[0].get("pandas_type") != "unicode"):
-        return table, {}
-    index = {name for name in pandas_meta.get("index_columns", []) if isinstance(name, str)}
-    fields = {field.name: field.type for field in table.schema}
-    nullable: dict[str, str] = {}
-    for entry in entries:
-        field, dtype = entry.get("field_name"), entry.get("numpy_type")
-        if (dtype in _NUMPY_OF and isinstance(entry.get("name"), str) and field not in index
-                and fields.get(field) == _NUMPY_OF[dtype][1]
-                and table.column(field).null_count == 0
-                # Several chunks are joined into a new, writable array; one chunk would be
-                # handed over as a read-only view of Arrow's memory.
-                and table.column(field).num_chunks > 1):
-            entry["numpy_type"] = _NUMPY_OF[dtype][0]
-            nullable[entry["name"]] = dtype
-    if not nullable:
-        return table, {}
-    return table.replace_schema_metadata(
-        {**meta, b"pandas": json.dumps(pandas_meta).encode()}), nullable
+    return table.to_pandas(split_blocks=True, self_destruct=True)
 
 
 def _simulated_marker(frame: pd.DataFrame) -> tuple[pd.DataFrame, bool]:
