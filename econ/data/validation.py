@@ -10,8 +10,10 @@ from __future__ import annotations
 import math
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
+from typing import Any
 
 import numpy as np
+import numpy.typing as npt
 import pandas as pd
 
 from econ.data.codes import group_codes, varying_groups
@@ -186,7 +188,8 @@ def _value_checks(column: Column, values: pd.Series, year_range: tuple[int, int]
     checked = column.name == "year" or column.bounds is not None or column.nonnegative
     if column.kind not in ("int", "float") or not checked:
         return found
-    spans = [(year_range, "year_range")] if column.name == "year" else []
+    spans: list[tuple[tuple[float, float], str]] = (
+        [(year_range, "year_range")] if column.name == "year" else [])
     if column.bounds is not None:
         spans.append((column.bounds, "the declared scale"))
     # The least and greatest entries clear a sound column; the entries are gathered as
@@ -253,7 +256,8 @@ def _combined_key(codes_of: Codes, names: tuple[str, ...]) -> tuple[np.ndarray, 
     codes, _ = codes_of[names[0]]
     # In place, and in 32 bits when the key fits (a national panel's 500,000 villages x 13
     # years does): each temporary would be a 25-50 MB array.
-    combined = codes.astype(np.int32 if size < 2**31 else np.int64)
+    combined: npt.NDArray[np.signedinteger[Any]] = codes.astype(
+        np.int32 if size < 2**31 else np.int64)
     combined += 1
     for name in names[1:]:
         codes, count = codes_of[name]
