@@ -24,7 +24,10 @@ def group_codes(values: pd.Series) -> tuple[np.ndarray, int]:
         numbers = values.to_numpy(dtype=np.int64)
         low, high = int(numbers.min()), int(numbers.max())
         if high - low < 1_000_000:
-            return (numbers - low).astype(np.int32), high - low + 1
+            # Straight into 32 bits (the differences fit), without an int64 temporary.
+            narrow = np.empty(len(numbers), dtype=np.int32)
+            np.subtract(numbers, low, out=narrow, casting="unsafe")
+            return narrow, high - low + 1
     codes, uniques = pd.factorize(values, use_na_sentinel=True)
     return codes.astype(np.int64), len(uniques)
 
