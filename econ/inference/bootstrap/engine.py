@@ -278,9 +278,12 @@ class Compact:
         (then one caller at a time uses the cores best)."""
         return self.pieces is not None and self.pieces.size * 32 > _ONE_THREAD
 
-    def evaluate(self, V: np.ndarray) -> np.ndarray:
+    def evaluate(self, V: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
         """Rows (N0, a), or (N0, N1, a, b, c) with two score sets, for weights ``V``
-        (replications x clusters)."""
+        (replications x clusters), and the draws whose variance (``a``, or ``c``) the expansion
+        cannot give to :data:`CANCELLATION`: a sum of squares near zero computed as a
+        difference of large terms (one or two treated clusters, whose restricted scores
+        nearly vanish) loses its digits, and such draws must be summed cluster by cluster."""
         if self.pieces is not None:
             sums = _split_product(self.pieces, V) * self.scale[:, None]
             Qv = np.broadcast_to(self.Q_sum[:, None], (len(self.Q), len(V)))
@@ -294,12 +297,27 @@ class Compact:
         for s, t in enumerate(tau):
             _rows_sum(self.w[:, None] * t, out[s])
         np.add(Qv[0], _rows_sum(tau[0] * (lam * tau[0] - 2 * psi[0])), out=out[self.sets])
+        unsure = _cancelled(out[self.sets], Qv[0], tau[0], psi[0], lam)
         if self.sets == 1:
-            return out
+            return out, unsure
         np.add(Qv[1], _rows_sum(lam * tau[0] * tau[1] - tau[0] * psi[1] - tau[1] * psi[0]),
                out=out[3])
         np.add(Qv[2], _rows_sum(tau[1] * (lam * tau[1] - 2 * psi[1])), out=out[4])
-        return out
+        return out, unsure | _cancelled(out[4], Qv[2], tau[1], psi[1], lam)
+
+
+#: A variance from :class:`Compact`'s expansion below this share of the size of its terms has
+#: lost more than four of its sixteen digits: the draw is summed cluster by cluster instead.
+CANCELLATION = 1e-4
+
+
+def _cancelled(var: np.ndarray, Qv: np.ndarray, tau: np.ndarray, psi: np.ndarray,
+               lam: np.ndarray) -> np.ndarray:
+    # Rounding in the rotation and the sums is relative to M's largest eigenvalue and to the
+    # norms of tau and psi, not to each term: the size bounds it.
+    tau2, psi2 = _rows_sum(tau * tau), _rows_sum(psi * psi)
+    size = Qv + np.abs(lam).max() * tau2 + 2 * np.sqrt(tau2 * psi2)
+    return ~(var > CANCELLATION * size)
 
 
 #: Multiply-adds (m x n x k) up to which OpenBLAS computes a product on one thread. Above it

@@ -142,12 +142,22 @@ def wild_bootstrap(
                        signs=draws_of.enumerate or settings.distribution == "rademacher")
                if compact_applies(problem) else None)
 
+    def summed(v: np.ndarray) -> np.ndarray:
+        """Compact's rows for weights ``v`` (clusters x draws) from cluster-by-draw arrays."""
+        numerator, terms = problem.draw(at_null, v)
+        if slope is not None:
+            return _affine_pieces(problem, numerator, terms, slope, v)
+        return np.vstack([numerator[0], variance(terms)[0, 0]])
+
     def run_block(block: int) -> None:
         # Each block writes only its own slice, so blocks may run on any thread in any order.
         for start, v in draws_of.pieces(block, max(32, min(chunk_size, _PIECE // G))):
             stop = start + len(v)
             assert compact is not None
-            values = compact.evaluate(v)
+            values, unsure = compact.evaluate(v)
+            if unsure.any():
+                exact = summed(np.ascontiguousarray(v[unsure].T))
+                values[:len(exact), unsure] = exact
             if pieces is not None:
                 pieces[:, start:stop] = values
             draws[start:stop] = statistic(values[:1], values[None, None, -3 if invert else 1])
