@@ -185,7 +185,7 @@ class BlockInverse:
             # eigenvalue drops them; a genuine eigenvalue is a weight total, far above it.
             inverse = scipy.linalg.pinvh(np.asarray(matrix), atol=0.0, rtol=NULL_SHARE)
             return cls((np.arange(len(inverse))[None, :],), (inverse[None],))
-        coo = matrix.tocoo()
+        coo = csr_matrix(matrix).tocoo()
         order = np.argsort(components, kind="stable")
         sizes = np.bincount(components)
         starts = np.r_[0, np.cumsum(sizes)[:-1]]
