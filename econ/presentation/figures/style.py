@@ -71,6 +71,10 @@ STYLE: dict[str, Any] = {
     "savefig.dpi": 300.0,
     # A fixed canvas size: a journal column is exactly 3.5 in wide, so no tight bounding box.
     "savefig.bbox": "standard",
+    # Figures choose their layout engine; a user's matplotlibrc must not add one when a saved
+    # figure's engine is removed (Chart._write).
+    "figure.autolayout": False,
+    "figure.constrained_layout.use": False,
     # TrueType (Type 42) fonts keep PDF text editable and are what journals ask for.
     "pdf.fonttype": 42,
     "ps.fonttype": 42,
