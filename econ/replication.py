@@ -186,7 +186,8 @@ def replicate(
         for name, record in records.items():
             tally.started(name)
             tally.ended(name, record.seconds)
-        order = _longest_first([step for step, _ in runs], out / "manifest.json")
+        order = _longest_first([step for step, _ in runs],
+                               (out / "manifest.json", root / OUTPUT / "manifest.json"))
         records.update(_run_in_workers(order, processes, out, chosen_formats,
                                        (source, mapping, value_mapping), tally))
     else:
@@ -269,18 +270,22 @@ def _cores() -> int:
     return os.cpu_count() or 1
 
 
-def _longest_first(steps: list[_Step], manifest: Path) -> list[_Step]:
-    """``steps`` with those that took longest in the previous run (``manifest``) first.
+def _longest_first(steps: list[_Step], manifests: Sequence[Path]) -> list[_Step]:
+    """``steps`` with those that took longest in the previous run first.
 
-    Starting the long steps first keeps one from running alone at the end; steps the previous
-    run did not time start before the others, in name order.
+    The times are those of the first of ``manifests`` that can be read (this output folder's,
+    then the default one's). Starting the long steps first keeps one from running alone at
+    the end; steps the previous run did not time start before the others, in name order.
     """
-    try:
-        previous = json.loads(manifest.read_text(encoding="utf-8"))
-        seconds = {s["step"]: float(s["seconds"]) for s in previous["steps"]}
-    except (OSError, ValueError, KeyError, TypeError):
-        # No usable manifest (first run, or edited by hand): name order.
-        seconds = {}
+    seconds: dict[str, float] = {}
+    for manifest in manifests:
+        try:
+            previous = json.loads(manifest.read_text(encoding="utf-8"))
+            seconds = {s["step"]: float(s["seconds"]) for s in previous["steps"]}
+        except (OSError, ValueError, KeyError, TypeError):
+            # No usable manifest there (first run, or edited by hand).
+            continue
+        break
     return sorted(steps, key=lambda step: -seconds.get(step.name, float("inf")))
 
 
