@@ -46,7 +46,7 @@ Rejection rates are given with their Monte Carlo standard errors ``sqrt(p (1 - p
 methods that can be recommended (the restricted wild bootstraps and CR2 with Imbens-Kolesár df)
 run on every dataset (1,000 per G), the other methods on the first ``--others`` (500).
 
-    python benchmarks/size_few_clusters.py            # full run: 17.5 min, 2 Dask workers, 2 cores
+    python benchmarks/size_few_clusters.py            # full run: 11-18 min, 2 Dask workers, 2 cores
     python benchmarks/size_few_clusters.py --quick    # smoke run, under a minute
 """
 
