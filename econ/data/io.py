@@ -288,9 +288,11 @@ def _reading(path: Path, what: str, *errors: type[BaseException]) -> Iterator[No
 
 
 def _to_pandas(table: pa.Table) -> pd.DataFrame:
-    # One block per column (no consolidation copy), and each Arrow column is released once
-    # converted, so a large panel is not held twice in memory.
-    return table.to_pandas(split_blocks=True, self_destruct=True)
+    # Each Arrow column is released once converted, so a large panel is not held twice in
+    # memory. pyarrow fills pandas' consolidated blocks on its thread pool; one block per
+    # column (split_blocks) would be filled on this thread alone: on a national panel that
+    # is most of the read's time on one core.
+    return table.to_pandas(self_destruct=True)
 
 
 def _simulated_marker(frame: pd.DataFrame) -> tuple[pd.DataFrame, bool]:
