@@ -17,9 +17,12 @@ columns are missing from the panel is skipped, and a step that stops on a data p
 kept in the manifest, the other steps run, and the manifest is written.
 
 Steps are independent (each reads the panel and writes its own files), so on a machine with
-several cores they run in that many worker processes at once, each with one BLAS thread: the
-outputs are the same bytes as a run in one process. The steps that took longest in the previous
-run (its manifest) start first.
+several cores they run in that many worker processes at once, each with one BLAS thread, and
+the steps that took longest in the previous run (its manifest) start first. The outputs are
+the bytes a run in one process gives with one BLAS thread (``OPENBLAS_NUM_THREADS=1``); with
+more BLAS threads a number whose last bits depend on how BLAS splits a sum can round
+differently, as it can from one machine to another (on the shipped panel, one marker offset of
+1e-11 pt in Figure 6's PDF, written ``0`` or ``-0``).
 """
 
 from __future__ import annotations
