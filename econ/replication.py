@@ -44,11 +44,13 @@ from dataclasses import dataclass
 from importlib import metadata
 from pathlib import Path
 from types import ModuleType
-from typing import Protocol, cast
+from typing import TYPE_CHECKING, Protocol, cast
 
-from econ.data.dataset import Dataset
-from econ.data.io import read_panel
-from econ.table import check_formats, table_formats
+if TYPE_CHECKING:
+    from econ.data.dataset import Dataset
+# The panel reader and the table writers (both import pandas) are imported where they are
+# used: replicate() starts the workers' fork server before this process spends half a second
+# importing pandas, so that the two import side by side.
 
 DEFAULT_PANEL = Path("data") / "village_panel.parquet"
 SCRIPTS = Path("replication")
@@ -166,6 +168,12 @@ def replicate(
     unknown = [s for s in chosen if s not in available]
     if unknown:
         raise ValueError(f"unknown replication step(s) {unknown}; available: {list(available)}")
+    expected = min(workers or _cores(), len(chosen))
+    if expected > 1:
+        _start_fork_server(max(1, _cores() // expected))
+    from econ.data.io import read_panel
+    from econ.table import check_formats
+
     chosen_formats = None if formats is None else check_formats(formats)
     source = panel_path or root / DEFAULT_PANEL
     panel = read_panel(source, mapping=mapping, value_mapping=value_mapping)
@@ -252,6 +260,8 @@ class _Tally:
 def _run(step: _Step, script: Script, panel: Dataset, out: Path,
          formats: Sequence[str] | None) -> StepRecord:
     """Run one script; a ``ValueError`` (a data problem) is recorded as a failed step."""
+    from econ.table import table_formats
+
     started = time.perf_counter()
     try:
         with table_formats(formats) if formats else nullcontext():
@@ -298,6 +308,8 @@ _WORKER_PANEL: list[Dataset] = []
 
 def _start_worker(source: Path, mapping: Mapping[str, str] | None,
                   value_mapping: Mapping[str, Mapping[str, str]] | None) -> None:
+    from econ.data.io import read_panel
+
     # The parent has read the panel (and reported any warning): this reads the same file again.
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")
@@ -354,6 +366,16 @@ def _worker_context() -> multiprocessing.context.BaseContext:
     context = multiprocessing.get_context("forkserver")
     context.set_forkserver_preload(list(_PRELOAD))
     return context
+
+
+def _start_fork_server(threads: int) -> None:
+    """Start the fork server of :func:`_worker_context` now, with ``threads`` BLAS threads,
+    so that its imports overlap this process's work before the first step is handed out."""
+    if _worker_context().get_start_method() == "forkserver":
+        import multiprocessing.forkserver
+
+        with _threads_per_worker(threads):
+            multiprocessing.forkserver.ensure_running()
 
 
 @contextmanager
