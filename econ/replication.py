@@ -61,11 +61,12 @@ _VERSIONED = ("econ", "numpy", "pandas", "pyarrow", "scipy", "statsmodels", "lin
 #: Steps may run side by side, so the number counts the steps finished: a step that ends is the
 #: ``n``-th to finish, and one that starts gets the number of those finished plus one.
 Progress = Callable[[int, int, str, float | None], None]
-#: Modules nearly every step imports (tables, figures and their PDF writer, event-study and
-#: regression results and their inference), loaded once in the fork server the workers start
-#: from.
-_PRELOAD = ("econ.replication", "econ.presentation.figures", "matplotlib.backends.backend_pdf",
-            "econ.results.event_study", "econ.results.regression")
+#: Modules nearly every step imports (the panel reader, tables, figures and their PDF writer,
+#: event-study and regression results and their inference), loaded once in the fork server the
+#: workers start from.
+_PRELOAD = ("econ.data.io", "econ.table", "econ.presentation.figures",
+            "matplotlib.backends.backend_pdf", "econ.results.event_study",
+            "econ.results.regression")
 #: Environment variables that size the BLAS and OpenMP thread pools of a worker process.
 _THREAD_VARIABLES = ("OMP_NUM_THREADS", "OPENBLAS_NUM_THREADS", "MKL_NUM_THREADS")
 
