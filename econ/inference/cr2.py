@@ -37,6 +37,10 @@ ZERO_EIGENVALUE = 1e-10
 #: :func:`_adjusted`) when the block's factors have fewer columns than this share of its rows.
 LOW_RANK_SHARE = 0.5
 
+#: The random effect's part of the working model's ``C' Omega C`` below this share of the
+#: independent part is rounding (a fixed effect nested in the clusters absorbs the effect).
+NEGLIGIBLE = 1e-12
+
 DegreesOfFreedom = Literal["residual", "satterthwaite", "imbens_kolesar"]
 DEGREES_OF_FREEDOM: tuple[DegreesOfFreedom, ...] = ("residual", "satterthwaite",
                                                    "imbens_kolesar")
@@ -258,7 +262,11 @@ def satterthwaite_df(fit: LinearFit, dummies: DummyProjection, codes: np.ndarray
             sigma2, rho = working
             s = (np.diag(np.bincount(codes, weights=u, minlength=g))
                  - dummies.gram(ones, u, codes, g) - x_ones @ fit.xtx_inv @ xu.T)
-            p = sigma2 * p + rho * s.T @ s
+            ss = s.T @ s
+            # With fixed effects nested in the clusters S is zero but for rounding: keep
+            # Bell-McCaffrey's P as it is, so that the two df agree to the bit.
+            if rho * np.abs(ss).max() > NEGLIGIBLE * sigma2 * np.abs(p).max():
+                p = sigma2 * p + rho * ss
         df[k] = np.trace(p) ** 2 / np.sum(p * p)
     return df
 

@@ -132,3 +132,17 @@ def test_refuses_weights_and_names_the_alternative(grunfeld):
     with pytest.raises(ValueError, match=r"weighted fits.*df='satterthwaite'"):
         econ.feols("invest ~ value + capital", grunfeld, weights="capital",
                    cov=CR2("firm", df="imbens_kolesar"))
+
+
+def test_nested_fixed_effects_give_bell_mccaffrey_df_to_the_bit():
+    """Village effects nested in the township clusters absorb the cluster effect: the df are
+    Bell-McCaffrey's exactly, so two table rows that must agree do (whatever BLAS does)."""
+    from tests.inference.test_cr2_cr3 import make_panel
+
+    panel = make_panel(townships=9)
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", econ.FewClustersWarning)
+        fits = [econ.feols("y ~ x + z | village_id + year", panel,
+                           cov=CR2("township_id", df=df))  # type: ignore[arg-type]
+                for df in ("satterthwaite", "imbens_kolesar")]
+    assert np.array_equal(fits[0].covariance.df_by_coef, fits[1].covariance.df_by_coef)
