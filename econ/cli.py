@@ -215,6 +215,9 @@ def _parser() -> argparse.ArgumentParser:
                      help=_Deferred(lambda: "write every table in these formats, "
                                             "comma-separated, from " + ",".join(_formats())
                                             + " (default: each script's own)"))
+    run.add_argument("--workers", type=_positive, default=None, metavar="N",
+                     help="steps run side by side in N worker processes (default: one per "
+                          "core; 1 runs every step in this process)")
     _mapping_options(run)
 
     make = commands.add_parser(
@@ -318,6 +321,17 @@ def _covariance(args: argparse.Namespace) -> CovarianceSpec:
         return HC1()
     kinds: dict[str, type[ClusterSpec]] = {"cr1": Cluster, "cr3": CR3}
     return kinds[kind](*args.cluster)
+
+
+def _positive(text: str) -> int:
+    """A whole number of at least 1 (``--workers``)."""
+    try:
+        value = int(text)
+    except ValueError as error:
+        raise argparse.ArgumentTypeError(f"{text!r} is not a whole number") from error
+    if value < 1:
+        raise argparse.ArgumentTypeError(f"must be at least 1, not {value}")
+    return value
 
 
 def _table_formats(text: str) -> tuple[str, ...]:
@@ -596,7 +610,8 @@ def main(argv: Sequence[str] | None = None) -> int:
 
             run = replicate(root=args.root, panel_path=args.panel, steps=args.steps,
                             output=args.output, reps=args.reps, formats=args.formats,
-                            progress=ProgressBar(), **_read_options(args))
+                            progress=ProgressBar(), workers=args.workers,
+                            **_read_options(args))
             print(f"wrote {run.manifest.parent} (manifest: {run.manifest})")
             for step, why in run.incomplete.items():
                 print(f"econ replicate: step {step} {why}", file=sys.stderr)

@@ -65,6 +65,9 @@ def test_usage_errors_exit_2_without_a_traceback(tmp_path, capsys):
     with pytest.raises(SystemExit) as stop:
         main(["frobnicate"])
     assert stop.value.code == 2
+    with pytest.raises(SystemExit) as stop:
+        main(["replicate", "--workers", "0"])
+    assert stop.value.code == 2 and "--workers: must be at least 1" in capsys.readouterr().err
 
 
 def test_fit_prints_the_summary_of_feols():
