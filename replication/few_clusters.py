@@ -288,7 +288,8 @@ def main(*, panel: econ.Dataset, output: Path, reps: int = REPS) -> list[Path]:
         ).write(output / f"table14_few_clusters{SUFFIX[language]}", width="shrink")
     shown = table[np.isfinite(table["p_value"].to_numpy(dtype=float))]
     shown = shown.assign(clustering=[f"By {econ.variable_label(c).lower()}"
-                                     for c in shown["clustering"]])
+                                     for c in shown["clustering"]],
+                         method=[_method(m, "en", clusterings) for m in shown["method"]])
     chart = econ.coefficient_plot(
         shown, term="method", estimate="p_value", low=None, high=None, group="clustering",
         simulated=panel.simulated, xlabel="p-value of the triple difference", width="double",
