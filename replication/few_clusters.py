@@ -70,6 +70,13 @@ SENTENCES = (
      "（Imbens and Kolesár 2016）在本软件包的检验水平基准中，于4-10个规模不等、半数受处理的"
      "聚类下保持了名义水平；同一设计下受约束野自助法在5%水平上拒绝了7.7-8.0%的真原假设，采用"
      "Bell-McCaffrey自由度的CR2最高达8%（benchmarks/size_few_clusters.py）。"),
+    ("Caution: CR2 with Imbens-Kolesár df, recommended with {G} clusters and more than two "
+     "treated, could not be computed (see its row); the wild bootstrap rejected 7.7-8.0% of "
+     "true nulls at 5% with 6-10 unequal clusters, half of them treated, in the package's size "
+     "benchmark (benchmarks/size_few_clusters.py).",
+     "注意：在{G}个聚类且受处理聚类多于两个时推荐的Imbens-Kolesár自由度CR2未能计算（见其所在行）；"
+     "在本软件包的检验水平基准（benchmarks/size_few_clusters.py）中，6-10个规模不等、半数受处理的"
+     "聚类下，野自助法在5%水平上拒绝了7.7-8.0%的真原假设。"),
     ("Its degrees of freedom here are {D} (two-sided 5% critical value {C}).",
      "此处其自由度为{D}（5%双侧临界值为{C}）。"),
     ("{why}: randomization inference, exact if the treatment was assigned at random across "

@@ -418,6 +418,16 @@ def _wild(chosen: str, groups: int, term: str, treated: int, few_treated: bool
                    f"size benchmark): read a rejection as strong evidence and a non-rejection "
                    f"with care. If the treatment was assigned at random across clusters, pass "
                    f"assignment= for randomization inference, which is exact.")
+    elif groups < WEBB_BELOW:
+        # Reached when CR2 could not be computed (its row says why): the recommendation
+        # falls back on a test known to be liberal here.
+        reason += (f" Caution: CR2 with Imbens-Kolesár df, recommended with {groups} clusters "
+                   f"and more than two treated, could not be computed (see its row); the wild "
+                   f"bootstrap rejected 7.7-8.0% of true nulls at 5% with 6-10 unequal "
+                   f"clusters, half of them treated, in the package's size benchmark "
+                   f"(benchmarks/size_few_clusters.py). If the treatment was assigned at random "
+                   f"across clusters, pass assignment= for randomization inference, which is "
+                   f"exact.")
     return f"WCR, {weights} by {chosen}", reason
 
 

@@ -169,6 +169,25 @@ def test_randomization_with_too_few_assignments_says_no_test_is_available():
     assert "pass assignment=" in plain.reason
 
 
+@pytest.mark.filterwarnings(FEW)
+def test_without_cr2_the_wild_bootstrap_is_recommended_with_a_caution(monkeypatch):
+    """Data too large for CR2: its row says why, and the recommendation falls back on the wild
+    bootstrap, saying that it over-rejected in this design."""
+    import econ.inference.cr2 as cr2_module
+
+    monkeypatch.setattr(cr2_module, "MAX_ROWS", 10)
+    rng = np.random.default_rng(6)
+    g = np.repeat(np.arange(8), 30)
+    df = pd.DataFrame({"g": g, "treat": np.isin(g, [0, 2, 4, 6]).astype(float)})
+    df["y"] = rng.normal(size=8)[g] + rng.normal(size=g.size)
+    fit = econ.feols("y ~ treat", df, cov=econ.Cluster("g"))
+    result = few_cluster_inference(fit, "treat", reps=199)
+    row = result.table.set_index("method").loc["CR2, Imbens-Kolesár df"]
+    assert str(row["assumes"]).startswith("not computed")
+    assert result.recommendation == "WCR, Webb by g"
+    assert "could not be computed" in result.reason and "7.7-8.0%" in result.reason
+
+
 def test_iv_results_are_referred_to_their_own_few_cluster_tools():
     rng = np.random.default_rng(8)
     g = np.repeat(np.arange(12), 30)
