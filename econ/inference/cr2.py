@@ -125,6 +125,13 @@ class CR2(ClusterSpec):
         super().__init__(*by, ssc=ssc)
         object.__setattr__(self, "df", df)
 
+    @property
+    def label(self) -> str:
+        """``CR2 (cluster)``, with the degrees of freedom named unless they are ``G - 1``."""
+        names = {"residual": "", "satterthwaite": ", Bell-McCaffrey df",
+                 "imbens_kolesar": ", Imbens-Kolesár df"}
+        return super().label + names[self.df]
+
     def compute(self, fit: LinearFit) -> CovarianceResult:
         # The leverage blocks are built from the fixed effects' dummies alone.
         refuse_slopes(fit, "CR2")

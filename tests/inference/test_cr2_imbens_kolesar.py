@@ -146,3 +146,12 @@ def test_nested_fixed_effects_give_bell_mccaffrey_df_to_the_bit():
                            cov=CR2("township_id", df=df))  # type: ignore[arg-type]
                 for df in ("satterthwaite", "imbens_kolesar")]
     assert np.array_equal(fits[0].covariance.df_by_coef, fits[1].covariance.df_by_coef)
+
+
+def test_the_label_names_the_degrees_of_freedom(grunfeld):
+    labels = [fit(grunfeld, "invest ~ value + capital", df).covariance.label
+              for df in ("residual", "satterthwaite", "imbens_kolesar")]
+    assert labels == ["CR2 (firm)", "CR2 (firm), Bell-McCaffrey df",
+                      "CR2 (firm), Imbens-Kolesár df"]
+    summary = str(fit(grunfeld, "invest ~ value + capital", "imbens_kolesar").summary())
+    assert "Covariance: CR2 (firm), Imbens-Kolesár df" in summary
