@@ -105,9 +105,9 @@ class Chart:
                 # the layout; freezing it then makes every save the same bytes.
                 for _ in range(2):
                     self.figure.draw_without_rendering()
-                # None rather than "none", which leaves a placeholder engine: savefig would then
-                # draw the whole figure once more, unrendered, before every save. The style
-                # keeps matplotlib from putting a default engine in its place.
+                # None rather than "none": the string installs an inert engine object, and
+                # savefig then draws the whole figure once more, unrendered, before every save.
+                # The style keeps matplotlib from putting a default engine in its place.
                 self.figure.set_layout_engine(None)
             self.figure.savefig(target, format=fmt, dpi=dpi, metadata=dict(_METADATA[fmt]))
 
