@@ -326,15 +326,14 @@ def _recommend(names: list[str], result: RegressionResult,
     # A regressor that is zero in most clusters (or non-zero in all but one or two) leaves one
     # or two clusters carrying the contrast: MacKinnon and Webb (2017, 2018).
     few_treated = treated <= FEW_TREATED or 0 < groups - treated <= FEW_TREATED
-    randomization = table[(table["clustering"] == chosen)
-                          & (table["method"] == "Randomization inference")]
-    ran = not randomization.empty and bool(np.isfinite(randomization["p_value"].iloc[0]))
+    randomization = _computed(table, chosen, "Randomization inference")
     if groups <= HOPELESS:
         method, reason = _hopeless(chosen, names, result)
-    elif ran and (groups < WEBB_BELOW or few_treated):
+    elif randomization is not None and (groups < WEBB_BELOW or few_treated):
         method, reason = _randomization(chosen, groups, treated, few_treated,
-                                        float(randomization["smallest_p"].iloc[0]), alpha)
-    elif groups < WEBB_BELOW and not few_treated and _computed(table, chosen, IMBENS_KOLESAR):
+                                        float(randomization["smallest_p"]), alpha)
+    elif (groups < WEBB_BELOW and not few_treated
+          and _computed(table, chosen, IMBENS_KOLESAR) is not None):
         method, reason = _imbens_kolesar(result, chosen, term, treated)
     else:
         method, reason = _wild(chosen, groups, term, treated, few_treated)
@@ -431,9 +430,12 @@ def _wild(chosen: str, groups: int, term: str, treated: int, few_treated: bool
     return f"WCR, {weights} by {chosen}", reason
 
 
-def _computed(table: pd.DataFrame, chosen: str, method: str) -> bool:
-    row = table[(table["clustering"] == chosen) & (table["method"] == method)]
-    return not row.empty and bool(np.isfinite(row["p_value"].iloc[0]))
+def _computed(table: pd.DataFrame, chosen: str, method: str) -> pd.Series | None:
+    """The method's row for the clustering, if it gave a p-value."""
+    rows = table[(table["clustering"] == chosen) & (table["method"] == method)]
+    if rows.empty or not np.isfinite(rows["p_value"].iloc[0]):
+        return None
+    return rows.iloc[0]
 
 
 def _imbens_kolesar(result: RegressionResult, chosen: str, term: str, treated: int
