@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import io
 from collections.abc import Mapping, Sequence
+from contextlib import nullcontext
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -12,6 +13,7 @@ import pandas as pd
 from matplotlib.figure import Figure
 from matplotlib.layout_engine import ConstrainedLayoutEngine
 
+from econ.presentation.figures.pdf_fonts import lean_subsets
 from econ.presentation.figures.style import STYLE, styled
 
 # Keys set to None are left out of the file; without a date or version string, saving is a
@@ -56,6 +58,8 @@ class Chart:
 
         Output is deterministic: timestamps and the software version are left out of the
         metadata, so the same figure gives the same bytes on the same matplotlib version.
+        The PDF embeds its fonts as TrueType (Type 42) subsets, without the OpenType layout
+        tables no PDF viewer reads (:mod:`econ.presentation.figures.pdf_fonts`).
 
         Parameters
         ----------
@@ -109,7 +113,9 @@ class Chart:
                 # savefig then draws the whole figure once more, unrendered, before every save.
                 # The style keeps matplotlib from putting a default engine in its place.
                 self.figure.set_layout_engine(None)
-            self.figure.savefig(target, format=fmt, dpi=dpi, metadata=dict(_METADATA[fmt]))
+            with lean_subsets() if fmt == "pdf" else nullcontext():
+                self.figure.savefig(target, format=fmt, dpi=dpi,
+                                    metadata=dict(_METADATA[fmt]))
 
     def _repr_png_(self) -> bytes:
         return self.to_png()
