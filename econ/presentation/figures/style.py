@@ -195,11 +195,14 @@ def legend_above(ax: Axes, handles: Sequence[Any] | None = None, *, ncols: int =
         # Anchored at the axes' left edge, a legend wider than the room to the figure's right
         # edge is cut off when saved (long row labels push the axes right): fewer columns.
         renderer = figure.canvas.get_renderer()  # type: ignore[attr-defined]
+        engine = figure.get_layout_engine()
         with warnings.catch_warnings():
             # A trial layout: what it warns about (a missing glyph, a figure too small) is
-            # warned again when the figure is drawn for real.
+            # warned again when the figure is drawn for real. The engine alone places the
+            # axes, and with them the legend (as in Chart._write).
             warnings.simplefilter("ignore")
-            figure.draw_without_rendering()
+            if engine is not None:
+                engine.execute(figure)
         if legend.get_window_extent(renderer).x1 <= figure.bbox.x1 - 2:
             break
 
