@@ -65,8 +65,13 @@ def test_exact_split_products_are_correctly_rounded_in_any_order() -> None:
     again = (V[:, order] @ shuffled[:m].T + V[:, order] @ shuffled[m:].T) * scale
     assert np.array_equal(again, sums)
     # BLAS in slices or at once (different blocking, possibly threads): the same bits.
-    sliced = engine._split_product(np.ascontiguousarray(pieces.T), V) * scale[:, None]
+    sliced = engine._split_product(np.ascontiguousarray(pieces.T), V, m) * scale[:, None]
     assert np.array_equal(sliced, sums.T)
+    # High pieces only past the first rows: those rows as before, the others the exact
+    # products of the high pieces.
+    high_only = engine._split_product(np.ascontiguousarray(pieces[:m + 2].T), V, 2)
+    assert np.array_equal(high_only[:2] * scale[:2, None], sums.T[:2])
+    assert np.array_equal(high_only[2:], (pieces[2:m] @ V.T))
 
 
 @pytest.mark.parametrize("distribution", ["rademacher", "webb", "mammen", "normal"])

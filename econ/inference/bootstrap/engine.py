@@ -241,8 +241,8 @@ class Compact:
 
     The sums over the clusters are the only products with the weights. With weights in
     ``{-1, 1}`` (Rademacher, and enumeration) they are BLAS products of :func:`exact_split`
-    pieces, exact whatever the order of summation, so bit-identical for any chunk or thread
-    count; other weights use :func:`fixed_order_dot`.
+    pieces (the slope set's high pieces only), exact whatever the order of summation, so
+    bit-identical for any chunk or thread count; other weights use :func:`fixed_order_dot`.
     """
 
     def __init__(self, problem: Problem, score_sets: tuple[Scores, ...], signs: bool) -> None:
@@ -268,9 +268,26 @@ class Compact:
         # With v_g^2 = 1 the first term is a constant.
         self.Q_sum = self.Q.sum(axis=1)
         self.pieces: np.ndarray | None = None
+        # Per score set, a bound on every draw's size in _cancelled (weights of +-1 only).
+        self.largest: list[float | None] = [None, None]
+        # The slope set (rows past the null set's 2k) keeps its high pieces only: its sums,
+        # exact for its entries rounded at 2^-(52 - log2 G) of each row's largest, place the
+        # interval's ends far inside the bisection's tolerance; the null set's, whose variance
+        # gives the p-value, stay correctly rounded.
+        self.low = 2 * k
         if signs:
             pieces, self.scale = exact_split(self.K)
-            self.pieces = np.ascontiguousarray(pieces.T)
+            self.pieces = np.ascontiguousarray(
+                np.vstack([pieces[:len(self.K)], pieces[len(self.K):len(self.K) + self.low]]).T)
+            # |tau| <= sum_g |U' s_g| and |psi| likewise when |v_g| = 1 (U is orthogonal).
+            norms = [np.linalg.norm(self.K[i:i + k], axis=0).sum()
+                     for i in range(0, len(self.K), k)]
+            for s in range(self.sets):
+                tau, psi = norms[2 * s], norms[2 * s + 1]
+                terms = np.abs(self.lam).max() * tau * tau + 2 * tau * psi
+                # (Rounding of the draws' sizes, relative 1e-15, stays far inside the margin.)
+                self.largest[s] = float(self.Q_sum[2 * s] + terms
+                                        + 1e-6 * (abs(self.Q_sum[2 * s]) + terms))
 
     @property
     def blas_threads(self) -> bool:
@@ -278,14 +295,17 @@ class Compact:
         (then one caller at a time uses the cores best)."""
         return self.pieces is not None and self.pieces.size * 32 > _ONE_THREAD
 
-    def evaluate(self, V: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    def evaluate(self, V: np.ndarray, out: np.ndarray | None = None
+                 ) -> tuple[np.ndarray, np.ndarray]:
         """Rows (N0, a), or (N0, N1, a, b, c) with two score sets, for weights ``V``
-        (replications x clusters), and the draws whose variance (``a``, or ``c``) the expansion
-        cannot give to :data:`CANCELLATION`: a sum of squares near zero computed as a
-        difference of large terms (one or two treated clusters, whose restricted scores
-        nearly vanish) loses its digits, and such draws must be summed cluster by cluster."""
+        (replications x clusters), written into ``out`` if given, and the draws whose variance
+        (``a``, or ``c``) the expansion cannot give to :data:`CANCELLATION`: a sum of squares
+        near zero computed as a difference of large terms (one or two treated clusters, whose
+        restricted scores nearly vanish) loses its digits, and such draws must be summed
+        cluster by cluster."""
         if self.pieces is not None:
-            sums = _split_product(self.pieces, V) * self.scale[:, None]
+            sums = _split_product(self.pieces, V, self.low)
+            sums *= self.scale[:, None]
             Qv = np.broadcast_to(self.Q_sum[:, None], (len(self.Q), len(V)))
         else:
             sums = fixed_order_dot(self.K, V.T)
@@ -293,17 +313,18 @@ class Compact:
         k, lam = self.k, self.lam[:, None]
         tau = [sums[2 * k * s:2 * k * s + k] for s in range(self.sets)]
         psi = [sums[2 * k * s + k:2 * k * (s + 1)] for s in range(self.sets)]
-        out = np.empty((2 * self.sets + 1, len(V)))
+        if out is None:
+            out = np.empty((2 * self.sets + 1, len(V)))
         for s, t in enumerate(tau):
             _rows_sum(self.w[:, None] * t, out[s])
         np.add(Qv[0], _rows_sum(tau[0] * (lam * tau[0] - 2 * psi[0])), out=out[self.sets])
-        unsure = _cancelled(out[self.sets], Qv[0], tau[0], psi[0], lam)
+        unsure = _cancelled(out[self.sets], Qv[0], tau[0], psi[0], lam, self.largest[0])
         if self.sets == 1:
             return out, unsure
-        np.add(Qv[1], _rows_sum(lam * tau[0] * tau[1] - tau[0] * psi[1] - tau[1] * psi[0]),
-               out=out[3])
-        np.add(Qv[2], _rows_sum(tau[1] * (lam * tau[1] - 2 * psi[1])), out=out[4])
-        return out, unsure | _cancelled(out[4], Qv[2], tau[1], psi[1], lam)
+        alpha = lam * tau[1] - psi[1]
+        np.add(Qv[1], _rows_sum(tau[0] * alpha - tau[1] * psi[0]), out=out[3])
+        np.add(Qv[2], _rows_sum(tau[1] * (alpha - psi[1])), out=out[4])
+        return out, unsure | _cancelled(out[4], Qv[2], tau[1], psi[1], lam, self.largest[1])
 
 
 #: A variance from :class:`Compact`'s expansion below this share of the size of its terms has
@@ -312,7 +333,15 @@ CANCELLATION = 1e-4
 
 
 def _cancelled(var: np.ndarray, Qv: np.ndarray, tau: np.ndarray, psi: np.ndarray,
-               lam: np.ndarray) -> np.ndarray:
+               lam: np.ndarray, largest: float | None = None) -> np.ndarray:
+    if largest is not None:
+        # A bound on every draw's size settles most draws without their norms; the others
+        # get the test below, so the draws flagged are the same.
+        unsure = ~(var > CANCELLATION * largest)
+        rows = np.flatnonzero(unsure)
+        if len(rows):
+            unsure[rows] = _cancelled(var[rows], Qv[rows], tau[:, rows], psi[:, rows], lam)
+        return unsure
     # Rounding in the rotation and the sums is relative to M's largest eigenvalue and to the
     # norms of tau and psi, not to each term: the size bounds it.
     tau2, psi2 = _rows_sum(tau * tau), _rows_sum(psi * psi)
@@ -326,18 +355,22 @@ def _cancelled(var: np.ndarray, Qv: np.ndarray, tau: np.ndarray, psi: np.ndarray
 _ONE_THREAD = 1 << 18
 
 
-def _split_product(pieces: np.ndarray, V: np.ndarray) -> np.ndarray:
-    """``high V' + low V'`` of :func:`exact_split`'s pieces (given transposed, G x 2m), each
-    product exact; shape m x replications."""
-    G, m = pieces.shape
-    step = _ONE_THREAD // (m * G)
+def _split_product(pieces: np.ndarray, V: np.ndarray, low: int) -> np.ndarray:
+    """``high V' + low V'`` of :func:`exact_split`'s pieces (given transposed, G x (m + low):
+    the high pieces of m rows, then the low pieces of the first ``low``), each product exact;
+    shape m x replications."""
+    G, width = pieces.shape
+    step = _ONE_THREAD // (width * G)
     if step < 32:
         both = V @ pieces
     else:
-        both = np.empty((len(V), m))
+        both = np.empty((len(V), width))
         for lo in range(0, len(V), step):
             np.matmul(V[lo:lo + step], pieces, out=both[lo:lo + step])
-    return np.ascontiguousarray((both[:, :m // 2] + both[:, m // 2:]).T)
+    m = width - low
+    sums = np.ascontiguousarray(both[:, :m].T)
+    sums[:low] += both[:, m:].T
+    return sums
 
 
 def compact_applies(problem: Problem) -> bool:

@@ -28,6 +28,7 @@ import os
 from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
+from statistics import NormalDist
 from weakref import WeakKeyDictionary
 
 import numpy as np
@@ -154,12 +155,11 @@ def wild_bootstrap(
         for start, v in draws_of.pieces(block, max(32, min(chunk_size, _PIECE // G))):
             stop = start + len(v)
             assert compact is not None
-            values, unsure = compact.evaluate(v)
+            values, unsure = compact.evaluate(
+                v, None if pieces is None else pieces[:, start:stop])
             if unsure.any():
                 exact = summed(np.ascontiguousarray(v[unsure].T))
                 values[:len(exact), unsure] = exact
-            if pieces is not None:
-                pieces[:, start:stop] = values
             draws[start:stop] = statistic(values[:1], values[None, None, -3 if invert else 1])
             bar.advance(stop - start)
 
@@ -189,29 +189,29 @@ def wild_bootstrap(
         else:
             for start in starts:
                 task(start)
-    pvalues = _pvalues(observed, draws, q, settings.pvalue_rule)
     floor = smallest_pvalue(settings.distribution, G, draws_of.reps, draws_of.enumerate,
                             settings.pvalue_rule, restricted=restricted, variant=variant)
+    pvalues = _pvalues(observed, draws, q, settings.pvalue_rule)
     ci = ci_mc_se = None
     if ci_level is not None and q == 1 and floor > 1 - ci_level:
         # No value of the coefficient can be rejected: the interval is the whole line.
         ci, ci_mc_se = (-np.inf, np.inf), (np.nan, np.nan)
     elif ci_level is not None and q == 1:
-
-        near: tuple[float, float] | None = None
-        tallies: tuple[_Tally, _Tally] | None = None
-        if pieces is not None:
-            # One per side, kept across the three inversions (see _Tally).
-            tallies = (_Tally(pieces, estimate[0], r[0], step, std_error, settings.pvalue_rule),
-                       _Tally(pieces, estimate[0], r[0], step, std_error, settings.pvalue_rule))
-
-        def interval(level: float) -> tuple[float, float]:
-            if tallies is not None:
-                return _invert(tallies, estimate[0], std_error, level, near)
-            return _percentile_t(draws, estimate[0], std_error, level)
-
         with np.errstate(invalid="ignore", divide="ignore"):
-            ci = near = interval(ci_level)
+            if pieces is None:
+                def interval(level: float) -> tuple[float, float]:
+                    return _percentile_t(draws, estimate[0], std_error, level)
+                ci = interval(ci_level)
+            else:
+                # One tally per side, kept across the three inversions (see _Tally).
+                sides = (_Tally(pieces, estimate[0], r[0], step, std_error, settings.pvalue_rule),
+                         _Tally(pieces, estimate[0], r[0], step, std_error, settings.pvalue_rule))
+                ci = _invert(sides, estimate[0], std_error, ci_level)
+                found = ci
+
+                def interval(level: float) -> tuple[float, float]:
+                    # The ends at levels one Monte Carlo standard deviation away start here.
+                    return _invert(sides, estimate[0], std_error, level, found)
             ci_mc_se = ((0.0, 0.0) if draws_of.enumerate
                         else interval_mc_se(interval, ci_level, draws_of.reps))
     return BootstrapOutcome(observed, estimate, std_error, draws, pvalues, draws_of.reps,
@@ -495,18 +495,18 @@ class _Tally:
     draws whose status cannot change there are counted once, and only the others, a share of
     B that shrinks with the bracket, are evaluated at values within it. The bounds are
     conservative, so the counts, hence the p-values and the interval, are those of evaluating
-    every draw. The first narrowing from all draws is kept as a base: later searches near the
-    same end (the Monte Carlo error's intervals) start from it.
-    """
+    every draw. Every narrowing is kept: a later one starts from the smallest that holds
+    over its values, so searches near the same end (the Monte Carlo error's intervals) start
+    from the draws the first search had left near it."""
 
     def __init__(self, pieces: np.ndarray, estimate: float, r0: float, step: float, se: float,
                  rule: PValueRule) -> None:
         self.pieces, self.estimate, self.r0, self.step, self.se = pieces, estimate, r0, step, se
         self.rule = rule
         # (low, high, draws still evaluated, (counted, finite) among the others): the current
-        # narrowing and the base; (low, high) is where they hold.
+        # narrowing and all so far; (low, high) is where each holds.
         self.state: _Narrowed | None = None
-        self.base: _Narrowed | None = None
+        self.kept: list[_Narrowed] = []
 
     def status(self, value: float, pieces: np.ndarray | None = None
                ) -> tuple[np.ndarray, np.ndarray]:
@@ -520,8 +520,9 @@ class _Tally:
         return _counted(star, observed, self.rule) & finite, finite
 
     def pvalue(self, value: float) -> float:
-        state = next((s for s in (self.state, self.base)
-                      if s is not None and s.low <= value <= s.high), None)
+        state = self.state
+        if state is None or not state.low <= value <= state.high:
+            state = self._parent(value, value)
         if state is None:
             counted, finite = self.status(value)
             extra = (0, 0)
@@ -556,28 +557,23 @@ class _Tally:
         status may change there.
 
         Over the bracket ``|N0 + t N1|`` lies between its smallest end (0 if it changes sign)
-        and its largest, the variance between the extremes of a quadratic (its ends and, if
-        inside, its vertex), the observed ``|t|`` between its ends: a draw whose smallest
-        statistic exceeds the largest threshold is counted throughout, one whose largest falls
-        short of the smallest is never counted. A relative margin of 1e-9 keeps the rounding
-        of these bounds from deciding a draw.
+        and its largest, the variance between its tangent at the middle (a lower bound of the
+        convex quadratic) and its largest end, the observed ``|t|`` between its ends: a draw
+        whose smallest statistic exceeds the largest threshold is counted throughout, one whose
+        largest falls short of the smallest is never counted. A relative margin of 1e-9 keeps
+        the rounding of these bounds from deciding a draw.
         """
         low, high = sorted((inside, outside))
-        parent = next((s for s in (self.state, self.base)
-                       if s is not None and s.low <= low <= high <= s.high), None)
+        parent = self._parent(low, high)
+        if parent is not None and (parent.low, parent.high) == (low, high):
+            self.state = parent
+            return
         pieces = self.pieces if parent is None else parent.pieces
-        t1, t2 = sorted(((low - self.r0) / self.step, (high - self.r0) / self.step))
-        observed = sorted(abs(self.estimate - v) / self.se for v in (low, high))
-        if low <= self.estimate <= high:
-            observed[0] = 0.0
-        tie = 1 - TIE if self.rule == "inclusive" else 1 + TIE
-        margin = 1 + 1e-9
-        # Squared: statistic above the threshold iff numerator^2 > threshold^2 x variance.
-        thresholds = (observed[0] * tie / margin) ** 2, (observed[1] * tie * margin) ** 2
+        bounds = self._bounds(low, high)
         local_parts, counted = [], 0
         # In slices of draws whose temporaries stay in cache.
         for start in range(0, pieces.shape[1], _SLICE):
-            always, undecided = _decide(pieces[:, start:start + _SLICE], t1, t2, *thresholds)
+            always, undecided = _decide(pieces[:, start:start + _SLICE], *bounds)
             local_parts.append(np.flatnonzero(undecided) + start)
             counted += int(np.count_nonzero(always))
         local = np.concatenate(local_parts)
@@ -587,11 +583,32 @@ class _Tally:
             rows = parent.rows[local]
             fixed = (fixed[0] + parent.fixed[0], fixed[1] + parent.fixed[1])
         self.state = _Narrowed(low, high, rows, fixed, pieces[:, local])
-        if parent is None:
-            self.base = self.state
+        self.kept.append(self.state)
+
+    def _parent(self, low: float, high: float) -> _Narrowed | None:
+        """The narrowing with the fewest draws that holds over the values, if any."""
+        return min((s for s in self.kept if s.low <= low <= high <= s.high),
+                   key=lambda s: len(s.rows), default=None)
+
+    def source(self, low: float, high: float) -> int:
+        """How many draws :meth:`narrow` over the values would evaluate."""
+        parent = self._parent(low, high)
+        return self.pieces.shape[1] if parent is None else len(parent.rows)
+
+    def _bounds(self, low: float, high: float) -> tuple[float, float, float, float]:
+        """:func:`_decide`'s arguments for the values ``low`` .. ``high``: the ends in ``t``
+        and the squared thresholds' extremes (see :meth:`narrow`)."""
+        t1, t2 = sorted(((low - self.r0) / self.step, (high - self.r0) / self.step))
+        observed = sorted(abs(self.estimate - v) / self.se for v in (low, high))
+        if low <= self.estimate <= high:
+            observed[0] = 0.0
+        tie = 1 - TIE if self.rule == "inclusive" else 1 + TIE
+        margin = 1 + 1e-9
+        # Squared: statistic above the threshold iff numerator^2 > threshold^2 x variance.
+        return t1, t2, (observed[0] * tie / margin) ** 2, (observed[1] * tie * margin) ** 2
 
     def reset(self) -> None:
-        """Forget the current narrowing (the base stays)."""
+        """Forget which narrowing is current (all stay kept)."""
         self.state = None
 
 
@@ -600,16 +617,17 @@ def _decide(pieces: np.ndarray, t1: float, t2: float, lowest: float, highest: fl
     """Draws counted throughout ``[t1, t2]``, and draws undecided there (see
     :meth:`_Tally.narrow`), given the squared thresholds' extremes."""
     n0, n1, a, b, c = pieces
-    e1, e2 = n0 + t1 * n1, n0 + t2 * n1
-    ends = np.abs(e1), np.abs(e2)
-    num_high = np.maximum(*ends)
-    num_low = np.minimum(*ends) * (e1 * e2 > 0)
-    v1, v2 = a + t1 * (2 * b + c * t1), a + t2 * (2 * b + c * t2)
-    vertex = -b / c
-    at_vertex = np.where((vertex > t1) & (vertex < t2), a + b * vertex, v1)
-    var_low = np.minimum(np.minimum(v1, v2), at_vertex)
-    var_high = np.maximum(np.maximum(v1, v2), at_vertex)
-    positive = var_low > 0
+    middle, half = (t1 + t2) / 2, (t2 - t1) / 2
+    # |N0 + t N1| is |e| -/+ d at most, and at least 0.
+    e, d = np.abs(n0 + middle * n1), half * np.abs(n1)
+    num_high, num_low = e + d, np.maximum(e - d, 0.0)
+    # The variance a + 2 b t + c t^2 is v at the middle with slope 2 g there: its largest
+    # value is at an end, and, with c >= 0 (a sum of squares), it lies above its tangent.
+    g = b + c * middle
+    v = a + middle * (b + g)
+    spread = (2 * half) * np.abs(g)
+    var_low, var_high = v - spread, v + spread + c * (half * half)
+    positive = (var_low > 0) & (c >= 0)
     always = positive & (num_low * num_low > highest * var_high)
     undecided = ~(always | (positive & (num_high * num_high < lowest * var_low)))
     return always, undecided
@@ -617,6 +635,8 @@ def _decide(pieces: np.ndarray, t1: float, t2: float, lowest: float, highest: fl
 
 #: Draws narrowed at once (their temporaries about 256 kB each).
 _SLICE = 1 << 15
+#: Draws per side above which the two sides are narrowed on two threads.
+_THREADED = 1 << 16
 
 
 @dataclass(frozen=True)
@@ -629,38 +649,61 @@ class _Narrowed:
 
 
 #: Draws still evaluated at each midpoint above which the bisection narrows them again.
-_NARROW = 256
+_NARROW = 32
 #: Draws whose interval guesses where a larger number's ends lie (see _invert).
 _PILOT = 4096
 
 
+def _pilot_ends(tallies: tuple[_Tally, ...], estimate: float, se: float, level: float
+                ) -> tuple[float, float]:
+    """The ends from the first :data:`_PILOT` draws: within a few hundredths of a standard
+    error of the ends from all, a guess to start from (the ends are still those of all)."""
+    pilots = tuple(_Tally(t.pieces[:, :_PILOT], t.estimate, t.r0, t.step, t.se, t.rule)
+                   for t in tallies)
+    return _invert((pilots[0], pilots[1]), estimate, se, level, tolerance=1e-3)
+
+
+def _reach(level: float, draws: int, se: float) -> float:
+    """How far the ends from ``draws`` draws may lie from where infinitely many put them,
+    and the ends at the levels :func:`interval_mc_se` visits from the ends at ``level``:
+    four times the binomial standard deviation of the level over the density of the p-value
+    at the end, which for a roughly normal statistic is ``2 phi(z_{1 - alpha / 2}) / se``."""
+    alpha = 1 - level
+    z = NormalDist().inv_cdf(1 - alpha / 2)
+    density = 2 * NormalDist().pdf(z) / se
+    return float(4 * np.sqrt(alpha * (1 - alpha) / draws) / density)
+
+
 def _invert(tallies: tuple[_Tally, _Tally], estimate: float, se: float, level: float,
-            near: tuple[float, float] | None = None, tolerance: float = 1e-10
-            ) -> tuple[float, float]:
+            near: tuple[float, float] | None = None, reach: float | None = None,
+            tolerance: float = 1e-10) -> tuple[float, float]:
     """The values ``r`` whose symmetric p-value exceeds ``1 - level``: bracket, then bisect.
 
-    ``tallies`` count the draws below and above the estimate. ``near``, the ends at a nearby
-    level (the Monte Carlo error's intervals are one binomial standard deviation of the level
-    away), starts each bracket there instead of at the estimate: the same ends, found with
-    fewer evaluations. The bisection stops at a bracket of ``tolerance`` standard errors.
+    ``tallies`` count the draws below and above the estimate. ``near``, guesses of the ends
+    within about ``reach`` (by default :func:`_reach` of all the draws: the ends at a nearby
+    level, as the Monte Carlo error's intervals are one binomial standard deviation of the
+    level away), starts each bracket there instead of at the estimate, with steps of a
+    quarter of ``reach``: the same ends, found with fewer evaluations. Without ``near``, the
+    ends of the first :data:`_PILOT` draws serve when there are many. The bisection stops at
+    a bracket of ``tolerance`` standard errors.
     """
     alpha = 1 - level
-    reach = se / 16
     draws = tallies[0].pieces.shape[1]
     if near is None and draws >= 4 * _PILOT:
-        # The ends from the first draws are within a few hundredths of a standard error of
-        # the ends from all: a guess to start from (the ends are still those of all draws).
-        pilots = tuple(_Tally(t.pieces[:, :_PILOT], t.estimate, t.r0, t.step, t.se, t.rule)
-                       for t in tallies)
-        near = _invert((pilots[0], pilots[1]), estimate, se, level, tolerance=1e-3)
-        reach = se / 4
-    if near is not None and draws > _SLICE:
-        # The two sides' first narrowings over all draws are independent: one thread each
-        # (numpy releases the interpreter for them). The searches below start from them.
-        with ThreadPoolExecutor(max_workers=2) as pool:
-            list(pool.map(lambda pair: pair[0].narrow(pair[1] - reach, pair[1] + reach),
-                          [(t, e) for t, e in zip(tallies, near, strict=True)
-                           if np.isfinite(e)]))
+        near, reach = _pilot_ends(tallies, estimate, se, level), _reach(level, _PILOT, se)
+    reach = _reach(level, draws, se) if reach is None else reach
+    if near is not None:
+        # The two sides' first narrowings are independent: over many draws, one thread each
+        # (numpy releases the interpreter for them; starting a thread costs more than a
+        # narrowing of a few thousand). The searches below start from them.
+        firsts = [(t, e - reach, e + reach) for t, e in zip(tallies, near, strict=True)
+                  if np.isfinite(e)]
+        if min((t.source(low, high) for t, low, high in firsts), default=0) > _THREADED:
+            with ThreadPoolExecutor(max_workers=2) as pool:
+                list(pool.map(lambda first: first[0].narrow(first[1], first[2]), firsts))
+        else:
+            for tally, low, high in firsts:
+                tally.narrow(low, high)
     bounds = []
     for tally, direction, start in zip(tallies, (-1.0, 1.0),
                                        near if near is not None else (np.nan, np.nan),
@@ -670,7 +713,8 @@ def _invert(tallies: tuple[_Tally, _Tally], estimate: float, se: float, level: f
             # The end at a nearby level is within a fraction of a standard error: the draws
             # that can change status there, a small share, serve the whole search.
             tally.narrow(start - reach, start + reach)
-            inside, outside = _bracket_near(tally, estimate, start, direction, se, alpha)
+            inside, outside = _bracket_near(tally, estimate, start, direction, se, alpha,
+                                            reach / 4)
         else:
             inside, outside = _bracket(tally, estimate, direction, se, alpha)
         if outside is None:
@@ -744,10 +788,9 @@ def _bracket(tally: _Tally, estimate: float, direction: float, se: float, alpha:
 
 
 def _bracket_near(tally: _Tally, estimate: float, start: float, direction: float, se: float,
-                  alpha: float) -> tuple[float, float | None]:
-    """Like :func:`_bracket`, from ``start``: steps of a sixteenth of a standard error,
-    doubling, outward while accepted or inward (never past the estimate) while rejected."""
-    distance = se / 16
+                  alpha: float, distance: float) -> tuple[float, float | None]:
+    """Like :func:`_bracket`, from ``start``: steps of ``distance``, doubling, outward while
+    accepted or inward (never past the estimate) while rejected."""
     if tally.pvalue(start) > alpha:
         inside = start
         while abs(inside - estimate) < 2**30 * se:
