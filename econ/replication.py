@@ -27,7 +27,9 @@ differently, as it can from one machine to another (on the shipped panel, one ma
 
 from __future__ import annotations
 
+import gc
 import hashlib
+import importlib
 import importlib.util
 import json
 import multiprocessing
@@ -67,6 +69,9 @@ Progress = Callable[[int, int, str, float | None], None]
 _PRELOAD = ("econ.data.io", "econ.table", "econ.presentation.figures",
             "matplotlib.backends.backend_pdf", "econ.results.event_study",
             "econ.results.regression")
+#: Set in the environment of the workers' fork server (and of spawned workers) only: importing
+#: this module there loads :data:`_PRELOAD` (:func:`_preload`).
+_SERVER_FLAG = "ECON_REPLICATION_PRELOAD"
 #: Environment variables that size the BLAS and OpenMP thread pools of a worker process.
 _THREAD_VARIABLES = ("OMP_NUM_THREADS", "OPENBLAS_NUM_THREADS", "MKL_NUM_THREADS")
 
@@ -365,7 +370,8 @@ def _worker_context() -> multiprocessing.context.BaseContext:
     if "forkserver" not in multiprocessing.get_all_start_methods():
         return multiprocessing.get_context("spawn")
     context = multiprocessing.get_context("forkserver")
-    context.set_forkserver_preload(list(_PRELOAD))
+    # This module, imported with _SERVER_FLAG set, imports the rest (_preload).
+    context.set_forkserver_preload([__name__])
     return context
 
 
@@ -381,7 +387,8 @@ def _start_fork_server(threads: int) -> None:
 
 @contextmanager
 def _threads_per_worker(threads: int) -> Iterator[None]:
-    """Size the BLAS and OpenMP thread pools of the workers started inside the block.
+    """Size the BLAS and OpenMP thread pools of the workers started inside the block, and have
+    the fork server (or a spawned worker) preload the steps' modules.
 
     Workers running side by side, each with a pool as large as the machine, would make the
     pools' threads wait on each other. A size the user set is kept.
@@ -389,10 +396,11 @@ def _threads_per_worker(threads: int) -> Iterator[None]:
     unset = [name for name in _THREAD_VARIABLES if name not in os.environ]
     for name in unset:
         os.environ[name] = str(threads)
+    os.environ[_SERVER_FLAG] = "1"
     try:
         yield
     finally:
-        for name in unset:
+        for name in [*unset, _SERVER_FLAG]:
             os.environ.pop(name, None)
 
 
@@ -417,6 +425,23 @@ def _load(script: Path) -> Script:
     return cast(Script, module)
 
 
+def _preload() -> None:
+    """Import :data:`_PRELOAD`: run when this module is imported by the workers' fork server.
+
+    The cyclic garbage collector is paused meanwhile: the imports make some 300,000 objects
+    and no garbage, so collections would only scan them (a tenth to a fifth of the import
+    time). The objects are then frozen, so that the workers' collections skip them too (about
+    0.05 s per second of a figure-heavy step).
+    """
+    gc.disable()
+    try:
+        for name in _PRELOAD:
+            importlib.import_module(name)
+    finally:
+        gc.freeze()
+        gc.enable()
+
+
 def _sha256(path: Path) -> str:
     return hashlib.sha256(path.read_bytes()).hexdigest()
 
@@ -430,3 +455,7 @@ def _input_digest(path: Path) -> str:
         digest.update(part.relative_to(path).as_posix().encode())
         digest.update(_sha256(part).encode())
     return digest.hexdigest()
+
+
+if os.environ.pop(_SERVER_FLAG, None) == "1":
+    _preload()
