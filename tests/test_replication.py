@@ -3,17 +3,22 @@
 from __future__ import annotations
 
 import ast
+import gc
 import hashlib
 import json
+import multiprocessing
+import os
 import shutil
 import subprocess
 import sys
+from concurrent.futures import ProcessPoolExecutor
 from pathlib import Path
 
 import pandas as pd
 import pytest
 
 import econ
+from econ import replication
 from econ.cli import main
 from econ.replication import find_steps, replicate
 
@@ -127,6 +132,25 @@ def test_full_replication_on_the_shipped_panel_is_byte_identical(tmp_path):
     # Again in this process, one step after another: the same bytes as the worker processes.
     replicate(root=tmp_path, reps=49, workers=1)
     assert _contents(manifest_path.parent) == first
+
+
+def _worker_state() -> tuple[bool, int, bool, str | None]:
+    return ({"matplotlib.figure", "econ.results.regression"} <= set(sys.modules),
+            gc.get_freeze_count(), gc.isenabled(), os.environ.get(replication._SERVER_FLAG))
+
+
+@pytest.mark.skipif("forkserver" not in multiprocessing.get_all_start_methods(),
+                    reason="workers are spawned where there is no fork server")
+def test_workers_start_with_the_steps_modules_imported_and_frozen():
+    replication._start_fork_server(1)
+    with replication._threads_per_worker(1), ProcessPoolExecutor(
+            1, mp_context=replication._worker_context()) as pool:
+        imported, frozen, collecting, flag = pool.submit(_worker_state).result()
+    # Imported once in the fork server; its objects are frozen out of the workers' garbage
+    # collections, which still run; the flag that made the server preload is gone.
+    assert imported and frozen > 100_000 and collecting and flag is None
+    assert replication._SERVER_FLAG not in os.environ
+    assert gc.get_freeze_count() == 0 and gc.isenabled()
 
 
 def test_cli_replicate_and_exit_codes(project, capsys):
