@@ -182,6 +182,36 @@ def test_narrowing_counts_what_every_draw_counts() -> None:
                     assert narrowed.pvalue(value) == full.pvalue(value)
 
 
+def test_scalar_end_of_the_bisection_takes_the_same_steps(monkeypatch: pytest.MonkeyPatch
+                                                          ) -> None:
+    # The last bisection steps over a few draws run in Python floats: the same interval,
+    # bit for bit, as numpy's, with draws whose variance is 0 or NaN among them.
+    rng = np.random.default_rng(9)
+    B = 3000
+    n0, n1 = rng.normal(size=B) * np.sqrt(12), rng.normal(size=B) * 0.3
+    z0, z1 = rng.normal(size=(12, B)), 0.05 * rng.normal(size=(12, B))
+    pieces = np.vstack([n0, n1, (z0 * z0).sum(0), (z0 * z1).sum(0), (z1 * z1).sum(0)])
+    pieces[:, :3] = np.nan
+    pieces[2:, 3:6] = 0.0  # variance 0 at every value: an infinite or undefined statistic
+    pieces[0, 5] = 0.0
+    intervals = {}
+    for scalar in (0, wild._SCALAR, 10_000):
+        monkeypatch.setattr(wild, "_SCALAR", scalar)
+        monkeypatch.setattr(wild, "_NARROW", max(scalar, 256))
+        for rule in ("inclusive", "strict"):
+            for level in (0.9, 0.95, 0.99):
+                tallies = (wild._Tally(pieces, 0.5, 0.0, 0.2, 0.2, rule),
+                           wild._Tally(pieces, 0.5, 0.0, 0.2, 0.2, rule))
+                with np.errstate(invalid="ignore", divide="ignore"):
+                    ends = wild._invert(tallies, 0.5, 0.2, level)
+                    # from nearby ends, as the Monte Carlo error's intervals start
+                    again = wild._invert(tallies, 0.5, 0.2, level + 0.002, ends)
+                intervals.setdefault((rule, level), []).append((ends, again))
+    for (rule, level), found in intervals.items():
+        assert found[0] == found[1] == found[2], (rule, level, found)
+        assert all(np.isfinite(found[0][0]))
+
+
 def test_rademacher_draws_change_no_bit_with_chunks_or_workers() -> None:
     fit = econ.feols("y ~ x1 + x2 | unit", make_data(), cov=econ.Cluster("g"))
     options = dict(reps=20_000, keep_draws=True, seed=2)

@@ -24,6 +24,7 @@ from __future__ import annotations
 
 import dataclasses
 import itertools
+import math
 import os
 from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
@@ -649,7 +650,9 @@ class _Narrowed:
 
 
 #: Draws still evaluated at each midpoint above which the bisection narrows them again.
-_NARROW = 32
+_NARROW = 256
+#: Draws still evaluated at or below which the bisection ends in Python floats.
+_SCALAR = 8
 #: Draws whose interval guesses where a larger number's ends lie (see _invert).
 _PILOT = 4096
 
@@ -723,13 +726,22 @@ def _invert(tallies: tuple[_Tally, _Tally], estimate: float, se: float, level: f
         # The p-value is a step function of r: stop once the bracket is far below the
         # resolution any reported digit needs.
         while abs(outside - inside) > tolerance * se:
-            if tally.state is None or tally.subset_size() > _NARROW:
+            state = tally.state
+            if (state is None or not state.low <= min(inside, outside)
+                    or not max(inside, outside) <= state.high
+                    or tally.subset_size() > _NARROW):
                 tally.narrow(inside, outside)
+            elif tally.subset_size() <= _SCALAR:
+                inside, outside = _bisect_scalar(tally, inside, outside, alpha,
+                                                 tolerance * se)
+                break
             else:
                 inside, outside, stuck = _bisect_levels(tally, inside, outside, alpha,
                                                         tolerance * se)
                 if stuck:
                     break
+                # 64 times narrower: most of these draws are decided there.
+                tally.narrow(inside, outside)
                 continue
             middle = (inside + outside) / 2
             if middle in (inside, outside):
@@ -740,6 +752,45 @@ def _invert(tallies: tuple[_Tally, _Tally], estimate: float, se: float, level: f
                 outside = middle
         bounds.append((inside + outside) / 2)
     return bounds[0], bounds[1]
+
+
+def _bisect_scalar(tally: _Tally, inside: float, outside: float, alpha: float, stop: float
+                   ) -> tuple[float, float]:
+    """The rest of :func:`_invert`'s bisection over a narrowing of a few draws, in Python
+    floats: each p-value from the same operations, in the same order, as
+    :meth:`_Tally.status` and :meth:`_Tally.pvalue` (hence the same decisions and bracket),
+    without numpy's cost per call on arrays of a few values."""
+    state = tally.state
+    assert state is not None and state.low <= min(inside, outside)
+    assert max(inside, outside) <= state.high
+    draws = list(zip(*(row.tolist() for row in state.pieces), strict=True))
+    fixed_counted, fixed_finite = state.fixed
+    inclusive = tally.rule == "inclusive"
+    while abs(outside - inside) > stop:
+        middle = (inside + outside) / 2
+        if middle in (inside, outside):
+            break
+        t = (middle - tally.r0) / tally.step
+        observed = abs(tally.estimate - middle) / tally.se
+        tie = TIE * max(abs(observed), 1e-300)
+        counted, finite = fixed_counted, fixed_finite
+        for n0, n1, a, b, c in draws:
+            var = a + 2 * b * t + c * t * t
+            # np.maximum(var, 0): NaN stays NaN, -0.0 becomes 0.0.
+            root = math.sqrt(var if var > 0.0 or var != var else 0.0)
+            top = abs(n0 + t * n1)
+            if root != 0.0:
+                star = top / root
+            else:  # as numpy divides: inf, or NaN for 0 / 0 and NaN / 0
+                star = math.inf if top > 0.0 else math.nan
+            if math.isfinite(star):
+                finite += 1
+                counted += star >= observed - tie if inclusive else star > observed + tie
+        if finite and counted / finite > alpha:
+            inside = middle
+        else:
+            outside = middle
+    return inside, outside
 
 
 def _bisect_levels(tally: _Tally, inside: float, outside: float, alpha: float, stop: float,
