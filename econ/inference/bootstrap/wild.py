@@ -30,6 +30,7 @@ from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from statistics import NormalDist
+from typing import TypeVar, cast
 from weakref import WeakKeyDictionary
 
 import numpy as np
@@ -60,6 +61,7 @@ from econ.inference.resampling import Distribution, stream
 from econ.spec.design import Grouping
 
 TIE = 1e-10
+_T = TypeVar("_T")
 VARIANTS = ("11", "13", "31", "33")
 #: Weights held per piece of a block (replications x clusters), 256 MB: the draws' memory
 #: whatever the number of clusters (with many clusters the products are large enough per
@@ -105,19 +107,21 @@ def wild_bootstrap(
     ssc = spec.ssc if isinstance(spec, ClusterSpec) else DEFAULT
     crve_groups = _groupings(fit, cluster, "cluster")
     boot_names = bootstrap_dimension(settings, crve_groups)
-    boot = intersect([g.codes for g in _groupings(fit, boot_names, "bootstrap_cluster")])
+    boot_groupings = _groupings(fit, boot_names, "bootstrap_cluster")
+    boot, G = _memo(fit, ("boot", boot_names), lambda: _dense(boot_groupings))
     names = fit.names
-    fit, dummies = _nested_or_dummies(fit, boot)
+    fit, dummies = _nested_or_dummies(fit, boot, boot_names)
     R = _align(R, names, fit)
     crve = [fit.clusters[c].codes for c in cluster]
-    G = int(boot.max()) + 1
     variant, reps, chunk_size = settings.variant, settings.reps, settings.chunk_size
     restricted, ci_level = settings.restricted, settings.ci_level
     if variant[1] == "3" and (len(cluster) > 1 or not np.array_equal(crve[0], boot)):
         raise ValueError(f"variant {variant!r} uses the CV3 jackknife variance, which needs "
                          f"one-way clustering by the bootstrap cluster; use variant '11' or "
                          f"'31' for multiway or subcluster bootstraps")
-    dimensions = _dimensions(fit, crve, ssc, nested=crve[0] is boot)
+    nested = crve[0] is boot
+    dimensions = _memo(fit, ("dimensions", cluster, ssc, nested),
+                       lambda: _dimensions(fit, crve, ssc, nested=nested))
     products = tuple(_cross_products(fit, boot_names, boot, G, name, d.codes)
                      for name, d in zip(_dimension_names(cluster), dimensions, strict=True))
     problem = Problem(products, fit.xtx_inv, R, G, dimensions, restricted=restricted,
@@ -261,15 +265,27 @@ def interval_mc_se(interval: Callable[[float], tuple[float, float]], level: floa
 _PRODUCTS: WeakKeyDictionary[LinearFit, dict[tuple, object]] = WeakKeyDictionary()
 
 
+def _memo(fit: LinearFit, key: tuple, make: Callable[[], _T]) -> _T:
+    """``make()``, computed once per fit and ``key`` (kept with the fit, dropped with it):
+    what reads every row is not read again by the next test on the same fit."""
+    cache = _PRODUCTS.setdefault(fit, {})
+    if key not in cache:
+        cache[key] = make()
+    return cast(_T, cache[key])
+
+
+def _dense(groupings: list[Grouping]) -> tuple[np.ndarray, int]:
+    """Dense codes of the intersection of ``groupings``, and their number."""
+    if len(groupings) == 1:
+        return groupings[0].codes, groupings[0].groups
+    codes = intersect([g.codes for g in groupings])
+    return codes, int(codes.max()) + 1
+
+
 def _cross_products(fit: LinearFit, boot_names: tuple[str, ...], boot: np.ndarray, G: int,
                     dimension: tuple[str, ...], codes: np.ndarray) -> CrossProducts:
-    cache = _PRODUCTS.setdefault(fit, {})
-    key = ("products", boot_names, dimension)
-    if key not in cache:
-        cache[key] = CrossProducts.build(fit.X, fit.y, codes, boot, G)
-    products = cache[key]
-    assert isinstance(products, CrossProducts)
-    return products
+    return _memo(fit, ("products", boot_names, dimension),
+                 lambda: CrossProducts.build(fit.X, fit.y, codes, boot, G))
 
 
 def crve_clusters(spec: CovarianceSpec, settings: WildBootstrap) -> tuple[str, ...]:
@@ -319,10 +335,12 @@ def _dimension_names(cluster: tuple[str, ...]) -> list[tuple[str, ...]]:
             for subset in itertools.combinations(range(len(cluster)), size)]
 
 
-def _nested_or_dummies(fit: LinearFit, boot: np.ndarray) -> tuple[LinearFit, tuple[str, ...]]:
-    """``fit``, or its refit with the fixed effects not nested in the bootstrap clusters as
-    dummies (cached with the fit), and the names of those fixed effects."""
-    outside = crossed_effects(fit, boot)
+def _nested_or_dummies(fit: LinearFit, boot: np.ndarray, boot_names: tuple[str, ...]
+                       ) -> tuple[LinearFit, tuple[str, ...]]:
+    """``fit``, or its refit with the fixed effects not nested in the bootstrap clusters
+    ``boot`` (the groups of ``boot_names``) as dummies, and the names of those fixed effects;
+    both cached with the fit (the nesting check reads every row)."""
+    outside = _memo(fit, ("crossed", boot_names), lambda: crossed_effects(fit, boot))
     if not outside:
         return fit, ()
     too_many = too_many_levels(fit, outside)
@@ -331,13 +349,8 @@ def _nested_or_dummies(fit: LinearFit, boot: np.ndarray) -> tuple[LinearFit, tup
             f"fixed effect(s) {too_many} are not nested in the bootstrap clusters and have more "
             f"than {linear.MAX_DUMMIES} levels: the wild bootstrap cannot absorb them correctly. "
             f"Bootstrap by a coarser cluster that contains them, or include them as regressors")
-    cache = _PRODUCTS.setdefault(fit, {})
-    key = ("refit", outside)
-    if key not in cache:
-        cache[key] = _one_way_refit(fit, outside) or with_dummies(fit, outside)
-    refit = cache[key]
-    assert isinstance(refit, LinearFit)
-    return refit, outside
+    return _memo(fit, ("refit", outside),
+                 lambda: _one_way_refit(fit, outside) or with_dummies(fit, outside)), outside
 
 
 def _one_way_refit(fit: LinearFit, outside: tuple[str, ...]) -> LinearFit | None:
