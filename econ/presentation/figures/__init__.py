@@ -19,7 +19,8 @@ never shows empty boxes for missing glyphs. The labels themselves are in
 
 Modules: :mod:`~econ.presentation.figures.style` (rcParams, sizes, captions),
 :mod:`~econ.presentation.figures.chart` (:class:`Chart` and its files),
-:mod:`~econ.presentation.figures.fonts`, and one module per plot.
+:mod:`~econ.presentation.figures.fonts`, :mod:`~econ.presentation.figures.pdf_fonts` (the
+TrueType font subsets of PDF files, without layout tables) and one module per plot.
 """
 
 from econ.presentation.figures.bootstrap_distribution import bootstrap_distribution_plot
