@@ -212,6 +212,57 @@ def test_scalar_end_of_the_bisection_takes_the_same_steps(monkeypatch: pytest.Mo
         assert all(np.isfinite(found[0][0]))
 
 
+def test_cancellation_bound_flags_the_same_draws() -> None:
+    # Compact settles most draws' cancellation test by a bound on every draw's size; the
+    # draws it flags are those the test on each draw's own size flags. Few clusters carry x1
+    # (their restricted scores nearly vanish), so some draws are flagged.
+    data = make_data(clusters=12)
+    data["x1"] = np.where(data["g"] < 2, data["x1"], 0.0)
+    fit = econ.feols("y ~ x1 + x2 | unit", data, cov=econ.Cluster("g"))
+    flagged = []
+    for bounded in (True, False):
+        captured = []
+        original = engine.Compact.__init__
+
+        def init(self, *args, _original=original, _captured=captured, **kwargs):
+            _original(self, *args, **kwargs)
+            _captured.append(self)
+
+        engine.Compact.__init__ = init
+        try:
+            fit.wild_bootstrap("x1", econ.WildBootstrap(reps=999, seed=1, ci_level=0.95))
+        finally:
+            engine.Compact.__init__ = original
+        compact = captured[0]
+        if not bounded:
+            compact.largest = [None, None]
+        V = np.where(np.random.default_rng(2).random((4096, compact.pieces.shape[0])) < 0.5,
+                     -1.0, 1.0)
+        flagged.append(compact.evaluate(V))
+    (values_b, unsure_b), (values_u, unsure_u) = flagged
+    assert 0 < unsure_b.sum() < len(unsure_b)
+    assert np.array_equal(unsure_b, unsure_u) and np.array_equal(values_b, values_u)
+
+
+def test_what_reads_every_row_is_done_once_per_fit(monkeypatch: pytest.MonkeyPatch) -> None:
+    # A second test on the same fit reuses the nesting check and the bootstrap codes (kept
+    # with the fit) and gives the numbers of a test on a fresh fit.
+    data = make_data()
+    calls = []
+    original = wild.crossed_effects
+    monkeypatch.setattr(wild, "crossed_effects",
+                        lambda *a: calls.append(1) or original(*a))
+    fit = econ.feols("y ~ x1 + x2 | unit + t", data, cov=econ.Cluster("g"))
+    options = dict(reps=999, seed=4)
+    first = fit.wild_bootstrap("x1", econ.WildBootstrap(**options))
+    second = fit.wild_bootstrap("x2", econ.WildBootstrap(**options))
+    assert len(calls) == 1
+    fresh = econ.feols("y ~ x1 + x2 | unit + t", data, cov=econ.Cluster("g"))
+    again = fresh.wild_bootstrap("x2", econ.WildBootstrap(**options))
+    assert (second.pvalues, second.ci) == (again.pvalues, again.ci)
+    assert first.pvalues != second.pvalues
+
+
 def test_rademacher_draws_change_no_bit_with_chunks_or_workers() -> None:
     fit = econ.feols("y ~ x1 + x2 | unit", make_data(), cov=econ.Cluster("g"))
     options = dict(reps=20_000, keep_draws=True, seed=2)
