@@ -289,12 +289,6 @@ class Compact:
                 self.largest[s] = float(self.Q_sum[2 * s] + terms
                                         + 1e-6 * (abs(self.Q_sum[2 * s]) + terms))
 
-    @property
-    def blas_threads(self) -> bool:
-        """Whether the products are large enough for BLAS to spread each over its threads
-        (then one caller at a time uses the cores best)."""
-        return self.pieces is not None and self.pieces.size * 32 > _ONE_THREAD
-
     def evaluate(self, V: np.ndarray, out: np.ndarray | None = None
                  ) -> tuple[np.ndarray, np.ndarray]:
         """Rows (N0, a), or (N0, N1, a, b, c) with two score sets, for weights ``V``

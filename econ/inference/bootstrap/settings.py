@@ -55,7 +55,9 @@ class WildBootstrap:
     chunk_size
         Replications processed at once (memory is O(chunk_size x G) per thread).
     threads
-        Chunks processed in parallel (default: all cores).
+        Chunks processed in parallel. By default all cores for the general computation, and
+        one thread (with BLAS's own threads for large products) for the usual one-restriction
+        test, whose many small steps run faster on one.
     keep_draws
         Keep the bootstrap statistics in the result.
     pvalue_rule

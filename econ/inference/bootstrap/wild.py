@@ -184,8 +184,11 @@ def wild_bootstrap(
     task, starts = ((run_block, range(draws_of.blocks)) if compact is not None
                     else (run, range(0, draws_of.reps, chunk_size)))
     workers = min(settings.threads or os.cpu_count() or 1, len(starts))
-    if compact is not None and compact.blas_threads and settings.threads is None:
-        # Concurrent calls into a threaded BLAS contend for its threads.
+    if compact is not None and settings.threads is None:
+        # Compact's blocks are many small numpy calls with the interpreter held between them:
+        # on two cores one thread ran them faster than two (first calls on fresh fits, 1M rows,
+        # G = 50: B = 9,999 5.0 vs 9.6 ms, 99,999 21 vs 24 ms, 999,999 0.125 vs 0.168 s), and
+        # a large product spreads over BLAS's own threads.
         workers = 1
     with bar:
         if workers > 1:
