@@ -263,6 +263,31 @@ def test_what_reads_every_row_is_done_once_per_fit(monkeypatch: pytest.MonkeyPat
     assert first.pvalues != second.pvalues
 
 
+def test_general_path_exact_products_match_the_fixed_order_sums(
+        monkeypatch: pytest.MonkeyPatch) -> None:
+    # A joint test (the general path) with years refit as dummies and few clusters (G <= 2k)
+    # takes exact products of S, W S and E S with the signs: the same draws as the sums in
+    # fixed order up to rounding, and bit-identical whatever the chunks or threads.
+    data = make_data(clusters=9)
+    fit = econ.feols("y ~ x1 + x2 | unit + t", data, cov=econ.Cluster("g"))
+    options = dict(reps=4000, keep_draws=True, seed=6)
+    used = []
+    signed = engine.Problem._signed
+    monkeypatch.setattr(engine.Problem, "_signed",
+                        lambda self, *a: used.append(1) or signed(self, *a))
+    exact = fit.wild_bootstrap(["x1", "x2"], econ.WildBootstrap(**options))
+    assert used
+    for extra in (dict(chunk_size=7), dict(chunk_size=999), dict(threads=3)):
+        again = fit.wild_bootstrap(["x1", "x2"], econ.WildBootstrap(**options, **extra))
+        assert np.array_equal(again.draws, exact.draws)
+    draw = engine.Problem.draw
+    monkeypatch.setattr(engine.Problem, "draw",
+                        lambda self, scores, v, signs=False: draw(self, scores, v))
+    fixed = fit.wild_bootstrap(["x1", "x2"], econ.WildBootstrap(**options))
+    np.testing.assert_allclose(exact.draws, fixed.draws, rtol=1e-10)
+    assert exact.pvalues == fixed.pvalues
+
+
 def test_rademacher_draws_change_no_bit_with_chunks_or_workers() -> None:
     fit = econ.feols("y ~ x1 + x2 | unit", make_data(), cov=econ.Cluster("g"))
     options = dict(reps=20_000, keep_draws=True, seed=2)

@@ -144,6 +144,8 @@ class Problem:
             # CV3 removes one bootstrap cluster at a time: (X'X - X_g'X_g)^{-1}.
             loo_inv = _loo_inverses(self.XgXg.sum(axis=0), self.XgXg)
             self.RM = np.einsum("qk,gkj->gqj", R, loo_inv)  # G x q x k
+        # Exact-split pieces of S, W S and E S for each score set (see draw's signs).
+        self._operators: dict[Scores, tuple[np.ndarray, np.ndarray]] = {}
         # W X_h'X_h A per CRVE cluster h, stacked (H*q x k) for each dimension.
         self.E = tuple(
             np.einsum("qk,hkj,jl->hql", self.W, p.by("h", d.groups)[0], A).reshape(
@@ -190,20 +192,50 @@ class Problem:
         return coefs
 
     # statistics for a chunk of weights ---------------------------------------------------
-    def draw(self, scores: Scores, v: np.ndarray
+    def draw(self, scores: Scores, v: np.ndarray, *, signs: bool = False
              ) -> tuple[np.ndarray, list[tuple[float, np.ndarray]]]:
         """For each column of ``v``: the numerator ``R b* - R b0`` (q x B) and the variance terms.
 
         The terms are ``(weight, z)`` pairs whose weighted ``sum_h z_h z_h'`` is the bootstrap
         variance, ``z`` of shape (H, q, B). Both are linear in the scores, so the pieces for two
         score sets combine.
+
+        With ``signs`` (weights in {-1, 0, 1}) and at most ``2k`` bootstrap clusters, the
+        products with the weights are exact BLAS products (:func:`exact_split`) of ``S``,
+        ``W S`` and each ``E S``, the products reassociated: the same values up to rounding,
+        bit-identical for any chunk or thread count. Their ``2G`` multiply-adds per value
+        then cost less than the sums in fixed order over the ``k`` coefficients (an event
+        study with year dummies, k = 66 and G = 31: 0.14 instead of 0.22 s at B = 9,999; with
+        k = 4 and G = 50 the fixed order was twice as fast).
         """
+        if signs and self.G <= 2 * self.k:
+            Sv, WSv, ESv = self._signed(scores, v)
+            return WSv, self._terms(scores, v, Sv, WSv, ESv)
         Sv = fixed_order_dot(scores.S, v)  # k x B
         WSv = fixed_order_dot(self.W, Sv)
         return WSv, self._terms(scores, v, Sv, WSv)
 
-    def _terms(self, scores: Scores, v: np.ndarray, Sv: np.ndarray, WSv: np.ndarray
-               ) -> list[tuple[float, np.ndarray]]:
+    def _signed(self, scores: Scores, v: np.ndarray
+                ) -> tuple[np.ndarray, np.ndarray, list[np.ndarray]]:
+        """``S v``, ``W S v`` and each ``E S v`` by exact products (see :meth:`draw`)."""
+        if scores not in self._operators:
+            K = np.vstack([scores.S, self.W @ scores.S, *(E @ scores.S for E in self.E)])
+            pieces, scale = exact_split(K)
+            self._operators[scores] = (np.ascontiguousarray(pieces.T), scale)
+        pieces, scale = self._operators[scores]
+        m = len(scale)
+        out = np.empty((m, v.shape[1]))
+        # In pieces of replications whose products stay under 64 MB.
+        step = max(32, (1 << 23) // (2 * m))
+        for lo in range(0, v.shape[1], step):
+            block = _split_product(pieces, v[:, lo:lo + step].T, m)
+            np.multiply(block, scale[:, None], out=out[:, lo:lo + step])
+        bounds = np.cumsum([self.k, self.q, *(len(E) for E in self.E)])
+        Sv, WSv, *ESv = np.split(out, bounds[:-1])
+        return Sv, WSv, ESv
+
+    def _terms(self, scores: Scores, v: np.ndarray, Sv: np.ndarray, WSv: np.ndarray,
+               ESv: list[np.ndarray] | None = None) -> list[tuple[float, np.ndarray]]:
         if self.variant[1] == "3":
             own = np.einsum("gqk,kg->gq", self.RM, scores.S)[:, :, None] * v[:, None, :]
             loo = np.zeros_like(own)
@@ -211,9 +243,9 @@ class Problem:
                 loo += self.RM[:, :, j, None] * Sv[j]
             return [((self.G - 1) / self.G, loo - own - WSv[None, :, :])]
         terms = []
-        for d, p, members, cells, E in zip(self.dimensions, self.products, self.by_g,
-                                           scores.cells, self.E, strict=True):
-            z = -fixed_order_dot(E, Sv).reshape(d.groups, self.q, -1)
+        for n, (d, p, members, cells, E) in enumerate(zip(
+                self.dimensions, self.products, self.by_g, scores.cells, self.E, strict=True)):
+            z = -(fixed_order_dot(E, Sv) if ESv is None else ESv[n]).reshape(d.groups, self.q, -1)
             if members is None:
                 # Each CRVE cluster has one pair: one term each, as in the loop below.
                 z[p.h] += cells[:, :, None] * v[p.g][:, None, :]

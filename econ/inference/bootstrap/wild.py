@@ -144,8 +144,8 @@ def wild_bootstrap(
         # Smaller chunks so that the counter moves; the draws do not depend on the chunking.
         chunk_size = min(chunk_size, max(256, -(-draws_of.reps // 50)))
 
-    compact = (Compact(problem, (at_null,) if slope is None else (at_null, slope),
-                       signs=draws_of.enumerate or settings.distribution == "rademacher")
+    signs = draws_of.enumerate or settings.distribution == "rademacher"
+    compact = (Compact(problem, (at_null,) if slope is None else (at_null, slope), signs=signs)
                if compact_applies(problem) else None)
 
     def summed(v: np.ndarray) -> np.ndarray:
@@ -172,9 +172,9 @@ def wild_bootstrap(
         # Each chunk writes only its own slice, so chunks may run on any thread in any order.
         stop = min(start + chunk_size, draws_of.reps)
         v = draws_of.chunk(start, stop)
-        numerator, terms = problem.draw(at_null, v)
+        numerator, terms = problem.draw(at_null, v, signs=signs)
         if pieces is not None and slope is not None:
-            pieces[:, start:stop] = _affine_pieces(problem, numerator, terms, slope, v)
+            pieces[:, start:stop] = _affine_pieces(problem, numerator, terms, slope, v, signs)
             # a, the variance at the null, is summed as variance() sums it.
             draws[start:stop] = statistic(numerator, pieces[None, None, 2, start:stop])
         else:
@@ -436,14 +436,15 @@ def _dimensions(fit: LinearFit, crve: list[np.ndarray], ssc: SmallSample, *, nes
 
 
 def _affine_pieces(problem: Problem, numerator: np.ndarray, terms, slope: Scores,
-                   v: np.ndarray) -> np.ndarray:
+                   v: np.ndarray, signs: bool = False) -> np.ndarray:
     """Per draw: N0, N1 and the quadratic coefficients a, b, c of the variance in t.
 
     Each coefficient is summed over clusters in order and then weighted per term, as
     :func:`~econ.inference.bootstrap.engine.variance` sums the variance, so ``a`` is the
-    variance at the null bit for bit.
+    variance at the null bit for bit (``terms`` and the slope's drawn alike: ``signs``, see
+    :meth:`~econ.inference.bootstrap.engine.Problem.draw`).
     """
-    n1, slope_terms = problem.draw(slope, v)
+    n1, slope_terms = problem.draw(slope, v, signs=signs)
     coefficients = None
     scratch = np.empty(v.shape[1])
     for (w, z), (_, z1) in zip(terms, slope_terms, strict=True):
