@@ -608,11 +608,6 @@ class _Tally:
         return min((s for s in self.kept if s.low <= low <= high <= s.high),
                    key=lambda s: len(s.rows), default=None)
 
-    def source(self, low: float, high: float) -> int:
-        """How many draws :meth:`narrow` over the values would evaluate."""
-        parent = self._parent(low, high)
-        return self.pieces.shape[1] if parent is None else len(parent.rows)
-
     def _bounds(self, low: float, high: float) -> tuple[float, float, float, float]:
         """:func:`_decide`'s arguments for the values ``low`` .. ``high``: the ends in ``t``
         and the squared thresholds' extremes (see :meth:`narrow`)."""
@@ -653,9 +648,6 @@ def _decide(pieces: np.ndarray, t1: float, t2: float, lowest: float, highest: fl
 
 #: Draws narrowed at once (their temporaries about 256 kB each).
 _SLICE = 1 << 15
-#: Draws per side above which the two sides are narrowed on two threads (below, starting
-#: and joining them costs more than they save, more so on a busy machine).
-_THREADED = 1 << 18
 
 
 @dataclass(frozen=True)
@@ -714,18 +706,6 @@ def _invert(tallies: tuple[_Tally, _Tally], estimate: float, se: float, level: f
     if near is None and draws >= 4 * _PILOT:
         near, reach = _pilot_ends(tallies, estimate, se, level), _reach(level, _PILOT, se)
     reach = _reach(level, draws, se) if reach is None else reach
-    if near is not None:
-        # The two sides' first narrowings are independent: over many draws, one thread each
-        # (numpy releases the interpreter for them; starting a thread costs more than a
-        # narrowing of a few thousand). The searches below start from them.
-        firsts = [(t, e - reach, e + reach) for t, e in zip(tallies, near, strict=True)
-                  if np.isfinite(e)]
-        if min((t.source(low, high) for t, low, high in firsts), default=0) > _THREADED:
-            with ThreadPoolExecutor(max_workers=2) as pool:
-                list(pool.map(lambda first: first[0].narrow(first[1], first[2]), firsts))
-        else:
-            for tally, low, high in firsts:
-                tally.narrow(low, high)
     bounds = []
     for tally, direction, start in zip(tallies, (-1.0, 1.0),
                                        near if near is not None else (np.nan, np.nan),
