@@ -20,6 +20,7 @@ from econ.data.schema import DIFFICULTIES
 from econ.estimation.survey import (
     _hessian,
     _loglike_and_score,
+    _OrderedModel,
     cronbach_alpha,
     newton_ordered,
 )
@@ -58,6 +59,19 @@ def test_matches_statsmodels(shipped, link):
         np.testing.assert_allclose(rows["p_value"], direct.pvalues.iloc[:4], rtol=0, atol=1e-8)
         cuts = direct.model.transform_threshold_params(direct.params.to_numpy())[1:-1]
         np.testing.assert_allclose(result.cutpoints.loc[item], cuts, rtol=0, atol=1e-8)
+
+
+@pytest.mark.parametrize("link", ["logit", "probit"])
+def test_fast_cdf_is_statsmodels_bit_for_bit(shipped, link):
+    exog = _design(shipped.data)
+    y = shipped.data[DIFFICULTIES[0]].to_numpy(dtype=float)
+    ours, theirs = _OrderedModel(y, exog, distr=link), OrderedModel(y, exog, distr=link)
+    points = np.array([-np.inf, -40.0, -1.5, -0.0, 0.0, 1e-300, 2.0, 40.0, np.inf, np.nan])
+    np.testing.assert_array_equal(ours.cdf(points), theirs.cdf(points))
+    fits = [model.fit(method="bfgs", disp=False, maxiter=500) for model in (ours, theirs)]
+    for attribute in ("params", "bse", "pvalues"):
+        np.testing.assert_array_equal(*(getattr(fit, attribute) for fit in fits))
+    assert fits[0].llf == fits[1].llf
 
 
 def test_marginal_effects_match_switching_dummies(shipped):
