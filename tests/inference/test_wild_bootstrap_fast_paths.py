@@ -169,17 +169,36 @@ def test_narrowing_counts_what_every_draw_counts() -> None:
     # each window.
     n0, n1 = rng.normal(size=B) * np.sqrt(12), rng.normal(size=B) * 0.3
     z0, z1 = rng.normal(size=(12, B)), 0.05 * rng.normal(size=(12, B))
-    pieces = np.vstack([n0, n1, (z0 * z0).sum(0), (z0 * z1).sum(0), (z1 * z1).sum(0)])
-    pieces[:, :3] = np.nan  # draws without a statistic stay out of both counts
-    for rule in ("inclusive", "strict"):
-        full = wild._Tally(pieces, 0.5, 0.0, 0.2, 0.2, rule)
-        narrowed = wild._Tally(pieces, 0.5, 0.0, 0.2, 0.2, rule)
-        with np.errstate(invalid="ignore", divide="ignore"):
-            for low, high in ((0.9, 1.3), (0.95, 1.0), (-0.6, 0.0), (0.2, 0.8)):
-                narrowed.narrow(low, high)
-                assert 3 < narrowed.subset_size() < B
-                for value in np.linspace(low, high, 23):
-                    assert narrowed.pvalue(value) == full.pvalue(value)
+    convex = np.vstack([n0, n1, (z0 * z0).sum(0), (z0 * z1).sum(0), (z1 * z1).sum(0)])
+    # A multiway variance subtracts its intersection's term: c (and the variance) can be
+    # below 0 for some draws, which the narrowing must then leave undecided.
+    w0, w1 = z0[:4] + 0.3 * rng.normal(size=(4, B)), z1[:4] + 0.06 * rng.normal(size=(4, B))
+    signed = convex - np.vstack([0 * n0, 0 * n1, (w0 * w0).sum(0), (w0 * w1).sum(0),
+                                 (w1 * w1).sum(0)]) / 3
+    assert (signed[4] < 0).any() and (signed[4] > 0).any()
+    for pieces, is_convex in ((convex, True), (signed, False)):
+        pieces[:, :3] = np.nan  # draws without a statistic stay out of both counts
+        for rule in ("inclusive", "strict"):
+            full = wild._Tally(pieces, 0.5, 0.0, 0.2, 0.2, rule)
+            narrowed = wild._Tally(pieces, 0.5, 0.0, 0.2, 0.2, rule)
+            assert narrowed.convex is is_convex
+            with np.errstate(invalid="ignore", divide="ignore"):
+                for low, high in ((0.9, 1.3), (0.95, 1.0), (-0.6, 0.0), (0.2, 0.8)):
+                    narrowed.narrow(low, high)
+                    assert 3 < narrowed.subset_size() < B
+                    for value in np.linspace(low, high, 23):
+                        assert narrowed.pvalue(value) == full.pvalue(value)
+    # Draws whose variance 1.5 - (t - 5.5)^2 is concave over the window 0.9 .. 1.3 (t = 4.5
+    # .. 6.5, observed |t| 2 .. 4): taken as convex, its bound at the middle (1.5) would call
+    # them never counted, yet at 0.9 their statistic is 2 / sqrt(0.5) > 2.
+    concave = np.tile([[2.0], [0.0], [-28.75], [5.5], [-1.0]], 50)
+    pieces = np.hstack([signed, concave])
+    wrong = wild._Tally(pieces, 0.5, 0.0, 0.2, 0.2, "inclusive", convex=True)
+    right, full = (wild._Tally(pieces, 0.5, 0.0, 0.2, 0.2, "inclusive") for _ in range(2))
+    with np.errstate(invalid="ignore", divide="ignore"):
+        wrong.narrow(0.9, 1.3)
+        right.narrow(0.9, 1.3)
+        assert right.pvalue(0.9) == full.pvalue(0.9) != wrong.pvalue(0.9)
 
 
 def test_scalar_end_of_the_bisection_takes_the_same_steps(monkeypatch: pytest.MonkeyPatch

@@ -212,8 +212,9 @@ def wild_bootstrap(
                 ci = interval(ci_level)
             else:
                 # One tally per side, kept across the three inversions (see _Tally).
-                sides = (_Tally(pieces, estimate[0], r[0], step, std_error, settings.pvalue_rule),
-                         _Tally(pieces, estimate[0], r[0], step, std_error, settings.pvalue_rule))
+                args = (pieces, estimate[0], r[0], step, std_error, settings.pvalue_rule,
+                        not np.any(pieces[4] < 0))
+                sides = (_Tally(*args), _Tally(*args))
                 ci = _invert(sides, estimate[0], std_error, ci_level)
                 found = ci
 
@@ -518,13 +519,16 @@ class _Tally:
     from the draws the first search had left near it."""
 
     def __init__(self, pieces: np.ndarray, estimate: float, r0: float, step: float, se: float,
-                 rule: PValueRule) -> None:
+                 rule: PValueRule, convex: bool | None = None) -> None:
         self.pieces, self.estimate, self.r0, self.step, self.se = pieces, estimate, r0, step, se
         self.rule = rule
         # (low, high, draws still evaluated, (counted, finite) among the others): the current
         # narrowing and all so far; (low, high) is where each holds.
         self.state: _Narrowed | None = None
         self.kept: list[_Narrowed] = []
+        # No c below 0 (none is, but for multiway variances' negative terms; NaN is left
+        # undecided either way): then _decide needs no test of it per draw.
+        self.convex = not np.any(pieces[4] < 0) if convex is None else convex
 
     def status(self, value: float, pieces: np.ndarray | None = None
                ) -> tuple[np.ndarray, np.ndarray]:
@@ -591,7 +595,8 @@ class _Tally:
         local_parts, counted = [], 0
         # In slices of draws whose temporaries stay in cache.
         for start in range(0, pieces.shape[1], _SLICE):
-            always, undecided = _decide(pieces[:, start:start + _SLICE], *bounds)
+            always, undecided = _decide(pieces[:, start:start + _SLICE], *bounds,
+                                        convex=self.convex)
             local_parts.append(np.flatnonzero(undecided) + start)
             counted += int(np.count_nonzero(always))
         local = np.concatenate(local_parts)
@@ -625,25 +630,49 @@ class _Tally:
         self.state = None
 
 
-def _decide(pieces: np.ndarray, t1: float, t2: float, lowest: float, highest: float
-            ) -> tuple[np.ndarray, np.ndarray]:
+def _decide(pieces: np.ndarray, t1: float, t2: float, lowest: float, highest: float,
+            convex: bool) -> tuple[np.ndarray, np.ndarray]:
     """Draws counted throughout ``[t1, t2]``, and draws undecided there (see
-    :meth:`_Tally.narrow`), given the squared thresholds' extremes."""
+    :meth:`_Tally.narrow`), given the squared thresholds' extremes; ``convex`` when every
+    ``c`` is known to be at least 0 (else the draws with ``c < 0`` stay undecided)."""
     n0, n1, a, b, c = pieces
     middle, half = (t1 + t2) / 2, (t2 - t1) / 2
+    # In place, in few temporaries: this runs over every draw twice per interval.
     # |N0 + t N1| is |e| -/+ d at most, and at least 0.
-    e, d = np.abs(n0 + middle * n1), half * np.abs(n1)
-    num_high, num_low = e + d, np.maximum(e - d, 0.0)
+    e = n1 * middle
+    e += n0
+    np.abs(e, out=e)
+    d = np.abs(n1)
+    d *= half
     # The variance a + 2 b t + c t^2 is v at the middle with slope 2 g there: its largest
     # value is at an end, and, with c >= 0 (a sum of squares), it lies above its tangent.
-    g = b + c * middle
-    v = a + middle * (b + g)
-    spread = (2 * half) * np.abs(g)
-    var_low, var_high = v - spread, v + spread + c * (half * half)
-    positive = (var_low > 0) & (c >= 0)
-    always = positive & (num_low * num_low > highest * var_high)
-    undecided = ~(always | (positive & (num_high * num_high < lowest * var_low)))
-    return always, undecided
+    g = c * middle
+    g += b
+    v = b + g
+    v *= middle
+    v += a
+    np.abs(g, out=g)
+    g *= 2 * half  # the tangent's spread over the bracket
+    var_low = v - g
+    v += g
+    v += c * (half * half)  # the largest variance
+    num_high = e + d
+    num_high *= num_high
+    e -= d
+    np.maximum(e, 0.0, out=e)
+    e *= e  # the smallest numerator, squared
+    v *= highest
+    always = e > v
+    always &= var_low > 0
+    # (A variance bound at or below 0 never satisfies this, as lowest >= 0.)
+    var_low *= lowest
+    never = num_high < var_low
+    if not convex:
+        concave = c < 0
+        always &= ~concave
+        never &= ~concave
+    never |= always
+    return always, ~never
 
 
 #: Draws narrowed at once (their temporaries about 256 kB each).
@@ -671,8 +700,8 @@ def _pilot_ends(tallies: tuple[_Tally, ...], estimate: float, se: float, level: 
                 ) -> tuple[float, float]:
     """The ends from the first :data:`_PILOT` draws: within a few hundredths of a standard
     error of the ends from all, a guess to start from (the ends are still those of all)."""
-    pilots = tuple(_Tally(t.pieces[:, :_PILOT], t.estimate, t.r0, t.step, t.se, t.rule)
-                   for t in tallies)
+    pilots = tuple(_Tally(t.pieces[:, :_PILOT], t.estimate, t.r0, t.step, t.se, t.rule,
+                          t.convex) for t in tallies)
     # (Their Monte Carlo error is about 0.03 standard errors: a hundredth is close enough.)
     return _invert((pilots[0], pilots[1]), estimate, se, level, tolerance=1e-2)
 
