@@ -130,6 +130,23 @@ def test_progress_bar_redraws_on_a_terminal_and_prints_lines_otherwise():
                                            "[2/2] b ...", "[2/2] b done in 1.5s"]
 
 
+def test_replicate_starts_its_workers_before_this_process_imports_pandas():
+    # replicate() starts the workers' fork server first, so that its imports run beside this
+    # process's pandas import; reading the command line's --map options must not load pandas
+    # before that (it delayed every step by the import, ~0.4 s).
+    code = ("import sys, econ.cli, econ.replication\n"
+            "def replicate(**options):\n"
+            "    print('pandas' in sys.modules, options['mapping'], options['value_mapping'])\n"
+            "    raise SystemExit(0)\n"
+            "econ.replication.replicate = replicate\n"
+            "econ.cli.main(['replicate', '--map', 'village=village_id', "
+            "'--map', 'unit_level:prov=provincial'])\n")
+    result = subprocess.run([sys.executable, "-c", code], check=True, capture_output=True,
+                            text=True)
+    assert result.stdout.split("\n")[0] == ("False {'village': 'village_id'} "
+                                            "{'unit_level': {'prov': 'provincial'}}")
+
+
 def test_version_unknown_encoding_bad_seed_and_no_silent_overwrite(tmp_path, capsys):
     with pytest.raises(SystemExit) as version:
         main(["--version"])

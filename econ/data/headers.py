@@ -13,11 +13,13 @@ import re
 import unicodedata
 from collections.abc import Hashable, Mapping, Sequence
 from dataclasses import dataclass, field
-
-import pandas as pd
+from typing import TYPE_CHECKING
 
 from econ.data.problems import Problem, describe_values
 from econ.data.schema import Column, TableSchema
+
+if TYPE_CHECKING:
+    import pandas as pd
 
 #: How alike (difflib ratio) an unrecognised header must be to an accepted spelling to be
 #: named as its likely meaning: one wrong character in a four-character Chinese header is 0.75.

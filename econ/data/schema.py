@@ -8,9 +8,12 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from dataclasses import dataclass, field
-from typing import Literal
+from typing import TYPE_CHECKING, Literal
 
-import pandas as pd
+if TYPE_CHECKING:
+    import pandas as pd
+# pandas is imported where a dtype is made: the command line reads its --map options through
+# this module, and `econ replicate` starts its workers' imports before its own pandas import.
 
 SCHEMA_VERSION = "1.0"
 
@@ -256,6 +259,8 @@ def pandas_dtype(column: Column) -> str | pd.CategoricalDtype:
     Integers and booleans are nullable so that a missing value stays missing instead of turning
     an integer column into floats or a boolean into ``True``.
     """
+    import pandas as pd
+
     if column.kind == "id":
         # Codes repeat once per year; a categorical stores each once, and its integer codes are
         # what duplicate checks and fixed-effect absorption need anyway.
@@ -271,6 +276,8 @@ def pandas_dtype(column: Column) -> str | pd.CategoricalDtype:
 
 def categorical_dtype(column: Column) -> pd.CategoricalDtype:
     """:func:`pandas_dtype` of an ``id`` or ``category`` column, typed as categorical."""
+    import pandas as pd
+
     dtype = pandas_dtype(column)
     if not isinstance(dtype, pd.CategoricalDtype):
         raise TypeError(f"column {column.name!r} of kind {column.kind!r} is not categorical")

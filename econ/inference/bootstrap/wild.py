@@ -702,8 +702,19 @@ def _pilot_ends(tallies: tuple[_Tally, ...], estimate: float, se: float, level: 
     error of the ends from all, a guess to start from (the ends are still those of all)."""
     pilots = tuple(_Tally(t.pieces[:, :_PILOT], t.estimate, t.r0, t.step, t.se, t.rule,
                           t.convex) for t in tallies)
+    # Their search starts from the percentile-t interval of the same draws at the null, the
+    # ends' usual guess, which the search moves from as far as needed (with few clusters
+    # half a standard error); doubling out from the estimate took several more evaluations.
+    with np.errstate(invalid="ignore", divide="ignore"):
+        n0, _, a, _, _ = pilots[0].pieces
+        star = np.abs(n0) / np.sqrt(a)
+    star = star[np.isfinite(star)]
+    if len(star) == 0:
+        return _invert((pilots[0], pilots[1]), estimate, se, level, tolerance=1e-2)
+    half = float(np.quantile(star, level)) * se
     # (Their Monte Carlo error is about 0.03 standard errors: a hundredth is close enough.)
-    return _invert((pilots[0], pilots[1]), estimate, se, level, tolerance=1e-2)
+    return _invert((pilots[0], pilots[1]), estimate, se, level,
+                   (estimate - half, estimate + half), 0.25 * se, tolerance=1e-2)
 
 
 def _reach(level: float, draws: int, se: float) -> float:
