@@ -314,7 +314,8 @@ def rm_confidence_set(betahat: np.ndarray, sigma: np.ndarray, n_pre: int, n_post
 def _grid_set(accepted: Callable[[np.ndarray], np.ndarray], low: float, high: float,
               points: int) -> Interval:
     """Ends of ``{theta: accepted(theta)}`` from a grid, widened up to 6 times while the set
-    touches an edge, then refined by 14 bisection steps at each end (a grid step over 16,000)."""
+    touches an edge, then refined by 14 bisection steps at each end (a grid step over 16,000),
+    both ends in one call of ``accepted`` per step (it decides each value on its own)."""
     test = accepted
     for _ in range(6):
         grid = np.linspace(low, high, points)
@@ -326,21 +327,21 @@ def _grid_set(accepted: Callable[[np.ndarray], np.ndarray], low: float, high: fl
             low, high = (low - width if ok[0] else low), (high + width if ok[-1] else high)
             continue
         first, last = np.flatnonzero(ok)[[0, -1]]
-        return Interval(_refine(test, grid[first - 1], grid[first]),
-                        _refine(test, grid[last + 1], grid[last]))
+        ends = _refine(test, grid[[first - 1, last + 1]], grid[[first, last]])
+        return Interval(float(ends[0]), float(ends[1]))
     return Interval(-np.inf if ok[0] else float(grid[np.flatnonzero(ok)[0]]),
                     np.inf if ok[-1] else float(grid[np.flatnonzero(ok)[-1]]))
 
 
-def _refine(test: Callable[[np.ndarray], np.ndarray], outside: float, inside: float,
-            steps: int = 14) -> float:
+def _refine(test: Callable[[np.ndarray], np.ndarray], outside: np.ndarray,
+            inside: np.ndarray, steps: int = 14) -> np.ndarray:
+    """Bisection between each value of ``outside`` (rejected) and of ``inside`` (accepted)."""
     for _ in range(steps):
         middle = (outside + inside) / 2
-        if test(np.array([middle]))[0]:
-            inside = middle
-        else:
-            outside = middle
-    return float((outside + inside) / 2)
+        accepted = test(middle)
+        inside = np.where(accepted, middle, inside)
+        outside = np.where(accepted, outside, middle)
+    return (outside + inside) / 2
 
 
 def rm_identified_set(betahat: np.ndarray, n_pre: int, n_post: int, l_vec: np.ndarray,

@@ -349,3 +349,28 @@ def test_pretrend_test_matches_direct_wald() -> None:
     statistic = b @ np.linalg.solve(sigma[:n_pre, :n_pre], b)
     assert test.statistic == pytest.approx(statistic / n_pre, rel=1e-12)
     assert test.pvalue == pytest.approx(stats.chi2.sf(statistic, n_pre), rel=1e-10)
+
+
+def test_grid_set_refines_both_ends_together_as_each_alone():
+    # The set [0.3, 0.7] on a grid over [0, 1]: both ends are bisected in the same 14 calls,
+    # each to the value a bisection of that end alone reaches.
+    calls = []
+
+    def accepted(thetas: np.ndarray) -> np.ndarray:
+        calls.append(len(thetas))
+        return (thetas >= 0.3) & (thetas <= 0.7)
+
+    found = numerics._grid_set(accepted, 0.0, 1.0, 11)
+    assert calls == [11] + [2] * 14
+
+    def alone(outside: float, inside: float) -> float:
+        for _ in range(14):
+            middle = (outside + inside) / 2
+            outside, inside = (outside, middle) if 0.3 <= middle <= 0.7 else (middle, inside)
+        return (outside + inside) / 2
+
+    grid = np.linspace(0.0, 1.0, 11)
+    first, last = np.flatnonzero((grid >= 0.3) & (grid <= 0.7))[[0, -1]]
+    assert (found.low, found.high) == (alone(grid[first - 1], grid[first]),
+                                       alone(grid[last + 1], grid[last]))
+    assert abs(found.low - 0.3) < 0.1 / 2**14 and abs(found.high - 0.7) < 0.1 / 2**14
