@@ -18,6 +18,7 @@ import pandas as pd
 import pytest
 
 import econ
+from econ.inference.bootstrap import wild
 from econ.inference.resampling import stream
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -100,6 +101,48 @@ def test_null_at_the_estimate_and_interval_bounds(result: econ.RegressionResult,
                             (high - 1e-3 * width, False), (high + 1e-3 * width, True)]:
         p = result.wild_bootstrap("x1", econ.WildBootstrap(**options), value=value).pvalue
         assert (p <= 1 - test.ci_level) == rejected
+
+
+@pytest.mark.filterwarnings(FEW)
+@pytest.mark.parametrize("clusters", [6, 40])
+def test_interval_bounds_found_from_the_pilot(clusters: int, monkeypatch: pytest.MonkeyPatch
+                                              ) -> None:
+    """From B = 16,384 draws the search starts at the ends of a pilot of the first 4,096, whose
+    own search starts at their percentile-t interval: with 6 clusters that guess is off by
+    several tenths of a standard error, and the bounds must still be where the p-value of all
+    the draws crosses 0.05: within one step of it (as above; with 6 clusters Webb has 6^6
+    patterns, so among 20,000 draws some repeat and a step can be 2/B)."""
+    reps = 20_000
+    fit = econ.feols("y ~ x1 + x2", make_data(clusters=clusters, seed=11, n=600),
+                     cov=econ.Cluster("g"))
+    options = dict(reps=reps, distribution="webb", seed=5)
+    # The per-draw pieces (N0, N1, a, b, c) the interval inverts, as the bootstrap made them.
+    made = []
+    original = wild._Tally.__init__
+
+    def record(self, pieces, *args, **kwargs):  # type: ignore[no-untyped-def]
+        made.append(pieces)
+        original(self, pieces, *args, **kwargs)
+
+    monkeypatch.setattr(wild._Tally, "__init__", record)
+    test = fit.wild_bootstrap("x1", econ.WildBootstrap(**options))
+    monkeypatch.undo()
+    low, high = test.ci
+    with np.errstate(invalid="ignore", divide="ignore"):
+        n0, _, a, _, _ = made[0][:, :4096]
+    star = np.abs(n0) / np.sqrt(a)
+    guess = np.quantile(star[np.isfinite(star)], 0.95) * test.std_error
+    estimate = test.estimate[0]
+    off = max(abs(low - (estimate - guess)), abs(high - (estimate + guess))) / test.std_error
+    assert off > (0.1 if clusters == 6 else 0.0)
+    for bound in (low, high):
+        at_bound = fit.wild_bootstrap("x1", econ.WildBootstrap(**options), value=bound)
+        assert abs(at_bound.pvalue - 0.05) <= (2 if clusters == 6 else 1) / reps + 1e-12
+    width = high - low
+    for value, rejected in [(low - 1e-3 * width, True), (low + 1e-3 * width, False),
+                            (high - 1e-3 * width, False), (high + 1e-3 * width, True)]:
+        p = fit.wild_bootstrap("x1", econ.WildBootstrap(**options), value=value).pvalue
+        assert (p <= 0.05) == rejected
 
 
 @pytest.mark.filterwarnings(FEW)
