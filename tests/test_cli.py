@@ -147,6 +147,26 @@ def test_replicate_starts_its_workers_before_this_process_imports_pandas():
                                             "{'unit_level': {'prov': 'provincial'}}")
 
 
+def test_the_command_skips_the_collections_at_exit():
+    # Garbage left when the process ends is not collected (the interpreter's last collections
+    # would scan every object the command loaded); a cycle made after the command shows it.
+    code = ("import econ.cli\n"
+            "try:\n"
+            "    econ.cli.main(['--version'])\n"
+            "except SystemExit:\n"
+            "    pass\n"
+            "class Cycle:\n"
+            "    def __del__(self):\n"
+            "        print('collected')\n"
+            "cycle = Cycle()\n"
+            "cycle.self = cycle\n"
+            "del cycle\n")
+    for run in (code, code.replace("econ.cli.main(['--version'])", "raise SystemExit")):
+        result = subprocess.run([sys.executable, "-c", run], check=True, capture_output=True,
+                                text=True)
+        assert ("collected" in result.stdout) == (run != code)
+
+
 def test_version_unknown_encoding_bad_seed_and_no_silent_overwrite(tmp_path, capsys):
     with pytest.raises(SystemExit) as version:
         main(["--version"])
