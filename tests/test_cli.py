@@ -130,13 +130,14 @@ def test_progress_bar_redraws_on_a_terminal_and_prints_lines_otherwise():
                                            "[2/2] b ...", "[2/2] b done in 1.5s"]
 
 
-def test_replicate_starts_its_workers_before_this_process_imports_pandas():
+def test_replicate_starts_its_workers_before_this_process_imports_pandas_or_numpy():
     # replicate() starts the workers' fork server first, so that its imports run beside this
-    # process's pandas import; reading the command line's --map options must not load pandas
-    # before that (it delayed every step by the import, ~0.4 s).
+    # process's own; reading the command line's --map options must not load pandas (~0.4 s)
+    # or numpy (~0.1 s) before that.
     code = ("import sys, econ.cli, econ.replication\n"
             "def replicate(**options):\n"
-            "    print('pandas' in sys.modules, options['mapping'], options['value_mapping'])\n"
+            "    print(any(m in sys.modules for m in ('pandas', 'numpy')), options['mapping'],\n"
+            "          options['value_mapping'])\n"
             "    raise SystemExit(0)\n"
             "econ.replication.replicate = replicate\n"
             "econ.cli.main(['replicate', '--map', 'village=village_id', "

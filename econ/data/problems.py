@@ -4,8 +4,12 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
-import numpy as np
+if TYPE_CHECKING:
+    import numpy as np
+# numpy is imported where it is used: the command line reads its --map options through this
+# module, and `econ replicate` starts its workers' imports before its own.
 
 #: How many offending rows or values a message spells out before it gives only a count.
 SHOWN = 5
@@ -131,6 +135,8 @@ def describe_values(values: Sequence[object], limit: int = SHOWN) -> str:
 
 
 def _plain(value: object) -> object:
+    import numpy as np
+
     if isinstance(value, np.generic):
         return value.item()
     if isinstance(value, tuple):

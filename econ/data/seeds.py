@@ -7,12 +7,17 @@ recorded in results and passed back to reproduce them.
 
 from __future__ import annotations
 
-import numpy as np
+from typing import TYPE_CHECKING, TypeAlias
+
+if TYPE_CHECKING:
+    import numpy as np
 
 #: The package's one default seed (simulated data, bootstraps, band simulations).
 DEFAULT_SEED = 20240501
 
-Seed = int | np.random.Generator
+# Spelled as a string, an annotation only: the command line reads DEFAULT_SEED from here, and
+# `econ replicate` starts its workers' imports before it imports numpy itself.
+Seed: TypeAlias = "int | np.random.Generator"
 
 
 def entropy(seed: Seed) -> int:
@@ -35,6 +40,8 @@ def entropy(seed: Seed) -> int:
     ValueError
         If ``seed`` is a negative integer.
     """
+    import numpy as np
+
     if isinstance(seed, np.random.Generator):
         return int(seed.integers(0, 2**64, dtype=np.uint64))
     if isinstance(seed, bool) or not isinstance(seed, int | np.integer):
