@@ -51,7 +51,10 @@ def varying_groups(groups: np.ndarray, values: np.ndarray, n_groups: int) -> np.
 
 def is_nested(inner: np.ndarray, n_inner: int, outer: np.ndarray) -> bool:
     """Whether every ``inner`` group lies within a single ``outer`` group."""
-    # As in varying_groups, without collecting the varying groups: one O(n) comparison.
+    # As in varying_groups, without collecting the varying groups: one O(n) comparison, in
+    # slices (no n-row temporary, and a crossing found early ends it).
     representative = np.zeros(n_inner, dtype=outer.dtype)
     representative[inner] = outer
-    return bool(np.array_equal(outer, representative[inner]))
+    step = 1 << 18
+    return all(np.array_equal(outer[lo:lo + step], representative[inner[lo:lo + step]])
+               for lo in range(0, len(inner), step))

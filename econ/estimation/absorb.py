@@ -165,21 +165,26 @@ class Absorber:
         return Absorber(tuple(self.codes[k] for k in kept), self.weights, self.tol,
                         self.max_iter)
 
-    def demean(self, values: np.ndarray) -> tuple[np.ndarray, int]:
+    def demean(self, values: np.ndarray, *, overwrite: bool = False
+               ) -> tuple[np.ndarray, int]:
         """Return ``values`` (n x m) minus their projection on the dummies, and the sweeps.
+
+        With ``overwrite``, a float64 Fortran-ordered ``values`` is projected in place and
+        returned (other arrays are still copied): at millions of rows every copy is memory
+        the system must first hand over, page by page.
 
         Raises
         ------
         RuntimeError
             If alternating projections have not converged after ``max_iter`` sweeps.
         """
-        out = np.array(values, dtype=np.float64, order="F", copy=True)
+        out = _owned(values, overwrite)
         if self.slopes:
             return self._alternate(out)
         if not self.codes:
             return out, 0
         if len(self.codes) > 2 and self._spanning is not self:
-            return self._spanning.demean(out)
+            return self._spanning.demean(out, overwrite=True)
         if len(self.codes) == 1:
             self._subtract_means(out, 0)
             return out, 1
@@ -189,7 +194,7 @@ class Absorber:
             out -= first[self.codes[0]] + second[self.codes[1]] - grand
             return out, 1
         if self._exact is not None:
-            return self._exact.demean(out)
+            return self._exact.demean(out, overwrite=True)
         return self._alternate(out)
 
     @cached_property
@@ -199,8 +204,7 @@ class Absorber:
         layout = TwoWayLayout.of(self.codes)
         if layout is None or not (self.weights is None or bool(np.all(self.weights > 0))):
             return None
-        weights = np.ones(len(self.codes[0])) if self.weights is None else self.weights
-        return TwoWayAbsorber(layout, weights)
+        return TwoWayAbsorber(layout, self.weights)
 
     def _complete_grid(self) -> bool:
         n = len(self.codes[0])
@@ -364,6 +368,14 @@ class Absorber:
         return out, sweeps
 
 
+def _owned(values: np.ndarray, overwrite: bool) -> np.ndarray:
+    """``values`` itself if it may be overwritten and is float64 in Fortran order, else a
+    copy that is."""
+    if overwrite and values.dtype == np.float64 and values.flags.f_contiguous:
+        return values
+    return np.array(values, dtype=np.float64, order="F", copy=True)
+
+
 def drop_singletons(codes: Sequence[np.ndarray]) -> np.ndarray:
     """Mask of rows to keep after repeatedly removing fixed-effect groups of one row.
 
@@ -372,14 +384,18 @@ def drop_singletons(codes: Sequence[np.ndarray]) -> np.ndarray:
     """
     n = len(codes[0]) if codes else 0
     keep = np.ones(n, dtype=bool)
+    every = True
     while True:
         single = np.zeros(n, dtype=bool)
         for c in codes:
-            counts = np.bincount(c[keep], minlength=int(c.max()) + 1)
-            single |= keep & (counts[c] == 1)
+            counts = np.bincount(c if every else c[keep], minlength=int(c.max()) + 1)
+            # (A gather of booleans: an eighth of the memory of the counts'.)
+            single |= np.take(counts == 1, c)
+        single &= keep
         if not single.any():
             return keep
         keep &= ~single
+        every = False
 
 
 def spanning(codes: Sequence[np.ndarray]) -> list[int]:
@@ -419,7 +435,7 @@ def fe_parameters(codes: Sequence[np.ndarray],
     if len(codes) == 1:
         return levels[0] + extra
     a, b = levels[0], levels[1]
-    graph = coo_matrix((np.ones(len(codes[0])), (codes[0], codes[1] + a)),
+    graph = coo_matrix((np.ones(len(codes[0]), dtype=np.int8), (codes[0], codes[1] + a)),
                        shape=(a + b, a + b))
     components, _ = connected_components(graph, directed=False)
     return a + b - components - (len(codes) - 2) + sum(levels[2:]) + extra
@@ -427,8 +443,9 @@ def fe_parameters(codes: Sequence[np.ndarray],
 
 def absorbed(original: np.ndarray, demeaned: np.ndarray, *, tol: float = 1e-8) -> np.ndarray:
     """Columns that the fixed effects absorb: demeaned norm tiny relative to the original's."""
-    before = np.linalg.norm(original, axis=0)
-    after = np.linalg.norm(demeaned, axis=0)
+    # Column by column (dot products): no n x k temporary of squares.
+    before = np.sqrt([float(c @ c) for c in original.T])
+    after = np.sqrt([float(c @ c) for c in demeaned.T])
     with warnings.catch_warnings():
         warnings.simplefilter("ignore", RuntimeWarning)
         return (before == 0) | (after <= tol * before)

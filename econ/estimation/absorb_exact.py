@@ -109,25 +109,30 @@ class TwoWayLayout:
 
 @dataclass(frozen=True, eq=False)
 class TwoWayAbsorber:
-    """Projection off the dummies of the two fixed effects of ``layout`` with ``weights``,
-    exact."""
+    """Projection off the dummies of the two fixed effects of ``layout`` with ``weights``
+    (``None``: every row weighs 1), exact."""
 
     layout: TwoWayLayout
-    weights: np.ndarray
+    weights: np.ndarray | None
 
     @cached_property
     def _system(self) -> tuple[np.ndarray, np.ndarray | csr_matrix, BlockInverse]:
         """Weight totals of the large effect's levels, of the cells, and ``S^+``."""
         layout, w = self.layout, self.weights
         la, lb = layout.levels
-        d_a = layout.sums(w)
-        d_b = np.bincount(layout.small, weights=w, minlength=lb)
+        # (Unweighted, the totals are counts: the same numbers as summed weights of 1.)
+        d_a = (layout.sums(w) if w is not None else layout.runs[1].astype(np.float64)
+               if layout.runs is not None
+               else np.bincount(layout.large, minlength=la).astype(np.float64))
+        d_b = np.bincount(layout.small, weights=w, minlength=lb).astype(np.float64)
         cells: np.ndarray | csr_matrix
         if layout.cells is not None:
-            cells = np.bincount(layout.cells, weights=w, minlength=la * lb).reshape(la, lb)
+            cells = np.bincount(layout.cells, weights=w,
+                                minlength=la * lb).astype(np.float64).reshape(la, lb)
             schur: np.ndarray | csr_matrix = np.diag(d_b) - cells.T @ (cells / d_a[:, None])
         else:
-            cells = csr_matrix((w, (layout.large, layout.small)), shape=(la, lb))
+            cells = csr_matrix((np.ones(len(layout.large)) if w is None else w,
+                                (layout.large, layout.small)), shape=(la, lb))
             # Each stored cell divided by its row's total (scipy's broadcasting multiply is
             # several times slower on a million cells).
             scaled = csr_matrix((cells.data / np.repeat(d_a, np.diff(cells.indptr)),
@@ -137,25 +142,32 @@ class TwoWayAbsorber:
                 schur = schur.toarray()
         return d_a, cells, BlockInverse.of(schur, layout.components)
 
-    def demean(self, values: np.ndarray) -> tuple[np.ndarray, int]:
-        """``values`` (n x m) less their weighted projection on the dummies; 1 pass."""
+    def demean(self, values: np.ndarray, *, overwrite: bool = False
+               ) -> tuple[np.ndarray, int]:
+        """``values`` (n x m) less their weighted projection on the dummies; 1 pass (in place
+        with ``overwrite``, as :meth:`~econ.estimation.absorb.Absorber.demean`)."""
         d_a, cells, inverse = self._system
         layout = self.layout
         la, lb = layout.levels
-        out = np.array(values, dtype=np.float64, order="F", copy=True)
+        if overwrite and values.dtype == np.float64 and values.flags.f_contiguous:
+            out = values
+        else:
+            out = np.array(values, dtype=np.float64, order="F", copy=True)
         m = out.shape[1]
         r_a, r_b = np.empty((la, m)), np.empty((lb, m))
         for j in range(m):
-            weighted = out[:, j] * self.weights
+            weighted = out[:, j] if self.weights is None else out[:, j] * self.weights
             r_a[:, j] = layout.sums(weighted)
             r_b[:, j] = np.bincount(layout.small, weights=weighted, minlength=lb)
         # All columns in one product each: the level tables are small next to the rows.
         gamma = inverse.apply(r_b - cells.T @ (r_a / d_a[:, None]))
         alpha = (r_a - cells @ gamma) / d_a[:, None]
+        # One row-length scratch for the gathers of every column.
+        scratch = np.empty(len(out))
         for j in range(m):
             column = out[:, j]
             column -= layout.expand(alpha[:, j])
-            column -= gamma[:, j][layout.small]
+            column -= np.take(gamma[:, j], layout.small, out=scratch)
         return out, 1
 
 

@@ -193,8 +193,11 @@ def fit(design: Design, *, outcome: int = 0, tol: float = 1e-10, max_iter: int =
     rows, sample, clusters, dropped = kept.rows, kept.sample, kept.clusters, kept.dropped
     effects = " + ".join([*design.fe_names, *(s.label for s in slopes)])
     absorber = Absorber(codes, w, tol=tol, max_iter=max_iter, slopes=_pairs(slopes))
-    stacked = np.column_stack([y_raw, X_raw]) if X_raw.shape[1] else y_raw[:, None]
-    demeaned, iterations = absorber.demean(stacked)
+    # Built in the absorber's layout and projected in place: one copy of the data, not two.
+    stacked = np.empty((len(y_raw), 1 + X_raw.shape[1]), order="F")
+    stacked[:, 0] = y_raw
+    stacked[:, 1:] = X_raw
+    demeaned, iterations = absorber.demean(stacked, overwrite=True)
     y_tilde, X_tilde = demeaned[:, 0], demeaned[:, 1:]
     names, drops = list(design.names), []
     if codes or slopes:

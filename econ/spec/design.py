@@ -392,10 +392,10 @@ def _is_categorical(series: pd.Series) -> bool:
 
 def _term_columns(term: Term, sample: pd.DataFrame, rows: np.ndarray
                   ) -> list[tuple[str, np.ndarray]]:
-    product: list[tuple[str, np.ndarray]] = [("", np.ones(len(sample)))]
-    for factor in term.factors:
+    product = _factor_columns(term.factors[0], sample, rows)
+    for factor in term.factors[1:]:
         expanded = _factor_columns(factor, sample, rows)
-        product = [(f"{a}:{b}" if a else b, x * z) for a, x in product for b, z in expanded]
+        product = [(f"{a}:{b}", x * z) for a, x in product for b, z in expanded]
     return product
 
 
@@ -450,7 +450,9 @@ def _levels(series: pd.Series) -> list[object]:
 
 
 def _dense(codes: np.ndarray) -> np.ndarray:
-    """Renumber codes 0..L-1 over the levels present (dropped rows may leave gaps)."""
+    """Renumber codes 0..L-1 over the levels present (dropped rows may leave gaps), as int64."""
     present = np.bincount(codes)
-    remap = np.cumsum(present > 0) - 1
-    return remap[codes].astype(np.int64)
+    if present.all():
+        # Already dense (every category present): one conversion, no gather.
+        return codes.astype(np.int64)
+    return (np.cumsum(present > 0) - 1)[codes]
