@@ -17,7 +17,6 @@ from dataclasses import dataclass
 
 import numpy as np
 import scipy.linalg
-from scipy import stats
 
 from econ.estimation.absorb import Absorber
 from econ.estimation.iv import IVFit
@@ -33,6 +32,7 @@ from econ.inference.covariance import (
     CovarianceSpec,
     nested_k,
 )
+from econ.inference.distributions import chi2_sf, f_quantile, f_sf
 from econ.inference.resampling import stream
 
 #: Stock and Yogo's (2005) rule of thumb: a first-stage F below 10 signals weak instruments.
@@ -91,7 +91,7 @@ def first_stage_f(ivfit: IVFit, spec: CovarianceSpec) -> tuple[Statistic, ...]:
         coef = first.params[:L]
         wald = float(coef @ np.linalg.solve(result.cov[:L, :L], coef)) / L
         out.append(Statistic(f"First-stage F ({first.outcome})", wald, L, result.df,
-                             float(stats.f.sf(wald, L, result.df))))
+                             float(f_sf(wald, L, result.df))))
     return tuple(out)
 
 
@@ -133,7 +133,7 @@ def kleibergen_paap(ivfit: IVFit, spec: CovarianceSpec) -> Statistic:
     lam = K @ pi.flatten(order="F")
     rk = float(lam @ np.linalg.solve(K @ V @ K.T, lam))
     df = L - m + 1
-    return Statistic("Kleibergen-Paap rk Wald F", rk / L, df, None, float(stats.chi2.sf(rk, df)))
+    return Statistic("Kleibergen-Paap rk Wald F", rk / L, df, None, float(chi2_sf(rk, df)))
 
 
 def effective_f(ivfit: IVFit, spec: CovarianceSpec) -> Statistic:
@@ -152,7 +152,7 @@ def effective_f(ivfit: IVFit, spec: CovarianceSpec) -> Statistic:
     V = spec.compute(first)
     stat = float(pi @ Q @ pi) / float(np.trace(V.cov[:L, :L] @ Q))
     return Statistic("Effective F (Montiel Olea-Pflueger)", stat, L, V.df,
-                     float(stats.f.sf(stat, L, V.df)))
+                     float(f_sf(stat, L, V.df)))
 
 
 def sargan(ivfit: IVFit) -> Statistic | None:
@@ -164,7 +164,7 @@ def sargan(ivfit: IVFit) -> Statistic | None:
     Z = ivfit.Z
     u = e - Z @ np.linalg.lstsq(Z, e, rcond=None)[0]
     stat = len(e) * (1 - float(u @ u) / float(e @ e))
-    return Statistic("Sargan", stat, q, None, float(stats.chi2.sf(stat, q)))
+    return Statistic("Sargan", stat, q, None, float(chi2_sf(stat, q)))
 
 
 def hansen_j(ivfit: IVFit, spec: CovarianceSpec) -> Statistic | None:
@@ -192,7 +192,7 @@ def hansen_j(ivfit: IVFit, spec: CovarianceSpec) -> Statistic | None:
     params = np.linalg.solve(zx.T @ weighted, weighted.T @ zy)
     g = Z.T @ (y - X @ params)
     stat = float(g @ np.linalg.solve(S, g))
-    return Statistic("Hansen J", stat, q, None, float(stats.chi2.sf(stat, q)))
+    return Statistic("Hansen J", stat, q, None, float(chi2_sf(stat, q)))
 
 
 def _kclass_2sls(Z: np.ndarray, X: np.ndarray, y: np.ndarray) -> np.ndarray:
@@ -215,8 +215,8 @@ def endogeneity(ivfit: IVFit) -> tuple[Statistic, Statistic]:
     k_exog = len(ivfit.exogenous) + ivfit.second.fe_params
     df_denom = n - k_exog - m - m
     wu = (delta / m) / ((ssr - delta) / df_denom)
-    return (Statistic("Durbin", durbin, m, None, float(stats.chi2.sf(durbin, m))),
-            Statistic("Wu-Hausman", wu, m, df_denom, float(stats.f.sf(wu, m, df_denom))))
+    return (Statistic("Durbin", durbin, m, None, float(chi2_sf(durbin, m))),
+            Statistic("Wu-Hausman", wu, m, df_denom, float(f_sf(wu, m, df_denom))))
 
 
 def endogeneity_robust(ivfit: IVFit, spec: CovarianceSpec) -> Statistic:
@@ -237,7 +237,7 @@ def endogeneity_robust(ivfit: IVFit, spec: CovarianceSpec) -> Statistic:
     gamma = params[-m:]
     stat = float(gamma @ np.linalg.solve(result.cov[-m:, -m:], gamma)) / m
     return Statistic("Endogeneity (regression)", stat, m, result.df,
-                     float(stats.f.sf(stat, m, result.df)))
+                     float(f_sf(stat, m, result.df)))
 
 
 # Anderson-Rubin ---------------------------------------------------------------------------
@@ -280,7 +280,7 @@ def anderson_rubin_test(ivfit: IVFit, spec: CovarianceSpec, value: float) -> Sta
     L = len(pieces.a)
     stat = pieces.statistic(value)
     return Statistic(f"Anderson-Rubin ({ivfit.endogenous[0]} = {value:g})", stat, L,
-                     pieces.df, float(stats.f.sf(stat, L, pieces.df)))
+                     pieces.df, float(f_sf(stat, L, pieces.df)))
 
 
 def anderson_rubin_set(ivfit: IVFit, spec: CovarianceSpec, level: float = 0.95
@@ -295,7 +295,7 @@ def anderson_rubin_set(ivfit: IVFit, spec: CovarianceSpec, level: float = 0.95
     """
     pieces = _ar_pieces(ivfit, spec)
     L = len(pieces.a)
-    c = L * float(stats.f.ppf(level, L, pieces.df))
+    c = L * float(f_quantile(level, L, pieces.df))
     a, b = pieces.a, pieces.b
     M0 = pieces.Vyy - np.outer(a, a) / c
     M1 = -2 * pieces.Vyd + (np.outer(a, b) + np.outer(b, a)) / c

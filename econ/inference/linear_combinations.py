@@ -10,14 +10,15 @@ from collections.abc import Sequence
 
 import numpy as np
 import pandas as pd
-from scipy import stats
+
+from econ.inference.distributions import t_quantile, t_sf
 
 
 def critical_value(level: float, df: float) -> float:
     """Two-sided t critical value at confidence ``level`` (normal when ``df`` is infinite)."""
     if not 0 < level < 1:
         raise ValueError(f"level must be in (0, 1), got {level}")
-    return float(stats.t.ppf(0.5 + level / 2, df))
+    return float(t_quantile(0.5 + level / 2, df))
 
 
 def std_errors(cov: np.ndarray) -> np.ndarray:
@@ -36,12 +37,12 @@ def inference_table(estimates: np.ndarray, errors: np.ndarray, df: float | np.nd
     dfs = np.broadcast_to(np.asarray(df, dtype=float), np.shape(estimates))
     if not 0 < level < 1:
         raise ValueError(f"level must be in (0, 1), got {level}")
-    q = stats.t.ppf(0.5 + level / 2, dfs)
+    q = t_quantile(0.5 + level / 2, dfs)
     with np.errstate(divide="ignore", invalid="ignore"):
         statistic = estimates / errors
     return pd.DataFrame({**(keys or {}), "estimate": estimates, "std_error": errors,
                          "statistic": statistic,
-                         "p_value": 2 * stats.t.sf(np.abs(statistic), dfs),
+                         "p_value": 2 * t_sf(np.abs(statistic), dfs),
                          "conf_low": estimates - q * errors,
                          "conf_high": estimates + q * errors})
 

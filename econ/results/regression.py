@@ -8,13 +8,13 @@ from dataclasses import dataclass, field
 
 import numpy as np
 import pandas as pd
-from scipy import stats
 
 from econ.data.dataset import SIMULATED_LABEL
 from econ.estimation.linear import LinearFit
 from econ.inference.bootstrap.settings import WildBootstrap
 from econ.inference.bootstrap.wild import wild_bootstrap
 from econ.inference.covariance import CovarianceResult, CovarianceSpec, estimate_covariance
+from econ.inference.distributions import f_sf, t_sf
 from econ.inference.linear_combinations import (
     inference_table,
     linear_combinations,
@@ -109,7 +109,7 @@ class RegressionResult(SummaryDisplay):
 
     @property
     def pvalues(self) -> pd.Series:
-        p = 2 * stats.t.sf(np.abs(self.tstats.to_numpy()), self.df_by_coef)
+        p = 2 * t_sf(np.abs(self.tstats.to_numpy()), self.df_by_coef)
         return pd.Series(p, index=self.names, name="p_value")
 
     def conf_int(self, level: float = 0.95) -> pd.DataFrame:
@@ -214,7 +214,7 @@ class RegressionResult(SummaryDisplay):
         middle = matrix @ self.covariance.cov @ matrix.T
         q = matrix.shape[0]
         stat = float(diff @ np.linalg.solve(middle, diff)) / q
-        p = float(stats.f.sf(stat, q, self.df_resid))
+        p = float(f_sf(stat, q, self.df_resid))
         return WaldTest(stat, q, self.df_resid, p, label)
 
     def wild_bootstrap(self, hypothesis: Hypothesis, settings: WildBootstrap | None = None,
