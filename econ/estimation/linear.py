@@ -332,7 +332,8 @@ def _independent(X: np.ndarray, names: list[str]) -> tuple[
     if X.shape[1] == 0:
         return X, names, [], (X, np.empty((0, 0)))
     q, r = scipy.linalg.qr(X, mode="economic")
-    norms = np.linalg.norm(X, axis=0)
+    # (Dot products: no n x k temporary of squares.)
+    norms = np.sqrt([float(c @ c) for c in X.T])
     dependent = np.abs(np.diag(r)) <= COLLINEAR_TOL * np.maximum(norms, 1e-300)
     if not dependent.any():
         return X, names, [], (q, r)
