@@ -451,8 +451,9 @@ def _levels(series: pd.Series) -> list[object]:
 
 def _dense(codes: np.ndarray) -> np.ndarray:
     """Renumber codes 0..L-1 over the levels present (dropped rows may leave gaps), as int64."""
+    # Converted first: bincount would convert narrower codes to int64 itself, in a temporary.
+    codes = codes.astype(np.int64)
     present = np.bincount(codes)
     if present.all():
-        # Already dense (every category present): one conversion, no gather.
-        return codes.astype(np.int64)
+        return codes  # already dense (every category present): no gather
     return (np.cumsum(present > 0) - 1)[codes]
