@@ -1,12 +1,13 @@
 """Tail probabilities and quantiles of the t, F and chi-square distributions.
 
 The numbers scipy.stats gives (``t.sf``, ``t.ppf``, ``f.sf``, ``f.ppf``, ``chi2.sf``) come from
-scipy.special's ``stdtr``, ``stdtrit``, ``fdtrc``, ``fdtri`` and ``chdtrc``; scipy.stats adds
-the distributions' supports and argument checks. These functions call scipy.special with the
-same supports and checks, so they return the same numbers bit for bit (the tests compare them
-over the domains and their edges: infinite and invalid degrees of freedom, statistics at or
-below zero, probabilities 0 and 1), without importing scipy.stats: its import takes about half
-a second, which a fresh process's first regression table or test paid.
+scipy.special's ``stdtr``, ``stdtrit``, ``fdtrc``, ``fdtri`` and ``chdtrc``; scipy.stats adds the
+distributions' supports and argument checks, and its location (0), which turns a quantile of
+-0.0 into 0.0. These functions do the same, so they return the same numbers bit for bit (the
+tests compare them over the domains and their edges: infinite and invalid degrees of freedom,
+statistics at or below zero, probabilities 0, 0.5 and 1), without importing scipy.stats: its
+import takes about half a second, which a fresh process's first regression table or test
+paid.
 """
 
 from __future__ import annotations
@@ -23,7 +24,7 @@ def t_sf(statistic: np.ndarray | float, df: np.ndarray | float) -> np.ndarray:
 def t_quantile(p: np.ndarray | float, df: np.ndarray | float) -> np.ndarray:
     """Quantile ``p`` of Student's t (``-inf`` at 0 and ``inf`` at 1, as scipy.stats)."""
     p = np.asarray(p, dtype=float)
-    out = special.stdtrit(df, p)
+    out = special.stdtrit(df, p) + 0.0
     return np.where((p == 0) & _positive(df), -np.inf, out)
 
 
@@ -39,7 +40,7 @@ def f_quantile(p: np.ndarray | float, dfn: np.ndarray | float, dfd: np.ndarray |
                ) -> np.ndarray:
     """Quantile ``p`` of the F distribution (0 at 0 and ``inf`` at 1, as scipy.stats)."""
     p = np.asarray(p, dtype=float)
-    out = special.fdtri(dfn, dfd, p)
+    out = special.fdtri(dfn, dfd, p) + 0.0
     valid = _positive(dfn) & _positive(dfd)
     return np.where(valid & (p == 0), 0.0, np.where(valid & (p == 1), np.inf, out))
 

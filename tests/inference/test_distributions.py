@@ -12,13 +12,16 @@ from econ.inference import distributions as d
 
 DFS = [0.5, 1, 2.5, 7, 30, 1e6, np.inf, 0, -1, np.nan]
 STATISTICS = [-np.inf, -3, -0.0, 0.0, 1e-300, 1e-8, 0.7, 1.96, 3.3, 50, 1e4, np.inf, np.nan]
-PROBABILITIES = [0.0, 1e-12, 0.025, 0.5, 0.9, 0.95, 0.975, 0.995, 1 - 1e-12, 1.0, -0.1, 1.1,
-                 np.nan]
+PROBABILITIES = [0.0, 1e-12, 0.025, 0.5, 0.5 + 1e-16, 0.9, 0.95, 0.975, 0.995, 1 - 1e-12, 1.0,
+                 -0.1, 1.1, np.nan]
 
 
 def same(a: object, b: object) -> bool:
-    return bool(np.array_equal(np.asarray(a, dtype=float), np.asarray(b, dtype=float),
-                               equal_nan=True))
+    """Equal as floats, 0.0 not matching -0.0 (a table would print -0.00); NaN matches NaN."""
+    a, b = np.asarray(a, dtype=float), np.asarray(b, dtype=float)
+    numbers = ~np.isnan(a)
+    return bool(np.array_equal(a, b, equal_nan=True)
+                and np.array_equal(np.signbit(a[numbers]), np.signbit(b[numbers])))
 
 
 @pytest.mark.parametrize("df", DFS)
