@@ -36,7 +36,7 @@ from scipy.sparse import coo_matrix, csr_matrix
 from scipy.sparse.csgraph import connected_components
 
 from econ.data.codes import is_nested
-from econ.estimation.absorb_exact import TwoWayAbsorber, TwoWayLayout
+from econ.estimation.absorb_exact import TwoWayAbsorber, TwoWayLayout, owned_columns
 
 #: A slope variable whose within-group spread is below this fraction of its size in a group
 #: is constant there: its slope is the group intercept's direction and is left out.
@@ -178,7 +178,7 @@ class Absorber:
         RuntimeError
             If alternating projections have not converged after ``max_iter`` sweeps.
         """
-        out = _owned(values, overwrite)
+        out = owned_columns(values, overwrite)
         if self.slopes:
             return self._alternate(out)
         if not self.codes:
@@ -366,14 +366,6 @@ class Absorber:
             for k, block in enumerate(blocks):
                 block.subtract(column, effects[k][:, j])
         return out, sweeps
-
-
-def _owned(values: np.ndarray, overwrite: bool) -> np.ndarray:
-    """``values`` itself if it may be overwritten and is float64 in Fortran order, else a
-    copy that is."""
-    if overwrite and values.dtype == np.float64 and values.flags.f_contiguous:
-        return values
-    return np.array(values, dtype=np.float64, order="F", copy=True)
 
 
 def drop_singletons(codes: Sequence[np.ndarray]) -> np.ndarray:

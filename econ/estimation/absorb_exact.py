@@ -149,10 +149,7 @@ class TwoWayAbsorber:
         d_a, cells, inverse = self._system
         layout = self.layout
         la, lb = layout.levels
-        if overwrite and values.dtype == np.float64 and values.flags.f_contiguous:
-            out = values
-        else:
-            out = np.array(values, dtype=np.float64, order="F", copy=True)
+        out = owned_columns(values, overwrite)
         m = out.shape[1]
         r_a, r_b = np.empty((la, m)), np.empty((lb, m))
         for j in range(m):
@@ -169,6 +166,14 @@ class TwoWayAbsorber:
             column -= layout.expand(alpha[:, j])
             column -= np.take(gamma[:, j], layout.small, out=scratch)
         return out, 1
+
+
+def owned_columns(values: np.ndarray, overwrite: bool) -> np.ndarray:
+    """``values`` itself if it may be overwritten and is float64 in Fortran order (contiguous
+    columns), else a copy that is."""
+    if overwrite and values.dtype == np.float64 and values.flags.f_contiguous:
+        return values
+    return np.array(values, dtype=np.float64, order="F", copy=True)
 
 
 @dataclass(frozen=True, eq=False)
