@@ -91,3 +91,37 @@ def test_small_components_are_solved_block_by_block(monkeypatch, shuffle):
     large, small = layout.large, layout.small
     np.testing.assert_allclose(out, _dummies_residuals(large, small, w, X), atol=1e-10)
     assert sweeps == 1
+
+
+@pytest.mark.parametrize(("levels", "shuffle"), [((40, 6), False), ((40, 6), True),
+                                                 ((300, 25), True)])
+def test_unweighted_is_weights_of_one_and_overwrite_works_in_place(levels, shuffle):
+    # Without weights the totals are counts and nothing is multiplied by 1: the same numbers
+    # bit for bit as weights of 1, on the dense and sparse cell tables, sorted or not.
+    rng = np.random.default_rng(8)
+    la, lb = levels
+    large = np.repeat(np.arange(la), 4)
+    small = rng.integers(0, lb, size=len(large))
+    small[:lb] = np.arange(lb)
+    if shuffle:
+        order = rng.permutation(len(large))
+        large, small = large[order], small[order]
+    layout = TwoWayLayout.of((large, small))
+    assert layout is not None
+    X = rng.normal(size=(len(large), 3))
+    before = X.copy()
+    unweighted, _ = TwoWayAbsorber(layout, None).demean(X)
+    ones, _ = TwoWayAbsorber(layout, np.ones(len(large))).demean(X)
+    np.testing.assert_array_equal(unweighted, ones)
+    np.testing.assert_allclose(unweighted, _dummies_residuals(large, small, np.ones(len(large)),
+                                                              X), atol=1e-10)
+    np.testing.assert_array_equal(X, before)  # not overwritten unless asked
+    owned = np.asfortranarray(X)
+    out, _ = TwoWayAbsorber(layout, None).demean(owned, overwrite=True)
+    assert out is owned
+    np.testing.assert_array_equal(out, unweighted)
+    # A C-ordered array is copied even when it may be overwritten.
+    c_order = np.ascontiguousarray(before)
+    out, _ = TwoWayAbsorber(layout, None).demean(c_order, overwrite=True)
+    assert out is not c_order
+    np.testing.assert_array_equal(c_order, before)
