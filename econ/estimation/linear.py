@@ -21,6 +21,10 @@ COLLINEAR_TOL = 1e-9
 #: Most levels a fixed effect may have to be refitted as dummy regressors (:func:`with_dummies`):
 #: their cross products cost ``n`` times their number squared.
 MAX_DUMMIES = 2_000
+#: Most dummy values (rows x dummy columns) a refit may hold: 2 GiB, a few times that while it
+#: is fitted (13 year dummies on 20 million rows). 2,000 dummies on a million rows would take
+#: 16 GB and exhaust the memory instead of failing with a message.
+MAX_DUMMY_CELLS = 1 << 28
 
 
 class EstimationWarning(UserWarning):
@@ -248,12 +252,21 @@ def crossed_effects(fitted: LinearFit, codes: np.ndarray) -> tuple[str, ...]:
                  if not is_nested(fe, int(fe.max()) + 1, codes))
 
 
+def dummy_limit(nobs: int) -> int:
+    """Most dummy columns a refit on ``nobs`` rows may take: :data:`MAX_DUMMIES`, fewer where
+    they would hold more than :data:`MAX_DUMMY_CELLS` values."""
+    return min(MAX_DUMMIES, MAX_DUMMY_CELLS // max(nobs, 1))
+
+
 def too_many_levels(fitted: LinearFit, names: tuple[str, ...]) -> list[str]:
     """Those of the fixed effects or varying slopes ``names`` that would take more than
-    :data:`MAX_DUMMIES` dummy columns."""
+    :func:`dummy_limit` dummy columns, or all of ``names`` when together they would."""
     widths = {s.label: s.values.shape[1] for s in fitted.slopes}
-    return [name for name, fe in _groupings(fitted)
-            if name in names and (int(fe.max()) + 1) * widths.get(name, 1) > MAX_DUMMIES]
+    columns = {name: (int(fe.max()) + 1) * widths.get(name, 1)
+               for name, fe in _groupings(fitted) if name in names}
+    limit = dummy_limit(fitted.nobs)
+    alone = [name for name, width in columns.items() if width > limit]
+    return alone or ([*columns] if sum(columns.values()) > limit else [])
 
 
 def _groupings(fitted: LinearFit) -> list[tuple[str, np.ndarray]]:

@@ -66,8 +66,9 @@ class CR3(ClusterSpec):
       stay absorbed) and ``Z`` is that refit's design, ``p + d`` columns for ``d`` dummies;
       the rows of the original coefficients are kept. Cost: the refit, ``n (p + d)^2`` for
       the cross products, and per cluster one ``m x m`` factorisation, ``m`` the smaller of
-      its number of rows and ``p + d``. A fixed effect with more than :data:`MAX_DUMMIES`
-      levels is refused. When dropping a cluster leaves some
+      its number of rows and ``p + d``. A fixed effect with more levels than
+      :func:`~econ.estimation.linear.dummy_limit` allows (2,000, fewer on large data) is
+      refused. When dropping a cluster leaves some
       dummies unidentified (a year observed only in that cluster, or its reference level),
       a generalised inverse of ``Z'Z - Z_g'Z_g`` is used: the refit cannot estimate those
       dummies either, but the original coefficients are the same for every solution.
@@ -88,8 +89,8 @@ class CR3(ClusterSpec):
     ValueError
         From ``compute``, if some coefficient is not identified without one of the clusters
         (a regressor that varies only within that cluster): the jackknife is undefined then;
-        or if a fixed effect not nested in the clusters has more than :data:`MAX_DUMMIES`
-        levels.
+        or if a fixed effect not nested in the clusters has more levels than
+        :func:`~econ.estimation.linear.dummy_limit` allows.
 
     Examples
     --------
@@ -124,7 +125,8 @@ def leave_one_out_shifts(fit: LinearFit, grouping: Grouping) -> np.ndarray:
     if too_many:
         raise ValueError(
             f"CR3: fixed effect(s) {', '.join(too_many)} are not nested in the clusters "
-            f"{grouping.name!r} and have more than {linear.MAX_DUMMIES} levels; the jackknife "
+            f"{grouping.name!r} and have too many levels to refit as dummies (at most "
+            f"{linear.dummy_limit(fit.nobs):,} columns on {fit.nobs:,} rows); the jackknife "
             f"would re-estimate each level without every cluster, which is too costly. Cluster by "
             f"a variable that contains them, or use Cluster({grouping.name!r})")
     # The original fit already warned about anything dropped; the refit's warnings repeat

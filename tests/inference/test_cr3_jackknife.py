@@ -178,7 +178,8 @@ def test_cr3_a_regressor_the_crossed_effect_absorbs(panel):
 def test_cr3_refuses_a_crossed_effect_with_too_many_levels(panel, monkeypatch):
     monkeypatch.setattr(linear_module, "MAX_DUMMIES", 5)
     with pytest.raises(ValueError, match=r"fixed effect\(s\) year are not nested in the "
-                                         r"clusters 'township_id' and have more than 5"):
+                                         r"clusters 'township_id' and have too many levels to "
+                                         r"refit as dummies \(at most 5 columns on"):
         econ.feols("y ~ x + z | village_id + year", panel, cov=CR3("township_id"))
     # Nested effects are never expanded, whatever their number of levels.
     econ.feols("y ~ x + z | village_id", panel, cov=CR3("township_id"))

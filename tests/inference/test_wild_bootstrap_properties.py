@@ -355,6 +355,36 @@ def test_enumeration_only_for_rademacher_when_all_patterns_fit() -> None:
 
 # errors ---------------------------------------------------------------------------------------
 @pytest.mark.filterwarnings(FEW)
+def test_crossed_effects_too_large_to_refit_as_dummies_are_refused(
+        monkeypatch: pytest.MonkeyPatch) -> None:
+    # Years (6 levels) cross the clusters g and are refit as 5 dummies; the limits are scaled
+    # down to this panel's 400 rows. On a million rows the memory cap (2^28 values) allows 268
+    # dummies: 2,000 would have taken 16 GB and exhausted the memory instead of failing here.
+    from econ.estimation import linear
+
+    fit = econ.feols("y ~ x1 + x2 | t", make_data(), cov=econ.Cluster("g"))
+    fit.wild_bootstrap("x1", econ.WildBootstrap(reps=99))  # 5 dummies: allowed
+    monkeypatch.setattr(linear, "MAX_DUMMY_CELLS", 400 * 4)
+    with pytest.raises(ValueError, match=r"fixed effect\(s\) \['t'\] are not nested in the "
+                                         r"bootstrap clusters \('g',\) and have too many levels "
+                                         r"to refit as dummies \(at most 4 columns on 400 rows\)"
+                                         r".*bootstrap_cluster="):
+        econ.feols("y ~ x1 + x2 | t", make_data(), cov=econ.Cluster("g")).wild_bootstrap(
+            "x1", econ.WildBootstrap(reps=99))
+    monkeypatch.setattr(linear, "MAX_DUMMY_CELLS", 1 << 28)
+    monkeypatch.setattr(linear, "MAX_DUMMIES", 4)
+    with pytest.raises(ValueError, match=r"\['t'\].*at most 4 columns on 400 rows"):
+        econ.feols("y ~ x1 + x2 | t", make_data(), cov=econ.Cluster("g")).wild_bootstrap(
+            "x1", econ.WildBootstrap(reps=99))
+    # Two crossed effects each within the limit but not together: both are named.
+    monkeypatch.setattr(linear, "MAX_DUMMIES", 8)
+    data = make_data().assign(q=lambda d: np.arange(len(d)) % 5)
+    with pytest.raises(ValueError, match=r"\['t', 'q'\].*at most 8 columns"):
+        econ.feols("y ~ x1 + x2 | t + q", data, cov=econ.Cluster("g")).wild_bootstrap(
+            "x1", econ.WildBootstrap(reps=99))
+
+
+@pytest.mark.filterwarnings(FEW)
 def test_error_paths(result: econ.RegressionResult) -> None:
     with pytest.raises(ValueError, match="variant must be one of"):
         result.wild_bootstrap("x1", econ.WildBootstrap(reps=99, variant="21"))

@@ -16,8 +16,9 @@ With random draws ties have probability zero and both rules agree.
 
 Fixed effects nested in the bootstrap clusters (villages within townships) stay absorbed. Any
 other fixed effect (years) is put back as dummy regressors before bootstrapping, so that the
-bootstrap residuals are re-projected on it exactly; fixed effects with more than
-:data:`MAX_DUMMIES` levels that are not nested are refused.
+bootstrap residuals are re-projected on it exactly; fixed effects not nested with more levels
+than :func:`~econ.estimation.linear.dummy_limit` allows (2,000 dummies, fewer on large data:
+they would not fit in memory) are refused.
 """
 
 from __future__ import annotations
@@ -350,9 +351,11 @@ def _nested_or_dummies(fit: LinearFit, boot: np.ndarray, boot_names: tuple[str, 
     too_many = too_many_levels(fit, outside)
     if too_many:
         raise ValueError(
-            f"fixed effect(s) {too_many} are not nested in the bootstrap clusters and have more "
-            f"than {linear.MAX_DUMMIES} levels: the wild bootstrap cannot absorb them correctly. "
-            f"Bootstrap by a coarser cluster that contains them, or include them as regressors")
+            f"fixed effect(s) {too_many} are not nested in the bootstrap clusters {boot_names} "
+            f"and have too many levels to refit as dummies (at most "
+            f"{linear.dummy_limit(fit.nobs):,} columns on {fit.nobs:,} rows): the wild bootstrap "
+            f"cannot absorb them correctly. Bootstrap by a coarser cluster that contains them "
+            f"(WildBootstrap(bootstrap_cluster=...)), or include them as regressors")
     return _memo(fit, ("refit", outside),
                  lambda: _one_way_refit(fit, outside) or with_dummies(fit, outside)), outside
 
