@@ -64,6 +64,8 @@ from econ.spec.design import Grouping
 TIE = 1e-10
 _T = TypeVar("_T")
 VARIANTS = ("11", "13", "31", "33")
+#: Draws x bootstrap clusters below which the general path runs on one thread by default.
+_THREADED = 1_000_000
 #: Weights held per piece of a block (replications x clusters), 256 MB: the draws' memory
 #: whatever the number of clusters (with many clusters the products are large enough per
 #: piece for BLAS to run near its peak).
@@ -190,6 +192,11 @@ def wild_bootstrap(
         # on two cores one thread ran them faster than two (first calls on fresh fits, 1M rows,
         # G = 50: B = 9,999 5.0 vs 9.6 ms, 99,999 21 vs 24 ms, 999,999 0.125 vs 0.168 s), and
         # a large product spreads over BLAS's own threads.
+        workers = 1
+    elif settings.threads is None and draws_of.reps * G < _THREADED:
+        # A small general-path test is over before a pool pays for itself (joint test on the
+        # shipped panel, B = 9,999, G = 31: 27 ms on one thread, 31 ms on two); a large one is
+        # not (joint test, 1M rows, B = 99,999, G = 50: 112 ms on two, 149 ms on one).
         workers = 1
     with bar:
         if workers > 1:
