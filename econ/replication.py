@@ -76,7 +76,11 @@ _THREAD_VARIABLES = ("OMP_NUM_THREADS", "OPENBLAS_NUM_THREADS", "MKL_NUM_THREADS
 
 
 class Script(Protocol):
-    """What a replication script declares."""
+    """What a replication script declares.
+
+    A script may also declare ``SECONDS``, about how long it takes on the shipped panel: a
+    first run, with no manifest that timed the steps, starts the longest first by it.
+    """
 
     SEED: int | None
     REPS: int | None
@@ -196,7 +200,8 @@ def replicate(
             records[name] = StepRecord(name, (), 0.0, script.SEED, used, "skipped",
                                        f"the panel has no column(s) {', '.join(absent)}")
         else:
-            runs.append((_Step(name, available[name], script.SEED, used), script))
+            runs.append((_Step(name, available[name], script.SEED, used,
+                               getattr(script, "SECONDS", None)), script))
     # Read now, while the workers' fork server imports, rather than after the last step.
     versions = _versions()
     processes = min(workers or _cores(), len(runs))
@@ -237,12 +242,14 @@ def replicate(
 
 @dataclass(frozen=True)
 class _Step:
-    """A step to run: its script and the seed and replications recorded for it."""
+    """A step to run: its script, the seed and replications recorded for it, and the seconds
+    it declares it takes (``None``: not declared)."""
 
     name: str
     path: Path
     seed: int | None
     reps: int | None
+    typical: float | None = None
 
 
 class _Tally:
@@ -293,10 +300,11 @@ def _longest_first(steps: list[_Step], manifests: Sequence[Path]) -> list[_Step]
     """``steps`` with those that took longest in the previous run first.
 
     The times are those of the first of ``manifests`` that can be read (this output folder's,
-    then the default one's). Starting the long steps first keeps one from running alone at
-    the end; steps the previous run did not time start before the others, in name order.
+    then the default one's); without one (a first run, as in a fresh clone) the seconds the
+    scripts declare. Starting the long steps first keeps one from running alone at the end;
+    steps with neither start before the others, in name order.
     """
-    seconds: dict[str, float] = {}
+    seconds = {step.name: step.typical for step in steps if step.typical is not None}
     for manifest in manifests:
         try:
             previous = json.loads(manifest.read_text(encoding="utf-8"))

@@ -19,6 +19,7 @@ SEED = None
 REPS = None
 NEEDS = ("unit_level", "endowment", "assistance_funds", "projects", "collective_income",
          "income_per_capita", "industry_active")
+SECONDS = 0.2  # on the shipped panel: orders a first run (econ.replication.Script)
 LANGUAGES = ("en", "zh")
 SUFFIX = {"en": "", "zh": "_zh"}
 SIMULATED = {"en": econ.SIMULATED_LABEL, "zh": "模拟数据：" + econ.SIMULATED_LABEL}

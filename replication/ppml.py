@@ -16,6 +16,7 @@ SEED = 20240517
 REPS = 9999
 NEEDS = ("unit_level", "endowment", "assistance_funds", "projects", "unit_strength",
          "demonstration_year")
+SECONDS = 0.8  # on the shipped panel: orders a first run (econ.replication.Script)
 TRIPLE = "level:endow:post"
 TERMS = (TRIPLE, "endow:post", "level:post", "level", "level:endow")
 LANGUAGES = ("en", "zh")

@@ -17,6 +17,7 @@ import econ
 SEED = 20240501
 REPS = 9999
 NEEDS = ("unit_level", "endowment", "assistance_funds", "unit_strength", "demonstration_year")
+SECONDS = 1.4  # on the shipped panel: orders a first run (econ.replication.Script)
 LANGUAGES = ("en", "zh")
 SUFFIX = {"en": "", "zh": "_zh"}
 SIMULATED = {"en": econ.SIMULATED_LABEL, "zh": "模拟数据：" + econ.SIMULATED_LABEL}

@@ -219,3 +219,28 @@ def test_efficiency_without_industry_survival_writes_table_9_only(tmp_path):
     assert step["status"] == "done"
     assert "table9_returns_by_type.tex" in files
     assert not any(f.startswith("table10") for f in files)
+
+
+def test_a_first_run_starts_the_steps_its_scripts_declare_longest(tmp_path):
+    # Without a manifest (a fresh clone) the declared SECONDS order the steps; a manifest's
+    # times, once there, replace them; a step with neither starts first.
+    from econ.replication import _longest_first, _Step
+
+    steps = [_Step("a", tmp_path, None, None, 0.5), _Step("b", tmp_path, None, None, 2.0),
+             _Step("c", tmp_path, None, None, None), _Step("d", tmp_path, None, None, 1.0)]
+    missing = tmp_path / "none.json"
+    assert [s.name for s in _longest_first(steps, [missing])] == ["c", "b", "d", "a"]
+    manifest = tmp_path / "manifest.json"
+    manifest.write_text(json.dumps({"steps": [{"step": "a", "seconds": 3.0},
+                                              {"step": "b", "seconds": 0.1},
+                                              {"step": "c", "seconds": 1.5},
+                                              {"step": "d", "seconds": 0.2}]}),
+                        encoding="utf-8")
+    assert [s.name for s in _longest_first(steps, [missing, manifest])] == ["a", "c", "d", "b"]
+
+
+def test_every_shipped_script_declares_its_seconds():
+    from econ.replication import _load
+
+    for path in sorted((ROOT / "replication").glob("*.py")):
+        assert isinstance(_load(path).SECONDS, float), path.name
