@@ -20,17 +20,26 @@ def _dummies_residuals(large: np.ndarray, small: np.ndarray, w: np.ndarray,
     return X - D @ coef
 
 
+def _codes(rng: np.random.Generator, levels: tuple[int, int], shuffle: bool
+           ) -> tuple[np.ndarray, np.ndarray]:
+    """Four rows per level of the large effect, a random small one with every level present;
+    rows sorted by the large effect unless ``shuffle``."""
+    la, lb = levels
+    large = np.repeat(np.arange(la), 4)
+    small = rng.integers(0, lb, size=len(large))
+    small[:lb] = np.arange(lb)
+    if shuffle:
+        order = rng.permutation(len(large))
+        large, small = large[order], small[order]
+    return large, small
+
+
 @pytest.mark.parametrize(("levels", "shuffle"), [((40, 6), False), ((40, 6), True),
                                                  ((300, 25), True)])
 def test_projection_equals_dummy_regression(levels, shuffle):
     rng = np.random.default_rng(3)
     la, lb = levels
-    large = np.repeat(np.arange(la), 4)
-    small = rng.integers(0, lb, size=len(large))
-    small[:lb] = np.arange(lb)  # every level present
-    if shuffle:
-        order = rng.permutation(len(large))
-        large, small = large[order], small[order]
+    large, small = _codes(rng, levels, shuffle)
     w = rng.uniform(0.2, 3.0, size=len(large))
     X = rng.normal(size=(len(large), 3))
     layout = TwoWayLayout.of((small, large))  # either order
@@ -99,13 +108,7 @@ def test_unweighted_is_weights_of_one_and_overwrite_works_in_place(levels, shuff
     # Without weights the totals are counts and nothing is multiplied by 1: the same numbers
     # bit for bit as weights of 1, on the dense and sparse cell tables, sorted or not.
     rng = np.random.default_rng(8)
-    la, lb = levels
-    large = np.repeat(np.arange(la), 4)
-    small = rng.integers(0, lb, size=len(large))
-    small[:lb] = np.arange(lb)
-    if shuffle:
-        order = rng.permutation(len(large))
-        large, small = large[order], small[order]
+    large, small = _codes(rng, levels, shuffle)
     layout = TwoWayLayout.of((large, small))
     assert layout is not None
     X = rng.normal(size=(len(large), 3))
