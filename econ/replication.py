@@ -64,10 +64,12 @@ _VERSIONED = ("econ", "numpy", "pandas", "pyarrow", "scipy", "statsmodels", "lin
 Progress = Callable[[int, int, str, float | None], None]
 #: Modules nearly every step imports (the panel reader, tables, figures and their PDF writer,
 #: event-study and regression results and their inference), loaded once in the fork server the
-#: workers start from.
+#: workers start from. scipy.stats, which econ's own results no longer import, is among them:
+#: statsmodels (survey, efficiency) and the pre-test power's multivariate normal
+#: (designation_robust) need it, and those steps usually run on different workers.
 _PRELOAD = ("econ.data.io", "econ.table", "econ.presentation.figures",
             "matplotlib.backends.backend_pdf", "econ.results.event_study",
-            "econ.results.regression")
+            "econ.results.regression", "scipy.stats")
 #: Set in the environment of the workers' fork server (and of spawned workers) only: importing
 #: this module there loads :data:`_PRELOAD` (:func:`_preload`).
 _SERVER_FLAG = "ECON_REPLICATION_PRELOAD"

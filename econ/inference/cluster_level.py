@@ -26,10 +26,10 @@ import warnings
 from dataclasses import dataclass
 
 import numpy as np
-from scipy import stats
 
 from econ.estimation import linear
 from econ.estimation.linear import EstimationWarning, LinearFit
+from econ.inference.distributions import t_sf
 from econ.inference.linear_combinations import critical_value
 from econ.spec.design import Design, Grouping
 
@@ -295,7 +295,7 @@ def ibragimov_muller_test(estimates: ClusterEstimates, *, level: float = 0.95,
     t = _t_statistic(used - value)
     half = critical_value(level, q - 1) * sd / math.sqrt(q)
     return ClusterLevelOutcome(
-        "Ibragimov-Müller", value, mean, t, float(2 * stats.t.sf(abs(t), q - 1)),
+        "Ibragimov-Müller", value, mean, t, float(2 * t_sf(abs(t), q - 1)),
         (mean - half, mean + half), level, q - 1, None, 0.0, estimates)
 
 

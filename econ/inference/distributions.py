@@ -1,7 +1,8 @@
-"""Tail probabilities and quantiles of the t, F and chi-square distributions.
+"""Tail probabilities and quantiles of the normal, t, F and chi-square distributions.
 
-The numbers scipy.stats gives (``t.sf``, ``t.ppf``, ``f.sf``, ``f.ppf``, ``chi2.sf``) come from
-scipy.special's ``stdtr``, ``stdtrit``, ``fdtrc``, ``fdtri`` and ``chdtrc``; scipy.stats adds the
+The numbers scipy.stats gives (``t.sf``, ``t.ppf``, ``f.sf``, ``f.ppf``, ``chi2.sf`` and the
+normal's ``cdf``, ``sf``, ``ppf``, ``isf``, ``pdf``) come from scipy.special's ``stdtr``,
+``stdtrit``, ``fdtrc``, ``fdtri``, ``chdtrc``, ``ndtr`` and ``ndtri``; scipy.stats adds the
 distributions' supports and argument checks, and its location (0), which turns a quantile of
 -0.0 into 0.0. These functions do the same, so they return the same numbers bit for bit (the
 tests compare them over the domains and their edges: infinite and invalid degrees of freedom,
@@ -52,6 +53,32 @@ def chi2_sf(statistic: np.ndarray | float, df: np.ndarray | float) -> np.ndarray
     out = special.chdtrc(df, x)
     out = np.where(valid & (x <= 0), 1.0, np.where(valid & (x == np.inf), 0.0, out))
     return np.where(valid, out, np.nan)
+
+
+def norm_cdf(x: np.ndarray | float) -> np.ndarray:
+    """Standard normal distribution function."""
+    return special.ndtr(x)
+
+
+def norm_sf(x: np.ndarray | float) -> np.ndarray:
+    """Standard normal upper tail probability."""
+    return special.ndtr(-np.asarray(x, dtype=float))
+
+
+def norm_ppf(p: np.ndarray | float) -> np.ndarray:
+    """Standard normal quantile."""
+    return special.ndtri(p) + 0.0
+
+
+def norm_isf(p: np.ndarray | float) -> np.ndarray:
+    """Standard normal upper quantile: ``norm_ppf(1 - p)`` without the rounding of ``1 - p``."""
+    return -special.ndtri(p) + 0.0
+
+
+def norm_pdf(x: np.ndarray | float) -> np.ndarray:
+    """Standard normal density."""
+    x = np.asarray(x, dtype=float)
+    return np.exp(-x**2 / 2.0) / np.sqrt(2 * np.pi)
 
 
 def _positive(df: np.ndarray | float) -> np.ndarray:

@@ -22,7 +22,9 @@ an absolute error of about ``1e-5`` (requested).
 from __future__ import annotations
 
 import numpy as np
-from scipy import optimize, stats
+from scipy import optimize
+
+from econ.inference.distributions import norm_cdf, norm_pdf, norm_ppf
 
 #: Seed of the quasi-Monte Carlo integration in the box probabilities.
 SEED = 20240501
@@ -34,10 +36,13 @@ def box_probability(mean: np.ndarray, cov: np.ndarray, lower: np.ndarray,
     """``P(lower <= X <= upper)`` for ``X ~ N(mean, cov)``."""
     if len(mean) == 1:
         sd = float(np.sqrt(cov[0, 0]))
-        return float(stats.norm.cdf((upper[0] - mean[0]) / sd)
-                     - stats.norm.cdf((lower[0] - mean[0]) / sd))
-    return float(stats.multivariate_normal.cdf(upper, mean=mean, cov=cov, lower_limit=lower,
-                                               rng=np.random.default_rng(SEED), **_ACCURACY))
+        return float(norm_cdf((upper[0] - mean[0]) / sd)
+                     - norm_cdf((lower[0] - mean[0]) / sd))
+    # (scipy.stats takes half a second to import: only a multivariate box needs it.)
+    from scipy.stats import multivariate_normal
+
+    return float(multivariate_normal.cdf(upper, mean=mean, cov=cov, lower_limit=lower,
+                                         rng=np.random.default_rng(SEED), **_ACCURACY))
 
 
 def truncated_mean(mean: np.ndarray, cov: np.ndarray, lower: np.ndarray,
@@ -53,7 +58,7 @@ def truncated_mean(mean: np.ndarray, cov: np.ndarray, lower: np.ndarray,
         sd = np.sqrt(cov[j, j])
         others = np.delete(np.arange(k), j)
         for point, sign in ((a[j], 1.0), (b[j], -1.0)):
-            density = stats.norm.pdf(point / sd) / sd
+            density = norm_pdf(point / sd) / sd
             if k == 1:
                 f[j] += sign * density
                 continue
@@ -66,7 +71,7 @@ def truncated_mean(mean: np.ndarray, cov: np.ndarray, lower: np.ndarray,
 
 def pass_box(cov_pre: np.ndarray, alpha: float) -> tuple[np.ndarray, np.ndarray]:
     """The box of pre-period estimates with no individually significant one."""
-    half = stats.norm.ppf(1 - alpha / 2) * np.sqrt(np.diag(cov_pre))
+    half = norm_ppf(1 - alpha / 2) * np.sqrt(np.diag(cov_pre))
     return -half, half
 
 

@@ -5,7 +5,8 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 import numpy as np
-from scipy import stats
+
+from econ.inference.distributions import chi2_sf, f_sf
 
 
 @dataclass(frozen=True)
@@ -41,6 +42,6 @@ def joint_wald(estimates: np.ndarray, cov: np.ndarray, df: float = np.inf) -> Jo
         raise ValueError("joint_wald: the covariance of the tested coefficients is singular "
                          "(is a reference period, fixed at zero, among them?)")
     statistic = float(b @ np.linalg.solve(V, b)) / q
-    pvalue = (float(stats.f.sf(statistic, q, df)) if np.isfinite(df)
-              else float(stats.chi2.sf(statistic * q, q)))
+    pvalue = (float(f_sf(statistic, q, df)) if np.isfinite(df)
+              else float(chi2_sf(statistic * q, q)))
     return JointWald(statistic, q, float(df), pvalue)

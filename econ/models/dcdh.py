@@ -16,11 +16,11 @@ from dataclasses import replace
 
 import numpy as np
 import pandas as pd
-from scipy import stats
 
 from econ.data.dataset import Dataset
 from econ.estimation.did.dcdh import DCDHEstimate, Switchers, estimate
 from econ.estimation.did.dcdh_panel import NoControlsError, prepare, uncontrolled_switchers
+from econ.inference.distributions import chi2_sf, norm_ppf
 from econ.results.event_study import EventStudy, event_study_path
 from econ.results.regression import WaldTest
 
@@ -180,7 +180,7 @@ def dcdh_event_study(result: DCDHEstimate, *, outcome: str, treatment: str, swit
     table = result.table
     cov = result.covariance()
     order = np.argsort(table["period"].to_numpy(), kind="stable")
-    critical = float(stats.norm.ppf(0.5 + level / 2))
+    critical = float(norm_ppf(0.5 + level / 2))
     path = event_study_path(table["period"].to_numpy()[order], table["estimate"].to_numpy()[order],
                             table["std_error"].to_numpy()[order], critical, float("nan"), (0,))
     effects = table[table["period"] > 0]
@@ -215,5 +215,5 @@ def _placebo_test(table: pd.DataFrame, cov: np.ndarray) -> WaldTest | None:
     v = cov[np.ix_(placebo, placebo)]
     statistic = float(b @ np.linalg.pinv(v) @ b)
     q = int(placebo.sum())
-    return WaldTest(statistic / q, q, float("inf"), float(stats.chi2.sf(statistic, q)),
+    return WaldTest(statistic / q, q, float("inf"), float(chi2_sf(statistic, q)),
                     "all placebos = 0")

@@ -40,7 +40,6 @@ from dataclasses import dataclass
 
 import numpy as np
 import pandas as pd
-from scipy import stats
 
 from econ.data.codes import is_nested
 from econ.data.dataset import Dataset
@@ -56,6 +55,7 @@ from econ.inference.cluster_level import (
 from econ.inference.covariance import Cluster, ClusterSpec, FewClustersWarning
 from econ.inference.cr2 import CR2
 from econ.inference.cr3 import CR3
+from econ.inference.distributions import t_quantile
 from econ.inference.resampling import DEFAULT_REPS, Distribution
 from econ.models.randomization import randomization_inference
 from econ.results.cluster_diagnostics import ClusterDiagnostics
@@ -453,6 +453,6 @@ def _imbens_kolesar(result: RegressionResult, chosen: str, term: str, treated: i
             f"half of them treated in the package's size benchmark, where the restricted wild "
             f"bootstrap rejected 7.7-8.0% of true nulls at 5% and CR2 with Bell-McCaffrey df "
             f"up to 8% (benchmarks/size_few_clusters.py). Its degrees of freedom here are "
-            f"{df:.1f} (two-sided 5% critical value {stats.t.ppf(0.975, df):.2f}). If the "
+            f"{df:.1f} (two-sided 5% critical value {float(t_quantile(0.975, df)):.2f}). If the "
             f"treatment was assigned at random across clusters, pass assignment= for "
             f"randomization inference, which is exact.")

@@ -14,11 +14,11 @@ from collections.abc import Sequence
 
 import numpy as np
 import pandas as pd
-from scipy import stats
 
 from econ.data.dataset import Dataset
 from econ.estimation.did.cohorts import period_label, recode
 from econ.estimation.did.imputation import Panel, impute, pretrend
+from econ.inference.distributions import f_sf
 from econ.inference.linear_combinations import critical_value, std_errors
 from econ.results.event_study import EventStudy, event_study_path
 from econ.results.regression import WaldTest
@@ -146,7 +146,7 @@ def did_imputation(
         wald = float(pre.estimates @ np.linalg.solve(pre.cov, pre.estimates)) / pretrends
         df_denom = pre.n_clusters - 1
         pretrend_test = WaldTest(wald, pretrends, df_denom,
-                                 float(stats.f.sf(wald, pretrends, df_denom)),
+                                 float(f_sf(wald, pretrends, df_denom)),
                                  f"effects at event times -{pretrends}..-1 are zero "
                                  f"(untreated observations; BJS Test 1)")
     cov = scores.T @ scores

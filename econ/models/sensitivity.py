@@ -11,10 +11,10 @@ from typing import Literal
 
 import numpy as np
 import pandas as pd
-from scipy import stats
 
 from econ.inference import pretest_power as power_numerics
 from econ.inference import sensitivity as numerics
+from econ.inference.distributions import norm_ppf
 from econ.inference.pretrend import joint_wald
 from econ.inference.sensitivity import SensitivityInputError
 from econ.results.event_study import EventStudy
@@ -191,7 +191,7 @@ def honest_did(
 
         breakdown = numerics.breakdown(contains, upper)
     estimate = float(l_vec @ inputs.betahat[n_pre:])
-    half = (stats.norm.ppf(1 - (1 - analysis.level) / 2)
+    half = (float(norm_ppf(1 - (1 - analysis.level) / 2))
             * float(np.sqrt(l_vec @ sigma[n_pre:, n_pre:] @ l_vec)))
     return Sensitivity(
         title=study.title, restriction=restriction, method=analysis.method_name,
@@ -327,7 +327,7 @@ def _default_ms(beta: np.ndarray, sigma: np.ndarray, n_pre: int, alpha: float
     for row in range(n_pre - 1):
         second[row, row:row + 3] = (1.0, -2.0, 1.0)
     sd = np.sqrt(np.diag(second @ cov @ second.T))
-    top = float(np.max(np.abs(second @ pre) + stats.norm.ppf(1 - alpha) * sd))
+    top = float(np.max(np.abs(second @ pre) + norm_ppf(1 - alpha) * sd))
     return np.linspace(0.0, top, 5)
 
 

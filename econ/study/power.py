@@ -25,12 +25,12 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any, ClassVar, Protocol, cast
 
 import numpy as np
-from scipy.stats import norm
 
 from econ.data.derive import POST_YEAR
 from econ.data.seeds import DEFAULT_SEED, Seed
 from econ.data.simulate import SimulatedPanel
 from econ.inference.bootstrap.settings import WildBootstrap
+from econ.inference.distributions import norm_cdf, norm_isf, norm_sf
 from econ.montecarlo.engine import montecarlo
 from econ.montecarlo.simulation import Simulation
 from econ.montecarlo.tasks import DataStep
@@ -152,7 +152,7 @@ class TwoSampleMeans:
         found = {}
         if "z" in methods:
             z = difference / (self.sd * np.sqrt(2 / n))
-            found["z"] = float(2 * norm.sf(abs(z)))
+            found["z"] = float(2 * norm_sf(abs(z)))
         if "randomization" in methods:
             pooled = data.ravel()
             rng = np.random.default_rng(seed)
@@ -168,8 +168,8 @@ class TwoSampleMeans:
         """Power of the two-sided z-test: ``Phi(d - z) + Phi(-d - z)``, ``d = effect /
         (sd sqrt(2 / n))``, ``z = Phi^-1(1 - alpha / 2)``."""
         shift = effect / (self.sd * np.sqrt(2 / n))
-        critical = norm.isf(alpha / 2)
-        return float(norm.cdf(shift - critical) + norm.cdf(-shift - critical))
+        critical = norm_isf(alpha / 2)
+        return float(norm_cdf(shift - critical) + norm_cdf(-shift - critical))
 
 
 @dataclass(frozen=True)
@@ -222,7 +222,7 @@ class RotationPowerDesign:
         estimate, error = float(row["estimate"].iloc[0]), float(row["std_error"].iloc[0])
         if not (np.isfinite(estimate) and np.isfinite(error) and error > 0):
             raise ValueError(f"the average effect is not estimated: {estimate} (s.e. {error})")
-        return {"dcdh": float(2 * norm.sf(abs(estimate / error))), "estimate": estimate}
+        return {"dcdh": float(2 * norm_sf(abs(estimate / error))), "estimate": estimate}
 
 
 DESIGNS: Mapping[str, type] = {"strong_alliance": StrongAllianceDesign,

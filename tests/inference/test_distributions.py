@@ -46,6 +46,18 @@ def test_chi2(df: float) -> None:
         assert same(d.chi2_sf(x, df), stats.chi2.sf(x, df)), (x, df)
 
 
+def test_normal() -> None:
+    for x in STATISTICS:
+        assert same(d.norm_cdf(x), stats.norm.cdf(x)), x
+        assert same(d.norm_sf(x), stats.norm.sf(x)), x
+        assert same(d.norm_pdf(x), stats.norm.pdf(x)), x
+    for p in PROBABILITIES:
+        assert same(d.norm_ppf(p), stats.norm.ppf(p)), p
+        assert same(d.norm_isf(p), stats.norm.isf(p)), p
+    x = np.random.default_rng(5).normal(size=(3, 40)) * 4
+    assert same(d.norm_pdf(x), stats.norm.pdf(x)) and same(d.norm_sf(x), stats.norm.sf(x))
+
+
 def test_arrays_broadcast_as_scipy_stats() -> None:
     rng = np.random.default_rng(3)
     x, df = rng.normal(size=(4, 50)) * 3, rng.uniform(0.5, 80, size=50)
