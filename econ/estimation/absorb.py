@@ -433,11 +433,14 @@ def fe_parameters(codes: Sequence[np.ndarray],
     return a + b - components - (len(codes) - 2) + sum(levels[2:]) + extra
 
 
+def column_norms(X: np.ndarray) -> np.ndarray:
+    """Euclidean norm of each column, by dot products: no n x k temporary of squares."""
+    return np.sqrt([float(c @ c) for c in X.T])
+
+
 def absorbed(original: np.ndarray, demeaned: np.ndarray, *, tol: float = 1e-8) -> np.ndarray:
     """Columns that the fixed effects absorb: demeaned norm tiny relative to the original's."""
-    # Column by column (dot products): no n x k temporary of squares.
-    before = np.sqrt([float(c @ c) for c in original.T])
-    after = np.sqrt([float(c @ c) for c in demeaned.T])
+    before, after = column_norms(original), column_norms(demeaned)
     with warnings.catch_warnings():
         warnings.simplefilter("ignore", RuntimeWarning)
         return (before == 0) | (after <= tol * before)

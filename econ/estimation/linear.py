@@ -12,7 +12,13 @@ import numpy as np
 import scipy.linalg
 
 from econ.data.codes import is_nested
-from econ.estimation.absorb import Absorber, absorbed, drop_singletons, fe_parameters
+from econ.estimation.absorb import (
+    Absorber,
+    absorbed,
+    column_norms,
+    drop_singletons,
+    fe_parameters,
+)
 from econ.spec.design import Design, Grouping, VaryingSlopes
 from econ.spec.formula import Formula
 
@@ -345,8 +351,7 @@ def _independent(X: np.ndarray, names: list[str]) -> tuple[
     if X.shape[1] == 0:
         return X, names, [], (X, np.empty((0, 0)))
     q, r = scipy.linalg.qr(X, mode="economic")
-    # (Dot products: no n x k temporary of squares.)
-    norms = np.sqrt([float(c @ c) for c in X.T])
+    norms = column_norms(X)
     dependent = np.abs(np.diag(r)) <= COLLINEAR_TOL * np.maximum(norms, 1e-300)
     if not dependent.any():
         return X, names, [], (q, r)
