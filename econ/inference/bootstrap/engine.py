@@ -291,6 +291,10 @@ class Compact:
             for (w, p, E), cells in zip(weighted, one.cells, strict=True):
                 np.add.at(F, p.g, w * E[p.h] * cells)
             rows += [U.T @ one.S, U.T @ F.T]
+        if len(score_sets) > 1:
+            # The slope set's numerator w' tau is one more sum over the clusters, cheaper in
+            # the product than from tau per draw; the null set's is from tau, as ever.
+            rows.append(self.w @ rows[2])
         for i, j in ((0, 0), (0, 1), (1, 1))[:1 if len(score_sets) == 1 else 3]:
             quadratic.append(sum(np.bincount(p.g, weights=w * score_sets[i].cells[n][:, 0]
                                              * score_sets[j].cells[n][:, 0], minlength=G)
@@ -313,7 +317,7 @@ class Compact:
                 np.vstack([pieces[:len(self.K)], pieces[len(self.K):len(self.K) + self.low]]).T)
             # |tau| <= sum_g |U' s_g| and |psi| likewise when |v_g| = 1 (U is orthogonal).
             norms = [np.linalg.norm(self.K[i:i + k], axis=0).sum()
-                     for i in range(0, len(self.K), k)]
+                     for i in range(0, 2 * k * self.sets, k)]
             for s in range(self.sets):
                 tau, psi = norms[2 * s], norms[2 * s + 1]
                 terms = np.abs(self.lam).max() * tau * tau + 2 * tau * psi
@@ -332,7 +336,8 @@ class Compact:
         if self.pieces is not None:
             sums = _split_product(self.pieces, V, self.low)
             sums *= self.scale[:, None]
-            Qv = np.broadcast_to(self.Q_sum[:, None], (len(self.Q), len(V)))
+            # Constant per row: each broadcasts against the draws.
+            Qv = self.Q_sum[:, None]
         else:
             sums = fixed_order_dot(self.K, V.T)
             Qv = fixed_order_dot(self.Q, (V * V).T)
@@ -341,8 +346,9 @@ class Compact:
         psi = [sums[2 * k * s + k:2 * k * (s + 1)] for s in range(self.sets)]
         if out is None:
             out = np.empty((2 * self.sets + 1, len(V)))
-        for s, t in enumerate(tau):
-            _rows_sum(self.w[:, None] * t, out[s])
+        _rows_sum(self.w[:, None] * tau[0], out[0])
+        if self.sets > 1:
+            out[1] = sums[4 * k]
         np.add(Qv[0], _rows_sum(tau[0] * (lam * tau[0] - 2 * psi[0])), out=out[self.sets])
         unsure = _cancelled(out[self.sets], Qv[0], tau[0], psi[0], lam, self.largest[0])
         if self.sets == 1:
@@ -364,9 +370,10 @@ def _cancelled(var: np.ndarray, Qv: np.ndarray, tau: np.ndarray, psi: np.ndarray
         # A bound on every draw's size settles most draws without their norms; the others
         # get the test below, so the draws flagged are the same.
         unsure = ~(var > CANCELLATION * largest)
-        rows = np.flatnonzero(unsure)
-        if len(rows):
-            unsure[rows] = _cancelled(var[rows], Qv[rows], tau[:, rows], psi[:, rows], lam)
+        if unsure.any():
+            rows = np.flatnonzero(unsure)
+            unsure[rows] = _cancelled(var[rows], Qv if Qv.shape[-1] == 1 else Qv[rows],
+                                      tau[:, rows], psi[:, rows], lam)
         return unsure
     # Rounding in the rotation and the sums is relative to M's largest eigenvalue and to the
     # norms of tau and psi, not to each term: the size bounds it.

@@ -602,20 +602,22 @@ class _Tally:
             return
         pieces = self.pieces if parent is None else parent.pieces
         bounds = self._bounds(low, high)
-        local_parts, counted = [], 0
-        # In slices of draws whose temporaries stay in cache.
+        local_parts, kept, counted = [], [], 0
+        # In slices of draws whose temporaries, and the undecided draws' pieces, are still in
+        # cache when gathered.
         for start in range(0, pieces.shape[1], _SLICE):
-            always, undecided = _decide(pieces[:, start:start + _SLICE], *bounds,
-                                        convex=self.convex)
-            local_parts.append(np.flatnonzero(undecided) + start)
-            counted += int(np.count_nonzero(always))
+            part = pieces[:, start:start + _SLICE]
+            always, undecided = _decide(part, *bounds, convex=self.convex)
+            kept.append(np.take(part, undecided, axis=1))
+            local_parts.append(undecided + start)
+            counted += always
         local = np.concatenate(local_parts)
         fixed = (counted, pieces.shape[1] - len(local))
         rows = local
         if parent is not None:
             rows = parent.rows[local]
             fixed = (fixed[0] + parent.fixed[0], fixed[1] + parent.fixed[1])
-        self.state = _Narrowed(low, high, rows, fixed, pieces[:, local])
+        self.state = _Narrowed(low, high, rows, fixed, np.concatenate(kept, axis=1))
         self.kept.append(self.state)
 
     def _parent(self, low: float, high: float) -> _Narrowed | None:
@@ -641,13 +643,16 @@ class _Tally:
 
 
 def _decide(pieces: np.ndarray, t1: float, t2: float, lowest: float, highest: float,
-            convex: bool) -> tuple[np.ndarray, np.ndarray]:
-    """Draws counted throughout ``[t1, t2]``, and draws undecided there (see
-    :meth:`_Tally.narrow`), given the squared thresholds' extremes; ``convex`` when every
-    ``c`` is known to be at least 0 (else the draws with ``c < 0`` stay undecided)."""
+            convex: bool) -> tuple[int, np.ndarray]:
+    """The number of draws counted throughout ``[t1, t2]``, and the positions of the draws
+    undecided there (see :meth:`_Tally.narrow`), given the squared thresholds' extremes;
+    ``convex`` when every ``c`` is known to be at least 0 (else the draws with ``c < 0`` stay
+    undecided)."""
     n0, n1, a, b, c = pieces
     middle, half = (t1 + t2) / 2, (t2 - t1) / 2
-    # In place, in few temporaries: this runs over every draw twice per interval.
+    # In place, in few temporaries: this runs over every draw twice per interval. Near an
+    # end most draws are never counted, so that test, the cheaper, runs first over all of
+    # them and the other over the rest.
     # |N0 + t N1| is |e| -/+ d at most, and at least 0.
     e = n1 * middle
     e += n0
@@ -664,25 +669,27 @@ def _decide(pieces: np.ndarray, t1: float, t2: float, lowest: float, highest: fl
     np.abs(g, out=g)
     g *= 2 * half  # the tangent's spread over the bracket
     var_low = v - g
-    v += g
-    v += c * (half * half)  # the largest variance
     num_high = e + d
     num_high *= num_high
+    bound = var_low * lowest
+    # (A variance bound at or below 0 never satisfies this, as lowest >= 0; NaN anywhere
+    # leaves a draw undecided, every comparison with it being false.)
+    never = num_high < bound
+    if not convex:
+        never &= ~(c < 0)
+    rest = np.flatnonzero(~never)
+    e, d, g, v, var_low = e[rest], d[rest], g[rest], v[rest], var_low[rest]
+    v += g
+    v += c[rest] * (half * half)  # the largest variance
     e -= d
     np.maximum(e, 0.0, out=e)
     e *= e  # the smallest numerator, squared
     v *= highest
     always = e > v
     always &= var_low > 0
-    # (A variance bound at or below 0 never satisfies this, as lowest >= 0.)
-    var_low *= lowest
-    never = num_high < var_low
     if not convex:
-        concave = c < 0
-        always &= ~concave
-        never &= ~concave
-    never |= always
-    return always, ~never
+        always &= ~(c[rest] < 0)
+    return int(np.count_nonzero(always)), rest[~always]
 
 
 #: Draws narrowed at once (their temporaries about 256 kB each).
