@@ -1,6 +1,8 @@
 """Benchmark: econ.att_gt against diff-diff, moderndid and csdid on the province-sized panel.
 
-Data: ``econ.simulate("province")`` (about 9,400 villages x 13 years), outcome
+Data: ``econ.simulate("province")`` (about 9,400 villages x 13 years; ``--villages N`` scales
+its counties to about ``N`` villages and ``--years T`` keeps the last ``T`` years: the issue's
+size is ``--villages 50000 --years 10``), outcome
 ``log1p(assistance_funds)``, cohort ``demonstration_year`` (missing = never designated), unit
 ``village_id``, period ``year``; doubly robust ATT(g, t) with not-yet-treated controls, then
 the dynamic aggregation. Every package gets a DataFrame with integer ids and the cohort as 0
@@ -21,6 +23,7 @@ memory no higher than diff-diff's.
 
     python benchmarks/bench_callaway_santanna.py [--repeats 3] [--children 1]
         [--configs plain covariates bootstrap] [--packages econ diff-diff moderndid csdid]
+        [--villages 50000 --years 10]
 """
 
 from __future__ import annotations
@@ -48,11 +51,24 @@ CONFIGS = ("plain", "covariates", "bootstrap")
 Estimates = dict[tuple[int, int], float]
 
 
-def make_data() -> pd.DataFrame:
-    import econ
+def make_data(villages: int = 0, years: int = 0) -> pd.DataFrame:
+    """The panel: the province preset, or about ``villages`` villages (0: the preset's) over
+    its last ``years`` years (0: all)."""
+    import dataclasses
 
-    sim = econ.simulate("province")
+    import econ
+    from econ.data.simulate.params import PROVINCE
+
+    params = None
+    if villages:
+        # The preset averages about 156 villages per county.
+        counties = max(1, round(villages / 156))
+        params = dataclasses.replace(
+            PROVINCE, structure=dataclasses.replace(PROVINCE.structure, n_counties=counties))
+    sim = econ.simulate("province", params=params)
     data = sim.data
+    if years:
+        data = data[data["year"].astype(int) > int(data["year"].astype(int).max()) - years]
     return pd.DataFrame({
         "village": data["village_id"].cat.codes.astype(np.int64),
         "year": data["year"].astype(np.int64),
@@ -129,10 +145,11 @@ def quiet(run: Callable[[pd.DataFrame, str], Estimates], data: pd.DataFrame, con
         return run(data, config)
 
 
-def child(package: str, config: str) -> dict[str, object]:
+def child(package: str, config: str, villages: str, years: str) -> dict[str, object]:
     from harness import cold_child
 
-    return cold_child(make_data, lambda data: quiet(RUNS[package], data, config))
+    return cold_child(lambda: make_data(int(villages), int(years)),
+                      lambda data: quiet(RUNS[package], data, config))
 
 
 def gap(econ: Estimates, other: Estimates) -> float:
@@ -147,19 +164,26 @@ def main() -> None:
                         help="cold fresh processes per package and configuration")
     parser.add_argument("--configs", nargs="+", choices=CONFIGS, default=list(CONFIGS))
     parser.add_argument("--packages", nargs="+", choices=PACKAGES, default=list(PACKAGES))
-    parser.add_argument("--child", nargs=2, help=argparse.SUPPRESS)
+    parser.add_argument("--villages", type=int, default=0,
+                        help="about this many villages (default: the province preset's)")
+    parser.add_argument("--years", type=int, default=0,
+                        help="keep the last this many years (default: all 13)")
+    parser.add_argument("--child", nargs=4, help=argparse.SUPPRESS)
     args = parser.parse_args()
     if args.child:
         print(json.dumps(child(*args.child)))
         return
 
-    print(f"Callaway-Sant'Anna benchmark: province panel, DR, not-yet-treated controls, "
-          f"dynamic aggregation; {load_average()}")
+    print(f"Callaway-Sant'Anna benchmark: simulated province panel"
+          f"{f' scaled to about {args.villages:,} villages' if args.villages else ''}"
+          f"{f', last {args.years} years' if args.years else ''}, DR, not-yet-treated "
+          f"controls, dynamic aggregation; {load_average()}")
     report: dict[str, object] = {}
     for config in args.configs:
         packages = [p for p in args.packages if p != "csdid" or config == "bootstrap"]
-        cold = colds(__file__, packages, args.children, config) if args.children else None
-        data = make_data()
+        cold = (colds(__file__, packages, args.children, config, str(args.villages),
+                      str(args.years)) if args.children else None)
+        data = make_data(args.villages, args.years)
         estimates = {p: quiet(RUNS[p], data, config) for p in packages}  # untimed warm-up
         warm = warm_rounds({p: lambda p=p, d=data, c=config: quiet(RUNS[p], d, c)
                             for p in packages}, args.repeats)
