@@ -231,6 +231,23 @@ def test_scalar_end_of_the_bisection_takes_the_same_steps(monkeypatch: pytest.Mo
         assert all(np.isfinite(found[0][0]))
 
 
+def _compact_of(fit, **options) -> engine.Compact:
+    """The :class:`~econ.inference.bootstrap.engine.Compact` a wild bootstrap of ``x1`` builds."""
+    captured = []
+    original = engine.Compact.__init__
+
+    def init(self, *args, **kwargs):
+        original(self, *args, **kwargs)
+        captured.append(self)
+
+    engine.Compact.__init__ = init
+    try:
+        fit.wild_bootstrap("x1", econ.WildBootstrap(**options))
+    finally:
+        engine.Compact.__init__ = original
+    return captured[0]
+
+
 def test_cancellation_bound_flags_the_same_draws() -> None:
     # Compact settles most draws' cancellation test by a bound on every draw's size; the
     # draws it flags are those the test on each draw's own size flags. Few clusters carry x1
@@ -240,19 +257,7 @@ def test_cancellation_bound_flags_the_same_draws() -> None:
     fit = econ.feols("y ~ x1 + x2 | unit", data, cov=econ.Cluster("g"))
     flagged = []
     for bounded in (True, False):
-        captured = []
-        original = engine.Compact.__init__
-
-        def init(self, *args, _original=original, _captured=captured, **kwargs):
-            _original(self, *args, **kwargs)
-            _captured.append(self)
-
-        engine.Compact.__init__ = init
-        try:
-            fit.wild_bootstrap("x1", econ.WildBootstrap(reps=999, seed=1, ci_level=0.95))
-        finally:
-            engine.Compact.__init__ = original
-        compact = captured[0]
+        compact = _compact_of(fit, reps=999, seed=1, ci_level=0.95)
         if not bounded:
             compact.largest = [None, None]
         V = np.where(np.random.default_rng(2).random((4096, compact.pieces.shape[0])) < 0.5,
@@ -261,6 +266,31 @@ def test_cancellation_bound_flags_the_same_draws() -> None:
     (values_b, unsure_b), (values_u, unsure_u) = flagged
     assert 0 < unsure_b.sum() < len(unsure_b)
     assert np.array_equal(unsure_b, unsure_u) and np.array_equal(values_b, values_u)
+
+
+def test_prescaled_pieces_give_the_products_of_scaled_sums_bit_for_bit() -> None:
+    # The exact product's pieces are scaled by their rows' powers of two once, not the sums
+    # of every draw; both are exact, so the draws' rows must agree bit for bit. The slope
+    # set's numerator, one more column of the product, is w' tau of its own sums up to
+    # rounding.
+    fit = econ.feols("y ~ x1 + x2 | unit", make_data(clusters=12), cov=econ.Cluster("g"))
+    compact = _compact_of(fit, reps=999, seed=1, ci_level=0.95)
+    assert compact.scale is None and compact.sets == 2
+    _, scale = engine.exact_split(compact.K)
+    scales = np.concatenate([scale, scale[:compact.low]])
+    assert not np.all(scales == 1.0)
+    unscaled = object.__new__(engine.Compact)
+    unscaled.__dict__.update(compact.__dict__)
+    unscaled.pieces = np.ascontiguousarray(compact.pieces / scales)
+    unscaled.scale = scale
+    V = np.where(np.random.default_rng(5).random((3000, compact.pieces.shape[0])) < 0.5,
+                 -1.0, 1.0)
+    (values, unsure), (values_u, unsure_u) = compact.evaluate(V), unscaled.evaluate(V)
+    assert np.array_equal(values, values_u) and np.array_equal(unsure, unsure_u)
+    k = compact.k
+    tau1 = compact.K[2 * k:3 * k] @ V.T
+    assert np.allclose(values[1], compact.w @ tau1, rtol=1e-13,
+                       atol=1e-13 * np.abs(compact.K[4 * k]).sum())
 
 
 def test_what_reads_every_row_is_done_once_per_fit(monkeypatch: pytest.MonkeyPatch) -> None:

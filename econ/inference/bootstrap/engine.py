@@ -311,10 +311,19 @@ class Compact:
         # interval's ends far inside the bisection's tolerance; the null set's, whose variance
         # gives the p-value, stay correctly rounded.
         self.low = 2 * k
+        self.scale: np.ndarray | None = None
         if signs:
-            pieces, self.scale = exact_split(self.K)
-            self.pieces = np.ascontiguousarray(
-                np.vstack([pieces[:len(self.K)], pieces[len(self.K):len(self.K) + self.low]]).T)
+            pieces, scale = exact_split(self.K)
+            pieces = np.vstack([pieces[:len(self.K)], pieces[len(self.K):len(self.K) + self.low]])
+            scales = np.concatenate([scale, scale[:self.low]])
+            if np.all((scales >= 2.0**-900) & (scales <= 2.0**900)):
+                # Scaled by powers of two far from underflow and overflow, the pieces' products
+                # stay exact and their sums are those of the unscaled pieces times the scale,
+                # bit for bit: no multiplication per draw.
+                pieces *= scales[:, None]
+            else:
+                self.scale = scale
+            self.pieces = np.ascontiguousarray(pieces.T)
             # |tau| <= sum_g |U' s_g| and |psi| likewise when |v_g| = 1 (U is orthogonal).
             norms = [np.linalg.norm(self.K[i:i + k], axis=0).sum()
                      for i in range(0, 2 * k * self.sets, k)]
@@ -335,7 +344,8 @@ class Compact:
         cluster by cluster."""
         if self.pieces is not None:
             sums = _split_product(self.pieces, V, self.low)
-            sums *= self.scale[:, None]
+            if self.scale is not None:
+                sums *= self.scale[:, None]
             # Constant per row: each broadcasts against the draws.
             Qv = self.Q_sum[:, None]
         else:
