@@ -52,9 +52,16 @@ are refit as dummies). It reports the fit's and the bootstrap's times (each call
 its fit) and the peak memory above the loaded panel, and the process peak. Target: fit and
 bootstrap within 20 s and 6 GB.
 
+``--weights`` runs every package with Webb, Mammen or normal weights instead of Rademacher
+(pyfixest and wildboottest call the normal ``norm``), and ``--clusters G`` puts the same rows
+in ``G`` clusters (the 2,000 fixed-effect groups rounded down to a multiple of ``G``): the few
+clusters of a county or township design, where Webb's six points replace Rademacher's two
+(with Rademacher weights and ``2^G`` at most B, econ runs the ``2^G`` sign patterns and the
+peers B random draws).
+
     python benchmarks/bench_wild_bootstrap.py [--repeats 3] [--big-repeats 3]
-        [--big-children 3] [--quick] [--profile] [--national [--folder DIR]
-        [--national-repeats 1]]
+        [--big-children 3] [--quick] [--profile] [--weights webb] [--clusters 12]
+        [--national [--folder DIR] [--national-repeats 1]]
 """
 
 from __future__ import annotations
@@ -72,20 +79,26 @@ import sys
 import time
 import warnings
 from collections.abc import Callable
-from dataclasses import asdict, dataclass
+from dataclasses import asdict, dataclass, replace
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any, cast
 
 import numpy as np
 import pandas as pd
 from harness import load_average, rotated
 from memory import current_mib, peak_mib, reset_peak
 
+if TYPE_CHECKING:
+    from econ.inference.resampling import Distribution
+
 OUTPUT = Path(__file__).resolve().parent / "output"
 NATIONAL_TERM = "high_level:rich:post"
 REGRESSORS = ["x1", "x2", "x3", "x4"]
 FORMULA = "y ~ x1 + x2 + x3 + x4 | fe"
 PEERS = ("wildboottest", "pyfixest")
+WEIGHTS = ("rademacher", "webb", "mammen", "normal")
+#: The peers' names of econ's weight distributions, where they differ.
+PEER_WEIGHTS = {"normal": "norm"}
 TARGET = 10.0
 
 
@@ -102,6 +115,16 @@ class Size:
 
 FULL = Size(rows=1_000_000, clusters=50, groups=2_000, reps=99_999, big_reps=999_999)
 QUICK = Size(rows=50_000, clusters=50, groups=500, reps=9_999, big_reps=29_999)
+
+
+def _sized(size: Size, clusters: int | None) -> Size:
+    """``size`` with ``clusters`` clusters (its groups rounded down to a multiple of them, so
+    that they still nest), or as it is."""
+    if clusters is None or clusters == size.clusters:
+        return size
+    if not 2 <= clusters <= size.groups:
+        raise SystemExit(f"--clusters must be between 2 and {size.groups}, not {clusters}")
+    return replace(size, clusters=clusters, groups=size.groups // clusters * clusters)
 
 
 # data ----------------------------------------------------------------------------------------
@@ -146,26 +169,27 @@ def econ_result(frame: pd.DataFrame) -> Any:
         return econ.feols(FORMULA, frame, cov=econ.Cluster("cluster"))
 
 
-def run_econ(result: Any, reps: int, seed: int, ci_level: float | None = None
-             ) -> tuple[float, float]:
+def run_econ(result: Any, reps: int, seed: int, ci_level: float | None = None,
+             weights: str = "rademacher") -> tuple[float, float]:
     import econ
 
+    settings = econ.WildBootstrap(reps=reps, seed=seed, ci_level=ci_level,
+                                  distribution=cast("Distribution", weights))
     with warnings.catch_warnings():
         warnings.simplefilter("ignore", econ.FewClustersWarning)
-        test = result.wild_bootstrap("x1",
-                                     econ.WildBootstrap(reps=reps, seed=seed, ci_level=ci_level))
+        test = result.wild_bootstrap("x1", settings)
     return test.pvalue, test.statistic
 
 
-def run_wildboottest(arrays: tuple[np.ndarray, np.ndarray, np.ndarray], reps: int, seed: int
-                     ) -> tuple[float, float]:
+def run_wildboottest(arrays: tuple[np.ndarray, np.ndarray, np.ndarray], reps: int, seed: int,
+                     weights: str = "rademacher") -> tuple[float, float]:
     from wildboottest.wildboottest import WildboottestCL
 
     y, X, cluster = arrays
     boot = WildboottestCL(X=X, Y=y, cluster=cluster, R=np.array([1.0, 0.0, 0.0, 0.0]), B=reps,
                           seed=seed)
     boot.get_scores(bootstrap_type="11", impose_null=True)
-    boot.get_weights(weights_type="rademacher")
+    boot.get_weights(weights_type=PEER_WEIGHTS.get(weights, weights))
     boot.get_numer()
     boot.get_denom()
     boot.get_tboot()
@@ -183,18 +207,22 @@ def pyfixest_fit(y: np.ndarray, X: np.ndarray, cluster: np.ndarray) -> Any:
     return pf.feols("y ~ x1 + x2 + x3 + x4 - 1", frame, vcov={"CRV1": "cluster"})
 
 
-def run_pyfixest(fit: Any, reps: int, seed: int) -> tuple[float, float]:
-    out = fit.wildboottest(param="x1", reps=reps, cluster="cluster", seed=seed)
+def run_pyfixest(fit: Any, reps: int, seed: int, weights: str = "rademacher"
+                 ) -> tuple[float, float]:
+    out = fit.wildboottest(param="x1", reps=reps, cluster="cluster", seed=seed,
+                           weights_type=PEER_WEIGHTS.get(weights, weights))
     return float(np.squeeze(out["Pr(>|t|)"])), float(np.squeeze(out["t value"]))
 
 
 # memory (fresh children) ---------------------------------------------------------------------
-def child_big(size: Size, seed: int, with_ci: bool, repeats: int) -> dict[str, Any]:
+def child_big(size: Size, seed: int, with_ci: bool, repeats: int, weights: str
+              ) -> dict[str, Any]:
     """Run in a fresh process: econ at ``size.big_reps``, its times and peak memory."""
     result = econ_result(econ_frame(make_data(size, seed)))
     ci_level = 0.95 if with_ci else None
     started = time.perf_counter()
-    run_econ(result, size.big_reps, seed, ci_level)  # first call: cross products, lazy imports
+    # first call: cross products, lazy imports
+    run_econ(result, size.big_reps, seed, ci_level, weights)
     cold = time.perf_counter() - started
     gc.collect()
     reset = reset_peak()
@@ -202,7 +230,7 @@ def child_big(size: Size, seed: int, with_ci: bool, repeats: int) -> dict[str, A
     seconds, pvalue = [], float("nan")
     for _ in range(repeats):
         started = time.perf_counter()
-        pvalue, _ = run_econ(result, size.big_reps, seed, ci_level)
+        pvalue, _ = run_econ(result, size.big_reps, seed, ci_level, weights)
         seconds.append(time.perf_counter() - started)
     return {"cold": cold, "seconds": seconds, "pvalue": pvalue, "peak_mib": peak_mib() - baseline,
             "baseline_mib": baseline, "process_peak_mib": peak_mib(), "reset": reset}
@@ -326,10 +354,10 @@ def timings(fits: dict[str, Callable[[], Any]], calls: dict[str, Call], reps: in
     return cold, warm, timed_reps, results
 
 
-def profile_econ(result: Any, reps: int, seed: int, lines: int = 14) -> str:
+def profile_econ(result: Any, reps: int, seed: int, weights: str, lines: int = 14) -> str:
     """cProfile of one econ bootstrap, sorted by own time."""
     profiler = cProfile.Profile()
-    profiler.runcall(run_econ, result, reps, seed)
+    profiler.runcall(run_econ, result, reps, seed, None, weights)
     text = io.StringIO()
     pstats.Stats(profiler, stream=text).sort_stats("tottime").print_stats(lines)
     return text.getvalue()
@@ -360,9 +388,14 @@ def main() -> None:
     parser.add_argument("--folder", type=Path, default=OUTPUT / "national",
                         help="national partitions (generated there if missing)")
     parser.add_argument("--national-repeats", type=int, default=1)
+    parser.add_argument("--weights", choices=WEIGHTS, default="rademacher",
+                        help="wild bootstrap weights of every package (default rademacher)")
+    parser.add_argument("--clusters", type=int, default=None,
+                        help="bootstrap clusters G (default 50)")
     parser.add_argument("--child", nargs="+", help=argparse.SUPPRESS)
     args = parser.parse_args()
-    size = QUICK if args.quick else FULL
+    size = _sized(QUICK if args.quick else FULL, args.clusters)
+    weights = args.weights
 
     if args.child and args.child[0] == "national":
         print(json.dumps(child_national(Path(args.child[1]), int(args.child[2]))))
@@ -371,16 +404,16 @@ def main() -> None:
         national(args.folder, args.national_repeats, args.seed)
         return
     if args.child:
-        kind, with_ci, repeats = args.child
-        report = child_big(QUICK if kind == "quick" else FULL, args.seed, with_ci == "ci",
-                           int(repeats))
+        kind, with_ci, repeats, weights, clusters = args.child
+        report = child_big(_sized(QUICK if kind == "quick" else FULL, int(clusters)),
+                           args.seed, with_ci == "ci", int(repeats), weights)
         print(json.dumps(report))
         return
 
     big_repeats = args.big_repeats or (1 if args.quick else 3)
     print(f"wild bootstrap benchmark (econ at {_commit()}, {os.cpu_count()} CPUs): "
           f"{size.rows:,} rows, {size.clusters} clusters, {size.groups:,} fixed-effect groups "
-          f"nested in them; {FORMULA}; WCR11 test of x1 = 0, Rademacher weights")
+          f"nested in them; {FORMULA}; WCR11 test of x1 = 0, {weights.capitalize()} weights")
 
     # Children first, while this process is small (see the module docstring).
     print(f"econ at B = {size.big_reps:,}: {args.big_children} fresh process(es) per mode, "
@@ -389,7 +422,8 @@ def main() -> None:
     children: dict[str, list[dict[str, Any]]] = {"p": [], "ci": []}
     for _ in range(args.big_children):
         for mode in ("p", "ci"):
-            children[mode].append(_spawn(kind, mode, str(big_repeats)))
+            children[mode].append(_spawn(kind, mode, str(big_repeats), weights,
+                                         str(size.clusters)))
 
     data = make_data(size, args.seed)
     frame = econ_frame(data)
@@ -404,9 +438,9 @@ def main() -> None:
             "pyfixest": lambda: pyfixest_fit(*arrays),
         }
         calls: dict[str, Call] = {
-            "econ": lambda fit, b: run_econ(fit, b, args.seed),
-            "wildboottest": lambda fit, b: run_wildboottest(fit, b, args.seed),
-            "pyfixest": lambda fit, b: run_pyfixest(fit, b, args.seed),
+            "econ": lambda fit, b: run_econ(fit, b, args.seed, None, weights),
+            "wildboottest": lambda fit, b: run_wildboottest(fit, b, args.seed, weights),
+            "pyfixest": lambda fit, b: run_pyfixest(fit, b, args.seed, weights),
         }
         print(f"time at B = {size.reps:,}: warm-up, then {args.repeats} rounds (fresh fit: "
               f"cold, then warm) ...", flush=True)
@@ -422,7 +456,8 @@ def main() -> None:
                 for mode, ci_level in (("ci", 0.95), ("p", None)):
                     result = econ_result(frame)
                     for state in ("cold", "warm"):
-                        seconds, _ = _timed(run_econ, result, reps, args.seed, ci_level)
+                        seconds, _ = _timed(run_econ, result, reps, args.seed, ci_level,
+                                            weights)
                         costs.setdefault((reps, mode, state), []).append(seconds)
         result = econ_result(frame)
 
@@ -494,11 +529,12 @@ def main() -> None:
     if args.profile:
         print()
         print(f"cProfile of econ at B = {size.reps:,} (own time):")
-        print(profile_econ(result, size.reps, args.seed))
+        print(profile_econ(result, size.reps, args.seed, weights))
 
     OUTPUT.mkdir(exist_ok=True)
-    target = OUTPUT / ("bench_wild_bootstrap_quick.json" if args.quick
-                       else "bench_wild_bootstrap.json")
+    variant = "".join([f"_{weights}" if weights != "rademacher" else "",
+                       f"_G{size.clusters}" if args.clusters else ""])
+    target = OUTPUT / (f"bench_wild_bootstrap{'_quick' if args.quick else ''}{variant}.json")
     target.write_text(json.dumps({"commit": _commit(), "size": asdict(size), "times": times,
                                   "cold": cold, "timed_reps": timed_reps,
                                   "econ_interval_cost": [[*key, v] for key, v in
